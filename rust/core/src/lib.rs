@@ -1,0 +1,18 @@
+//! lexmetrics-core: exact ROUGE (rouge-score 0.1.2), BLEU and chrF (sacrebleu 2.x) in pure Rust.
+//!
+//! No Python here: `cargo test` runs without an interpreter. The PyO3 layer lives in `rust/python`.
+
+pub mod error;
+pub mod ngram;
+
+// ROUGE
+pub mod lcs;
+pub mod porter;
+pub mod rouge;
+pub mod rouge_tokenize;
+
+// BLEU / chrF
+pub mod bleu;
+pub mod chrf;
+pub mod pystr;
+pub mod sacre_tokenize;

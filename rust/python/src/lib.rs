@@ -1,0 +1,20 @@
+//! PyO3 layer only: converts inputs, detaches from the interpreter, maps errors. No metric logic here.
+
+use pyo3::prelude::*;
+
+mod bleu;
+mod common;
+mod rouge;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "BUILD_PROFILE",
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+    )?;
+    m.add_function(wrap_pyfunction!(common::default_workers, m)?)?;
+    rouge::register(m)?;
+    bleu::register(m)?;
+    Ok(())
+}
