@@ -8,7 +8,11 @@ Rust core across all cores. ``import lexmetrics`` needs only numpy; the fine-tun
 from __future__ import annotations
 
 from . import _native
+from ._bleu import *  # noqa: F403
+from ._bleu import __all__ as _bleu_all
 from ._errors import InputTypeError, InputValueError, LexmetricsError, MissingDependencyError
+from ._rouge import *  # noqa: F403
+from ._rouge import __all__ as _rouge_all
 
 __version__: str = _native.__version__
 
@@ -18,4 +22,6 @@ __all__ = [
     "InputTypeError",
     "InputValueError",
     "MissingDependencyError",
+    *_rouge_all,
+    *_bleu_all,
 ]

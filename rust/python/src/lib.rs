@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 mod bleu;
+mod porter;
 mod common;
 mod rouge;
 
@@ -16,5 +17,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(common::default_workers, m)?)?;
     rouge::register(m)?;
     bleu::register(m)?;
+    porter::register(m)?;
     Ok(())
 }

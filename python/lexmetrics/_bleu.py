@@ -1,0 +1,3 @@
+"""BLEU and chrF public API (being written)."""
+
+__all__: list[str] = []

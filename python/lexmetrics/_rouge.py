@@ -1,0 +1,3 @@
+"""ROUGE public API (being written)."""
+
+__all__: list[str] = []

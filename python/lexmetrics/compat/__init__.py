@@ -1,0 +1,1 @@
+"""Drop-in layers that mirror the reference packages' own names: migrating is an import change."""

@@ -1,0 +1,3 @@
+//! Porter stemmer bindings (stub)
+use pyo3::prelude::*;
+pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> { Ok(()) }
