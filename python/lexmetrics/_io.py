@@ -1,0 +1,354 @@
+"""Streaming readers and atomic writers for the batch scoring job.
+
+Readers yield chunks of rows; every error names the file and the line (or row) at fault.
+Writers write to a temporary file beside the target and rename it only on success.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from typing import IO, Iterator, Sequence
+
+from ._errors import InputValueError
+
+
+class InputFileError(InputValueError):
+    """A malformed input file: the message names the file and the line or row."""
+
+
+TABLE_FORMATS = ("jsonl", "csv", "tsv", "parquet")
+
+
+def detect_format(path: str) -> str:
+    """``text`` or one of TABLE_FORMATS, from the extension (``.gz`` is looked through)."""
+    name = path[:-3] if path.endswith(".gz") else path
+    ext = os.path.splitext(name)[1].lower().lstrip(".")
+    if ext in ("jsonl", "json", "ndjson"):
+        return "jsonl"
+    if ext in ("csv", "tsv", "parquet"):
+        return ext
+    return "text"
+
+
+def _open_text(path: str) -> IO[str]:
+    """Opens ``path`` (``-`` = stdin, ``.gz`` = gzip) as strict UTF-8 text, newline-preserving."""
+    if path == "-":
+        raw: IO[bytes] = sys.stdin.buffer
+    elif path.endswith(".gz"):
+        raw = gzip.open(path, "rb")  # type: ignore[assignment]
+    else:
+        raw = open(path, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+
+
+@dataclass
+class Chunk:
+    """One chunk of aligned rows: predictions per system, references per row, ids and group keys."""
+
+    start: int  # 0-based index of the first row
+    systems: list[list[str]]  # systems[s][i]
+    references: list[str | list[str]]  # one str, or a list of str, per row
+    ids: dict[str, list] = field(default_factory=dict)
+    groups: list | None = None
+
+    def __len__(self) -> int:
+        return len(self.references)
+
+
+def _lines(path: str) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line without its end-of-line) for each line of a text file."""
+    f = _open_text(path)
+    try:
+        lineno = 0
+        while True:
+            try:
+                line = f.readline()
+            except UnicodeDecodeError as exc:
+                raise InputFileError(f"{path}:{lineno + 1}: invalid UTF-8 ({exc.reason})") from None
+            if not line:
+                return
+            lineno += 1
+            if line.endswith("\r\n"):
+                line = line[:-2]
+            elif line.endswith("\n") or line.endswith("\r"):
+                line = line[:-1]
+            yield lineno, line
+    except (OSError, EOFError) as exc:
+        raise InputFileError(f"{path}: cannot read: {exc}") from None
+    finally:
+        if path != "-":
+            f.close()
+
+
+def read_text_files(
+    hyp_paths: Sequence[str], ref_paths: Sequence[str], chunk_size: int
+) -> Iterator[Chunk]:
+    """Line-aligned hypothesis and reference files, in chunks. Different line counts are an error."""
+    if not ref_paths:
+        raise InputValueError("text inputs need at least one reference file (-r)")
+    paths = list(hyp_paths) + list(ref_paths)
+    if paths.count("-") > 1:
+        raise InputValueError("only one input can be read from stdin ('-')")
+    its = [_lines(p) for p in paths]
+    ns = len(hyp_paths)
+    start = 0
+    done = False
+    while not done:
+        systems: list[list[str]] = [[] for _ in range(ns)]
+        refs: list[str | list[str]] = []
+        for _ in range(chunk_size):
+            row = []
+            ended = []
+            for p, it in zip(paths, its):
+                nxt = next(it, None)
+                if nxt is None:
+                    ended.append(p)
+                else:
+                    row.append(nxt[1])
+            if ended:
+                if len(ended) != len(paths):
+                    live = [p for p in paths if p not in ended]
+                    raise InputFileError(
+                        f"{ended[0]} has {start + len(refs)} lines but {live[0]} has more: "
+                        "inputs must be line-aligned"
+                    )
+                done = True
+                break
+            for s in range(ns):
+                systems[s].append(row[s])
+            r = row[ns:]
+            refs.append(r[0] if len(r) == 1 else r)
+        if refs:
+            yield Chunk(start, systems, refs)
+            start += len(refs)
+
+
+@dataclass
+class TableSpec:
+    pred_cols: list[str]
+    ref_cols: list[str]
+    id_cols: list[str]
+    by: str | None
+
+
+def _cell_texts(path: str, where: str, col: str, value: object) -> str | list[str]:
+    if value is None:
+        raise InputFileError(f"{path}:{where}: column {col!r} is null")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise InputFileError(f"{path}:{where}: column {col!r} has no references")
+        for v in value:
+            if not isinstance(v, str):
+                raise InputFileError(
+                    f"{path}:{where}: column {col!r} must hold strings, got {type(v).__name__}"
+                )
+        return list(value)
+    raise InputFileError(f"{path}:{where}: column {col!r} must be a string, got {type(value).__name__}")
+
+
+def _rows_to_chunk(
+    path: str, rows: list[tuple[str, dict]], spec: TableSpec, start: int
+) -> Chunk:
+    systems: list[list[str]] = [[] for _ in spec.pred_cols]
+    refs: list[str | list[str]] = []
+    ids: dict[str, list] = {c: [] for c in spec.id_cols}
+    groups: list | None = [] if spec.by else None
+    for where, rec in rows:
+        for s, c in enumerate(spec.pred_cols):
+            if c not in rec:
+                raise InputFileError(f"{path}:{where}: missing column {c!r}")
+            v = _cell_texts(path, where, c, rec[c])
+            if not isinstance(v, str):
+                raise InputFileError(f"{path}:{where}: prediction column {c!r} must be a string")
+            systems[s].append(v)
+        rs: list[str] = []
+        for c in spec.ref_cols:
+            if c not in rec:
+                raise InputFileError(f"{path}:{where}: missing column {c!r}")
+            v = _cell_texts(path, where, c, rec[c])
+            rs.extend([v] if isinstance(v, str) else v)
+        refs.append(rs[0] if len(rs) == 1 else rs)
+        for c in spec.id_cols:
+            if c not in rec:
+                raise InputFileError(f"{path}:{where}: missing column {c!r}")
+            ids[c].append(rec[c])
+        if groups is not None:
+            assert spec.by is not None
+            if spec.by not in rec:
+                raise InputFileError(f"{path}:{where}: missing column {spec.by!r}")
+            groups.append(rec[spec.by])
+    return Chunk(start, systems, refs, ids, groups)
+
+
+def _jsonl_records(path: str) -> Iterator[tuple[str, dict]]:
+    for lineno, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
+        if not isinstance(rec, dict):
+            raise InputFileError(f"{path}:{lineno}: expected a JSON object")
+        yield f"{lineno}", rec
+
+
+def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
+    f = _open_text(path)
+    try:
+        reader = csv.reader(f, delimiter=delimiter, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputFileError(f"{path}: empty file (no header row)") from None
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"{path}:1: invalid UTF-8 ({exc.reason})") from None
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise InputFileError(
+                    f"{path}:{reader.line_num + 1}: invalid UTF-8 ({exc.reason})"
+                ) from None
+            except csv.Error as exc:
+                raise InputFileError(f"{path}:{reader.line_num}: malformed row ({exc})") from None
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise InputFileError(
+                    f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}"
+                )
+            yield f"{reader.line_num}", dict(zip(header, row))
+    finally:
+        if path != "-":
+            f.close()
+
+
+def _parquet_records(path: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:
+    from ._dependencies import require
+
+    pq = require("pyarrow.parquet", "parquet input")
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise InputFileError(f"{path}: not a readable parquet file ({exc})") from None
+    cols = list(dict.fromkeys(spec.pred_cols + spec.ref_cols + spec.id_cols + ([spec.by] if spec.by else [])))
+    missing = [c for c in cols if c not in pf.schema_arrow.names]
+    if missing:
+        raise InputFileError(f"{path}: missing column {missing[0]!r}")
+    row = 0
+    for batch in pf.iter_batches(batch_size=chunk_size, columns=cols):
+        data = batch.to_pydict()
+        for i in range(batch.num_rows):
+            row += 1
+            yield f"row {row}", {c: data[c][i] for c in cols}
+
+
+def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterator[Chunk]:
+    """A jsonl / csv / tsv / parquet table in chunks of rows."""
+    if fmt == "jsonl":
+        records: Iterator[tuple[str, dict]] = _jsonl_records(path)
+    elif fmt in ("csv", "tsv"):
+        records = _csv_records(path, "," if fmt == "csv" else "\t")
+    elif fmt == "parquet":
+        records = _parquet_records(path, spec, chunk_size)
+    else:
+        raise InputValueError(f"unknown table format {fmt!r}")
+    start = 0
+    buf: list[tuple[str, dict]] = []
+    for rec in records:
+        buf.append(rec)
+        if len(buf) >= chunk_size:
+            yield _rows_to_chunk(path, buf, spec, start)
+            start += len(buf)
+            buf = []
+    if buf:
+        yield _rows_to_chunk(path, buf, spec, start)
+    elif start == 0:
+        raise InputFileError(f"{path}: no rows")
+
+
+class AtomicPerPairWriter:
+    """Per-pair rows to jsonl / csv / parquet, written to a temp file and renamed on success."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.fmt = detect_format(path)
+        if self.fmt == "tsv":
+            self.fmt = "csv"
+        if self.fmt == "text":
+            raise InputValueError(f"--per-pair: unknown format of {path!r} (use .jsonl, .csv or .parquet)")
+        d = os.path.dirname(os.path.abspath(path))
+        fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
+        os.close(fd)
+        self._fh: IO | None = None
+        self._csv = None
+        self._pq = None
+        self._cols: list[str] | None = None
+        self.rows = 0
+
+    def write(self, columns: dict[str, list]) -> None:
+        names = list(columns)
+        n = len(next(iter(columns.values()))) if columns else 0
+        if self._cols is None:
+            self._cols = names
+            self._open()
+        if self.fmt == "jsonl":
+            assert self._fh is not None
+            dumps = json.dumps
+            vals = [columns[c] for c in names]
+            self._fh.write(
+                "".join(
+                    dumps(dict(zip(names, row)), ensure_ascii=False) + "\n" for row in zip(*vals)
+                )
+            )
+        elif self.fmt == "csv":
+            assert self._csv is not None
+            self._csv.writerows(zip(*[columns[c] for c in names]))
+        else:
+            import pyarrow as pa
+
+            tbl = pa.table(columns)
+            if self._pq is None:
+                from ._dependencies import require
+
+                pq = require("pyarrow.parquet", "parquet output")
+                self._pq = pq.ParquetWriter(self.tmp, tbl.schema)
+            self._pq.write_table(tbl)
+        self.rows += n
+
+    def _open(self) -> None:
+        if self.fmt in ("jsonl", "csv"):
+            opener = gzip.open if self.path.endswith(".gz") else open
+            self._fh = opener(self.tmp, "wt", encoding="utf-8", newline="")  # type: ignore[operator]
+            if self.fmt == "csv":
+                self._csv = csv.writer(self._fh)
+                self._csv.writerow(self._cols)
+
+    def commit(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        if self._pq is not None:
+            self._pq.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            if self._fh is not None:
+                self._fh.close()
+            if self._pq is not None:
+                self._pq.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.tmp)

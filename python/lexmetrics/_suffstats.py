@@ -1,0 +1,328 @@
+"""Metrics as mergeable sufficient statistics.
+
+Each metric maps a batch of (prediction, references) pairs to a per-pair statistics matrix, folds
+those rows into a fixed-size state, and computes the corpus score from the state. States merge by
+addition, exactly: BLEU and chrF states are integer count sums (corpus BLEU/chrF of the whole data),
+ROUGE states are exact float sums (``_exactsum``) of per-pair precision, recall and F, so the corpus
+mean is the correctly rounded mean whatever the chunking, worker count or number of machines.
+
+The batch CLI, the training accumulators and the Spark integration all build on these specs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _exactsum
+from ._errors import InputValueError
+
+ROUGE_TYPES = tuple(f"rouge{i}" for i in range(1, 10)) + ("rougeL", "rougeLsum")
+METRIC_NAMES = ROUGE_TYPES + ("bleu", "chrf", "chrf++")
+
+
+class MetricSpec:
+    """One metric (or one family computed together) with its options."""
+
+    name: str
+
+    def columns(self) -> list[str]:
+        """Names of the per-pair statistics columns."""
+        raise NotImplementedError
+
+    def stats(self, predictions: Sequence[str], references: Sequence, workers: int | None) -> np.ndarray:
+        """Per-pair statistics, shape (N, len(columns()))."""
+        raise NotImplementedError
+
+    def empty_state(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def add(self, state: np.ndarray, stats: np.ndarray) -> np.ndarray:
+        """Folds per-pair ``stats`` rows into ``state`` (in place) and returns it."""
+        raise NotImplementedError
+
+    def compute(self, state: np.ndarray, n: int) -> dict[str, Any]:
+        """The corpus result of a state holding ``n`` pairs, as a JSON-able dict."""
+        raise NotImplementedError
+
+    def weighted_scores(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Headline score of each bootstrap resample: ``weights`` (B, N) counts of each pair."""
+        raise NotImplementedError
+
+    def per_pair(self, stats: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-pair output columns."""
+        raise NotImplementedError
+
+    def headline(self, result: dict[str, Any]) -> dict[str, float]:
+        """Named headline numbers of a computed result (what intervals and tests report)."""
+        raise NotImplementedError
+
+
+@dataclass
+class RougeSpec(MetricSpec):
+    rouge_types: tuple[str, ...]
+    use_stemmer: bool = False
+    split_summaries: bool = False
+    name: str = field(default="rouge", init=False)
+
+    def columns(self) -> list[str]:
+        return [f"{t}_{k}" for t in self.rouge_types for k in ("precision", "recall", "fmeasure")]
+
+    def stats(self, predictions, references, workers):
+        from ._rouge import rouge
+
+        res = rouge(
+            predictions,
+            references,
+            rouge_types=self.rouge_types,
+            use_stemmer=self.use_stemmer,
+            split_summaries=self.split_summaries,
+            workers=workers,
+        )
+        cols = []
+        for t in self.rouge_types:
+            s = res[t]
+            cols += [s.precision, s.recall, s.fmeasure]
+        return np.column_stack(cols) if cols else np.zeros((len(predictions), 0))
+
+    def empty_state(self):
+        return np.zeros((3 * len(self.rouge_types), _exactsum.STATE_SIZE), dtype=np.int64)
+
+    def add(self, state, stats):
+        for j in range(stats.shape[1]):
+            _exactsum.add_values(state[j], stats[:, j])
+        return state
+
+    def compute(self, state, n):
+        out: dict[str, Any] = {}
+        for i, t in enumerate(self.rouge_types):
+            p, r, f = (_exactsum.state_mean(state[3 * i + k], n) for k in range(3))
+            out[t] = {"precision": p, "recall": r, "fmeasure": f, "n": n}
+        out["signature"] = self.signature()
+        return out
+
+    def signature(self) -> str:
+        from . import __version__
+
+        return (
+            f"types:{','.join(self.rouge_types)}|stem:{'yes' if self.use_stemmer else 'no'}|"
+            f"split:{'nltk' if self.split_summaries else 'newline'}|tok:rouge-score-default|"
+            f"agg:mean|version:lexmetrics-{__version__}"
+        )
+
+    def weighted_scores(self, stats, weights):
+        # Mean F of each resample: every row of weights sums to its pseudo-corpus size.
+        return (weights @ stats[:, 2::3]) / weights.sum(axis=1, keepdims=True)
+
+    def per_pair(self, stats):
+        return {c: stats[:, j] for j, c in enumerate(self.columns())}
+
+    def headline(self, result):
+        return {t: result[t]["fmeasure"] for t in self.rouge_types}
+
+
+@dataclass
+class BleuSpec(MetricSpec):
+    tokenize: str = "13a"
+    smooth_method: str = "exp"
+    smooth_value: float | None = None
+    lowercase: bool = False
+    use_effective_order: bool = False
+    max_ngram_order: int = 4
+    nrefs: int | str = 1
+    name: str = field(default="bleu", init=False)
+
+    def columns(self):
+        n = self.max_ngram_order
+        return ["sys_len", "ref_len"] + [f"correct_{i}" for i in range(1, n + 1)] + [
+            f"total_{i}" for i in range(1, n + 1)
+        ]
+
+    def stats(self, predictions, references, workers):
+        from ._bleu import bleu_stats
+
+        return bleu_stats(
+            predictions,
+            references,
+            tokenize=self.tokenize,
+            lowercase=self.lowercase,
+            max_ngram_order=self.max_ngram_order,
+            workers=workers,
+        )
+
+    def empty_state(self):
+        return np.zeros(2 + 2 * self.max_ngram_order, dtype=np.int64)
+
+    def add(self, state, stats):
+        state += stats.sum(axis=0, dtype=np.int64)
+        return state
+
+    def _result(self, state, sentence: bool = False):
+        from ._bleu import bleu_from_stats
+
+        return bleu_from_stats(
+            state,
+            smooth_method=self.smooth_method,
+            smooth_value=self.smooth_value,
+            use_effective_order=True if sentence else self.use_effective_order,
+            max_ngram_order=self.max_ngram_order,
+            tokenize=self.tokenize,
+            lowercase=self.lowercase,
+            nrefs=self.nrefs,
+        )
+
+    def compute(self, state, n):
+        r = self._result(state)
+        return {
+            "score": r.score,
+            "counts": list(r.counts),
+            "totals": list(r.totals),
+            "precisions": list(r.precisions),
+            "bp": r.bp,
+            "sys_len": r.sys_len,
+            "ref_len": r.ref_len,
+            "n": n,
+            "signature": str(r.signature),
+            "text": str(r),
+        }
+
+    def weighted_scores(self, stats, weights):
+        sums = weights @ stats  # exact: integer matrix product
+        return np.array([self._result(s).score for s in sums])[:, None]
+
+    def per_pair(self, stats):
+        # sacrebleu's sentence_bleu defaults: effective order on.
+        return {"bleu": np.array([self._result(s, sentence=True).score for s in stats])}
+
+    def headline(self, result):
+        return {"bleu": result["score"]}
+
+
+@dataclass
+class ChrfSpec(MetricSpec):
+    char_order: int = 6
+    word_order: int = 0
+    beta: int = 2
+    lowercase: bool = False
+    whitespace: bool = False
+    eps_smoothing: bool = False
+    nrefs: int | str = 1
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return "chrf++" if self.word_order else "chrf"
+
+    def columns(self):
+        return [f"stat_{i}" for i in range(3 * (self.char_order + self.word_order))]
+
+    def _opts(self):
+        return dict(
+            char_order=self.char_order,
+            word_order=self.word_order,
+            beta=self.beta,
+            lowercase=self.lowercase,
+            whitespace=self.whitespace,
+            eps_smoothing=self.eps_smoothing,
+        )
+
+    def stats(self, predictions, references, workers):
+        from ._bleu import chrf_stats
+
+        return chrf_stats(predictions, references, workers=workers, **self._opts())
+
+    def empty_state(self):
+        return np.zeros(3 * (self.char_order + self.word_order), dtype=np.int64)
+
+    def add(self, state, stats):
+        state += stats.sum(axis=0, dtype=np.int64)
+        return state
+
+    def _result(self, state):
+        from ._bleu import chrf_from_stats
+
+        return chrf_from_stats(state, nrefs=self.nrefs, **self._opts())
+
+    def compute(self, state, n):
+        r = self._result(state)
+        return {"score": r.score, "n": n, "signature": str(r.signature), "text": str(r)}
+
+    def weighted_scores(self, stats, weights):
+        sums = weights @ stats
+        return np.array([self._result(s).score for s in sums])[:, None]
+
+    def per_pair(self, stats):
+        return {self.name: np.array([self._result(s).score for s in stats])}
+
+    def headline(self, result):
+        return {self.name: result["score"]}
+
+
+def build_specs(
+    metrics: Sequence[str],
+    *,
+    use_stemmer: bool = False,
+    split_summaries: bool = False,
+    tokenize: str = "13a",
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    lowercase: bool = False,
+    use_effective_order: bool = False,
+    max_ngram_order: int = 4,
+    chrf_char_order: int = 6,
+    chrf_word_order: int | None = None,
+    chrf_beta: int = 2,
+    chrf_whitespace: bool = False,
+    chrf_eps_smoothing: bool = False,
+    chrf_lowercase: bool = False,
+    nrefs: int | str = 1,
+) -> list[MetricSpec]:
+    """Specs for metric names like ``rouge1``, ``rougeLsum``, ``bleu``, ``chrf``, ``chrf++``."""
+    seen: list[str] = []
+    for m in metrics:
+        m = m.strip()
+        if not m:
+            continue
+        canon = {"chrf2": "chrf", "chrf2++": "chrf++", "chrfpp": "chrf++"}.get(m.lower(), m)
+        if canon.lower() in ("bleu", "chrf", "chrf++"):
+            canon = canon.lower()
+        if canon not in METRIC_NAMES:
+            raise InputValueError(
+                f"unknown metric {m!r}: choose from {', '.join(METRIC_NAMES)}"
+            )
+        if canon not in seen:
+            seen.append(canon)
+    if not seen:
+        raise InputValueError("no metric selected")
+    specs: list[MetricSpec] = []
+    rtypes = tuple(m for m in seen if m in ROUGE_TYPES)
+    if rtypes:
+        specs.append(RougeSpec(rtypes, use_stemmer=use_stemmer, split_summaries=split_summaries))
+    for m in seen:
+        if m == "bleu":
+            specs.append(
+                BleuSpec(
+                    tokenize=tokenize,
+                    smooth_method=smooth_method,
+                    smooth_value=smooth_value,
+                    lowercase=lowercase,
+                    use_effective_order=use_effective_order,
+                    max_ngram_order=max_ngram_order,
+                    nrefs=nrefs,
+                )
+            )
+        elif m in ("chrf", "chrf++"):
+            wo = chrf_word_order if chrf_word_order is not None else (2 if m == "chrf++" else 0)
+            specs.append(
+                ChrfSpec(
+                    char_order=chrf_char_order,
+                    word_order=wo,
+                    beta=chrf_beta,
+                    lowercase=chrf_lowercase,
+                    whitespace=chrf_whitespace,
+                    eps_smoothing=chrf_eps_smoothing,
+                    nrefs=nrefs,
+                )
+            )
+    return specs

@@ -1,0 +1,397 @@
+"""The ``lexmetrics`` command line: ``lexmetrics score`` (batch scoring) and ``lexmetrics finetune-demo``.
+
+Flags follow sacrebleu's where they overlap. Results go to stdout, nothing else; progress and
+errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from importlib import resources
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _io
+from ._errors import LexmetricsError
+from ._significance import (
+    DEFAULT_SEED,
+    approximate_randomization,
+    bootstrap_ci,
+    paired_bootstrap,
+)
+from ._suffstats import METRIC_NAMES, RougeSpec, build_specs
+
+DEFAULT_METRICS = "rouge1,rouge2,rougeL,bleu,chrf"
+DEMO_METRICS = "rouge1,rouge2,rougeL,rougeLsum,bleu,chrf"
+
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_INTERRUPTED = 130
+
+
+def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "score",
+        help="score predictions against references",
+        description="Score line-aligned text files or a jsonl/csv/tsv/parquet table. "
+        "Aggregate JSON on stdout.",
+    )
+    src = p.add_argument_group("input")
+    src.add_argument("-i", "--input", action="append", default=[], metavar="FILE",
+                     help="hypotheses (one per line) or a table file; repeat for several systems "
+                     "(the first is the baseline); '-' reads stdin; .gz is read transparently")
+    src.add_argument("-r", "--ref", action="append", default=[], metavar="FILE",
+                     help="reference file, line-aligned with the inputs; repeat for several references")
+    src.add_argument("--pred-col", action="append", default=None, metavar="COL",
+                     help="prediction column(s) of a table (default: prediction); several = several systems")
+    src.add_argument("--ref-col", action="append", default=None, metavar="COL",
+                     help="reference column(s) of a table (default: reference); a list column or "
+                     "several columns = several references")
+    src.add_argument("--id-col", action="append", default=[], metavar="COL",
+                     help="id column(s) copied to the --per-pair output")
+    src.add_argument("--by", metavar="COL", help="also aggregate per value of this column")
+    src.add_argument("--demo", action="store_true", help="score the bundled sample corpus")
+
+    m = p.add_argument_group("metrics")
+    m.add_argument("-m", "--metrics", default=None,
+                   help=f"comma-separated list from {','.join(METRIC_NAMES)} (default {DEFAULT_METRICS})")
+    m.add_argument("--use-stemmer", "--stemmer", action="store_true", dest="use_stemmer",
+                   help="ROUGE: Porter-stem tokens longer than 3 characters (as rouge-score)")
+    m.add_argument("--split-summaries", action="store_true",
+                   help="ROUGE: split rougeLsum sentences with nltk.sent_tokenize instead of newlines")
+    m.add_argument("-tok", "--tokenize", default="13a", help="BLEU tokenizer: 13a, intl, zh, char, none")
+    m.add_argument("-s", "--smooth-method", default="exp", choices=["exp", "floor", "add-k", "none"])
+    m.add_argument("-sv", "--smooth-value", type=float, default=None)
+    m.add_argument("-lc", "--lowercase", action="store_true", help="BLEU and chrF: lowercase")
+    m.add_argument("-e", "--use-effective-order", action="store_true")
+    m.add_argument("--max-ngram-order", type=int, default=4)
+    m.add_argument("-cc", "--chrf-char-order", type=int, default=6)
+    m.add_argument("-cw", "--chrf-word-order", type=int, default=None,
+                   help="chrF word n-gram order (chrf++ implies 2)")
+    m.add_argument("--chrf-beta", type=int, default=2)
+    m.add_argument("--chrf-whitespace", action="store_true")
+    m.add_argument("--chrf-eps-smoothing", action="store_true")
+
+    st = p.add_argument_group("statistics")
+    st.add_argument("-ci", "--confidence", action="store_true", dest="ci",
+                    help="bootstrap confidence intervals (resampling per-pair statistics)")
+    st.add_argument("--confidence-n", type=int, default=1000, help="bootstrap resamples")
+    st.add_argument("--confidence-level", type=float, default=0.95)
+    st.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                    help=f"random seed of intervals and tests (default {DEFAULT_SEED})")
+    st.add_argument("--paired-bs", action="store_true",
+                    help="paired bootstrap test of each system against the first")
+    st.add_argument("--paired-bs-n", type=int, default=1000)
+    st.add_argument("--paired-ar", action="store_true",
+                    help="paired approximate randomization test of each system against the first")
+    st.add_argument("--paired-ar-n", type=int, default=10000)
+
+    o = p.add_argument_group("output")
+    o.add_argument("-f", "--format", choices=["json", "text"], default=None,
+                   help="aggregate output format (default json; text for --demo)")
+    o.add_argument("-w", "--width", type=int, default=2, help="decimals in text output")
+    o.add_argument("--per-pair", metavar="OUT", help="per-pair scores to OUT.{jsonl,csv,parquet}")
+    o.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
+    o.add_argument("--chunk-size", type=int, default=100_000, help="pairs per streamed chunk")
+    o.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="lexmetrics", description="Exact, fast ROUGE / BLEU / chrF scoring."
+    )
+    parser.add_argument("--version", action="version", version=f"lexmetrics {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _score_parser(sub)
+    d = sub.add_parser("finetune-demo", help="tiny LoRA / prompt-tuning demo on CPU (needs lexmetrics[train])",
+                       add_help=False)
+    d.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+class _Progress:
+    """Rows and rows/s on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool, total: int | None = None):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.total = total
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, rows: int, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if not force and now - self.last < 0.2:
+            return
+        self.last = now
+        el = max(now - self.t0, 1e-9)
+        rate = rows / el
+        msg = f"\rlexmetrics: {rows:,} pairs  {rate:,.0f} pairs/s  {el:,.1f}s"
+        if self.total:
+            eta = (self.total - rows) / rate if rate > 0 else 0
+            msg += f"  ETA {eta:,.0f}s"
+        sys.stderr.write(msg)
+        sys.stderr.flush()
+
+    def close(self, rows: int) -> None:
+        if self.enabled:
+            self.update(rows, force=True)
+            sys.stderr.write("\n")
+
+
+def _demo_path() -> str:
+    return str(resources.files("lexmetrics").joinpath("data/sample.jsonl"))
+
+
+def _chunks(args: argparse.Namespace) -> tuple[list[str], Any, _io.TableSpec | None]:
+    """(system names, chunk iterator, table spec) for the inputs named on the command line."""
+    if args.demo:
+        args.input = [_demo_path()]
+        args.by = args.by or "system"  # the sample holds two systems of different quality
+    if not args.input:
+        raise _Usage("no input: give -i FILE (and -r FILE for text inputs), or --demo")
+    fmts = {_io.detect_format(p) for p in args.input}
+    if fmts & set(_io.TABLE_FORMATS):
+        if len(args.input) != 1 or args.ref:
+            raise _Usage("a table input is one -i FILE (with --pred-col/--ref-col), without -r")
+        fmt = fmts.pop()
+        spec = _io.TableSpec(
+            pred_cols=args.pred_col or ["prediction"],
+            ref_cols=args.ref_col or ["reference"],
+            id_cols=args.id_col,
+            by=args.by,
+        )
+        return list(spec.pred_cols), _io.read_table(args.input[0], fmt, spec, args.chunk_size), spec
+    if args.pred_col or args.ref_col or args.id_col or args.by:
+        raise _Usage("--pred-col/--ref-col/--id-col/--by apply to table inputs only")
+    return list(args.input), _io.read_text_files(args.input, args.ref, args.chunk_size), None
+
+
+class _Usage(Exception):
+    pass
+
+
+def _key(v: Any) -> str:
+    return v if isinstance(v, str) else json.dumps(v)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    metrics = args.metrics or (DEMO_METRICS if args.demo else DEFAULT_METRICS)
+    if args.format is None:
+        args.format = "text" if args.demo else "json"
+    if args.chunk_size < 1:
+        raise _Usage("--chunk-size must be >= 1")
+    names, chunks, table = _chunks(args)
+    nrefs: int | str = 1
+    specs = build_specs(
+        metrics.split(","),
+        use_stemmer=args.use_stemmer,
+        split_summaries=args.split_summaries,
+        tokenize=args.tokenize,
+        smooth_method=args.smooth_method,
+        smooth_value=args.smooth_value,
+        lowercase=args.lowercase,
+        use_effective_order=args.use_effective_order,
+        max_ngram_order=args.max_ngram_order,
+        chrf_char_order=args.chrf_char_order,
+        chrf_word_order=args.chrf_word_order,
+        chrf_beta=args.chrf_beta,
+        chrf_whitespace=args.chrf_whitespace,
+        chrf_eps_smoothing=args.chrf_eps_smoothing,
+        chrf_lowercase=args.lowercase,
+        nrefs=nrefs,
+    )
+    nsys = len(names)
+    keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)
+    states = [[s.empty_state() for s in specs] for _ in range(nsys)]
+    group_states: dict[str, list[list[np.ndarray]]] = {}
+    group_n: dict[str, int] = {}
+    kept: list[list[list[np.ndarray]]] = [[[] for _ in specs] for _ in range(nsys)]
+    writer = _io.AtomicPerPairWriter(args.per_pair) if args.per_pair else None
+    progress = _Progress(not args.quiet)
+    n = 0
+    ref_counts: set[int] = set()
+    try:
+        for chunk in chunks:
+            for r in chunk.references:
+                ref_counts.add(1 if isinstance(r, str) else len(r))
+            cols: dict[str, Any] = {}
+            if writer is not None:
+                cols.update({c: chunk.ids[c] for c in chunk.ids})
+                if chunk.groups is not None:
+                    cols[args.by] = chunk.groups
+            for s in range(nsys):
+                preds = chunk.systems[s]
+                for k, spec in enumerate(specs):
+                    st = spec.stats(preds, chunk.references, args.workers)
+                    spec.add(states[s][k], st)
+                    if keep_stats:
+                        kept[s][k].append(st)
+                    if chunk.groups is not None:
+                        _add_groups(group_states, group_n if (s == 0 and k == 0) else None,
+                                    chunk.groups, specs, s, k, st, nsys)
+                    if writer is not None:
+                        prefix = f"{names[s]}." if nsys > 1 else ""
+                        for c, v in spec.per_pair(st).items():
+                            cols[prefix + c] = v.tolist()
+            if writer is not None:
+                writer.write(cols)
+            n += len(chunk)
+            progress.update(n)
+        progress.close(n)
+        if n == 0:
+            raise _io.InputFileError(f"{args.input[0]}: no rows")
+        nrefs = ref_counts.pop() if len(ref_counts) == 1 else "var"
+        for spec in specs:
+            if hasattr(spec, "nrefs"):
+                spec.nrefs = nrefs  # type: ignore[attr-defined]
+        report = _report(args, names, specs, states, n, kept if keep_stats else None,
+                         group_states, group_n)
+        if writer is not None:
+            writer.commit()
+            report["per_pair"] = {"path": args.per_pair, "rows": writer.rows}
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(_text_report(report, args.width))
+    return 0
+
+
+def _add_groups(group_states, group_n, groups, specs, s, k, st, nsys):
+    keys = np.array([_key(g) for g in groups], dtype=object)
+    for g in dict.fromkeys(keys.tolist()):
+        mask = keys == g
+        if g not in group_states:
+            group_states[g] = [[sp.empty_state() for sp in specs] for _ in range(nsys)]
+        specs[k].add(group_states[g][s][k], st[mask])
+        if group_n is not None:
+            group_n[g] = group_n.get(g, 0) + int(mask.sum())
+
+
+def _metrics_block(specs, states, n) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec, state in zip(specs, states):
+        res = spec.compute(state, n)
+        if isinstance(spec, RougeSpec):
+            sig = res.pop("signature")
+            for t in spec.rouge_types:
+                out[t] = dict(res[t], signature=sig)
+        else:
+            out[spec.name] = res
+    return out
+
+
+def _report(args, names, specs, states, n, kept, group_states, group_n) -> dict[str, Any]:
+    systems = []
+    stats_of = None
+    if kept is not None:
+        stats_of = [[np.concatenate(kept[s][k]) for k in range(len(specs))] for s in range(len(names))]
+    for s, name in enumerate(names):
+        block: dict[str, Any] = {"name": name, "n": n, "metrics": _metrics_block(specs, states[s], n)}
+        if args.ci and stats_of is not None:
+            for k, spec in enumerate(specs):
+                ci = bootstrap_ci(spec, stats_of[s][k], n_samples=args.confidence_n,
+                                  confidence=args.confidence_level, seed=args.seed)
+                for metric_name, interval in ci.items():
+                    block["metrics"][metric_name]["ci"] = interval
+        if s > 0 and stats_of is not None and (args.paired_bs or args.paired_ar):
+            sig: dict[str, Any] = {}
+            for k, spec in enumerate(specs):
+                if args.paired_bs:
+                    for mname, r in paired_bootstrap(spec, stats_of[0][k], stats_of[s][k],
+                                                     n_samples=args.paired_bs_n, seed=args.seed).items():
+                        sig.setdefault(mname, {})["paired_bs"] = r
+                if args.paired_ar:
+                    for mname, r in approximate_randomization(spec, stats_of[0][k], stats_of[s][k],
+                                                              n_samples=args.paired_ar_n,
+                                                              seed=args.seed).items():
+                        sig.setdefault(mname, {})["paired_ar"] = r
+            block["significance"] = {"baseline": names[0], **sig}
+        if group_states:
+            block["groups"] = {
+                g: {"n": group_n[g], "metrics": _metrics_block(specs, group_states[g][s], group_n[g])}
+                for g in group_states
+            }
+        systems.append(block)
+    if len(systems) == 1:
+        one = systems[0]
+        one.pop("name")
+        return {"input": names[0], **one}
+    return {"n": n, "baseline": names[0], "systems": systems}
+
+
+def _fmt_metrics(metrics: dict[str, Any], width: int, indent: str = "") -> list[str]:
+    lines = []
+    for name, r in metrics.items():
+        if "fmeasure" in r:
+            line = (f"{indent}{name:<10} P = {100 * r['precision']:.{width}f}  "
+                    f"R = {100 * r['recall']:.{width}f}  F = {100 * r['fmeasure']:.{width}f}")
+        else:
+            score = r["score"]
+            line = indent + r.get("text", f"{name} = {score:.{width}f}")
+        if "ci" in r:
+            c = r["ci"]
+            scale = 100 if "fmeasure" in r else 1
+            line += f"  [{scale * c['low']:.{width}f}, {scale * c['high']:.{width}f}]"
+        lines.append(line)
+    return lines
+
+
+def _text_report(report: dict[str, Any], width: int) -> str:
+    lines: list[str] = []
+    systems = report.get("systems") or [dict(report, name=report.get("input"))]
+    for sysr in systems:
+        lines.append(f"{sysr['name']}  ({sysr['n']:,} pairs)")
+        lines += _fmt_metrics(sysr["metrics"], width, "  ")
+        for mname, tests in sysr.get("significance", {}).items():
+            if mname == "baseline":
+                continue
+            for tname, r in tests.items():
+                lines.append(f"  {mname} vs {sysr['significance']['baseline']}: {tname} p = {r['p_value']:.4f}")
+        for g, gr in sysr.get("groups", {}).items():
+            lines.append(f"  [{g}]  ({gr['n']:,} pairs)")
+            lines += _fmt_metrics(gr["metrics"], width, "    ")
+    sigs = sorted({r["signature"] for s in systems for r in s["metrics"].values() if "signature" in r})
+    lines += ["", "signatures:"] + [f"  {s}" for s in sigs]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["finetune-demo"]:
+        try:
+            from .train.demo import main as demo_main
+        except ImportError as exc:
+            sys.stderr.write(f"lexmetrics finetune-demo: {exc} (pip install 'lexmetrics[train]')\n")
+            return EXIT_USAGE
+        return demo_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run_score(args)
+    except _Usage as exc:
+        parser.print_usage(sys.stderr)
+        sys.stderr.write(f"lexmetrics score: error: {exc}\n")
+        return EXIT_USAGE
+    except (LexmetricsError, OSError) as exc:
+        sys.stderr.write(f"lexmetrics score: error: {exc}\n")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("lexmetrics score: interrupted; no output written\n")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

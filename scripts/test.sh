@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine, then runs every test (Rust and Python).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: a large English word list for the Porter-stemmer parity test, Java for Spark.
+need=()
+[ -f /usr/share/dict/american-english ] || need+=(wamerican)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+# The package (release build of the Rust extension) with the reference packages the tests compare
+# against, the training extra (torch, peft, transformers) and the Spark extra.
+python3 -m pip install -q --disable-pip-version-check '.[test,train,spark]'
+
+cargo test -q -p lexmetrics-core
+# Run from tests/ so that the installed package (not the source tree) is imported.
+python3 -m pytest -q -p no:cacheprovider tests
