@@ -56,7 +56,8 @@ fn is_consonant<T: Letter>(w: &[T], mut i: usize) -> bool {
             negate = !negate;
             i -= 1;
         }
-        return !is_vowel(w[i].ascii()) != negate;
+        // nltk: (word[i] not in vowels) != negate
+        return is_vowel(w[i].ascii()) == negate;
     }
     true
 }
