@@ -7,8 +7,10 @@
 //! behaves like any consonant, as in nltk.
 //!
 //! Known limit: lowercasing uses Rust's `str::to_lowercase` (full mapping and final sigma, like
-//! Python's `str.lower`), whose Unicode tables are newer than Python 3.11's (Unicode 14.0); a
-//! cased letter added to Unicode after 14.0 is lowercased here and left alone by Python.
+//! Python's `str.lower`), whose Unicode tables are newer than Python 3.11's (Unicode 14.0). An
+//! exhaustive scan found 530 of 4.4M probe words differing, all through letters added after
+//! Unicode 14.0 (e.g. U+A7CB, Garay U+10D50..): Rust lowercases them (or treats them as cased
+//! around a final sigma) where Python 3.11 does not. ASCII input, and hence ROUGE, is unaffected.
 
 use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
@@ -360,6 +362,11 @@ fn irregular(w: &str) -> Option<&'static str> {
     })
 }
 
+/// Python's `str.lower()` (full mapping, final sigma); see the module note on Unicode versions.
+fn py_lower(word: &str) -> String {
+    word.to_lowercase()
+}
+
 /// Appends the stem of `word` to `out`, using `scratch` as working space for ASCII words.
 fn stem_into(word: &str, out: &mut String, scratch: &mut Vec<u8>) {
     // nltk: stem = word.lower(); the length test below uses the original word.
@@ -369,7 +376,7 @@ fn stem_into(word: &str, out: &mut String, scratch: &mut Vec<u8>) {
         stem_ascii(scratch, word.len(), out);
         return;
     }
-    let lowered = word.to_lowercase();
+    let lowered = py_lower(word);
     if lowered.is_ascii() {
         // e.g. KELVIN SIGN lowercases to 'k'; the original length still counts characters.
         scratch.clear();
