@@ -8,10 +8,9 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nltk.stem.porter import PorterStemmer
-
 from lexmetrics import InputTypeError
 from lexmetrics._native import porter_stem
+from nltk.stem.porter import PorterStemmer
 
 DICT = "/usr/share/dict/american-english"  # Debian package wamerican (installed in CI)
 
@@ -52,9 +51,36 @@ def test_nltk_doctest_vector() -> None:
 
 def test_upstream_unit_vectors() -> None:
     # nltk test_stem.py: stem("oed") == "o", stem("On") == "on"; plus the irregular-forms pool.
-    words = ["oed", "On", "skies", "sky", "dying", "lying", "tying", "news", "innings", "inning",
-             "outings", "outing", "cannings", "canning", "howe", "proceed", "exceed", "succeed",
-             "1990s", "mp3s", "covid19", "yyyy", "a*ded", "a*dding", "", "a", "ab", "abc"]
+    words = [
+        "oed",
+        "On",
+        "skies",
+        "sky",
+        "dying",
+        "lying",
+        "tying",
+        "news",
+        "innings",
+        "inning",
+        "outings",
+        "outing",
+        "cannings",
+        "canning",
+        "howe",
+        "proceed",
+        "exceed",
+        "succeed",
+        "1990s",
+        "mp3s",
+        "covid19",
+        "yyyy",
+        "a*ded",
+        "a*dding",
+        "",
+        "a",
+        "ab",
+        "abc",
+    ]
     assert mismatches(words) == []
 
 
