@@ -1,5 +1,7 @@
 # Typed stubs for the private native module. Public API: lexmetrics/__init__.py.
 
+from collections.abc import Sequence
+
 __version__: str
 BUILD_PROFILE: str  # "release" or "debug"
 
@@ -14,6 +16,8 @@ def default_workers() -> int: ...
 # ======================================================================
 # porter (rust/python/src/porter.rs)
 # ======================================================================
+
+def porter_stem(words: Sequence[str]) -> list[str]: ...
 
 # (end porter)
 
