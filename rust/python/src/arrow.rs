@@ -373,6 +373,22 @@ fn format_of(schema: &FfiSchema) -> Result<String, Bad> {
     Ok(f.to_string_lossy().into_owned())
 }
 
+/// The schema's format string if it is a type we read as strings.
+fn check_type(schema: &FfiSchema) -> Result<String, Bad> {
+    let format = format_of(schema)?;
+    let is_dict = !schema.dictionary.is_null();
+    let kind_ok = matches!(format.as_str(), "n" | "u" | "U" | "vu")
+        || (is_dict
+            && matches!(
+                format.as_str(),
+                "c" | "C" | "s" | "S" | "i" | "I" | "l" | "L"
+            ));
+    if !kind_ok {
+        return Err(Bad::Type(describe(&format)));
+    }
+    Ok(format)
+}
+
 /// Reads `buffers[k]` of an array, checking `n_buffers` first.
 fn buffer(arr: &FfiArray, k: usize) -> Result<*const u8, Bad> {
     let n = usize::try_from(arr.n_buffers).unwrap_or(0);
@@ -395,23 +411,13 @@ fn import_chunk(
     base: usize,
     nulls: NullPolicy,
 ) -> Result<Chunk, Bad> {
-    let format = format_of(schema)?;
+    let format = check_type(schema)?;
     let (Ok(len), Ok(offset)) = (usize::try_from(arr.length), usize::try_from(arr.offset)) else {
         return malformed(format!(
             "negative length {} or offset {}",
             arr.length, arr.offset
         ));
     };
-    let is_dict = !schema.dictionary.is_null();
-    let kind_ok = matches!(format.as_str(), "n" | "u" | "U" | "vu")
-        || (is_dict
-            && matches!(
-                format.as_str(),
-                "c" | "C" | "s" | "S" | "i" | "I" | "l" | "L"
-            ));
-    if !kind_ok {
-        return Err(Bad::Type(describe(&format)));
-    }
     if format == "n" {
         if len > 0 && nulls == NullPolicy::Error {
             return Err(Bad::Null(base));
@@ -765,6 +771,8 @@ fn import_stream(obj: &Bound<'_, PyAny>, what: &str, nulls: NullPolicy) -> PyRes
             format!("{what}: Arrow stream failed: {msg}"),
         ));
     }
+    // Refuse a non-string stream (a whole table, say) before pulling any batch from it.
+    check_type(&schema.0).map_err(|b| to_pyerr(py, what, b))?;
     let mut col = ArrowStrings {
         chunks: Vec::new(),
         starts: vec![0],
