@@ -266,28 +266,22 @@ struct Chunk {
 
 /// Builds `&str` from a validated range.
 ///
-/// SAFETY: `[p, p+len)` lies in a live buffer and holds valid UTF-8 (checked at import).
+/// SAFETY: `[base+at, base+at+len)` lies in a live buffer and holds valid UTF-8 (checked at import).
 #[inline]
-unsafe fn str_at<'a>(p: *const u8, len: usize) -> &'a str {
+unsafe fn str_at<'a>(base: *const u8, at: usize, len: usize) -> &'a str {
     if len == 0 {
-        // Empty rows may sit on a NULL data buffer, which `from_raw_parts` must never see.
+        // Empty rows may sit on a NULL data buffer, which neither `add` nor `from_raw_parts` may see.
         return "";
     }
-    std::str::from_utf8_unchecked(std::slice::from_raw_parts(p, len))
+    std::str::from_utf8_unchecked(std::slice::from_raw_parts(base.add(at), len))
 }
 
 impl Chunk {
     /// SAFETY: `i < self.len` and the chunk was validated by `import_chunk`.
     #[inline]
     unsafe fn is_null(&self, i: usize) -> bool {
-        match &self.values {
-            Values::AllNull => true,
-            Values::Dict(keys, dict) => {
-                self.validity.is_some_and(|v| !v.is_valid(i))
-                    || keys.get(i).is_none_or(|k| dict.is_null(k))
-            }
-            _ => self.validity.is_some_and(|v| !v.is_valid(i)),
-        }
+        // Only called on dictionary values, which are never dictionaries themselves.
+        matches!(self.values, Values::AllNull) || self.validity.is_some_and(|v| !v.is_valid(i))
     }
 
     /// SAFETY: `i < self.len` and the chunk was validated by `import_chunk`.
@@ -303,22 +297,22 @@ impl Chunk {
             Values::Utf8(o) => {
                 let s = ptr::read_unaligned(o.offsets.add(i)) as usize;
                 let e = ptr::read_unaligned(o.offsets.add(i + 1)) as usize;
-                str_at(o.data.add(s), e - s)
+                str_at(o.data, s, e - s)
             }
             Values::LargeUtf8(o) => {
                 let s = ptr::read_unaligned(o.offsets.add(i)) as usize;
                 let e = ptr::read_unaligned(o.offsets.add(i + 1)) as usize;
-                str_at(o.data.add(s), e - s)
+                str_at(o.data, s, e - s)
             }
             Values::View(v) => {
                 let view = v.views.add(16 * i);
                 let len = ptr::read_unaligned(view.cast::<i32>()) as usize;
                 if len <= 12 {
-                    str_at(view.add(4), len)
+                    str_at(view, 4, len)
                 } else {
                     let buf = ptr::read_unaligned(view.add(8).cast::<i32>()) as usize;
                     let off = ptr::read_unaligned(view.add(12).cast::<i32>()) as usize;
-                    str_at(v.data.get_unchecked(buf).add(off), len)
+                    str_at(*v.data.get_unchecked(buf), off, len)
                 }
             }
             Values::Dict(keys, dict) => match keys.get(i) {

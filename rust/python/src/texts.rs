@@ -56,6 +56,12 @@ impl Texts {
     }
 }
 
+// The metric bindings read `&Texts` from rayon workers inside `py.detach`.
+const _: () = {
+    const fn assert_sync<T: Sync>() {}
+    assert_sync::<Texts>();
+};
+
 impl Index<usize> for Texts {
     type Output = str;
 
