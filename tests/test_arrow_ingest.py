@@ -391,6 +391,11 @@ def test_pandas_arrow_backed(dtype):
     assert _texts_debug(with_null, nulls="empty") == ["a", "", "c"]
 
 
+def test_pandas_dataframe_is_refused():
+    with pytest.raises(InputTypeError, match="pass one column"):
+        _texts_debug(pd.DataFrame({"a": ["x"], "b": ["y"]}))
+
+
 def test_pandas_default_string_dtype():
     # pandas >= 3 infers a pyarrow-backed "str" dtype; older pandas infers object. Both work.
     s = pd.Series(SAMPLES)

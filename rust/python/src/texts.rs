@@ -115,22 +115,22 @@ fn arrow_source<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAn
     }
     let module = obj.get_type().module()?;
     if module.to_cow()?.starts_with("pandas") {
-        let Ok(dtype) = obj.getattr("dtype") else {
-            return Ok(None);
-        };
-        let arrow_backed = dtype
-            .getattr("storage")
-            .is_ok_and(|s| s.extract::<String>().is_ok_and(|s| s == "pyarrow"))
-            || dtype.get_type().name()?.to_cow()? == "ArrowDtype";
-        if !arrow_backed {
-            return Ok(None);
+        // A DataFrame (no single dtype) goes on to the generic check below, which refuses it.
+        if let Ok(dtype) = obj.getattr("dtype") {
+            let arrow_backed = dtype
+                .getattr("storage")
+                .is_ok_and(|s| s.extract::<String>().is_ok_and(|s| s == "pyarrow"))
+                || dtype.get_type().name()?.to_cow()? == "ArrowDtype";
+            if !arrow_backed {
+                return Ok(None);
+            }
+            if obj.hasattr("__arrow_c_stream__")? {
+                return Ok(Some(obj.clone()));
+            }
+            // pandas < 2.2 has no capsule export; `pyarrow.array` returns the backing ChunkedArray.
+            let pa = obj.py().import("pyarrow")?;
+            return Ok(Some(pa.call_method1("array", (obj,))?));
         }
-        if obj.hasattr("__arrow_c_stream__")? {
-            return Ok(Some(obj.clone()));
-        }
-        // pandas < 2.2 has no capsule export; `pyarrow.array` returns the backing ChunkedArray.
-        let pa = obj.py().import("pyarrow")?;
-        return Ok(Some(pa.call_method1("array", (obj,))?));
     }
     if obj.hasattr("__arrow_c_stream__")? || obj.hasattr("__arrow_c_array__")? {
         return Ok(Some(obj.clone()));
