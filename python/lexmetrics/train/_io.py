@@ -59,7 +59,9 @@ def _write(path: PathLike, config: dict[str, Any], tensors: dict[str, torch.Tens
     # safetensors refuses shared/non-contiguous storage; peft saves with metadata {"format": "pt"}
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
     save_file(tensors, str(out / WEIGHTS_NAME), metadata={"format": "pt"})
-    (out / CONFIG_NAME).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (out / CONFIG_NAME).write_text(
+        json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 def _read(path: PathLike, peft_type: str) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -69,11 +71,15 @@ def _read(path: PathLike, peft_type: str) -> tuple[dict[str, Any], dict[str, tor
         raise FileNotFoundError(f"no {CONFIG_NAME} in {src}")
     if not weights.is_file():
         if (src / "adapter_model.bin").is_file():
-            raise ValueError(f"{src} has only adapter_model.bin (pickle); only safetensors is loaded")
+            raise ValueError(
+                f"{src} has only adapter_model.bin (pickle); only safetensors is loaded"
+            )
         raise FileNotFoundError(f"no {WEIGHTS_NAME} in {src}")
     config = json.loads(cfg_path.read_text(encoding="utf-8"))
     if config.get("peft_type") != peft_type:
-        raise ValueError(f"{src} holds a {config.get('peft_type')!r} adapter, expected {peft_type!r}")
+        raise ValueError(
+            f"{src} holds a {config.get('peft_type')!r} adapter, expected {peft_type!r}"
+        )
     return config, load_file(str(weights))
 
 
@@ -99,11 +105,19 @@ def lora_state_dict(model: nn.Module, bias: Optional[str] = None) -> dict[str, t
     return out
 
 
-def _lora_config(model: nn.Module, task_type: Optional[str], base_model_name_or_path: Optional[str]) -> dict[str, Any]:
+def _lora_config(
+    model: nn.Module, task_type: Optional[str], base_model_name_or_path: Optional[str]
+) -> dict[str, Any]:
     layers = list(lora_layers(model))
     first = layers[0][1]
-    if any((layer.r, layer.lora_alpha, layer.use_rslora) != (first.r, first.lora_alpha, first.use_rslora) for _, layer in layers):
-        raise ValueError("LoRA layers differ in r/lora_alpha/use_rslora; peft's format needs one value each")
+    if any(
+        (layer.r, layer.lora_alpha, layer.use_rslora)
+        != (first.r, first.lora_alpha, first.use_rslora)
+        for _, layer in layers
+    ):
+        raise ValueError(
+            "LoRA layers differ in r/lora_alpha/use_rslora; peft's format needs one value each"
+        )
     saved = getattr(model, "_lexmetrics_lora_config", {})
     # Exact paths of what is adapted, so peft targets the same modules whatever the original patterns.
     target_modules = saved.get("target_modules") or sorted({name for name, _ in layers})
@@ -148,7 +162,15 @@ def save_lora_adapter(
     _write(path, _lora_config(model, task_type, base_model_name_or_path), tensors)
 
 
-_UNSUPPORTED = ("use_dora", "modules_to_save", "layers_to_transform", "rank_pattern", "alpha_pattern", "lora_bias", "target_parameters")
+_UNSUPPORTED = (
+    "use_dora",
+    "modules_to_save",
+    "layers_to_transform",
+    "rank_pattern",
+    "alpha_pattern",
+    "lora_bias",
+    "target_parameters",
+)
 _ADAPTER_NAME = re.compile(r"\.(lora_[AB])\.[^.]+\.weight$")
 
 
@@ -163,10 +185,14 @@ def load_lora_adapter(model: nn.Module, path: PathLike, *, is_trainable: bool = 
     config, tensors = _read(path, "LORA")
     for key in _UNSUPPORTED:
         if config.get(key):
-            raise ValueError(f"adapter uses {key}={config[key]!r}, which this loader does not support")
+            raise ValueError(
+                f"adapter uses {key}={config[key]!r}, which this loader does not support"
+            )
     target = config.get("target_modules")
     if not target:
-        raise ValueError("adapter_config.json has no target_modules (peft's per-architecture default is not resolved here)")
+        raise ValueError(
+            "adapter_config.json has no target_modules (peft's per-architecture default is not resolved here)"
+        )
     if not any(True for _ in lora_layers(model)):
         inject_lora(
             model,
@@ -193,15 +219,17 @@ def load_lora_adapter(model: nn.Module, path: PathLike, *, is_trainable: bool = 
         raise ValueError(f"adapter keys do not match the model: {'; '.join(parts)}")
     params = dict(model.state_dict(keep_vars=True))
     for key, tensor in got.items():
-        dest = params[key[len(_PREFIX):]]
+        dest = params[key[len(_PREFIX) :]]
         if tuple(dest.shape) != tuple(tensor.shape):
-            raise ValueError(f"{key}: adapter shape {tuple(tensor.shape)} != model shape {tuple(dest.shape)}")
+            raise ValueError(
+                f"{key}: adapter shape {tuple(tensor.shape)} != model shape {tuple(dest.shape)}"
+            )
     with torch.no_grad():
         for _, layer in lora_layers(model):
             if layer.merged:
                 raise ValueError("cannot load into merged LoRA layers; unmerge_lora(model) first")
         for key, tensor in got.items():
-            dest = params[key[len(_PREFIX):]]
+            dest = params[key[len(_PREFIX) :]]
             dest.copy_(tensor.to(dtype=dest.dtype, device=dest.device))
     if is_trainable:
         mark_only_lora_trainable(model, bias)
@@ -251,7 +279,9 @@ def _first_attr(cfg: Any, *names: str) -> Optional[int]:
     return None
 
 
-def load_prompt_adapter(model: nn.Module, path: PathLike, *, is_trainable: bool = False) -> SoftPromptModel:
+def load_prompt_adapter(
+    model: nn.Module, path: PathLike, *, is_trainable: bool = False
+) -> SoftPromptModel:
     """Wraps ``model`` in a :class:`SoftPromptModel` holding the saved prompt (ours or peft's).
 
     A peft encoder-decoder adapter saved with ``num_transformer_submodules=2`` has 2N rows; peft's
@@ -264,7 +294,9 @@ def load_prompt_adapter(model: nn.Module, path: PathLike, *, is_trainable: bool 
     n = int(config["num_virtual_tokens"])
     submodules = int(config.get("num_transformer_submodules") or 1)
     if weight.dim() != 2 or weight.shape[0] != n * submodules:
-        raise ValueError(f"prompt_embeddings has shape {tuple(weight.shape)}, expected ({n * submodules}, d)")
+        raise ValueError(
+            f"prompt_embeddings has shape {tuple(weight.shape)}, expected ({n * submodules}, d)"
+        )
     wrapped = SoftPromptModel(model, n, "random")
     if weight.shape[1] != wrapped.prompt_embeddings.shape[1]:
         raise ValueError(
@@ -274,4 +306,3 @@ def load_prompt_adapter(model: nn.Module, path: PathLike, *, is_trainable: bool 
         wrapped.prompt_embeddings.copy_(weight[:n])
     wrapped.prompt_embeddings.requires_grad = is_trainable
     return wrapped
-

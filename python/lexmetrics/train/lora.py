@@ -88,10 +88,14 @@ class LoraLinear(nn.Module):
         self.fan_in_fan_out = fan_in_fan_out
         # peft: scaling = alpha / r, or alpha / sqrt(r) with use_rslora (layer.py update_layer)
         self.scaling = lora_alpha / math.sqrt(r) if use_rslora else lora_alpha / r
-        self.lora_dropout: nn.Module = nn.Dropout(lora_dropout) if lora_dropout > 0 else nn.Identity()
+        self.lora_dropout: nn.Module = (
+            nn.Dropout(lora_dropout) if lora_dropout > 0 else nn.Identity()
+        )
         if adapter_dtype is None:
             # peft's autocast_adapter_dtype=True: half-precision bases get float32 adapters
-            adapter_dtype = torch.float32 if weight.dtype in (torch.float16, torch.bfloat16) else weight.dtype
+            adapter_dtype = (
+                torch.float32 if weight.dtype in (torch.float16, torch.bfloat16) else weight.dtype
+            )
         kw = {"device": weight.device, "dtype": adapter_dtype}
         self.lora_A = nn.Linear(self.in_features, r, bias=False, **kw)
         self.lora_B = nn.Linear(r, self.out_features, bias=False, **kw)
@@ -109,7 +113,9 @@ class LoraLinear(nn.Module):
         elif isinstance(init_lora_weights, str) and init_lora_weights.lower() == "gaussian":
             nn.init.normal_(self.lora_A.weight, std=1 / self.r)
         else:
-            raise ValueError(f"init_lora_weights must be True, False or 'gaussian', got {init_lora_weights!r}")
+            raise ValueError(
+                f"init_lora_weights must be True, False or 'gaussian', got {init_lora_weights!r}"
+            )
         nn.init.zeros_(self.lora_B.weight)
 
     def delta_weight(self) -> torch.Tensor:
@@ -207,7 +213,9 @@ def inject_lora(
         except re.error as exc:
             raise ValueError(f"target_modules is not a valid regex: {exc}") from exc
     elif not target_modules:
-        raise ValueError("target_modules must be a regex string or a non-empty list of module names")
+        raise ValueError(
+            "target_modules must be a regex string or a non-empty list of module names"
+        )
     if any(True for _ in lora_layers(model)):
         raise ValueError("model already has LoRA layers; unload_lora(model) first")
     selected: list[tuple[str, nn.Module]] = []
@@ -250,7 +258,9 @@ def inject_lora(
         "r": r,
         "lora_alpha": lora_alpha,
         "lora_dropout": lora_dropout,
-        "target_modules": target_modules if isinstance(target_modules, str) else sorted(set(target_modules)),
+        "target_modules": target_modules
+        if isinstance(target_modules, str)
+        else sorted(set(target_modules)),
         "exclude_modules": exclude_modules
         if exclude_modules is None or isinstance(exclude_modules, str)
         else sorted(set(exclude_modules)),

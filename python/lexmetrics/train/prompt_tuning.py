@@ -41,8 +41,14 @@ class SoftPromptModel(nn.Module):
         freeze_base: bool = True,
     ) -> None:
         super().__init__()
-        if not isinstance(num_virtual_tokens, int) or isinstance(num_virtual_tokens, bool) or num_virtual_tokens <= 0:
-            raise ValueError(f"num_virtual_tokens must be a positive int, got {num_virtual_tokens!r}")
+        if (
+            not isinstance(num_virtual_tokens, int)
+            or isinstance(num_virtual_tokens, bool)
+            or num_virtual_tokens <= 0
+        ):
+            raise ValueError(
+                f"num_virtual_tokens must be a positive int, got {num_virtual_tokens!r}"
+            )
         get_emb = getattr(model, "get_input_embeddings", None)
         word_embeddings = get_emb() if callable(get_emb) else None
         if not isinstance(word_embeddings, nn.Embedding):
@@ -52,7 +58,9 @@ class SoftPromptModel(nn.Module):
             )
         self.base_model = model
         self.num_virtual_tokens = num_virtual_tokens
-        self.is_encoder_decoder = bool(getattr(getattr(model, "config", None), "is_encoder_decoder", False))
+        self.is_encoder_decoder = bool(
+            getattr(getattr(model, "config", None), "is_encoder_decoder", False)
+        )
         self.init = init
         n, d = num_virtual_tokens, word_embeddings.embedding_dim
         # float32 like peft's PromptEmbedding; cast to the input embeddings' dtype in forward.
@@ -60,7 +68,14 @@ class SoftPromptModel(nn.Module):
         if init == "random":
             nn.init.normal_(weight, generator=generator)
         elif init in ("vocab", "text"):
-            ids = self._init_ids(init, word_embeddings.num_embeddings, init_text, tokenizer, init_token_ids, generator)
+            ids = self._init_ids(
+                init,
+                word_embeddings.num_embeddings,
+                init_text,
+                tokenizer,
+                init_token_ids,
+                generator,
+            )
             with torch.no_grad():
                 weight.copy_(word_embeddings.weight[ids.to(weight.device)].float())
         else:
@@ -86,13 +101,19 @@ class SoftPromptModel(nn.Module):
             if init_text is None or tokenizer is None:
                 raise ValueError("init='text' needs init_text and tokenizer (or init_token_ids)")
             encoded = tokenizer(init_text)
-            init_token_ids = encoded["input_ids"] if isinstance(encoded, dict) or hasattr(encoded, "keys") else encoded
+            init_token_ids = (
+                encoded["input_ids"]
+                if isinstance(encoded, dict) or hasattr(encoded, "keys")
+                else encoded
+            )
         ids = [int(i) for i in init_token_ids]  # type: ignore[union-attr]
         if not ids:
             raise ValueError("the init text/ids give no tokens")
         bad = [i for i in ids if not 0 <= i < vocab_size]
         if bad:
-            raise ValueError(f"init token id {bad[0]} is outside the vocabulary (size {vocab_size})")
+            raise ValueError(
+                f"init token id {bad[0]} is outside the vocabulary (size {vocab_size})"
+            )
         # peft's TEXT init: repeat the ids until there are enough, then cut to N
         ids = (ids * -(-n // len(ids)))[:n]
         return torch.tensor(ids, dtype=torch.long)
@@ -122,7 +143,12 @@ class SoftPromptModel(nn.Module):
         prompts = self.prompt_embeddings.unsqueeze(0).expand(batch, -1, -1).to(inputs_embeds.dtype)
         inputs_embeds = torch.cat((prompts, inputs_embeds), dim=1)
         if attention_mask is not None:
-            ones = torch.ones(batch, self.num_virtual_tokens, dtype=attention_mask.dtype, device=attention_mask.device)
+            ones = torch.ones(
+                batch,
+                self.num_virtual_tokens,
+                dtype=attention_mask.dtype,
+                device=attention_mask.device,
+            )
             attention_mask = torch.cat((ones, attention_mask), dim=1)
         return inputs_embeds, attention_mask
 
@@ -137,13 +163,22 @@ class SoftPromptModel(nn.Module):
         """Decoder-only: logits have N extra leading positions and labels get N ``-100`` in front.
         Encoder-decoder: the prompt extends the encoder input; labels and decoder inputs are untouched."""
         if kwargs.get("position_ids") is not None:
-            raise ValueError("position_ids are not supported with a soft prompt (peft ignores them too)")
+            raise ValueError(
+                "position_ids are not supported with a soft prompt (peft ignores them too)"
+            )
         kwargs.pop("position_ids", None)
         inputs_embeds, attention_mask = self._prepend(input_ids, attention_mask, inputs_embeds)
         if labels is not None and not self.is_encoder_decoder:
-            pad = torch.full((labels.shape[0], self.num_virtual_tokens), -100, dtype=labels.dtype, device=labels.device)
+            pad = torch.full(
+                (labels.shape[0], self.num_virtual_tokens),
+                -100,
+                dtype=labels.dtype,
+                device=labels.device,
+            )
             labels = torch.cat((pad, labels), dim=1)
-        return self.base_model(inputs_embeds=inputs_embeds, attention_mask=attention_mask, labels=labels, **kwargs)
+        return self.base_model(
+            inputs_embeds=inputs_embeds, attention_mask=attention_mask, labels=labels, **kwargs
+        )
 
     @torch.no_grad()
     def generate(
@@ -160,7 +195,9 @@ class SoftPromptModel(nn.Module):
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         inputs_embeds, mask = self._prepend(input_ids, attention_mask, None)
-        out = self.base_model.generate(inputs_embeds=inputs_embeds, attention_mask=mask, **generate_kwargs)
+        out = self.base_model.generate(
+            inputs_embeds=inputs_embeds, attention_mask=mask, **generate_kwargs
+        )
         if self.is_encoder_decoder:
             return out
         # transformers returns only the new tokens when generation starts from inputs_embeds
@@ -171,14 +208,18 @@ class SoftPromptModel(nn.Module):
         return self.prompt_embeddings.numel()
 
     # peft-format I/O lives in _io.py; thin methods so the object is self-contained to use.
-    def save_adapter(self, path: Union[str, Any], *, base_model_name_or_path: Optional[str] = None) -> None:
+    def save_adapter(
+        self, path: Union[str, Any], *, base_model_name_or_path: Optional[str] = None
+    ) -> None:
         """Writes peft's PROMPT_TUNING format (``num_transformer_submodules=1``)."""
         from ._io import save_prompt_adapter
 
         save_prompt_adapter(self, path, base_model_name_or_path=base_model_name_or_path)
 
     @classmethod
-    def from_pretrained(cls, model: nn.Module, path: Union[str, Any], *, is_trainable: bool = False) -> SoftPromptModel:
+    def from_pretrained(
+        cls, model: nn.Module, path: Union[str, Any], *, is_trainable: bool = False
+    ) -> SoftPromptModel:
         """Loads a peft PROMPT_TUNING adapter directory (ours or peft's) onto ``model``."""
         from ._io import load_prompt_adapter
 
@@ -186,4 +227,3 @@ class SoftPromptModel(nn.Module):
 
     def extra_repr(self) -> str:
         return f"num_virtual_tokens={self.num_virtual_tokens}, dim={self.prompt_embeddings.shape[1]}, init={self.init!r}"
-
