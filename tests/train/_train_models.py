@@ -5,10 +5,17 @@ from __future__ import annotations
 import torch
 import transformers
 
+
 def tiny_gpt2(seed: int = 0, vocab_size: int = 128, dtype=None):
     torch.manual_seed(seed)
     cfg = transformers.GPT2Config(
-        n_layer=2, n_embd=64, n_head=4, vocab_size=vocab_size, n_positions=64, bos_token_id=1, eos_token_id=1
+        n_layer=2,
+        n_embd=64,
+        n_head=4,
+        vocab_size=vocab_size,
+        n_positions=64,
+        bos_token_id=1,
+        eos_token_id=1,
     )
     model = transformers.GPT2LMHeadModel(cfg).eval()
     return model.to(dtype) if dtype is not None else model
@@ -17,7 +24,13 @@ def tiny_gpt2(seed: int = 0, vocab_size: int = 128, dtype=None):
 def tiny_t5(seed: int = 0):
     torch.manual_seed(seed)
     cfg = transformers.T5Config(
-        vocab_size=30, d_model=64, d_ff=128, d_kv=16, num_heads=4, num_layers=2, decoder_start_token_id=0
+        vocab_size=30,
+        d_model=64,
+        d_ff=128,
+        d_kv=16,
+        num_heads=4,
+        num_layers=2,
+        decoder_start_token_id=0,
     )
     return transformers.T5ForConditionalGeneration(cfg).eval()
 
@@ -44,7 +57,12 @@ class Net(torch.nn.Module):
         nn = torch.nn
         self.blocks = nn.ModuleList(
             nn.ModuleDict(
-                {"q": nn.Linear(32, 32), "v": nn.Linear(32, 32), "ff": nn.Linear(32, 128), "out": nn.Linear(128, 32)}
+                {
+                    "q": nn.Linear(32, 32),
+                    "v": nn.Linear(32, 32),
+                    "ff": nn.Linear(32, 128),
+                    "out": nn.Linear(128, 32),
+                }
             )
             for _ in range(2)
         )

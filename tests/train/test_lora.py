@@ -11,7 +11,6 @@ torch = pytest.importorskip("torch", reason="needs torch: pip install 'lexmetric
 peft = pytest.importorskip("peft", reason="parity tests compare against peft")
 
 from _train_models import tiny_gpt2, tiny_llama, tiny_net, tiny_t5  # noqa: E402
-
 from lexmetrics.train import (  # noqa: E402
     LoraLinear,
     count_parameters,
@@ -57,7 +56,9 @@ def test_gpt2_counts_equal_formula_and_peft():
     assert count_parameters(model) == (5632, 118016)
     assert report.lora_params == 5632 and report.full_params == 2 * (64 * 192 + 64 * 64 + 256 * 64)
     assert {(i.d_in, i.d_out) for i in report.layers} == {(64, 192), (64, 64), (256, 64)}
-    assert str(report).startswith("trainable params: 5,632 || all params: 118,016 || trainable%: 4.7722")
+    assert str(report).startswith(
+        "trainable params: 5,632 || all params: 118,016 || trainable%: 4.7722"
+    )
 
 
 def test_t5_and_llama_counts_equal_peft():
@@ -112,7 +113,9 @@ def test_scaling_conv1d_detection_and_dropout():
     net = tiny_net()
     inject_lora(net, ["q"], r=4, lora_alpha=8)
     q = net.blocks[0]["q"]
-    assert q.scaling == 2.0 and not q.fan_in_fan_out and isinstance(q.lora_dropout, torch.nn.Identity)
+    assert (
+        q.scaling == 2.0 and not q.fan_in_fan_out and isinstance(q.lora_dropout, torch.nn.Identity)
+    )
     # only the LoRA matrices train; the base is frozen
     assert all(("lora_" in n) == p.requires_grad for n, p in net.named_parameters())
 
@@ -163,8 +166,10 @@ def test_forward_equals_peft_with_random_adapters():
     randomize_b(ours)
     ref = peft_model(tiny_gpt2(), r=4, lora_alpha=8, target_modules=["c_attn", "c_proj"])
     ref.load_state_dict(
-        {k.replace(".lora_A.", ".lora_A.default.").replace(".lora_B.", ".lora_B.default."): v
-         for k, v in _prefixed(ours).items()},
+        {
+            k.replace(".lora_A.", ".lora_A.default.").replace(".lora_B.", ".lora_B.default."): v
+            for k, v in _prefixed(ours).items()
+        },
         strict=False,
     )
     assert torch.equal(ours(x).logits, ref(x).logits)
@@ -216,14 +221,15 @@ def test_unload_without_merge_restores_base():
 
 
 def test_merged_equals_peft_merge_and_unload():
-    x = torch.randint(0, 128, (2, 9))
     ours = tiny_gpt2(dtype=torch.float64)
     inject_lora(ours, ["c_attn"], r=4, lora_alpha=8)
     randomize_b(ours)
     ref = peft_model(tiny_gpt2(dtype=torch.float64), r=4, lora_alpha=8, target_modules=["c_attn"])
     ref.load_state_dict(
-        {k.replace(".lora_A.", ".lora_A.default.").replace(".lora_B.", ".lora_B.default."): v
-         for k, v in _prefixed(ours).items()},
+        {
+            k.replace(".lora_A.", ".lora_A.default.").replace(".lora_B.", ".lora_B.default."): v
+            for k, v in _prefixed(ours).items()
+        },
         strict=False,
     )
     merged_ref = ref.merge_and_unload()
@@ -268,7 +274,12 @@ def test_half_precision_merge_on_cuda(dtype, tol):
     merge_lora(model)
     merged = model(x).logits.float()
     assert merged.dtype == torch.float32 and (merged - unmerged).abs().max() <= tol
-    ref = peft_model(tiny_gpt2(dtype=dtype).cuda(), r=4, lora_alpha=8, target_modules=["c_attn", "c_proj"])
-    assert ref.base_model.model.transformer.h[0].attn.c_attn.lora_A["default"].weight.dtype == torch.float32
+    ref = peft_model(
+        tiny_gpt2(dtype=dtype).cuda(), r=4, lora_alpha=8, target_modules=["c_attn", "c_proj"]
+    )
+    assert (
+        ref.base_model.model.transformer.h[0].attn.c_attn.lora_A["default"].weight.dtype
+        == torch.float32
+    )
     unmerge_lora(model)
     assert (model(x).logits.float() - unmerged).abs().max() <= tol

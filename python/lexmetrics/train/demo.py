@@ -24,7 +24,18 @@ from .prompt_tuning import SoftPromptModel
 
 __all__ = ["WordTokenizer", "make_task", "build_model", "train_lora", "DemoResult", "main"]
 
-WORDS = ("apple", "river", "stone", "cloud", "tiger", "lemon", "piano", "candle", "forest", "silver")
+WORDS = (
+    "apple",
+    "river",
+    "stone",
+    "cloud",
+    "tiger",
+    "lemon",
+    "piano",
+    "candle",
+    "forest",
+    "silver",
+)
 COMMANDS = ("copy", "reverse", "sort")
 # GPT-2's default 0.02 init gives the frozen, tied embeddings such small norms that the logits stay
 # near uniform whatever LoRA does (eval loss stalls near ln(vocab)); 0.1 leaves room to learn.
@@ -118,12 +129,20 @@ def _batch(
         ids[i, : len(s)] = torch.tensor(s)
         lab[i, : len(lb)] = torch.tensor(lb)
         mask[i, : len(s)] = 1
-    return {"input_ids": ids.to(device), "attention_mask": mask.to(device), "labels": lab.to(device)}
+    return {
+        "input_ids": ids.to(device),
+        "attention_mask": mask.to(device),
+        "labels": lab.to(device),
+    }
 
 
 @torch.no_grad()
 def generate(
-    model: nn.Module, tok: WordTokenizer, prompts: Sequence[str], device: str, max_new_tokens: int = 6
+    model: nn.Module,
+    tok: WordTokenizer,
+    prompts: Sequence[str],
+    device: str,
+    max_new_tokens: int = 6,
 ) -> list[str]:
     """Greedy decoding, returning the decoded continuations. Prompts are batched by length so no
     padding is needed (GPT-2's positions would otherwise shift under left padding)."""
@@ -161,11 +180,15 @@ def eval_loss(model: nn.Module, batch: dict[str, torch.Tensor]) -> float:
 
 
 def _score(preds: list[str], refs: list[str]) -> dict[str, float]:
-    """ROUGE-L F (mean over pairs) and corpus BLEU from lexmetrics; the one place to swap scorers."""
+    """ROUGE-1/ROUGE-L F (mean over pairs) and corpus BLEU from lexmetrics; the one place to swap scorers."""
     import lexmetrics
 
-    rouge_l = lexmetrics.rouge(preds, refs, rouge_types=("rouge1", "rougeL"))["rougeL"].fmeasure.mean()
-    return {"rougeL": float(rouge_l), "bleu": float(lexmetrics.corpus_bleu(preds, refs).score)}
+    rouge = lexmetrics.rouge(preds, refs, rouge_types=("rouge1", "rougeL"))
+    return {
+        "rouge1": float(rouge["rouge1"].fmeasure.mean()),
+        "rougeL": float(rouge["rougeL"].fmeasure.mean()),
+        "bleu": float(lexmetrics.corpus_bleu(preds, refs).score),
+    }
 
 
 @dataclass
@@ -267,7 +290,9 @@ def main(argv: Optional[list[str]] = None, *, stdout: Optional[TextIO] = None) -
         "scored with lexmetrics ROUGE and BLEU (CPU, under a minute; nothing is downloaded).",
     )
     parser.add_argument("--steps", type=int, default=400, help="optimizer steps (default 400)")
-    parser.add_argument("--eval-every", type=int, default=50, help="score every N steps (default 50)")
+    parser.add_argument(
+        "--eval-every", type=int, default=50, help="score every N steps (default 50)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for model, data and order")
     parser.add_argument(
         "--device",
@@ -275,7 +300,10 @@ def main(argv: Optional[list[str]] = None, *, stdout: Optional[TextIO] = None) -
         help="torch device, e.g. cpu, cuda, cuda:1 (default: $LEXMETRICS_DEVICE or cpu)",
     )
     parser.add_argument(
-        "--threads", type=int, default=1, help="torch CPU threads (default 1: fastest on tiny models)"
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (default 1: fastest on tiny models)",
     )
     args = parser.parse_args(argv)
     out = stdout or sys.stdout
