@@ -119,15 +119,17 @@ class LoraLinear(nn.Module):
         nn.init.zeros_(self.lora_B.weight)
 
     def delta_weight(self) -> torch.Tensor:
-        """``B @ A * scaling`` in the base weight's layout (transposed for Conv1D) and dtype."""
+        """``B @ A * scaling`` in the base weight's layout (transposed for Conv1D), in the adapter dtype
+        as peft's ``get_delta_weight``; the in-place add in :meth:`merge` rounds once to the base dtype."""
         w_a, w_b = self.lora_A.weight, self.lora_B.weight
+        dtype = w_b.dtype
         # peft casts half-precision CPU merges to float32 (slow half matmuls on CPU)
-        if w_b.device.type == "cpu" and w_b.dtype in (torch.float16, torch.bfloat16):
+        if w_b.device.type == "cpu" and dtype in (torch.float16, torch.bfloat16):
             w_a, w_b = w_a.float(), w_b.float()
         delta = w_b @ w_a
         if self.fan_in_fan_out:
             delta = delta.T
-        return (delta * self.scaling).to(self.base_layer.weight.dtype)
+        return (delta * self.scaling).to(dtype)
 
     @torch.no_grad()
     def merge(self) -> None:
