@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import lexmetrics as lm
 import numpy as np
 import pytest
 import sacrebleu
-
-import lexmetrics as lm
 from lexmetrics import InputTypeError, InputValueError
 
 # sacrebleu test/test_bleu.py README corpus (2 reference streams)

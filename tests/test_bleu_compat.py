@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import sacrebleu
 from _sacre_corpus import make_corpus, to_streams
-
 from lexmetrics import InputValueError
 from lexmetrics.compat import sacrebleu as compat
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import lexmetrics as lm
 import numpy as np
 import pytest
 import sacrebleu
 from _sacre_corpus import make_corpus, to_streams
 from sacrebleu.metrics import BLEU
-
-import lexmetrics as lm
 
 TOKENIZERS = ["13a", "intl", "zh", "char", "none"]
 SMOOTHING = [("exp", None), ("floor", None), ("add-k", None), ("none", None), ("floor", 0.5), ("add-k", 2)]

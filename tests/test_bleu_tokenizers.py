@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from lexmetrics import _native
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 from sacrebleu.tokenizers.tokenizer_char import TokenizerChar
 from sacrebleu.tokenizers.tokenizer_intl import TokenizerV14International
 from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
-
-from lexmetrics import _native
 
 ALL = [cp for cp in range(0x110000) if not 0xD800 <= cp < 0xE000]
 # Every code point in a window of letters, digits, punctuation and spaces (13a/intl/zh rules look at

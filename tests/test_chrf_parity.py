@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import lexmetrics as lm
 import pytest
 import sacrebleu
 from _sacre_corpus import make_corpus, to_streams
 from sacrebleu.metrics import CHRF
-
-import lexmetrics as lm
 
 HYPS, REFS = make_corpus(900, seed=11, max_refs=3, long_every=151)
 STREAMS = to_streams(REFS)
