@@ -21,10 +21,10 @@ def default_workers() -> int: ...
 # BLEU / chrF (rust/python/src/bleu.rs)
 # ======================================================================
 
-from typing import Any, Optional, Sequence, Union
+from typing import Optional, Sequence, Union  # noqa: E402
 
-import numpy as np
-import numpy.typing as npt
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
 
 _Refs = Sequence[Union[str, Sequence[str]]]
 
