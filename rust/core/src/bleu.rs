@@ -2,7 +2,9 @@
 //! `[sys_len, ref_len, correct_1..n, total_1..n]`, summed over a corpus, then `compute_bleu`.
 
 use crate::error::{MetricError, Result};
-use crate::ngram::{clipped_overlap, count_ngrams, ngram_total, Interner, NgramCounts};
+use rustc_hash::FxHashMap;
+
+use crate::ngram::{clipped_overlap, count_ngrams, ngram_total, NgramCounts};
 use crate::pystr::py_split;
 use crate::sacre_tokenize::Tokenizer;
 
@@ -116,6 +118,16 @@ pub fn closest_ref_len(hyp_len: usize, ref_lens: impl IntoIterator<Item = usize>
     best.map_or(-1, |(_, l)| l as i64)
 }
 
+/// The ids of the Python-whitespace tokens of `buf`, numbering new tokens densely.
+fn ids_of<'a>(vocab: &mut FxHashMap<&'a str, u32>, buf: &'a str) -> Vec<u32> {
+    py_split(buf)
+        .map(|t| {
+            let next = vocab.len() as u32;
+            *vocab.entry(t).or_insert(next)
+        })
+        .collect()
+}
+
 /// Writes the statistics of one segment (`out.len() == cfg.n_stats()`).
 /// `refs` must not be empty (sacrebleu fails on a segment without references).
 pub fn segment_stats(cfg: &BleuConfig, hyp: &str, refs: &[&str], out: &mut [i64]) {
@@ -131,21 +143,42 @@ pub fn segment_stats(cfg: &BleuConfig, hyp: &str, refs: &[&str], out: &mut [i64]
         })
         .collect();
 
-    let mut interner = Interner::new();
-    let mut hyp_ids = Vec::new();
-    interner.extend_ids(py_split(&hyp_buf), &mut hyp_ids);
-    let ref_ids: Vec<Vec<u32>> = ref_bufs
-        .iter()
-        .map(|b| {
-            let mut ids = Vec::new();
-            interner.extend_ids(py_split(b), &mut ids);
-            ids
-        })
-        .collect();
+    // Token ids shared by hypothesis and references (presized: most tokens are distinct).
+    let cap = hyp_buf.len() / 4 + ref_bufs.iter().map(|b| b.len() / 4).sum::<usize>();
+    let mut vocab: FxHashMap<&str, u32> =
+        FxHashMap::with_capacity_and_hasher(cap, Default::default());
+    let hyp_ids = ids_of(&mut vocab, &hyp_buf);
+    let ref_ids: Vec<Vec<u32>> = ref_bufs.iter().map(|b| ids_of(&mut vocab, b)).collect();
+    let vocab_len = vocab.len();
 
     let hyp_len = hyp_ids.len();
     out[0] = hyp_len as i64;
     out[1] = closest_ref_len(hyp_len, ref_ids.iter().map(Vec::len));
+
+    // Exact packed keys when every n-gram fits in 64 bits (almost always); else slice hashing.
+    let bits = id_bits(vocab_len);
+    if bits as usize * n_max <= 64 {
+        let mut hk = Vec::with_capacity(hyp_len);
+        let mut rks: Vec<Vec<u64>> = vec![Vec::new(); ref_ids.len()];
+        let mut best = Vec::new();
+        for n in 1..=n_max {
+            out[1 + n + n_max] = ngram_total(hyp_len, n) as i64;
+            packed_sorted_ngrams(&hyp_ids, n, bits, &mut hk);
+            if hk.is_empty() {
+                out[1 + n] = 0;
+                continue;
+            }
+            for (ids, rk) in ref_ids.iter().zip(rks.iter_mut()) {
+                packed_sorted_ngrams(ids, n, bits, rk);
+            }
+            out[1 + n] = if let [only] = rks.as_slice() {
+                sorted_clipped_overlap(&hk, only)
+            } else {
+                sorted_clipped_overlap_max(&hk, &rks, &mut best)
+            } as i64;
+        }
+        return;
+    }
 
     let mut hyp_counts = NgramCounts::default();
     let mut ref_counts = NgramCounts::default();
@@ -278,6 +311,91 @@ pub fn sentence_bleu(cfg: &BleuConfig, sc: &BleuScoring, hyp: &str, refs: &[&str
     let mut stats = vec![0i64; cfg.n_stats()];
     segment_stats(cfg, hyp, refs, &mut stats);
     Ok(compute_bleu(&stats, sc)?.score)
+}
+
+/// Bits needed to store ids `0..count` (at least 1).
+pub fn id_bits(count: usize) -> u32 {
+    (usize::BITS - count.saturating_sub(1).leading_zeros()).max(1)
+}
+
+/// The `n`-grams of `ids` packed exactly into `u64` keys (`n * bits <= 64`), sorted.
+pub fn packed_sorted_ngrams(ids: &[u32], n: usize, bits: u32, out: &mut Vec<u64>) {
+    out.clear();
+    if n == 0 || ids.len() < n {
+        return;
+    }
+    out.extend(
+        ids.windows(n)
+            .map(|w| w.iter().fold(0u64, |k, &x| (k << bits) | u64::from(x))),
+    );
+    out.sort_unstable();
+}
+
+/// `sum_g min(count_a(g), count_b(g))` over two sorted key lists.
+pub fn sorted_clipped_overlap(a: &[u64], b: &[u64]) -> u64 {
+    let (mut i, mut j, mut total) = (0usize, 0usize, 0u64);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        if x < y {
+            i += 1;
+        } else if y < x {
+            j += 1;
+        } else {
+            let i0 = i;
+            while i < a.len() && a[i] == x {
+                i += 1;
+            }
+            let j0 = j;
+            while j < b.len() && b[j] == x {
+                j += 1;
+            }
+            total += (i - i0).min(j - j0) as u64;
+        }
+    }
+    total
+}
+
+/// Clipped overlap of sorted `hyp` keys against the max count over several sorted reference lists.
+fn sorted_clipped_overlap_max(hyp: &[u64], refs: &[Vec<u64>], best: &mut Vec<u32>) -> u64 {
+    // runs of hyp: (start, end) implied by scanning; best[r] = max reference count of run r
+    best.clear();
+    let mut i = 0;
+    while i < hyp.len() {
+        let x = hyp[i];
+        while i < hyp.len() && hyp[i] == x {
+            i += 1;
+        }
+        best.push(0);
+    }
+    for r in refs {
+        let (mut i, mut j, mut run) = (0usize, 0usize, 0usize);
+        while i < hyp.len() {
+            let x = hyp[i];
+            while j < r.len() && r[j] < x {
+                j += 1;
+            }
+            let j0 = j;
+            while j < r.len() && r[j] == x {
+                j += 1;
+            }
+            best[run] = best[run].max((j - j0) as u32);
+            while i < hyp.len() && hyp[i] == x {
+                i += 1;
+            }
+            run += 1;
+        }
+    }
+    let (mut i, mut run, mut total) = (0usize, 0usize, 0u64);
+    while i < hyp.len() {
+        let x = hyp[i];
+        let i0 = i;
+        while i < hyp.len() && hyp[i] == x {
+            i += 1;
+        }
+        total += ((i - i0) as u64).min(u64::from(best[run]));
+        run += 1;
+    }
+    total
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 //! Per segment and order: `[hyp_count, ref_count, match]` for character n-grams `1..=char_order`
 //! then word n-grams `1..=word_order`, of the reference with the best F (first wins ties).
 
+use rustc_hash::FxHashMap;
+
+use crate::bleu::{id_bits, packed_sorted_ngrams, sorted_clipped_overlap};
 use crate::error::{MetricError, Result};
 use crate::ngram::{clipped_overlap, count_ngrams, ngram_total, Interner, NgramCounts};
 use crate::pystr::{is_py_space, py_lower, py_split};
@@ -204,6 +207,10 @@ pub fn segment_stats(cfg: &ChrfConfig, hyp: &str, refs: &[&str], out: &mut [i64]
         .map(|r| side(cfg, r, &mut interner, &mut scratch))
         .collect();
 
+    if let Some(f) = packed_segment_stats(cfg, &h, &rs, out) {
+        return f;
+    }
+
     // Hypothesis n-gram counts, computed once: char orders then word orders.
     let order = cfg.order();
     let mut hyp_counts: Vec<NgramCounts> = Vec::with_capacity(order);
@@ -249,6 +256,91 @@ pub fn segment_stats(cfg: &ChrfConfig, hyp: &str, refs: &[&str], out: &mut [i64]
         }
     }
     best_f
+}
+
+/// Re-numbers code points densely (shared by hypothesis and references) so n-grams pack into u64.
+fn dense_chars(sides: &mut [&mut Vec<u32>]) -> usize {
+    let mut ascii = [u32::MAX; 128];
+    let mut other: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut next = 0u32;
+    for seq in sides.iter_mut() {
+        for c in seq.iter_mut() {
+            let slot = if *c < 128 {
+                &mut ascii[*c as usize]
+            } else {
+                other.entry(*c).or_insert(u32::MAX)
+            };
+            if *slot == u32::MAX {
+                *slot = next;
+                next += 1;
+            }
+            *c = *slot;
+        }
+    }
+    next as usize
+}
+
+/// Same statistics as the hashing path, with exact packed keys and sorted merges; `None` when an
+/// n-gram would not fit in 64 bits.
+fn packed_segment_stats(cfg: &ChrfConfig, h: &Side, rs: &[Side], out: &mut [i64]) -> Option<f64> {
+    let word_bits = id_bits(h.words.len() + rs.iter().map(|r| r.words.len()).sum::<usize>());
+    if word_bits as usize * cfg.word_order > 64 {
+        return None;
+    }
+    let mut hc = h.chars.clone();
+    let mut rcs: Vec<Vec<u32>> = rs.iter().map(|r| r.chars.clone()).collect();
+    let char_count = {
+        let mut sides: Vec<&mut Vec<u32>> = Vec::with_capacity(1 + rcs.len());
+        sides.push(&mut hc);
+        sides.extend(rcs.iter_mut());
+        dense_chars(&mut sides)
+    };
+    let char_bits = id_bits(char_count);
+    if char_bits as usize * cfg.char_order > 64 {
+        return None;
+    }
+    let order = cfg.order();
+    // (n, bits) of order slot `o`: char orders first, then word orders.
+    let slot = |o: usize| -> (usize, u32) {
+        if o < cfg.char_order {
+            (o + 1, char_bits)
+        } else {
+            (o + 1 - cfg.char_order, word_bits)
+        }
+    };
+    let mut hyp_keys: Vec<Vec<u64>> = Vec::with_capacity(order);
+    for o in 0..order {
+        let (n, bits) = slot(o);
+        let ids = if o < cfg.char_order { &hc } else { &h.words };
+        let mut k = Vec::new();
+        packed_sorted_ngrams(ids, n, bits, &mut k);
+        hyp_keys.push(k);
+    }
+    let mut best_f = -1.0f64;
+    let mut stats = vec![0i64; cfg.n_stats()];
+    let mut rk = Vec::new();
+    for (r, rc) in rs.iter().zip(&rcs) {
+        for (o, hk) in hyp_keys.iter().enumerate() {
+            let (n, bits) = slot(o);
+            let rseq: &[u32] = if o < cfg.char_order { rc } else { &r.words };
+            let ref_total = ngram_total(rseq.len(), n) as i64;
+            let matched = if hk.is_empty() || ref_total == 0 {
+                0
+            } else {
+                packed_sorted_ngrams(rseq, n, bits, &mut rk);
+                sorted_clipped_overlap(hk, &rk) as i64
+            };
+            stats[3 * o] = if ref_total > 0 { hk.len() as i64 } else { 0 };
+            stats[3 * o + 1] = ref_total;
+            stats[3 * o + 2] = matched;
+        }
+        let f = f_score(cfg, &stats);
+        if f > best_f {
+            best_f = f;
+            out.copy_from_slice(&stats);
+        }
+    }
+    Some(best_f)
 }
 
 #[cfg(test)]

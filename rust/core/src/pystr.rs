@@ -27,7 +27,15 @@ pub fn is_py_space(c: char) -> bool {
 
 /// Python `s.split()` (no argument): runs of whitespace separate tokens, no empty tokens.
 pub fn py_split(s: &str) -> impl Iterator<Item = &str> {
-    s.split(is_py_space).filter(|t| !t.is_empty())
+    let ascii = s.is_ascii();
+    s.split(move |c: char| {
+        if ascii {
+            matches!(c as u32, 0x09..=0x0D | 0x1C..=0x20)
+        } else {
+            is_py_space(c)
+        }
+    })
+    .filter(|t| !t.is_empty())
 }
 
 /// Python `s.rstrip()`.

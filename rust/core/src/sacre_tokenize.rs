@@ -150,41 +150,57 @@ fn is_13a_punct(c: char) -> bool {
     matches!(c, '{'..='~' | '['..='`' | ' '..='&' | '('..='+' | ':'..='@' | '/')
 }
 
-#[inline]
-fn is_ascii_digit(c: char) -> bool {
-    c.is_ascii_digit()
-}
-
-#[inline]
-fn is_dot_comma(c: char) -> bool {
-    c == '.' || c == ','
+/// `sub_pair` on UTF-8 bytes, for classes that only test ASCII membership (or its negation): a
+/// multi-byte character never belongs to them, its last byte is the neighbour a two-character
+/// match would consume, and the positions where scanning resumes are the same, so the result
+/// equals the character-level substitution.
+fn sub_pair_bytes(
+    s: &[u8],
+    out: &mut Vec<u8>,
+    a: impl Fn(u8) -> bool,
+    b: impl Fn(u8) -> bool,
+    pre: &[u8],
+    mid: &[u8],
+    post: &[u8],
+) {
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        if i + 1 < s.len() && a(c) && b(s[i + 1]) {
+            out.extend_from_slice(pre);
+            out.push(c);
+            out.extend_from_slice(mid);
+            out.push(s[i + 1]);
+            out.extend_from_slice(post);
+            i += 2;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
 }
 
 /// sacrebleu `TokenizerRegexp.__call__` (tokenizer_re.py), the four substitutions in order.
+/// Every class there is ASCII (or "not an ASCII digit"), so it runs on bytes (see `sub_pair_bytes`).
 fn regexp_post(line: &str, out: &mut String) {
-    let mut a = String::with_capacity(line.len() + 16);
-    pad_class(line, &mut a, is_13a_punct);
-    let mut b = String::with_capacity(a.len() + 8);
-    sub_pair(
-        &a,
-        &mut b,
-        |c| !is_ascii_digit(c),
-        is_dot_comma,
-        "",
-        " ",
-        " ",
-    );
+    let digit = |c: u8| c.is_ascii_digit();
+    let dot_comma = |c: u8| c == b'.' || c == b',';
+    let mut a = Vec::with_capacity(line.len() + 32);
+    for &c in line.as_bytes() {
+        if c < 0x80 && is_13a_punct(c as char) {
+            a.extend_from_slice(&[b' ', c, b' ']);
+        } else {
+            a.push(c);
+        }
+    }
+    let mut b = Vec::with_capacity(a.len() + 16);
+    sub_pair_bytes(&a, &mut b, |c| !digit(c), dot_comma, b"", b" ", b" ");
     a.clear();
-    sub_pair(
-        &b,
-        &mut a,
-        is_dot_comma,
-        |c| !is_ascii_digit(c),
-        " ",
-        " ",
-        "",
-    );
-    sub_pair(&a, out, is_ascii_digit, |c| c == '-', "", " ", " ");
+    sub_pair_bytes(&b, &mut a, dot_comma, |c| !digit(c), b" ", b" ", b"");
+    b.clear();
+    sub_pair_bytes(&a, &mut b, digit, |c| c == b'-', b"", b" ", b" ");
+    // Only ASCII spaces were inserted between whole characters, so `b` is valid UTF-8.
+    out.push_str(&String::from_utf8_lossy(&b));
 }
 
 /// sacrebleu `Tokenizer13a.__call__` (tokenizer_13a.py).
