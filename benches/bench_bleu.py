@@ -17,9 +17,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _common import best_time, require_release, table  # noqa: E402
-
 import lexmetrics as lm  # noqa: E402
+from _common import best_time, require_release, table  # noqa: E402
 
 WORDS = (
     "the of and to in is was for that on with as by it at from his an were are which this be or has "

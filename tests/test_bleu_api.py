@@ -129,3 +129,19 @@ def test_bad_input():
         lm.bleu_from_stats(np.zeros(10))
     with pytest.raises(InputTypeError, match="single str"):
         lm.corpus_bleu("abc", ["a"])
+
+
+def test_wide_vocabulary_fallback_paths():
+    """N-grams that do not pack into 64 bits take the hashing path; both must agree with sacrebleu."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    words = [f"w{i}" for i in range(70000)]  # 17-bit ids: 4-grams need 68 bits
+    hyp = " ".join(words[::2] + words[:100])
+    ref = " ".join(words[1::3] + words[:300])
+    theirs = BLEU()._extract_corpus_statistics([hyp], [[ref]])
+    assert lm.bleu_stats([hyp], [ref]).tolist() == theirs
+    chars = "".join(chr(0x4E00 + i) for i in range(1100))  # 11-bit ids: 6-grams need 66 bits
+    h, r = chars + chars[:50], chars[::-1] + chars[:200]
+    for wo in (0, 2):
+        want = CHRF(word_order=wo)._extract_corpus_statistics([h], [[r], [h[:500]]])
+        assert lm.chrf_stats([h], [[r, h[:500]]], word_order=wo).tolist() == want
