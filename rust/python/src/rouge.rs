@@ -201,7 +201,15 @@ fn rouge_docs<'py>(
     run(py, &preds, &refs, &ref_offsets, &types, use_stemmer, workers)
 }
 
+/// rouge-score's default tokenizer (`rouge_score.tokenize.tokenize`) on one text.
+#[pyfunction]
+#[pyo3(signature = (text, use_stemmer=false))]
+fn rouge_tokenize(text: PyBackedStr, use_stemmer: bool) -> Vec<String> {
+    lexmetrics_core::rouge_tokenize::tokenize(&text, use_stemmer)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(rouge_tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(rouge_texts, m)?)?;
     m.add_function(wrap_pyfunction!(rouge_docs, m)?)?;
     Ok(())
