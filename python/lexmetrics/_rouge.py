@@ -197,6 +197,10 @@ def _normalize(predictions: Any, references: Any) -> tuple[list[str], list[list[
         raise InputTypeError("predictions must be a sequence of str, not a single str")
     if isinstance(references, str):
         raise InputTypeError("references must be a sequence, not a single str")
+    try:
+        predictions, references = list(predictions), list(references)
+    except TypeError:
+        raise InputTypeError("predictions and references must be sequences") from None
     preds = [_as_str(p, f"predictions[{i}]") for i, p in enumerate(predictions)]
     refs: list[list[str]] = []
     for i, r in enumerate(references):
@@ -306,6 +310,21 @@ def _clean_surrogates(seq: Any) -> Any:
     return [fix(x) for x in seq]
 
 
+def _has_surrogates(seq: list) -> bool:
+    def bad(s: Any) -> bool:
+        if isinstance(s, str):
+            try:
+                s.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+            return False
+        if isinstance(s, (list, tuple)):
+            return any(bad(x) for x in s)
+        return False
+
+    return any(bad(x) for x in seq)
+
+
 def _score_arrays(
     predictions: Any,
     references: Any,
@@ -319,12 +338,15 @@ def _score_arrays(
         try:
             flat, iz = _native.rouge_texts(predictions, references, types, use_stemmer, workers)
         except InputTypeError:
-            if isinstance(predictions, str) or isinstance(references, str):
+            try:
+                predictions, references = list(predictions), list(references)
+            except TypeError:
+                raise InputTypeError(
+                    "predictions and references must be sequences"
+                ) from None
+            if not (_has_surrogates(predictions) or _has_surrogates(references)):
                 raise
-            predictions, references = list(predictions), list(references)
-            if not any(isinstance(x, str) for x in predictions):
-                raise
-            # Retry once without lone surrogates (if that was the cause, it now succeeds).
+            # Lone surrogates were the cause: retry with them replaced (same tokens).
             flat, iz = _native.rouge_texts(
                 _clean_surrogates(predictions), _clean_surrogates(references), types,
                 use_stemmer, workers,
