@@ -4,7 +4,7 @@ fn main() {
     let mut s = 12345u64;
     let mut rnd = || { s ^= s << 13; s ^= s >> 7; s ^= s << 17; s };
     let mut pairs = Vec::new();
-    for _ in 0..20000 {
+    for _ in 0..std::env::var("NP").ok().and_then(|v| v.parse().ok()).unwrap_or(20000usize) {
         let a: Vec<&str> = (0..40).map(|_| words[(rnd() % 30) as usize]).collect();
         let b: Vec<&str> = a.iter().map(|w| if rnd() % 4 == 0 { words[(rnd() % 30) as usize] } else { *w }).collect();
         pairs.push((a.join(" "), b.join(" ")));
@@ -16,6 +16,6 @@ fn main() {
             let g = score_texts(a, b, &types, false).unwrap();
             acc += g.as_slice()[0].fmeasure;
         }
-        println!("{:?}: {:.2} us/pair ({acc})", types, t0.elapsed().as_secs_f64() / 20000.0 * 1e6);
+        println!("{:?}: {:.2} us/pair ({acc})", types, t0.elapsed().as_secs_f64() / pairs.len() as f64 * 1e6);
     }
 }

@@ -13,7 +13,9 @@ use crate::error::{MetricError, Result};
 use crate::lcs::{lcs_len, LcsScratch};
 use crate::ngram::{clipped_overlap, count_ngrams, NgramCounts};
 use crate::porter;
-use crate::rouge_tokenize::{for_each_token, is_valid_token, should_stem, Event};
+use crate::rouge_tokenize::{
+    for_each_token, is_valid_token, short_bytes, short_key, short_len, Event,
+};
 
 /// Distinct rouge types: rouge1..rouge9, rougeL, rougeLsum.
 pub const MAX_TYPES: usize = 11;
@@ -116,31 +118,124 @@ const DROP: u32 = u32::MAX;
 /// Global ids kept per thread before the vocabulary is reset (bounds memory on huge corpora).
 const VOCAB_LIMIT: usize = 1 << 21;
 
+/// Open-addressing map from a non-zero `u128` key to a `u32` (linear probing, load <= 1/2):
+/// one multiply and usually one comparison per lookup, on the hottest path (one per token).
+#[derive(Default)]
+struct U128Map {
+    slots: Vec<(u128, u32)>,
+    len: usize,
+}
+
+impl U128Map {
+    #[inline]
+    fn slot(&self, key: u128) -> usize {
+        let h = ((key as u64) ^ ((key >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 32) as usize & (self.slots.len() - 1)
+    }
+    #[inline]
+    fn get(&self, key: u128) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            let (k, v) = self.slots[i];
+            if k == key {
+                return Some(v);
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+    fn insert(&mut self, key: u128, val: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            self.slots = vec![(0, 0); (old.len() * 2).max(1024)];
+            self.len = 0;
+            for (k, v) in old {
+                if k != 0 {
+                    self.insert(k, v);
+                }
+            }
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        while self.slots[i].0 != 0 && self.slots[i].0 != key {
+            i = (i + 1) & mask;
+        }
+        if self.slots[i].0 == 0 {
+            self.len += 1;
+        }
+        self.slots[i] = (key, val);
+    }
+}
+
 /// Per-thread token vocabulary: token bytes -> global id, and raw token -> id of its stem.
+/// Tokens of at most 16 bytes without NUL (nearly all) are keyed by their zero-padded bytes as a
+/// `u128`; longer ones by their bytes.
 #[derive(Default)]
 struct Vocab {
-    ids: FxHashMap<Box<[u8]>, u32>,
-    stems: FxHashMap<Box<[u8]>, u32>,
+    short: U128Map,
+    long: FxHashMap<Box<[u8]>, u32>,
+    short_stems: U128Map,
+    long_stems: FxHashMap<Box<[u8]>, u32>,
 }
 
 impl Vocab {
-    #[inline]
-    fn id(&mut self, tok: &[u8]) -> u32 {
-        if let Some(&g) = self.ids.get(tok) {
-            return g;
-        }
-        let g = self.ids.len() as u32;
-        self.ids.insert(tok.into(), g);
-        g
+    fn len(&self) -> usize {
+        self.short.len + self.long.len()
     }
 
-    /// Id of the Porter stem of a default-tokenizer token, or `DROP` if the stem is not
+    /// Id of a token: by its `u128` key when it has one (then `tok` is not read), else its bytes.
+    #[inline]
+    fn id_keyed(&mut self, tok: &[u8], key: Option<u128>) -> u32 {
+        match key {
+            Some(k) => match self.short.get(k) {
+                Some(g) => g,
+                None => {
+                    let g = self.len() as u32;
+                    self.short.insert(k, g);
+                    g
+                }
+            },
+            None => {
+                if let Some(&g) = self.long.get(tok) {
+                    return g;
+                }
+                let g = self.len() as u32;
+                self.long.insert(tok.into(), g);
+                g
+            }
+        }
+    }
+
+    #[inline]
+    fn id(&mut self, tok: &[u8]) -> u32 {
+        self.id_keyed(tok, short_key(tok))
+    }
+
+    /// Id of the Porter stem of a default-tokenizer token (by key when it has one, else bytes), or `DROP` if the stem is not
     /// `^[a-z0-9]+$` (the reference filters after stemming). Cached: `stem` is pure.
     #[inline]
-    fn stem_id(&mut self, tok: &[u8]) -> u32 {
-        if let Some(&g) = self.stems.get(tok) {
+    fn stem_id(&mut self, tok: &[u8], key: Option<u128>) -> u32 {
+        let hit = match key {
+            Some(k) => self.short_stems.get(k),
+            None => self.long_stems.get(tok).copied(),
+        };
+        if let Some(g) = hit {
             return g;
         }
+        let (arr, n);
+        let tok = match key {
+            Some(k) => {
+                (arr, n) = short_bytes(k);
+                &arr[..n]
+            }
+            None => tok,
+        };
         let g = match std::str::from_utf8(tok) {
             Ok(s) => {
                 let st = porter::stem(s);
@@ -152,7 +247,12 @@ impl Vocab {
             }
             Err(_) => DROP,
         };
-        self.stems.insert(tok.into(), g);
+        match key {
+            Some(k) => self.short_stems.insert(k, g),
+            None => {
+                self.long_stems.insert(tok.into(), g);
+            }
+        }
         g
     }
 }
@@ -175,12 +275,17 @@ impl LocalIds {
             self.gen = 1;
         }
     }
+    #[cold]
+    fn grow(&mut self, g: usize) {
+        let n = (g + 1).max(self.stamp.len() * 2);
+        self.stamp.resize(n, 0);
+        self.local.resize(n, 0);
+    }
     #[inline]
     fn of(&mut self, gid: u32) -> u32 {
         let g = gid as usize;
         if g >= self.stamp.len() {
-            self.stamp.resize(g + 1, 0);
-            self.local.resize(g + 1, 0);
+            self.grow(g);
         }
         if self.stamp[g] != self.gen {
             self.stamp[g] = self.gen;
@@ -235,8 +340,7 @@ struct Scratch {
     buf: Vec<u8>,
     pred: TokDoc,
     refd: TokDoc,
-    keys_a: Vec<u64>,
-    keys_b: Vec<u64>,
+    ngrams: NgramScratch,
     lcs: LcsScratch,
     idx: Vec<u32>,
     marks: Vec<bool>,
@@ -260,8 +364,19 @@ impl Tokenizing<'_> {
     fn text(&mut self, text: &str, out: &mut Vec<u32>, mut ends: Option<&mut Vec<u32>>) {
         let (vocab, locals, stem) = (&mut *self.vocab, &mut *self.locals, self.stem);
         for_each_token(text, self.buf, |ev| match ev {
-            Event::Token(t) => {
-                let g = if stem && should_stem(t) { vocab.stem_id(t) } else { vocab.id(t) };
+            Event::Short(k) => {
+                // rouge-score stems only tokens longer than 3 characters.
+                let g = if stem && short_len(k) > 3 {
+                    vocab.stem_id(&[], Some(k))
+                } else {
+                    vocab.id_keyed(&[], Some(k))
+                };
+                if g != DROP {
+                    out.push(locals.of(g));
+                }
+            }
+            Event::Long(t) => {
+                let g = if stem { vocab.stem_id(t, None) } else { vocab.id_keyed(t, None) };
                 if g != DROP {
                     out.push(locals.of(g));
                 }
@@ -326,66 +441,85 @@ struct Need {
     sents: bool,
 }
 
-/// Bits to represent local ids `0..k`.
-fn id_bits(k: usize) -> u32 {
-    (usize::BITS - k.saturating_sub(1).leading_zeros()).max(1)
+/// Key spaces up to this size are counted in a flat array (1 MiB of `u32` per thread).
+const DENSE_NGRAM_KEYS: u64 = 1 << 18;
+
+/// Reusable n-gram counting state.
+#[derive(Default)]
+struct NgramScratch {
+    dense: Vec<u32>,
+    hashed: FxHashMap<u64, u32>,
+    keys: Vec<u64>,
 }
 
-/// Packs every n-gram of `ids` into one exact `u64` key (`n * bits <= 64`), sorted.
-fn packed_keys(ids: &[u32], n: usize, bits: u32, out: &mut Vec<u64>) {
-    out.clear();
-    let width = n as u32 * bits;
-    let mask = if width >= 64 { !0u64 } else { (1u64 << width) - 1 };
+/// Calls `f` with the exact mixed-radix key `sum ids[i+j] * k^(n-1-j)` of every n-gram
+/// (`k^n` fits in u64; wrapping arithmetic is exact modulo 2^64 and the true key is below it).
+#[inline]
+fn for_each_key(ids: &[u32], n: usize, k: u64, kn: u64, mut f: impl FnMut(u64)) {
     let mut key = 0u64;
     for (i, &id) in ids.iter().enumerate() {
-        key = ((key << bits) | u64::from(id)) & mask;
+        key = key.wrapping_mul(k).wrapping_add(u64::from(id));
+        if i >= n {
+            key = key.wrapping_sub(u64::from(ids[i - n]).wrapping_mul(kn));
+        }
         if i + 1 >= n {
-            out.push(key);
+            f(key);
         }
     }
-    out.sort_unstable();
 }
 
-/// `sum_g min(a[g], b[g])` over two sorted key lists.
-fn sorted_overlap(a: &[u64], b: &[u64]) -> u64 {
-    let (mut i, mut j, mut hits) = (0, 0, 0u64);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        if x < y {
-            i += 1;
-        } else if y < x {
-            j += 1;
-        } else {
-            let (si, sj) = (i, j);
-            while i < a.len() && a[i] == x {
-                i += 1;
-            }
-            while j < b.len() && b[j] == x {
-                j += 1;
-            }
-            hits += (i - si).min(j - sj) as u64;
-        }
-    }
-    hits
-}
-
-/// Clipped n-gram overlap of `pred` and `refs` (ids `< k`).
-fn ngram_hits(pred: &[u32], refr: &[u32], n: usize, k: usize, ka: &mut Vec<u64>, kb: &mut Vec<u64>) -> u64 {
+/// Clipped n-gram overlap `sum_g min(pred[g], ref[g])` of two id sequences (ids `< k`): count
+/// the prediction's n-grams, then each reference n-gram takes one remaining count if any.
+fn ngram_hits(pred: &[u32], refr: &[u32], n: usize, k: usize, s: &mut NgramScratch) -> u64 {
     if pred.len() < n || refr.len() < n {
         return 0;
     }
-    let bits = id_bits(k);
-    if n as u32 * bits <= 64 {
-        packed_keys(pred, n, bits, ka);
-        packed_keys(refr, n, bits, kb);
-        sorted_overlap(ka, kb)
-    } else {
-        // Alphabet too large to pack n ids into 64 bits: hash the id slices.
-        let (mut ca, mut cb) = (NgramCounts::default(), NgramCounts::default());
-        count_ngrams(pred, n, &mut ca);
-        count_ngrams(refr, n, &mut cb);
-        clipped_overlap(&ca, &cb)
+    let k64 = k as u64;
+    let mut hits = 0u64;
+    match k64.checked_pow(n as u32) {
+        Some(kn) if kn <= DENSE_NGRAM_KEYS => {
+            if s.dense.len() < kn as usize {
+                s.dense.resize(kn as usize, 0);
+            }
+            let (dense, keys) = (&mut s.dense, &mut s.keys);
+            keys.clear();
+            for_each_key(pred, n, k64, kn, |key| {
+                dense[key as usize] += 1;
+                keys.push(key);
+            });
+            for_each_key(refr, n, k64, kn, |key| {
+                let c = &mut dense[key as usize];
+                if *c > 0 {
+                    *c -= 1;
+                    hits += 1;
+                }
+            });
+            for &key in keys.iter() {
+                dense[key as usize] = 0;
+            }
+        }
+        Some(kn) => {
+            let map = &mut s.hashed;
+            map.clear();
+            for_each_key(pred, n, k64, kn, |key| *map.entry(key).or_insert(0) += 1);
+            for_each_key(refr, n, k64, kn, |key| {
+                if let Some(c) = map.get_mut(&key) {
+                    if *c > 0 {
+                        *c -= 1;
+                        hits += 1;
+                    }
+                }
+            });
+        }
+        None => {
+            // Key space beyond u64 (huge alphabet and large n): hash the id slices.
+            let (mut ca, mut cb) = (NgramCounts::default(), NgramCounts::default());
+            count_ngrams(pred, n, &mut ca);
+            count_ngrams(refr, n, &mut cb);
+            hits = clipped_overlap(&ca, &cb);
+        }
     }
+    hits
 }
 
 impl Scratch {
@@ -395,7 +529,7 @@ impl Scratch {
         match t {
             RougeType::N(n) => {
                 let n = n as usize;
-                let hits = ngram_hits(&pred.whole, &refd.whole, n, k, &mut self.keys_a, &mut self.keys_b);
+                let hits = ngram_hits(&pred.whole, &refd.whole, n, k, &mut self.ngrams);
                 let pt = (pred.whole.len() + 1).saturating_sub(n) as u64;
                 let rt = (refd.whole.len() + 1).saturating_sub(n) as u64;
                 prf(hits, pt, rt)
@@ -478,7 +612,7 @@ impl Scratch {
         if refs.is_empty() {
             return Err(MetricError::value("no references"));
         }
-        if self.vocab.ids.len() > VOCAB_LIMIT {
+        if self.vocab.len() > VOCAB_LIMIT {
             self.vocab = Vocab::default();
             self.locals = LocalIds::default();
         }

@@ -7,24 +7,120 @@
 
 use crate::porter;
 
-/// One event of the token stream.
+/// One event of the token stream. Tokens are lowercase ASCII `[a-z0-9]+`, not stemmed.
 pub enum Event<'b> {
-    /// A token (lowercase ASCII `[a-z0-9]+`, not stemmed).
-    Token(&'b [u8]),
+    /// A token of at most 16 bytes, zero-padded into a little-endian `u128` (never 0, no NUL
+    /// inside, so the key identifies the token; see `short_bytes`).
+    Short(u128),
+    /// A longer token.
+    Long(&'b [u8]),
     /// A `"\n"` in the text (rougeLsum sentence boundary).
     Newline,
+}
+
+const fn lower_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            // `| 0x20` lowercases ASCII letters and leaves digits (0x30..0x39) unchanged.
+            t[b] = c | 0x20;
+        }
+        b += 1;
+    }
+    t
+}
+
+/// Lowercase of each ASCII letter/digit byte, 0 for every other byte.
+static LOWER: [u8; 256] = lower_table();
+
+/// Length of a `Short` key's token.
+#[inline]
+pub fn short_len(key: u128) -> usize {
+    16 - (key.leading_zeros() / 8) as usize
+}
+
+/// The bytes of a `Short` key's token.
+#[inline]
+pub fn short_bytes(key: u128) -> ([u8; 16], usize) {
+    (key.to_le_bytes(), short_len(key))
+}
+
+/// The `Short` key of `tok` (<= 16 bytes, no NUL), else `None`.
+#[inline]
+pub fn short_key(tok: &[u8]) -> Option<u128> {
+    if tok.len() > 16 || tok.contains(&0) {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..tok.len()].copy_from_slice(tok);
+    Some(u128::from_le_bytes(b))
+}
+
+#[inline]
+fn len_mask(len: usize) -> u128 {
+    if len >= 16 {
+        !0
+    } else {
+        (1u128 << (8 * len)) - 1
+    }
+}
+
+/// Key of the lowercased ASCII-alnum run `bytes[start..start+len]` (`len <= 16`).
+#[inline]
+fn run_key(bytes: &[u8], start: usize, len: usize) -> u128 {
+    let raw = match bytes.get(start..start + 16) {
+        Some(w) => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(w);
+            u128::from_le_bytes(a)
+        }
+        None => {
+            let mut a = [0u8; 16];
+            a[..len].copy_from_slice(&bytes[start..start + len]);
+            u128::from_le_bytes(a)
+        }
+    };
+    (raw | 0x2020_2020_2020_2020_2020_2020_2020_2020) & len_mask(len)
+}
+
+/// U+0130 (C4 B0) or U+212A (E2 84 AA) at `i`: characters whose lowercase holds ASCII.
+#[inline]
+fn special_at(bytes: &[u8], i: usize) -> bool {
+    match bytes.get(i) {
+        Some(0xC4) => bytes.get(i + 1) == Some(&0xB0),
+        Some(0xE2) => bytes.get(i + 1) == Some(&0x84) && bytes.get(i + 2) == Some(&0xAA),
+        _ => false,
+    }
 }
 
 /// Streams the tokens of `text` (and its newlines) to `sink`; `buf` is scratch space.
 pub fn for_each_token(text: &str, buf: &mut Vec<u8>, mut sink: impl FnMut(Event<'_>)) {
     let bytes = text.as_bytes();
+    let n = bytes.len();
+    // `buf` assembles a token only when it touches U+0130/U+212A or is longer than 16 bytes.
     buf.clear();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < n {
         let b = bytes[i];
-        if b.is_ascii_alphanumeric() {
-            buf.push(b.to_ascii_lowercase());
+        if LOWER[b as usize] != 0 {
+            let start = i;
             i += 1;
+            while i < n && LOWER[bytes[i] as usize] != 0 {
+                i += 1;
+            }
+            let len = i - start;
+            if buf.is_empty() && !special_at(bytes, i) {
+                if len <= 16 {
+                    sink(Event::Short(run_key(bytes, start, len)));
+                } else {
+                    buf.extend(bytes[start..i].iter().map(|&c| LOWER[c as usize]));
+                    flush(buf, &mut sink);
+                }
+            } else {
+                buf.extend(bytes[start..i].iter().map(|&c| LOWER[c as usize]));
+            }
             continue;
         }
         if b < 0x80 {
@@ -53,10 +149,14 @@ pub fn for_each_token(text: &str, buf: &mut Vec<u8>, mut sink: impl FnMut(Event<
 
 #[inline]
 fn flush(buf: &mut Vec<u8>, sink: &mut impl FnMut(Event<'_>)) {
-    if !buf.is_empty() {
-        sink(Event::Token(buf));
-        buf.clear();
+    if buf.is_empty() {
+        return;
     }
+    match short_key(buf) {
+        Some(k) => sink(Event::Short(k)),
+        None => sink(Event::Long(buf)),
+    }
+    buf.clear();
 }
 
 /// rouge-score stems only tokens longer than 3 characters.
@@ -76,7 +176,20 @@ pub fn tokenize(text: &str, use_stemmer: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut buf = Vec::new();
     for_each_token(text, &mut buf, |ev| {
-        if let Event::Token(t) = ev {
+        let (arr, long);
+        let t: &[u8] = match ev {
+            Event::Short(k) => {
+                let (a, n) = short_bytes(k);
+                arr = a;
+                &arr[..n]
+            }
+            Event::Long(b) => {
+                long = b.to_vec();
+                &long
+            }
+            Event::Newline => return,
+        };
+        {
             // Tokens are ASCII by construction.
             let s = String::from_utf8_lossy(t);
             let s = if use_stemmer && should_stem(t) { porter::stem(&s) } else { s.into_owned() };
@@ -108,6 +221,8 @@ mod tests {
         assert!(tok(" ... ").is_empty());
         assert_eq!(tok("x\u{130}y"), ["xi", "y"]);
         assert_eq!(tok("x\u{212a}y"), ["xky"]);
+        assert_eq!(tok("\u{212a}\u{212a}\u{130}\u{130}AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 z"), ["kki", "i", "abcdefghijklmnopqrstuvwxyz0123456789", "z"]);
+        assert_eq!(tok("ABCDEFGHIJKLMNOP abcdefghijklmnopq\u{212a}"), ["abcdefghijklmnop", "abcdefghijklmnopqk"]);
     }
 
     #[test]
@@ -116,7 +231,11 @@ mod tests {
         let mut evs = Vec::new();
         for_each_token("a b\n\nc", &mut buf, |e| {
             evs.push(match e {
-                Event::Token(t) => String::from_utf8_lossy(t).into_owned(),
+                Event::Short(k) => {
+                    let (a, n) = short_bytes(k);
+                    String::from_utf8_lossy(&a[..n]).into_owned()
+                }
+                Event::Long(t) => String::from_utf8_lossy(t).into_owned(),
                 Event::Newline => "|".into(),
             })
         });
