@@ -58,14 +58,19 @@ pub fn short_key(tok: &[u8]) -> Option<u128> {
     Some(u128::from_le_bytes(b))
 }
 
-#[inline]
-fn len_mask(len: usize) -> u128 {
-    if len >= 16 {
-        !0
-    } else {
-        (1u128 << (8 * len)) - 1
+const fn mask_table() -> [u128; 17] {
+    let mut t = [0u128; 17];
+    let mut i = 1;
+    while i < 16 {
+        t[i] = (1u128 << (8 * i)) - 1;
+        i += 1;
     }
+    t[16] = !0;
+    t
 }
+
+/// `LEN_MASK[len]` keeps the low `len` bytes of a `u128`.
+static LEN_MASK: [u128; 17] = mask_table();
 
 /// Key of the lowercased ASCII-alnum run `bytes[start..start+len]` (`len <= 16`).
 #[inline]
@@ -82,7 +87,7 @@ fn run_key(bytes: &[u8], start: usize, len: usize) -> u128 {
             u128::from_le_bytes(a)
         }
     };
-    (raw | 0x2020_2020_2020_2020_2020_2020_2020_2020) & len_mask(len)
+    (raw | 0x2020_2020_2020_2020_2020_2020_2020_2020) & LEN_MASK[len]
 }
 
 /// U+0130 (C4 B0) or U+212A (E2 84 AA) at `i`: characters whose lowercase holds ASCII.
