@@ -101,24 +101,29 @@ def main() -> None:
         for stem in (False, True):
             label = f"{case} {'+'.join(types)} stem={'on' if stem else 'off'} (n={n})"
             rsc = ref.RougeScorer(types, use_stemmer=stem)
-            t_ref, ref_out = best_time(lambda: [rsc.score(t, p) for t, p in zip(targets, preds)], 1)
+            t_ref, ref_out = best_time(
+                lambda rsc=rsc, tg=targets, pr=preds: [rsc.score(t, p) for t, p in zip(tg, pr)], 1
+            )
             expect = flat(ref_out, types)
             timings = []
             for w in (1, 2):
                 t_rs, rs_scores = run_rs(case, n, stem, w)
                 timings.append((f"rouge-score-rs ({w} thr)", w, t_rs, rs_scores == expect))
 
-            def ours(w: int) -> list[float]:
-                r = lexmetrics.rouge(preds, targets, rouge_types=types, use_stemmer=stem, workers=w)
-                return r
-
             for w in (1, 2):
-                t_us, r = best_time(lambda: ours(w), 5)
+                t_us, r = best_time(
+                    lambda w=w, tg=targets, pr=preds, ty=types, st=stem: lexmetrics.rouge(
+                        pr, tg, rouge_types=ty, use_stemmer=st, workers=w
+                    ),
+                    5,
+                )
                 got = [float(x) for i in range(n) for t in types
                        for x in (r[t].precision[i], r[t].recall[i], r[t].fmeasure[i])]
                 timings.append((f"lexmetrics.rouge (workers={w})", w, t_us, got == expect))
             cs = compat.RougeScorer(types, use_stemmer=stem)
-            t_c, c_out = best_time(lambda: cs.score_batch(targets, preds, workers=1), 3)
+            t_c, c_out = best_time(
+                lambda cs=cs, tg=targets, pr=preds: cs.score_batch(tg, pr, workers=1), 3
+            )
             timings.append(("compat score_batch (workers=1)", 1, t_c, flat(c_out, types) == expect))
             rs1 = timings[0][2]
             rows.append({"case": label, "impl": "rouge-score", "cores": 1, "pairs/s": n / t_ref,

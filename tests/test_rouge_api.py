@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+import lexmetrics
 import numpy as np
 import pytest
-
-import lexmetrics
 from lexmetrics import InputTypeError, InputValueError
 from lexmetrics.compat.rouge_score import rouge_scorer
 

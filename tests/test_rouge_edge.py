@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import random
 
+import lexmetrics
 import numpy as np
 import pytest
+from lexmetrics.compat.rouge_score import rouge_scorer, scoring, tokenizers
 from rouge_score import rouge_scorer as ref_rouge_scorer
 from rouge_score import scoring as ref_scoring
-
-import lexmetrics
-from lexmetrics.compat.rouge_score import rouge_scorer, scoring, tokenizers
 
 TYPES = ["rouge1", "rouge2", "rouge3", "rouge9", "rougeL", "rougeLsum"]
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import random
 
+import lexmetrics
 import numpy as np
 import pytest
-from rouge_score import rouge_scorer as ref_rouge_scorer
-
-import lexmetrics
 from lexmetrics.compat.rouge_score import rouge_scorer
+from rouge_score import rouge_scorer as ref_rouge_scorer
 
 # A vocabulary with inflections (stemmer), casing, digits, punctuation and a few non-ASCII words.
 _STEMS = (

@@ -306,7 +306,7 @@ fn low_mask(m: usize) -> u64 {
 fn count_zeros(v: &[u64], m: usize) -> usize {
     let full = m / 64;
     let mut ones: usize = v[..full].iter().map(|x| x.count_ones() as usize).sum();
-    if m % 64 != 0 {
+    if !m.is_multiple_of(64) {
         ones += (v[full] & low_mask(m % 64)).count_ones() as usize;
     }
     m - ones
@@ -366,7 +366,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn alpha(a: &[u32], b: &[u32]) -> usize {
-        a.iter().chain(b).copied().max().map_or(0, |x| x as usize + 1)
+        a.iter()
+            .chain(b)
+            .copied()
+            .max()
+            .map_or(0, |x| x as usize + 1)
     }
 
     #[test]

@@ -45,7 +45,9 @@ impl RougeType {
         if b.len() == 6 && core.starts_with("rouge") && b[5].is_ascii_digit() {
             let n = b[5] - b'0';
             if n == 0 {
-                return Err(MetricError::value(format!("rougen requires positive n: {name}")));
+                return Err(MetricError::value(format!(
+                    "rougen requires positive n: {name}"
+                )));
             }
             return Ok(RougeType::N(n));
         }
@@ -79,10 +81,20 @@ pub fn fmeasure(precision: f64, recall: f64) -> f64 {
 fn prf(hits: u64, pred_total: u64, ref_total: u64) -> Score {
     let precision = hits as f64 / pred_total.max(1) as f64;
     let recall = hits as f64 / ref_total.max(1) as f64;
-    Score { precision, recall, fmeasure: fmeasure(precision, recall), int_zero: false }
+    Score {
+        precision,
+        recall,
+        fmeasure: fmeasure(precision, recall),
+        int_zero: false,
+    }
 }
 
-const INT_ZERO: Score = Score { precision: 0.0, recall: 0.0, fmeasure: 0.0, int_zero: true };
+const INT_ZERO: Score = Score {
+    precision: 0.0,
+    recall: 0.0,
+    fmeasure: 0.0,
+    int_zero: true,
+};
 
 /// Text handed to the scorer, or tokens from a caller-side tokenizer (used verbatim).
 pub enum Piece<S> {
@@ -98,7 +110,10 @@ pub enum Doc<S> {
     Text(S),
     /// Pre-tokenized or pre-split parts: `whole` feeds rougeN/rougeL, `sents` feeds rougeLsum.
     /// Either may be `None` when no requested type needs it.
-    Parts { whole: Option<Piece<S>>, sents: Option<Vec<Piece<S>>> },
+    Parts {
+        whole: Option<Piece<S>>,
+        sents: Option<Vec<Piece<S>>>,
+    },
 }
 
 /// The scores of one prediction against its references, one per requested type.
@@ -129,7 +144,8 @@ struct U128Map {
 impl U128Map {
     #[inline]
     fn slot(&self, key: u128) -> usize {
-        let h = ((key as u64) ^ ((key >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h = ((key as u64) ^ ((key >> 64) as u64).rotate_left(29))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
         (h >> 32) as usize & (self.slots.len() - 1)
     }
     #[inline]
@@ -376,7 +392,11 @@ impl Tokenizing<'_> {
                 }
             }
             Event::Long(t) => {
-                let g = if stem { vocab.stem_id(t, None) } else { vocab.id_keyed(t, None) };
+                let g = if stem {
+                    vocab.stem_id(t, None)
+                } else {
+                    vocab.id_keyed(t, None)
+                };
                 if g != DROP {
                     out.push(locals.of(g));
                 }
@@ -421,9 +441,9 @@ impl Tokenizing<'_> {
                     self.piece(w, &mut out.whole);
                 }
                 if need.sents {
-                    let ss = sents.as_ref().ok_or_else(|| {
-                        MetricError::value("sentences are missing for rougeLsum")
-                    })?;
+                    let ss = sents
+                        .as_ref()
+                        .ok_or_else(|| MetricError::value("sentences are missing for rougeLsum"))?;
                     for p in ss {
                         self.piece(p, &mut out.sents);
                         out.ends.push(out.sents.len() as u32);
@@ -607,7 +627,9 @@ impl Scratch {
         stem: bool,
     ) -> Result<GroupScores> {
         if types.len() > MAX_TYPES {
-            return Err(MetricError::value(format!("at most {MAX_TYPES} distinct rouge types")));
+            return Err(MetricError::value(format!(
+                "at most {MAX_TYPES} distinct rouge types"
+            )));
         }
         if refs.is_empty() {
             return Err(MetricError::value("no references"));
@@ -628,7 +650,10 @@ impl Scratch {
             stem,
         };
         tk.doc(pred, need, &mut self.pred)?;
-        let mut out = GroupScores { len: types.len(), ..Default::default() };
+        let mut out = GroupScores {
+            len: types.len(),
+            ..Default::default()
+        };
         for (ri, r) in refs.iter().enumerate() {
             let mut tk = Tokenizing {
                 vocab: &mut self.vocab,
@@ -664,8 +689,18 @@ pub fn score_group<S: AsRef<str>>(
 }
 
 /// `RougeScorer(types, use_stemmer).score(target, prediction)` on raw texts.
-pub fn score_texts(target: &str, prediction: &str, types: &[RougeType], use_stemmer: bool) -> Result<GroupScores> {
-    score_group(&Doc::Text(prediction), &[Doc::Text(target)], types, use_stemmer)
+pub fn score_texts(
+    target: &str,
+    prediction: &str,
+    types: &[RougeType],
+    use_stemmer: bool,
+) -> Result<GroupScores> {
+    score_group(
+        &Doc::Text(prediction),
+        &[Doc::Text(target)],
+        types,
+        use_stemmer,
+    )
 }
 
 #[cfg(test)]
@@ -676,7 +711,12 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::{BTreeSet, HashMap};
 
-    const ALL: [RougeType; 4] = [RougeType::N(1), RougeType::N(2), RougeType::L, RougeType::Lsum];
+    const ALL: [RougeType; 4] = [
+        RougeType::N(1),
+        RougeType::N(2),
+        RougeType::L,
+        RougeType::Lsum,
+    ];
 
     fn sc(t: &str, p: &str) -> Vec<(f64, f64, f64, bool)> {
         score_texts(t, p, &ALL, false)
@@ -723,7 +763,13 @@ mod tests {
     fn multi_reference_first_wins_ties() {
         // Upstream: score_multi(["first text", "first something"], "text first").
         let refs = [Doc::Text("first text"), Doc::Text("first something")];
-        let g = score_group(&Doc::Text("text first"), &refs, &[RougeType::N(1), RougeType::N(2), RougeType::L], false).unwrap();
+        let g = score_group(
+            &Doc::Text("text first"),
+            &refs,
+            &[RougeType::N(1), RougeType::N(2), RougeType::L],
+            false,
+        )
+        .unwrap();
         let f: Vec<f64> = g.as_slice().iter().map(|s| s.fmeasure).collect();
         assert_eq!(f, vec![1.0, 0.0, 0.5]);
     }
@@ -746,7 +792,10 @@ mod tests {
         match ty {
             RougeType::N(n) => {
                 let (a, b) = (naive_ngrams(&tt, n as usize), naive_ngrams(&pt, n as usize));
-                let inter: u64 = a.iter().map(|(g, c)| (*c).min(*b.get(g).unwrap_or(&0))).sum();
+                let inter: u64 = a
+                    .iter()
+                    .map(|(g, c)| (*c).min(*b.get(g).unwrap_or(&0)))
+                    .sum();
                 let p = inter as f64 / (b.values().sum::<u64>().max(1)) as f64;
                 let r = inter as f64 / (a.values().sum::<u64>().max(1)) as f64;
                 (p, r, f(p, r), false)
@@ -762,7 +811,10 @@ mod tests {
             }
             RougeType::Lsum => {
                 let sents = |s: &str| -> Vec<Vec<String>> {
-                    s.split('\n').filter(|x| !x.is_empty()).map(|x| tokenize(x, false)).collect()
+                    s.split('\n')
+                        .filter(|x| !x.is_empty())
+                        .map(|x| tokenize(x, false))
+                        .collect()
                 };
                 let (rs, cs) = (sents(target), sents(pred));
                 let m: usize = rs.iter().map(Vec::len).sum();
@@ -772,8 +824,12 @@ mod tests {
                 }
                 let mut cr: HashMap<&String, i64> = HashMap::new();
                 let mut cc: HashMap<&String, i64> = HashMap::new();
-                rs.iter().flatten().for_each(|t| *cr.entry(t).or_default() += 1);
-                cs.iter().flatten().for_each(|t| *cc.entry(t).or_default() += 1);
+                rs.iter()
+                    .flatten()
+                    .for_each(|t| *cr.entry(t).or_default() += 1);
+                cs.iter()
+                    .flatten()
+                    .for_each(|t| *cc.entry(t).or_default() += 1);
                 let mut hits = 0u64;
                 for r in &rs {
                     let mut u = BTreeSet::new();
@@ -783,7 +839,9 @@ mod tests {
                     }
                     for i in u {
                         let t = &r[i as usize];
-                        if cc.get(t).copied().unwrap_or(0) > 0 && cr.get(t).copied().unwrap_or(0) > 0 {
+                        if cc.get(t).copied().unwrap_or(0) > 0
+                            && cr.get(t).copied().unwrap_or(0) > 0
+                        {
                             hits += 1;
                             *cc.get_mut(t).unwrap() -= 1;
                             *cr.get_mut(t).unwrap() -= 1;
@@ -813,7 +871,15 @@ mod tests {
     fn text() -> impl Strategy<Value = String> {
         prop::collection::vec(
             prop_oneof![
-                Just("a"), Just("b"), Just("c"), Just("The"), Just("d1"), Just("\n"), Just("."), Just("é"), Just("\u{130}x")
+                Just("a"),
+                Just("b"),
+                Just("c"),
+                Just("The"),
+                Just("d1"),
+                Just("\n"),
+                Just("."),
+                Just("é"),
+                Just("\u{130}x")
             ],
             0..90,
         )

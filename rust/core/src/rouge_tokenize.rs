@@ -173,7 +173,10 @@ pub fn should_stem(tok: &[u8]) -> bool {
 /// `true` when `tok` matches `^[a-z0-9]+$` (the reference's final filter, applied after stemming).
 #[inline]
 pub fn is_valid_token(tok: &str) -> bool {
-    !tok.is_empty() && tok.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    !tok.is_empty()
+        && tok
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// The tokens of `text` as `rouge_score.tokenize.tokenize(text, stemmer)` returns them.
@@ -197,7 +200,11 @@ pub fn tokenize(text: &str, use_stemmer: bool) -> Vec<String> {
         {
             // Tokens are ASCII by construction.
             let s = String::from_utf8_lossy(t);
-            let s = if use_stemmer && should_stem(t) { porter::stem(&s) } else { s.into_owned() };
+            let s = if use_stemmer && should_stem(t) {
+                porter::stem(&s)
+            } else {
+                s.into_owned()
+            };
             if is_valid_token(&s) {
                 out.push(s);
             }
@@ -216,18 +223,30 @@ mod tests {
 
     #[test]
     fn reference_vectors() {
-        assert_eq!(tok("Café naïve résumé déjà vu"), ["caf", "na", "ve", "r", "sum", "d", "j", "vu"]);
+        assert_eq!(
+            tok("Café naïve résumé déjà vu"),
+            ["caf", "na", "ve", "r", "sum", "d", "j", "vu"]
+        );
         assert!(tok("我喜欢吃苹果。").is_empty());
         assert_eq!(tok("don't"), ["don", "t"]);
         assert_eq!(tok("$3.50 - 1,000"), ["3", "50", "1", "000"]);
-        assert_eq!(tok("İstanbul \u{212a}elvin ﬁle STRASSE Straße"), ["i", "stanbul", "kelvin", "le", "strasse", "stra", "e"]);
+        assert_eq!(
+            tok("İstanbul \u{212a}elvin ﬁle STRASSE Straße"),
+            ["i", "stanbul", "kelvin", "le", "strasse", "stra", "e"]
+        );
         assert_eq!(tok("a\tb\nc  D_e"), ["a", "b", "c", "d", "e"]);
         assert!(tok("").is_empty());
         assert!(tok(" ... ").is_empty());
         assert_eq!(tok("x\u{130}y"), ["xi", "y"]);
         assert_eq!(tok("x\u{212a}y"), ["xky"]);
-        assert_eq!(tok("\u{212a}\u{212a}\u{130}\u{130}AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 z"), ["kki", "i", "abcdefghijklmnopqrstuvwxyz0123456789", "z"]);
-        assert_eq!(tok("ABCDEFGHIJKLMNOP abcdefghijklmnopq\u{212a}"), ["abcdefghijklmnop", "abcdefghijklmnopqk"]);
+        assert_eq!(
+            tok("\u{212a}\u{212a}\u{130}\u{130}AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 z"),
+            ["kki", "i", "abcdefghijklmnopqrstuvwxyz0123456789", "z"]
+        );
+        assert_eq!(
+            tok("ABCDEFGHIJKLMNOP abcdefghijklmnopq\u{212a}"),
+            ["abcdefghijklmnop", "abcdefghijklmnopqk"]
+        );
     }
 
     #[test]

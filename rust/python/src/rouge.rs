@@ -54,7 +54,12 @@ fn run<'py>(
         let mut out = Vec::with_capacity((hi - lo) * nt);
         for i in lo..hi {
             let g = catch_unwind(AssertUnwindSafe(|| {
-                score_group(&preds[i], &refs[offsets[i]..offsets[i + 1]], types, use_stemmer)
+                score_group(
+                    &preds[i],
+                    &refs[offsets[i]..offsets[i + 1]],
+                    types,
+                    use_stemmer,
+                )
             }))
             .map_err(|_| MetricError::value("internal error while scoring").at(i))?
             .map_err(|e| e.at(i))?;
@@ -76,7 +81,10 @@ fn run<'py>(
             i += 1;
         }
     }
-    Ok((PyArray1::from_vec(py, scores), PyArray1::from_vec(py, int_zero)))
+    Ok((
+        PyArray1::from_vec(py, scores),
+        PyArray1::from_vec(py, int_zero),
+    ))
 }
 
 /// Raw texts, default tokenizer, sentences = lines. `references[i]` is a str or a list of str.
@@ -94,18 +102,30 @@ fn rouge_texts<'py>(
     let types = parse_types(py, &rouge_types)?;
     let preds = extract_strs(predictions, "predictions")?;
     let (refs, offsets) = extract_refs(references, "references")?;
-    check_same_len(py, preds.len(), "predictions", offsets.len() - 1, "references")?;
+    check_same_len(
+        py,
+        preds.len(),
+        "predictions",
+        offsets.len() - 1,
+        "references",
+    )?;
     let preds: Vec<Doc<PyBackedStr>> = preds.into_iter().map(Doc::Text).collect();
     let refs: Vec<Doc<PyBackedStr>> = refs.into_iter().map(Doc::Text).collect();
     run(py, &preds, &refs, &offsets, &types, use_stemmer, workers)
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
 }
 
 /// A str (tokenized here) or a sequence of str tokens (used verbatim).
-fn extract_piece(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<Piece<PyBackedStr>> {
+fn extract_piece(
+    obj: &Bound<'_, PyAny>,
+    what: &dyn Fn() -> String,
+) -> PyResult<Piece<PyBackedStr>> {
     let py = obj.py();
     if obj.is_instance_of::<PyString>() {
         return obj
@@ -114,7 +134,14 @@ fn extract_piece(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<
             .map_err(|_| type_error(py, format!("{} is not encodable as UTF-8", what())));
     }
     let it = obj.try_iter().map_err(|_| {
-        type_error(py, format!("{} must be str or a list of str tokens, got {}", what(), type_name(obj)))
+        type_error(
+            py,
+            format!(
+                "{} must be str or a list of str tokens, got {}",
+                what(),
+                type_name(obj)
+            ),
+        )
     })?;
     let mut toks = Vec::new();
     for (k, t) in it.enumerate() {
@@ -135,9 +162,19 @@ fn extract_piece(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<
 /// `(whole, sents)`: whole is str | list[str] | None; sents is a list of (str | list[str]) or None.
 fn extract_doc(obj: &Bound<'_, PyAny>, what: &str, i: usize) -> PyResult<Doc<PyBackedStr>> {
     let py = obj.py();
-    let tup = obj.cast::<PyTuple>().ok().filter(|t| t.len() == 2).ok_or_else(|| {
-        type_error(py, format!("{what}[{i}] must be a (whole, sentences) tuple, got {}", type_name(obj)))
-    })?;
+    let tup = obj
+        .cast::<PyTuple>()
+        .ok()
+        .filter(|t| t.len() == 2)
+        .ok_or_else(|| {
+            type_error(
+                py,
+                format!(
+                    "{what}[{i}] must be a (whole, sentences) tuple, got {}",
+                    type_name(obj)
+                ),
+            )
+        })?;
     let whole = tup.get_item(0)?;
     let sents = tup.get_item(1)?;
     let whole = if whole.is_none() {
@@ -149,7 +186,13 @@ fn extract_doc(obj: &Bound<'_, PyAny>, what: &str, i: usize) -> PyResult<Doc<PyB
         None
     } else {
         let it = sents.try_iter().map_err(|_| {
-            type_error(py, format!("{what}[{i}] sentences must be a list, got {}", type_name(&sents)))
+            type_error(
+                py,
+                format!(
+                    "{what}[{i}] sentences must be a list, got {}",
+                    type_name(&sents)
+                ),
+            )
         })?;
         let mut v = Vec::new();
         for (k, s) in it.enumerate() {
@@ -162,9 +205,12 @@ fn extract_doc(obj: &Bound<'_, PyAny>, what: &str, i: usize) -> PyResult<Doc<PyB
 
 fn extract_docs(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Doc<PyBackedStr>>> {
     let py = obj.py();
-    let it = obj
-        .try_iter()
-        .map_err(|_| type_error(py, format!("{what} must be a sequence, got {}", type_name(obj))))?;
+    let it = obj.try_iter().map_err(|_| {
+        type_error(
+            py,
+            format!("{what} must be a sequence, got {}", type_name(obj)),
+        )
+    })?;
     let mut out = Vec::new();
     for (i, d) in it.enumerate() {
         out.push(extract_doc(&d?, what, i)?);
@@ -195,10 +241,19 @@ fn rouge_docs<'py>(
     if !ok {
         return Err(value_error(
             py,
-            "ref_offsets must rise strictly from 0 to len(references), one group per prediction".into(),
+            "ref_offsets must rise strictly from 0 to len(references), one group per prediction"
+                .into(),
         ));
     }
-    run(py, &preds, &refs, &ref_offsets, &types, use_stemmer, workers)
+    run(
+        py,
+        &preds,
+        &refs,
+        &ref_offsets,
+        &types,
+        use_stemmer,
+        workers,
+    )
 }
 
 /// rouge-score's default tokenizer (`rouge_score.tokenize.tokenize`) on one text.
