@@ -9,11 +9,11 @@ def default_workers() -> int: ...
 # ROUGE (rust/python/src/rouge.rs)
 # ======================================================================
 
-from collections.abc import Sequence
-from typing import Optional, Union
+from collections.abc import Sequence  # noqa: E402
+from typing import Optional, Union  # noqa: E402
 
-import numpy as np
-import numpy.typing as npt
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
 
 # A pre-split document: (whole, sentences). `whole` feeds rougeN/rougeL, `sentences` rougeLsum;
 # a str is tokenized natively (default tokenizer, stemmed if asked), a list of str is used verbatim.
