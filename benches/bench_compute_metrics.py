@@ -23,12 +23,11 @@ import random
 import numpy as np
 import sacrebleu
 from _common import best_time, require_release, table
-from rouge_score import rouge_scorer, scoring
-from transformers import EvalPrediction
-
 from lexmetrics import _exactsum
 from lexmetrics._sentences import sentences_to_lines
 from lexmetrics.integrations.hf import TextMetrics, make_compute_metrics
+from rouge_score import rouge_scorer, scoring
+from transformers import EvalPrediction
 
 ROUGE = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
@@ -40,7 +39,10 @@ def make_corpus(n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]
     weights = [1.0 / (r + 1) for r in range(len(vocab))]
     refs, preds = [], []
     for _ in range(n):
-        sents = [rng.choices(vocab, weights=weights, k=rng.randint(8, 20)) for _ in range(rng.randint(2, 4))]
+        sents = [
+            rng.choices(vocab, weights=weights, k=rng.randint(8, 20))
+            for _ in range(rng.randint(2, 4))
+        ]
         pred_sents = []
         for s in sents:
             p = [w if rng.random() > 0.25 else rng.choice(vocab) for w in s if rng.random() > 0.15]
@@ -62,7 +64,9 @@ def tokenizer_for(vocab: list[str]):
         ids[w] = len(ids)
     tok = Tokenizer(models.WordLevel(ids, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>"
+    )
 
 
 def peer_rouge(preds, refs):
@@ -104,10 +108,17 @@ def main() -> None:
 
     t_ours, got = best_time(ours_rouge, repeat=repeat)
     exact = {t: _exactsum.exact_mean(np.array(per_pair[t])) for t in ROUGE}
-    rows.append({"metric": "ROUGE-1/2/L/Lsum (stemmer)", "peer": "rouge-score + BootstrapAggregator",
-                 "peer s": t_peer, "lexmetrics s": t_ours, "speedup": t_peer / t_ours,
-                 "identical": got == exact,
-                 "note": f"rougeLsum mean {got['rougeLsum']:.6f}, bootstrap mid {mid['rougeLsum']:.6f}"})
+    rows.append(
+        {
+            "metric": "ROUGE-1/2/L/Lsum (stemmer)",
+            "peer": "rouge-score + BootstrapAggregator",
+            "peer s": t_peer,
+            "lexmetrics s": t_ours,
+            "speedup": t_peer / t_ours,
+            "identical": got == exact,
+            "note": f"rougeLsum mean {got['rougeLsum']:.6f}, bootstrap mid {mid['rougeLsum']:.6f}",
+        }
+    )
 
     # BLEU and chrF
     for name, metric, peer in [
@@ -123,9 +134,17 @@ def main() -> None:
             return acc.compute()[metric]
 
         t_ours, got_m = best_time(ours, repeat=repeat)
-        rows.append({"metric": name, "peer": f"sacrebleu.corpus_{metric}", "peer s": t_peer,
-                     "lexmetrics s": t_ours, "speedup": t_peer / t_ours, "identical": got_m == want,
-                     "note": f"{got_m:.4f}"})
+        rows.append(
+            {
+                "metric": name,
+                "peer": f"sacrebleu.corpus_{metric}",
+                "peer s": t_peer,
+                "lexmetrics s": t_ours,
+                "speedup": t_peer / t_ours,
+                "identical": got_m == want,
+                "note": f"{got_m:.4f}",
+            }
+        )
 
     # The whole compute_metrics from token ids (decode included on both sides).
     tok = tokenizer_for(vocab)
@@ -147,10 +166,17 @@ def main() -> None:
     ep = EvalPrediction(pred_ids, label_ids)
     t_peer, want_cm = best_time(hf_example, repeat=1)
     t_ours, got_cm = best_time(lambda: cm(ep), repeat=repeat)
-    rows.append({"metric": "compute_metrics (decode + ROUGE x4 + BLEU)", "peer": "HF run_summarization style",
-                 "peer s": t_peer, "lexmetrics s": t_ours, "speedup": t_peer / t_ours,
-                 "identical": got_cm["bleu"] == want_cm["bleu"],
-                 "note": "BLEU identical; ROUGE mean vs bootstrap mid (above)"})
+    rows.append(
+        {
+            "metric": "compute_metrics (decode + ROUGE x4 + BLEU)",
+            "peer": "HF run_summarization style",
+            "peer s": t_peer,
+            "lexmetrics s": t_ours,
+            "speedup": t_peer / t_ours,
+            "identical": got_cm["bleu"] == want_cm["bleu"],
+            "note": "BLEU identical; ROUGE mean vs bootstrap mid (above)",
+        }
+    )
 
     print(f"{n} pairs, {sum(len(r.split()) for r in refs) / n:.0f} reference tokens on average")
     print(table(rows, ["metric", "peer", "peer s", "lexmetrics s", "speedup", "identical", "note"]))

@@ -57,7 +57,9 @@ def _as_batch(predictions: Any, references: Any) -> tuple[list, list]:
     if isinstance(predictions, (str, bytes)):
         raise InputTypeError("predictions must be a sequence of str, not a single str")
     if isinstance(references, (str, bytes)):
-        raise InputTypeError("references must be a sequence (of str or of lists of str), not a single str")
+        raise InputTypeError(
+            "references must be a sequence (of str or of lists of str), not a single str"
+        )
     preds = list(predictions)
     refs = [list(r) if isinstance(r, tuple) else r for r in references]
     if len(preds) != len(refs):
@@ -145,13 +147,16 @@ class MetricAccumulator:
         """The headline scores as plain floats (ROUGE F-measure in [0, 1], BLEU and chrF in [0, 100])."""
         out: dict[str, float] = {}
         for spec, state in zip(self._specs, self._states):
-            out.update({k: float(v) for k, v in spec.headline(spec.compute(state, self._n)).items()})
+            out.update(
+                {k: float(v) for k, v in spec.headline(spec.compute(state, self._n)).items()}
+            )
         return out
 
     def result(self) -> dict[str, Any]:
         """The full results: ROUGE precision/recall/F, BLEU counts and brevity penalty, signatures."""
         return {
-            spec.name: spec.compute(state, self._n) for spec, state in zip(self._specs, self._states)
+            spec.name: spec.compute(state, self._n)
+            for spec, state in zip(self._specs, self._states)
         }
 
     # -- state --------------------------------------------------------------------------------
@@ -180,9 +185,13 @@ class MetricAccumulator:
         except (KeyError, TypeError) as exc:
             raise InputValueError(f"not an accumulator state_dict: missing {exc}") from exc
         if fmt != _STATE_FORMAT:
-            raise InputValueError(f"unsupported state_dict format {fmt!r} (expected {_STATE_FORMAT})")
+            raise InputValueError(
+                f"unsupported state_dict format {fmt!r} (expected {_STATE_FORMAT})"
+            )
         if cfg != self.config():
-            raise InputValueError(f"state_dict options {cfg} differ from this accumulator's {self.config()}")
+            raise InputValueError(
+                f"state_dict options {cfg} differ from this accumulator's {self.config()}"
+            )
         new_states = []
         for i, (s, ref) in enumerate(zip(states, self._states)):
             if hasattr(s, "detach"):  # a torch tensor
@@ -201,7 +210,9 @@ class MetricAccumulator:
 
     # The flat int64 vector that a distributed sum reduces (count last).
     def _flat_state(self) -> np.ndarray:
-        return np.concatenate([s.ravel() for s in self._states] + [np.array([self._n], dtype=np.int64)])
+        return np.concatenate(
+            [s.ravel() for s in self._states] + [np.array([self._n], dtype=np.int64)]
+        )
 
     def _set_flat_state(self, flat: np.ndarray) -> None:
         flat = np.asarray(flat, dtype=np.int64)
@@ -211,7 +222,9 @@ class MetricAccumulator:
             pos += s.size
         n = int(flat[pos])
         if not 0 <= n <= MAX_PAIRS:
-            raise InputValueError(f"the summed state holds {n} pairs, more than the exact limit {MAX_PAIRS}")
+            raise InputValueError(
+                f"the summed state holds {n} pairs, more than the exact limit {MAX_PAIRS}"
+            )
         self._n = n
 
     def __repr__(self) -> str:

@@ -17,7 +17,9 @@ def tiny_tokenizer():
         vocab.setdefault(w, len(vocab))
     tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>"
+    )
 
 
 def tiny_t5(vocab_size: int, seed: int = 0):
@@ -26,8 +28,16 @@ def tiny_t5(vocab_size: int, seed: int = 0):
 
     torch.manual_seed(seed)
     cfg = T5Config(
-        vocab_size=vocab_size, d_model=32, d_ff=64, d_kv=8, num_heads=4, num_layers=2, num_decoder_layers=2,
-        decoder_start_token_id=0, pad_token_id=0, eos_token_id=1,
+        vocab_size=vocab_size,
+        d_model=32,
+        d_ff=64,
+        d_kv=8,
+        num_heads=4,
+        num_layers=2,
+        num_decoder_layers=2,
+        decoder_start_token_id=0,
+        pad_token_id=0,
+        eos_token_id=1,
     )
     return T5ForConditionalGeneration(cfg)
 
@@ -38,7 +48,13 @@ def tiny_gpt2(vocab_size: int, seed: int = 0):
 
     torch.manual_seed(seed)
     cfg = GPT2Config(
-        n_layer=2, n_embd=32, n_head=4, vocab_size=vocab_size, n_positions=64, bos_token_id=1, eos_token_id=1,
+        n_layer=2,
+        n_embd=32,
+        n_head=4,
+        vocab_size=vocab_size,
+        n_positions=64,
+        bos_token_id=1,
+        eos_token_id=1,
         pad_token_id=0,
     )
     return GPT2LMHeadModel(cfg)

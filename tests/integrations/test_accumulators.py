@@ -5,15 +5,12 @@ from __future__ import annotations
 import pickle
 import random
 
+import lexmetrics
 import numpy as np
 import pytest
 import sacrebleu
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rouge_score import rouge_scorer
-from sacrebleu.metrics import CHRF
-
-import lexmetrics
 from lexmetrics import _exactsum
 from lexmetrics.accumulators import (
     MAX_PAIRS,
@@ -22,8 +19,12 @@ from lexmetrics.accumulators import (
     ChrfAccumulator,
     RougeAccumulator,
 )
+from rouge_score import rouge_scorer
+from sacrebleu.metrics import CHRF
 
-WORDS = "the cat sat on a mat . dog ran far away , quickly Über naïve 東京 running runs ran 42".split()
+WORDS = (
+    "the cat sat on a mat . dog ran far away , quickly Über naïve 東京 running runs ran 42".split()
+)
 
 
 def corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
@@ -69,7 +70,9 @@ def test_rouge_any_batching_equals_batch_api_and_rouge_score(seed):
     want = {t: _exactsum.exact_mean(batch[t].fmeasure) for t in ROUGE_TYPES}
     assert want == reference_rouge_means(preds, refs, ROUGE_TYPES, True)
     for _ in range(3):
-        acc = feed(RougeAccumulator(ROUGE_TYPES, use_stemmer=True), preds, refs, random_batches(60, rng))
+        acc = feed(
+            RougeAccumulator(ROUGE_TYPES, use_stemmer=True), preds, refs, random_batches(60, rng)
+        )
         assert acc.compute() == want
         res = acc.result()["rouge"]
         for t in ROUGE_TYPES:
@@ -137,7 +140,9 @@ def test_merge_equals_one_accumulator_and_is_order_free():
     preds, refs = corpus(40, 3)
     names = ("rouge1", "rouge2", "rougeLsum", "bleu", "chrf++")
     whole = Accumulators(names).update(preds, refs)
-    parts = [Accumulators(names).update(preds[a:b], refs[a:b]) for a, b in [(0, 9), (9, 30), (30, 40)]]
+    parts = [
+        Accumulators(names).update(preds[a:b], refs[a:b]) for a, b in [(0, 9), (9, 30), (30, 40)]
+    ]
     fwd = Accumulators(names)
     for p in parts:
         fwd.merge(p)
@@ -146,7 +151,9 @@ def test_merge_equals_one_accumulator_and_is_order_free():
         rev.merge(p)
     assert fwd.compute() == whole.compute() == rev.compute()
     assert fwd.count == 40
-    assert all((a == b).all() for a, b in zip(fwd.state_dict()["states"], whole.state_dict()["states"]))
+    assert all(
+        (a == b).all() for a, b in zip(fwd.state_dict()["states"], whole.state_dict()["states"])
+    )
 
 
 def test_state_is_fixed_size():
@@ -175,7 +182,10 @@ def test_state_dict_round_trip_numpy_pickle_and_torch():
         assert new.compute() == want and new.count == 20
         # and it keeps accumulating exactly
         new.update(preds[20:], refs[20:])
-        assert new.compute() == Accumulators(("rouge1", "rougeL", "bleu", "chrf")).update(preds, refs).compute()
+        assert (
+            new.compute()
+            == Accumulators(("rouge1", "rougeL", "bleu", "chrf")).update(preds, refs).compute()
+        )
     # the state_dict is a copy
     acc.update(preds, refs)
     assert Accumulators(("rouge1", "rougeL", "bleu", "chrf")).load_state_dict(sd).compute() == want

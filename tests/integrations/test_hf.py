@@ -10,7 +10,6 @@ import pytest
 torch = pytest.importorskip("torch", reason="the HF integration needs torch (lexmetrics[train])")
 transformers = pytest.importorskip("transformers", reason="the HF integration needs transformers")
 
-from lexmetrics import _exactsum  # noqa: E402
 from lexmetrics._sentences import sentences_to_lines  # noqa: E402
 from lexmetrics.accumulators import Accumulators  # noqa: E402
 from lexmetrics.integrations.hf import (  # noqa: E402
@@ -67,8 +66,13 @@ def test_decode_replaces_minus_100(tok):
 
 def test_compute_metrics_direct_and_batched_calls(tok):
     rng = random.Random(0)
-    refs = [" ".join(rng.choices(CONTENT, k=rng.randint(3, 9))) + " . " + " ".join(rng.choices(CONTENT, k=4)) + " ."
-            for _ in range(12)]
+    refs = [
+        " ".join(rng.choices(CONTENT, k=rng.randint(3, 9)))
+        + " . "
+        + " ".join(rng.choices(CONTENT, k=4))
+        + " ."
+        for _ in range(12)
+    ]
     preds = [" ".join(rng.choices(CONTENT, k=rng.randint(1, 9))) for _ in range(12)]
     enc_p = tok(preds, padding=True, return_tensors="np")["input_ids"]
     enc_r = tok(refs, padding=True, return_tensors="np")["input_ids"]
@@ -83,7 +87,9 @@ def test_compute_metrics_direct_and_batched_calls(tok):
     # per-batch calls with torch tensors, as batch_eval_metrics makes them
     outs = []
     for a, b in [(0, 5), (5, 6), (6, 12)]:
-        ep = transformers.EvalPrediction(predictions=torch.tensor(enc_p[a:b]), label_ids=torch.tensor(labels[a:b]))
+        ep = transformers.EvalPrediction(
+            predictions=torch.tensor(enc_p[a:b]), label_ids=torch.tensor(labels[a:b])
+        )
         outs.append(f(ep, compute_result=b == 12))
     assert outs[:2] == [{}, {}] and outs[2] == got
     # 0-1 scale
@@ -94,7 +100,11 @@ def test_compute_metrics_direct_and_batched_calls(tok):
     assert g01["bleu"] == want["bleu"] * 0.01
 
 
-KEYS = {"one": "the red car ran far away", "two": "a big dog sat on the mat", "three": "small green tree"}
+KEYS = {
+    "one": "the red car ran far away",
+    "two": "a big dog sat on the mat",
+    "three": "small green tree",
+}
 
 
 def seq2seq_data(tok, n, seed):
@@ -106,8 +116,13 @@ def seq2seq_data(tok, n, seed):
         src = f"{k} {' '.join(rng.choices(CONTENT, k=rng.randint(1, 6)))}"
         tgt = KEYS[k] if rng.random() < 0.8 else " ".join(rng.choices(CONTENT, k=rng.randint(1, 6)))
         enc = tok(src)
-        rows.append({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
-                     "labels": tok(tgt)["input_ids"] + [tok.eos_token_id]})
+        rows.append(
+            {
+                "input_ids": enc["input_ids"],
+                "attention_mask": enc["attention_mask"],
+                "labels": tok(tgt)["input_ids"] + [tok.eos_token_id],
+            }
+        )
     return rows
 
 
@@ -117,15 +132,31 @@ S2S_STEPS = 12
 def make_s2s_trainer(tok, tmp_path, batch_eval, callbacks=()):
     model = tiny_t5(len(tok), seed=0)
     args = transformers.Seq2SeqTrainingArguments(
-        output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, per_device_eval_batch_size=5,
-        predict_with_generate=True, generation_max_length=6, max_steps=S2S_STEPS, eval_strategy="steps",
-        eval_steps=S2S_STEPS, logging_steps=1, save_strategy="no", report_to="none", use_cpu=True,
-        disable_tqdm=True, learning_rate=1e-2, batch_eval_metrics=batch_eval, seed=0,
+        output_dir=str(tmp_path / "out"),
+        per_device_train_batch_size=8,
+        per_device_eval_batch_size=5,
+        predict_with_generate=True,
+        generation_max_length=6,
+        max_steps=S2S_STEPS,
+        eval_strategy="steps",
+        eval_steps=S2S_STEPS,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        use_cpu=True,
+        disable_tqdm=True,
+        learning_rate=1e-2,
+        batch_eval_metrics=batch_eval,
+        seed=0,
     )
     return transformers.Seq2SeqTrainer(
-        model=model, args=args, train_dataset=seq2seq_data(tok, 16, 1), eval_dataset=seq2seq_data(tok, 13, 2),
+        model=model,
+        args=args,
+        train_dataset=seq2seq_data(tok, 16, 1),
+        eval_dataset=seq2seq_data(tok, 13, 2),
         data_collator=transformers.DataCollatorForSeq2Seq(tok, model=model),
-        processing_class=tok, compute_metrics=make_compute_metrics(tok, ("rouge1", "rougeL", "rougeLsum", "bleu")),
+        processing_class=tok,
+        compute_metrics=make_compute_metrics(tok, ("rouge1", "rougeL", "rougeLsum", "bleu")),
         callbacks=list(callbacks),
     )
 
@@ -136,15 +167,21 @@ def test_seq2seq_trainer_logs_scores_and_batched_equals_full(tok, tmp_path):
     trainer.train()
     evals = [h for h in trainer.state.log_history if "eval_rouge1" in h]
     assert len(evals) == 1 and evals[0]["step"] == S2S_STEPS
-    assert {"eval_rouge1", "eval_rougeL", "eval_rougeLsum", "eval_bleu", "eval_gen_len"} <= evals[0].keys()
+    assert {"eval_rouge1", "eval_rougeL", "eval_rougeLsum", "eval_bleu", "eval_gen_len"} <= evals[
+        0
+    ].keys()
     assert any("eval_rougeLsum" in log for log in spy.logs)
     full = trainer.evaluate()
     # generation padded predictions with -100 across batches of different lengths: decoded fine
     out = trainer.predict(trainer.eval_dataset)
     assert (out.predictions == -100).any() or (out.label_ids == -100).any()
     # independent check of the full result: decode the predictions ourselves
-    preds = [tok.decode(np.where(p < 0, 0, p), skip_special_tokens=True).strip() for p in out.predictions]
-    refs = [tok.decode(np.where(r < 0, 0, r), skip_special_tokens=True).strip() for r in out.label_ids]
+    preds = [
+        tok.decode(np.where(p < 0, 0, p), skip_special_tokens=True).strip() for p in out.predictions
+    ]
+    refs = [
+        tok.decode(np.where(r < 0, 0, r), skip_special_tokens=True).strip() for r in out.label_ids
+    ]
     want = reference_scores(preds, refs, ("rouge1", "rougeL", "rougeLsum", "bleu"))
     assert {k: full["eval_" + k] for k in want} == want
     assert want["rouge1"] > 0  # not a vacuous comparison
@@ -184,14 +221,28 @@ def prompts_refs(n, seed, fixed_len=True):
 def make_causal_trainer(tok, tmp_path, callbacks=(), max_steps=6):
     model = tiny_gpt2(len(tok), seed=0)
     args = transformers.TrainingArguments(
-        output_dir=str(tmp_path / "out"), per_device_train_batch_size=16, per_device_eval_batch_size=16,
-        max_steps=max_steps, eval_strategy="steps", eval_steps=3, logging_steps=3, save_strategy="no",
-        report_to="none", use_cpu=True, disable_tqdm=True, learning_rate=3e-3, seed=0,
+        output_dir=str(tmp_path / "out"),
+        per_device_train_batch_size=16,
+        per_device_eval_batch_size=16,
+        max_steps=max_steps,
+        eval_strategy="steps",
+        eval_steps=3,
+        logging_steps=3,
+        save_strategy="no",
+        report_to="none",
+        use_cpu=True,
+        disable_tqdm=True,
+        learning_rate=3e-3,
+        seed=0,
         metric_for_best_model="eval_gen_rougeL",
     )
     return transformers.Trainer(
-        model=model, args=args, train_dataset=causal_rows(tok, 64, 3), eval_dataset=causal_rows(tok, 8, 4),
-        data_collator=transformers.DataCollatorForSeq2Seq(tok, model=model), processing_class=tok,
+        model=model,
+        args=args,
+        train_dataset=causal_rows(tok, 64, 3),
+        eval_dataset=causal_rows(tok, 8, 4),
+        data_collator=transformers.DataCollatorForSeq2Seq(tok, model=model),
+        processing_class=tok,
         callbacks=list(callbacks),
     )
 
@@ -201,9 +252,14 @@ def greedy_unbatched(model, tok, prompts, max_new_tokens):
     with torch.no_grad():
         for p in prompts:
             ids = torch.tensor([tok(p)["input_ids"]])
-            out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
-                                 do_sample=False, pad_token_id=tok.pad_token_id)
-            outs.append(tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip())
+            out = model.generate(
+                ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=tok.pad_token_id,
+            )
+            outs.append(tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True).strip())
     return outs
 
 
@@ -211,8 +267,9 @@ def test_generation_callback_in_trainer(tok, tmp_path):
     spy = LogSpy()
     prompts, refs = prompts_refs(10, 5)
     trainer = make_causal_trainer(tok, tmp_path, callbacks=[spy])
-    cb = GenerationMetricsCallback(trainer, prompts, refs, max_new_tokens=8, batch_size=4,
-                                   metrics=("rouge1", "rougeL", "bleu"))
+    cb = GenerationMetricsCallback(
+        trainer, prompts, refs, max_new_tokens=8, batch_size=4, metrics=("rouge1", "rougeL", "bleu")
+    )
     trainer.add_callback(cb)
     tok.padding_side = "right"
     trainer.train()
@@ -242,12 +299,24 @@ def test_generation_callback_in_trainer(tok, tmp_path):
 def test_generation_callback_restores_on_error_and_varied_prompts(tok, tmp_path):
     prompts, refs = prompts_refs(7, 6, fixed_len=False)
     trainer = make_causal_trainer(tok, tmp_path)
-    cb = GenerationMetricsCallback(trainer, prompts, refs, max_new_tokens=5, batch_size=3,
-                                   metrics=("rouge1", "rougeLsum", "chrf"), percent=False)
+    cb = GenerationMetricsCallback(
+        trainer,
+        prompts,
+        refs,
+        max_new_tokens=5,
+        batch_size=3,
+        metrics=("rouge1", "rougeLsum", "chrf"),
+        percent=False,
+    )
     trainer.model.train()
     tok.padding_side = "right"
     scores = cb.score()
-    assert set(scores) == {"eval_gen_rouge1", "eval_gen_rougeLsum", "eval_gen_chrf", "eval_gen_seconds"}
+    assert set(scores) == {
+        "eval_gen_rouge1",
+        "eval_gen_rougeLsum",
+        "eval_gen_chrf",
+        "eval_gen_seconds",
+    }
     assert all(0.0 <= v <= 1.0 for k, v in scores.items() if k != "eval_gen_seconds")
     assert len(cb.generations) == 7 and trainer.model.training and tok.padding_side == "right"
     cb.generate_kwargs = {"bogus_generation_flag": 1}
@@ -264,12 +333,16 @@ def test_t5_generation_callback_encoder_decoder(tok, tmp_path):
     trainer = make_s2s_trainer(tok, tmp_path, batch_eval=False)
     model = trainer.model
     prompts, refs = prompts_refs(5, 7, fixed_len=False)
-    cb = GenerationMetricsCallback(trainer, prompts, refs, max_new_tokens=4, batch_size=2, tokenizer=tok)
+    cb = GenerationMetricsCallback(
+        trainer, prompts, refs, max_new_tokens=4, batch_size=2, tokenizer=tok
+    )
     cb.score()
     with torch.no_grad():
         want = []
         for p in prompts:
             ids = torch.tensor([tok(p)["input_ids"]])
-            out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=4, do_sample=False)
+            out = model.generate(
+                ids, attention_mask=torch.ones_like(ids), max_new_tokens=4, do_sample=False
+            )
             want.append(tok.decode(out[0], skip_special_tokens=True).strip())
     assert cb.generations == want

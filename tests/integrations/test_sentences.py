@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rouge_score import rouge_scorer
-
 from lexmetrics._sentences import sentences_to_lines, split_sentences
+from rouge_score import rouge_scorer
 
 CASES = [
     (
@@ -55,7 +54,11 @@ def test_rouge_lsum_sees_the_sentences():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(list("ab .!?\n\"')(…。U") + ["Mr.", "e.g.", "U.S."]), max_size=40).map("".join))
+@given(
+    st.lists(st.sampled_from(list("ab .!?\n\"')(…。U") + ["Mr.", "e.g.", "U.S."]), max_size=40).map(
+        "".join
+    )
+)
 def test_splitting_only_moves_whitespace(text):
     # Every non-space character survives, in order; sentences are stripped and non-empty.
     sents = split_sentences(text)

@@ -9,7 +9,9 @@ import socket
 
 import pytest
 
-torch = pytest.importorskip("torch", reason="torch.distributed sync needs torch (lexmetrics[train])")
+torch = pytest.importorskip(
+    "torch", reason="torch.distributed sync needs torch (lexmetrics[train])"
+)
 mp = pytest.importorskip("torch.multiprocessing")
 
 from lexmetrics.accumulators import Accumulators, BleuAccumulator  # noqa: E402
@@ -59,7 +61,10 @@ def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
         res["after_reset"] = acc.sync().compute()  # both ranks add the same 3 pairs: 6 pairs
         # the TextMetrics used by the callback (ROUGE on sentence lines, BLEU on plain text)
         tm = TextMetrics(("rouge1", "rougeLsum", "bleu"))
-        tm.update([p for i, p in enumerate(preds) if i % 2 == rank], [r for i, r in enumerate(refs) if i % 2 == rank])
+        tm.update(
+            [p for i, p in enumerate(preds) if i % 2 == rank],
+            [r for i, r in enumerate(refs) if i % 2 == rank],
+        )
         tm.sync()
         res["text_metrics"] = tm.compute()
         # mismatched options: a clear error on every rank, not a hang

@@ -107,7 +107,9 @@ class TextMetrics:
         if not names:
             raise InputValueError("no metric selected")
         self.rouge = (
-            Accumulators(rouge, use_stemmer=use_stemmer, workers=workers, **options) if rouge else None
+            Accumulators(rouge, use_stemmer=use_stemmer, workers=workers, **options)
+            if rouge
+            else None
         )
         self.other = Accumulators(other, workers=workers, **options) if other else None
         self.lsum_lines = split_sentences and "rougeLsum" in rouge
@@ -122,7 +124,9 @@ class TextMetrics:
             if self.lsum_lines:
                 p = [sentences_to_lines(x) for x in predictions]
                 r = [
-                    sentences_to_lines(x) if isinstance(x, str) else [sentences_to_lines(y) for y in x]
+                    sentences_to_lines(x)
+                    if isinstance(x, str)
+                    else [sentences_to_lines(y) for y in x]
                     for x in references
                 ]
             else:
@@ -199,7 +203,9 @@ class ComputeMetrics:
         self.text_metrics.update(pred_texts, ref_texts)
         if self.gen_len:
             # run_summarization.py's gen_len: non-pad tokens per prediction (-100 counts as padding).
-            self._gen_tokens += int(np.count_nonzero((pred_ids >= 0) & (pred_ids != self.pad_token_id)))
+            self._gen_tokens += int(
+                np.count_nonzero((pred_ids >= 0) & (pred_ids != self.pad_token_id))
+            )
         self._n += len(pred_texts)
 
     def compute(self) -> dict[str, float]:
@@ -302,7 +308,9 @@ class _GenerationMetrics:
         **options: Any,
     ) -> None:
         if isinstance(prompts, str) or isinstance(references, str):
-            raise InputTypeError("prompts and references must be sequences of str, not a single str")
+            raise InputTypeError(
+                "prompts and references must be sequences of str, not a single str"
+            )
         prompts, references = list(prompts), list(references)
         if len(prompts) != len(references):
             raise InputValueError(
@@ -341,9 +349,13 @@ class _GenerationMetrics:
     def _tokenizer(self) -> Any:
         tok = self.tokenizer
         if tok is None:
-            tok = getattr(self.trainer, "processing_class", None) or getattr(self.trainer, "tokenizer", None)
+            tok = getattr(self.trainer, "processing_class", None) or getattr(
+                self.trainer, "tokenizer", None
+            )
         if tok is None:
-            raise InputValueError("no tokenizer: pass tokenizer= or give the Trainer a processing_class")
+            raise InputValueError(
+                "no tokenizer: pass tokenizer= or give the Trainer a processing_class"
+            )
         return getattr(tok, "tokenizer", tok)  # a processor wraps its tokenizer
 
     def generate(self, model: Any = None) -> list[str]:
@@ -362,7 +374,9 @@ class _GenerationMetrics:
         old_side, old_pad = tok.padding_side, tok.pad_token
         out_texts: list[str] = []
         try:
-            tok.padding_side = "right" if enc_dec else "left"  # decoder-only: continue right after the prompt
+            tok.padding_side = (
+                "right" if enc_dec else "left"
+            )  # decoder-only: continue right after the prompt
             if tok.pad_token is None:
                 tok.pad_token = tok.eos_token
             model.eval()
@@ -372,12 +386,20 @@ class _GenerationMetrics:
             kwargs["max_new_tokens"] = self.max_new_tokens
             with torch.no_grad():
                 for start in range(0, len(prompts), self.batch_size):
-                    enc = tok(prompts[start : start + self.batch_size], return_tensors="pt", padding=True)
-                    enc = {k: v.to(device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+                    enc = tok(
+                        prompts[start : start + self.batch_size], return_tensors="pt", padding=True
+                    )
+                    enc = {
+                        k: v.to(device)
+                        for k, v in enc.items()
+                        if k in ("input_ids", "attention_mask")
+                    }
                     out = model.generate(**enc, **kwargs)
                     if not enc_dec:
                         out = out[:, enc["input_ids"].shape[1] :]
-                    out_texts += [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
+                    out_texts += [
+                        t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)
+                    ]
         finally:
             tok.padding_side = old_side
             if old_pad is None:
@@ -405,7 +427,9 @@ class _GenerationMetrics:
         self.text_metrics.reset()
         return scores
 
-    def on_evaluate(self, args: Any, state: Any, control: Any, model: Any = None, metrics: Any = None, **kw: Any):
+    def on_evaluate(
+        self, args: Any, state: Any, control: Any, model: Any = None, metrics: Any = None, **kw: Any
+    ):
         if self._last_step != state.global_step or not self.last_scores:
             self.last_scores = self.score(model)
             self._last_step = state.global_step

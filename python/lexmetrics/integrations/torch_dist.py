@@ -47,7 +47,9 @@ def sync(accumulator: Any, process_group: Any = None) -> Any:
     if not is_distributed(process_group):
         return accumulator
     if getattr(accumulator, "_synced", False):
-        raise InputValueError("this accumulator was already synced; reset() it before syncing again")
+        raise InputValueError(
+            "this accumulator was already synced; reset() it before syncing again"
+        )
     torch = require("torch", "syncing metrics across processes")
     dist = torch.distributed
     device = _device(dist, torch, process_group)
