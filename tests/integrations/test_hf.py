@@ -289,11 +289,29 @@ def test_generation_callback_in_trainer(tok, tmp_path):
     want = reference_scores(preds, refs, ("rouge1", "rougeL", "bleu"))
     assert {k: gen_logs[-1]["eval_gen_" + k] for k in want} == want
     assert want["rouge1"] > 0
-    # evaluate() returns them too, without logging twice at the same step
+    # evaluate() returns them too; a new evaluate() call at the same step generates and logs again
     n_logs = len(trainer.state.log_history)
     res = trainer.evaluate()
     assert res["eval_gen_rougeL"] == gen_logs[-1]["eval_gen_rougeL"]
-    assert len(trainer.state.log_history) == n_logs + 1  # only the Trainer's own eval log
+    assert len(trainer.state.log_history) == n_logs + 2  # the Trainer's eval log, then ours
+
+
+def test_generation_callback_once_per_evaluate_with_several_eval_datasets(tok, tmp_path):
+    prompts, refs = prompts_refs(6, 8)
+    trainer = make_causal_trainer(tok, tmp_path, max_steps=3)
+    trainer.eval_dataset = {"a": causal_rows(tok, 4, 9), "b": causal_rows(tok, 4, 10)}
+    trainer.args.metric_for_best_model = "eval_gen_rouge1"
+    cb = GenerationMetricsCallback(trainer, prompts, refs, max_new_tokens=4, metrics=("rouge1",))
+    trainer.add_callback(cb)
+    calls = []
+    score = cb.score
+    cb.score = lambda model=None: calls.append(1) or score(model)
+    trainer.train()
+    assert len(calls) == 1
+    res = trainer.evaluate()
+    assert len(calls) == 2
+    assert {"eval_a_loss", "eval_b_loss", "eval_gen_rouge1"} <= res.keys()
+    assert [h["step"] for h in trainer.state.log_history if "eval_gen_rouge1" in h] == [3, 3]
 
 
 def test_generation_callback_restores_on_error_and_varied_prompts(tok, tmp_path):

@@ -283,7 +283,7 @@ class _GenerationMetrics:
 
     Under torch.distributed each rank generates a strided share of the prompts and the accumulators
     are summed exactly, so every rank gets the single-process scores. With several eval datasets the
-    generation runs once per step and the scores are added to each dataset's metrics.
+    generation runs once per ``evaluate()`` call and the scores are added to each dataset's metrics.
     ``generations`` holds the last completions (this rank's share).
     """
 
@@ -345,6 +345,7 @@ class _GenerationMetrics:
         self.generations: list[str] = []
         self.last_scores: dict[str, float] = {}
         self._last_step: int | None = None
+        self._datasets_seen: set[str | None] = set()
 
     def _tokenizer(self) -> Any:
         tok = self.tokenizer
@@ -430,11 +431,23 @@ class _GenerationMetrics:
     def on_evaluate(
         self, args: Any, state: Any, control: Any, model: Any = None, metrics: Any = None, **kw: Any
     ):
-        if self._last_step != state.global_step or not self.last_scores:
+        # evaluate() over a dict of datasets calls on_evaluate once per dataset at the same step: generate
+        # once for them all. The dataset is told apart by its "<prefix>_runtime" speed metric; seeing a
+        # prefix again at the same step means a new evaluate() call (e.g. after load_best_model_at_end).
+        ds = next((k[: -len("_runtime")] for k in (metrics or {}) if k.endswith("_runtime")), None)
+        fresh = (
+            self._last_step != state.global_step
+            or not self.last_scores
+            or ds is None
+            or ds in self._datasets_seen
+        )
+        if fresh:
             self.last_scores = self.score(model)
             self._last_step = state.global_step
+            self._datasets_seen = set()
             if self.log:
                 self.trainer.log(dict(self.last_scores))  # log() adds "epoch" to the dict it gets
+        self._datasets_seen.add(ds)
         if metrics is not None:
             metrics.update(self.last_scores)
         return control
