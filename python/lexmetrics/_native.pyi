@@ -26,3 +26,13 @@ def porter_stem(words: Sequence[str]) -> list[str]: ...
 # ======================================================================
 
 # (end BLEU / chrF)
+
+# ======================================================================
+# Text columns: test hooks (rust/python/src/texts.rs)
+# ======================================================================
+
+def _texts_debug(obj: object, *, nulls: str = "error", what: str = "texts") -> list[str]: ...
+def _texts_total_bytes(obj: object, *, nulls: str = "error", what: str = "texts") -> int: ...
+def _texts_source(obj: object, *, nulls: str = "error") -> str: ...
+
+# (end text columns)
