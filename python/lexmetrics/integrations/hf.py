@@ -357,7 +357,9 @@ class _GenerationMetrics:
             raise InputValueError(
                 "no tokenizer: pass tokenizer= or give the Trainer a processing_class"
             )
-        return getattr(tok, "tokenizer", tok)  # a processor wraps its tokenizer
+        if not hasattr(tok, "padding_side") and hasattr(tok, "tokenizer"):
+            tok = tok.tokenizer  # a processor wraps its tokenizer
+        return tok
 
     def generate(self, model: Any = None) -> list[str]:
         """Greedy completions of this rank's share of the prompts (restores the model and tokenizer)."""
@@ -375,9 +377,8 @@ class _GenerationMetrics:
         old_side, old_pad = tok.padding_side, tok.pad_token
         out_texts: list[str] = []
         try:
-            tok.padding_side = (
-                "right" if enc_dec else "left"
-            )  # decoder-only: continue right after the prompt
+            # Decoder-only: left padding, so every completion continues right after its prompt.
+            tok.padding_side = "right" if enc_dec else "left"
             if tok.pad_token is None:
                 tok.pad_token = tok.eos_token
             model.eval()
