@@ -74,7 +74,7 @@ def peer_rouge(preds, refs):
     scorer = rouge_scorer.RougeScorer(list(ROUGE), use_stemmer=True)
     agg = scoring.BootstrapAggregator()
     per_pair = {t: [] for t in ROUGE}
-    for p, r in zip(preds, refs):
+    for p, r in zip(preds, refs, strict=True):
         s = scorer.score(r, p)
         agg.add_scores(s)
         for t in ROUGE:

@@ -79,7 +79,7 @@ def split_sentences(text: str) -> list[str]:
         for m in _CJK_END.finditer(line):
             cuts.append(m.end())
         cuts = sorted(set(cuts)) + [len(line)]
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in zip(cuts, cuts[1:], strict=False):
             s = line[a:b].strip()
             if s:
                 out.append(s)

@@ -97,7 +97,7 @@ class MetricAccumulator:
             raise InputValueError(f"an accumulator holds at most {MAX_PAIRS} pairs")
         # All statistics first, then the state: a bad batch leaves the state untouched.
         stats = [s.stats(preds, refs, self._workers) for s in self._specs]
-        for spec, state, st in zip(self._specs, self._states, stats):
+        for spec, state, st in zip(self._specs, self._states, stats, strict=True):
             spec.add(state, st)
         self._n += len(preds)
         return self
@@ -112,7 +112,7 @@ class MetricAccumulator:
             )
         if self._n + other._n > MAX_PAIRS:
             raise InputValueError(f"an accumulator holds at most {MAX_PAIRS} pairs")
-        for mine, theirs in zip(self._states, other._states):
+        for mine, theirs in zip(self._states, other._states, strict=True):
             mine += theirs
         self._n += other._n
         return self
@@ -146,7 +146,7 @@ class MetricAccumulator:
     def compute(self) -> dict[str, float]:
         """The headline scores as plain floats (ROUGE F-measure in [0, 1], BLEU and chrF in [0, 100])."""
         out: dict[str, float] = {}
-        for spec, state in zip(self._specs, self._states):
+        for spec, state in zip(self._specs, self._states, strict=True):
             out.update(
                 {k: float(v) for k, v in spec.headline(spec.compute(state, self._n)).items()}
             )
@@ -156,7 +156,7 @@ class MetricAccumulator:
         """The full results: ROUGE precision/recall/F, BLEU counts and brevity penalty, signatures."""
         return {
             spec.name: spec.compute(state, self._n)
-            for spec, state in zip(self._specs, self._states)
+            for spec, state in zip(self._specs, self._states, strict=True)
         }
 
     # -- state --------------------------------------------------------------------------------
@@ -184,6 +184,8 @@ class MetricAccumulator:
             )
         except (KeyError, TypeError) as exc:
             raise InputValueError(f"not an accumulator state_dict: missing {exc}") from exc
+        if not isinstance(states, (list, tuple)):
+            raise InputValueError("state_dict['states'] must be a list of arrays")
         if fmt != _STATE_FORMAT:
             raise InputValueError(
                 f"unsupported state_dict format {fmt!r} (expected {_STATE_FORMAT})"
@@ -192,16 +194,16 @@ class MetricAccumulator:
             raise InputValueError(
                 f"state_dict options {cfg} differ from this accumulator's {self.config()}"
             )
+        if len(states) != len(self._states):
+            raise InputValueError(f"expected {len(self._states)} states, got {len(states)}")
         new_states = []
-        for i, (s, ref) in enumerate(zip(states, self._states)):
+        for i, (s, ref) in enumerate(zip(states, self._states, strict=True)):
             if hasattr(s, "detach"):  # a torch tensor
                 s = s.detach().cpu().numpy()
             arr = np.array(s, dtype=np.int64)
             if arr.shape != ref.shape:
                 raise InputValueError(f"state {i} has shape {arr.shape}, expected {ref.shape}")
             new_states.append(arr)
-        if len(new_states) != len(self._states):
-            raise InputValueError(f"expected {len(self._states)} states, got {len(new_states)}")
         n = int(n)
         if not 0 <= n <= MAX_PAIRS:
             raise InputValueError(f"invalid count {n}")

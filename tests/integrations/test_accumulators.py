@@ -43,7 +43,7 @@ def corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
 def random_batches(n: int, rng: random.Random) -> list[tuple[int, int]]:
     cuts = sorted(rng.sample(range(1, n), k=min(n - 1, rng.randint(0, 6))))
     bounds = [0, *cuts, n]
-    return list(zip(bounds, bounds[1:]))
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def feed(acc, preds, refs, batches):
@@ -58,7 +58,7 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 def reference_rouge_means(preds, refs, types, use_stemmer):
     """Correctly rounded means of rouge-score's own per-pair values."""
     sc = rouge_scorer.RougeScorer(list(types), use_stemmer=use_stemmer)
-    rows = [sc.score(r, p) for p, r in zip(preds, refs)]
+    rows = [sc.score(r, p) for p, r in zip(preds, refs, strict=True)]
     return {t: _exactsum.exact_mean(np.array([x[t].fmeasure for x in rows])) for t in types}
 
 
@@ -100,7 +100,7 @@ def test_bleu_chrf_any_batching_equal_corpus_scores(seed):
 
 def test_bleu_options_and_multi_reference():
     preds, refs = corpus(30, 5)
-    refs2 = [[r, p[::-1]] for p, r in zip(preds, refs)]
+    refs2 = [[r, p[::-1]] for p, r in zip(preds, refs, strict=True)]
     streams = [[r[0] for r in refs2], [r[1] for r in refs2]]
     acc = BleuAccumulator(tokenize="intl", lowercase=True, smooth_method="floor", smooth_value=0.1)
     feed(acc, preds, refs2, [(0, 7), (7, 30)])
@@ -127,7 +127,7 @@ def test_hypothesis_collection_equals_batch_api(pairs, cuts):
     n = len(pairs)
     bounds = sorted({0, n, *[c % (n + 1) for c in cuts]})
     acc = Accumulators(("rouge1", "rougeL", "bleu", "chrf"))
-    feed(acc, preds, refs, list(zip(bounds, bounds[1:])))
+    feed(acc, preds, refs, list(zip(bounds, bounds[1:], strict=False)))
     got = acc.compute()
     batch = lexmetrics.rouge(preds, refs, rouge_types=("rouge1", "rougeL"))
     assert got["rouge1"] == _exactsum.exact_mean(batch["rouge1"].fmeasure)
@@ -152,7 +152,8 @@ def test_merge_equals_one_accumulator_and_is_order_free():
     assert fwd.compute() == whole.compute() == rev.compute()
     assert fwd.count == 40
     assert all(
-        (a == b).all() for a, b in zip(fwd.state_dict()["states"], whole.state_dict()["states"])
+        (a == b).all()
+        for a, b in zip(fwd.state_dict()["states"], whole.state_dict()["states"], strict=True)
     )
 
 
