@@ -91,3 +91,45 @@ def test_lone_surrogates_are_separators() -> None:
     exp = ref.RougeScorer(["rouge1", "rougeL"]).score(t, p)
     got = rouge_scorer.RougeScorer(["rouge1", "rougeL"]).score(t, p)
     assert got == exp
+
+
+def test_arrow_polars_pandas_columns_equal_lists():
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    preds = ["the cat sat on the mat", "", "a dog barked\nloudly", "Café naïve"]
+    refs = ["the cat is on the mat", "something", "the dog barked\nloud", "cafe naive"]
+    want = lexmetrics.rouge(preds, refs, rouge_types=("rouge1", "rougeLsum"))
+    for p_col, r_col in [
+        (pa.array(preds), pa.array(refs)),
+        (pa.chunked_array([preds[:1], preds[1:]], type=pa.large_string()), pa.array(refs, pa.string_view())),
+        (pl.Series(preds), pl.Series(refs)),
+        (pd.Series(preds, dtype="string[pyarrow]"), pd.Series(refs)),
+    ]:
+        got = lexmetrics.rouge(p_col, r_col, rouge_types=("rouge1", "rougeLsum"))
+        for t in want:
+            np.testing.assert_array_equal(got[t].fmeasure, want[t].fmeasure)
+            np.testing.assert_array_equal(got[t].precision, want[t].precision)
+    with pytest.raises(lexmetrics.InputTypeError, match=r"predictions\[1\] is null"):
+        lexmetrics.rouge(pa.array(["a", None]), ["a", "b"])
+
+
+def test_mean_is_exact_and_frames():
+    import random
+
+    from lexmetrics._exactsum import exact_mean
+
+    rng = random.Random(3)
+    words = "a b c d e f g".split()
+    preds = [" ".join(rng.choices(words, k=rng.randint(1, 9))) for _ in range(2000)]
+    refs = [" ".join(rng.choices(words, k=rng.randint(1, 9))) for _ in range(2000)]
+    r = lexmetrics.rouge(preds, refs, rouge_types=("rougeL",))
+    m = r["rougeL"].mean()
+    assert m.fmeasure == exact_mean(r["rougeL"].fmeasure)
+    assert m.fmeasure == lexmetrics.rouge(preds[::-1], refs[::-1], rouge_types=("rougeL",))["rougeL"].mean().fmeasure
+    t = r.to_arrow()
+    assert t.column_names == ["rougeL_precision", "rougeL_recall", "rougeL_fmeasure"]
+    assert t.num_rows == 2000
+    assert r.to_pandas()["rougeL_fmeasure"].tolist() == r["rougeL"].fmeasure.tolist()
+    assert r.to_polars()["rougeL_recall"].to_list() == r["rougeL"].recall.tolist()

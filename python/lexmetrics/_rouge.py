@@ -15,6 +15,7 @@ import numpy as np
 from . import _native
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError, MissingDependencyError
+from ._exactsum import exact_mean
 
 __all__ = ["rouge", "RougeResult", "RougeScores", "RougeMean", "MissingNltkDataError"]
 
@@ -30,7 +31,12 @@ class MissingNltkDataError(MissingDependencyError, LookupError):
 
 @dataclass(frozen=True)
 class RougeMean:
-    """Corpus means (arithmetic, float64) of one rouge type's per-pair scores."""
+    """Corpus means of one rouge type's per-pair scores.
+
+    Each mean is the correctly rounded mean of the float64 values (exact summation), so it does not
+    depend on order, batching or worker count, and merges bit for bit across processes and machines
+    (the CLI, the accumulators and the Spark integration report the same number).
+    """
 
     precision: float
     recall: float
@@ -72,7 +78,7 @@ class RougeScores:
         """Corpus means (0.0 for an empty batch)."""
         if len(self._p) == 0:
             return RougeMean(0.0, 0.0, 0.0)
-        return RougeMean(float(self._p.mean()), float(self._r.mean()), float(self._f.mean()))
+        return RougeMean(exact_mean(self._p), exact_mean(self._r), exact_mean(self._f))
 
     def __len__(self) -> int:
         return len(self._p)
@@ -121,6 +127,30 @@ class RougeResult(Mapping):
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict: ``{type: {precision: [...], ..., mean: {...}}}``."""
         return {k: v.to_dict() for k, v in self._scores.items()}
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Per-pair columns ``{type}_precision``, ``{type}_recall``, ``{type}_fmeasure``."""
+        out: dict[str, np.ndarray] = {}
+        for k, v in self._scores.items():
+            out[f"{k}_precision"], out[f"{k}_recall"], out[f"{k}_fmeasure"] = (
+                v.precision, v.recall, v.fmeasure,
+            )
+        return out
+
+    def to_arrow(self) -> Any:
+        """Per-pair scores as a ``pyarrow.Table`` (needs pyarrow)."""
+        pa = require("pyarrow", "to_arrow()")
+        return pa.table(self.columns())
+
+    def to_pandas(self) -> Any:
+        """Per-pair scores as a ``pandas.DataFrame`` (needs pandas)."""
+        pd = require("pandas", "to_pandas()")
+        return pd.DataFrame(self.columns())
+
+    def to_polars(self) -> Any:
+        """Per-pair scores as a ``polars.DataFrame`` (needs polars)."""
+        pl = require("polars", "to_polars()")
+        return pl.DataFrame(self.columns())
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}: F={v.mean().fmeasure:.6g}" for k, v in self._scores.items())

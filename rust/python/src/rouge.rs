@@ -10,9 +10,8 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::common::{
-    check_same_len, extract_refs, extract_strs, par_map, resolve_workers, type_error, value_error,
-};
+use crate::common::{check_same_len, par_map, resolve_workers, type_error, value_error};
+use crate::texts::{extract_refs_texts, extract_texts};
 
 type Arrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<bool>>);
 
@@ -33,10 +32,10 @@ fn parse_types(py: Python<'_>, names: &[String]) -> PyResult<Vec<RougeType>> {
 
 /// Scores every group `i` (prediction `i` against `refs[offsets[i]..offsets[i+1]]`) and lays the
 /// results out as `scores[(t*3 + {0:P,1:R,2:F})*n + i]` and `int_zero[t*n + i]`.
-fn run<'py>(
+fn run<'py, S: AsRef<str> + Sync>(
     py: Python<'py>,
-    preds: &[Doc<PyBackedStr>],
-    refs: &[Doc<PyBackedStr>],
+    preds: &[Doc<S>],
+    refs: &[Doc<S>],
     offsets: &[usize],
     types: &[RougeType],
     use_stemmer: bool,
@@ -100,8 +99,8 @@ fn rouge_texts<'py>(
     workers: Option<usize>,
 ) -> PyResult<Arrays<'py>> {
     let types = parse_types(py, &rouge_types)?;
-    let preds = extract_strs(predictions, "predictions")?;
-    let (refs, offsets) = extract_refs(references, "references")?;
+    let preds = extract_texts(predictions, "predictions")?;
+    let (refs, offsets) = extract_refs_texts(references, "references")?;
     check_same_len(
         py,
         preds.len(),
@@ -109,9 +108,10 @@ fn rouge_texts<'py>(
         offsets.len() - 1,
         "references",
     )?;
-    let preds: Vec<Doc<PyBackedStr>> = preds.into_iter().map(Doc::Text).collect();
-    let refs: Vec<Doc<PyBackedStr>> = refs.into_iter().map(Doc::Text).collect();
-    run(py, &preds, &refs, &offsets, &types, use_stemmer, workers)
+    // Borrowed views; `preds` and `refs` stay owned here so Arrow buffers are released attached.
+    let pdocs: Vec<Doc<&str>> = preds.iter().map(Doc::Text).collect();
+    let rdocs: Vec<Doc<&str>> = refs.iter().map(Doc::Text).collect();
+    run(py, &pdocs, &rdocs, &offsets, &types, use_stemmer, workers)
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {

@@ -216,3 +216,16 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_texts_source, m)?)?;
     Ok(())
 }
+
+/// References per prediction: an Arrow string column (one reference per row), or a Python
+/// sequence whose items are a `str` or a non-empty sequence of `str` (`common::extract_refs`).
+/// Returns the flat texts and offsets (`refs[offsets[i]..offsets[i+1]]` belong to pair `i`).
+pub fn extract_refs_texts(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(Texts, Vec<usize>)> {
+    if arrow_source(obj)?.is_some() {
+        let texts = extract_texts(obj, what)?;
+        let offsets = (0..=texts.len()).collect();
+        return Ok((texts, offsets));
+    }
+    let (flat, offsets) = crate::common::extract_refs(obj, what)?;
+    Ok((Texts::from(flat), offsets))
+}
