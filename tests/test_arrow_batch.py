@@ -188,6 +188,10 @@ def test_nulls_raise_naming_the_column_and_row():
     b = pa.RecordBatch.from_pydict({"hyp": ["a", "b", "c"], "refs": [["a"], ["b", None], None]})
     with pytest.raises(ValueError, match=r"column 'refs' has a null reference inside the list at row 1"):
         LA.state_batch(b, pred_col="hyp", ref_col="refs")
+    b = pa.RecordBatch.from_pydict({"prediction": ["a", "b"], "reference": [None, None]})  # Arrow type null
+    with pytest.raises(lexmetrics.InputValueError, match=r"column 'reference' has a null at row 0"):
+        LA.score_batch(b)
+    assert LA.score_batch(b, on_null="skip").column("bleu").null_count == 2
 
 
 def test_nulls_skipped_on_request():

@@ -179,7 +179,8 @@ def _is_list(t) -> bool:
 
 
 def _check_text_type(t, name: str, allow_list: bool) -> None:
-    if _is_text(t) or (allow_list and _is_list(t) and _is_text(t.value_type)):
+    # An all-null column has Arrow type null: the null policy, not a type error, applies to it.
+    if pa.types.is_null(t) or _is_text(t) or (allow_list and _is_list(t) and (_is_text(t.value_type) or pa.types.is_null(t.value_type))):
         return
     want = "a string column or a list-of-string column" if allow_list else "a string column"
     raise InputTypeError(f"column {name!r} must be {want}, got Arrow type {t}")
