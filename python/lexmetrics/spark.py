@@ -34,7 +34,7 @@ from ._errors import InputTypeError, InputValueError
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["DEFAULT_METRICS", "with_scores", "corpus_scores", "state_frame", "task_workers"]
+__all__ = ["DEFAULT_METRICS", "with_scores", "score_udf", "corpus_scores", "state_frame", "task_workers"]
 
 DEFAULT_METRICS = _arrow.DEFAULT_METRICS
 
@@ -149,6 +149,47 @@ def with_scores(
         raise InputValueError(f"the DataFrame already has score column(s) {clash}; drop or rename them")
     schema = _types.StructType(list(df.schema.fields) + new)
     return df.mapInArrow(_ScoreTask(cfg, list(df.columns), include_stats), schema)
+
+
+class _UdfTask:
+    """The arrow_udf function of :func:`score_udf`: (pred, ref) arrays -> one struct array."""
+
+    def __init__(self, cfg: _arrow._Config, include_stats: bool) -> None:
+        self.cfg, self.include_stats = cfg, include_stats
+
+    def __call__(self, pred, ref):
+        pa = _arrow.pa
+        batch = pa.RecordBatch.from_arrays([pred, ref], names=[self.cfg.pred_col, self.cfg.ref_col])
+        out = _arrow._score(self.cfg, batch, [], self.include_stats)
+        return pa.StructArray.from_arrays(out.columns, fields=list(out.schema))
+
+
+def score_udf(
+    metrics: Sequence[str] | str = DEFAULT_METRICS,
+    *,
+    include_stats: bool = False,
+    on_null: str = "raise",
+    workers: int | None = None,
+    **options: Any,
+):
+    """A column function ``f(pred, ref) -> struct`` of the per-row scores (Spark >= 4.1).
+
+    An ``arrow_udf`` (Arrow arrays in and out, no pandas), for ``select``/``withColumn``:
+    ``df.withColumn("s", score_udf(["bleu"])("prediction", "reference")).select("s.bleu")``.
+    The struct fields are the columns :func:`with_scores` appends. ``workers`` defaults to
+    ``spark.task.cpus`` of the active session.
+    """
+    if not hasattr(_F, "arrow_udf"):
+        from ._errors import MissingDependencyError
+
+        raise MissingDependencyError("score_udf needs pyspark>=4.1 (arrow_udf); use with_scores instead")
+    if workers is None:
+        active = _sql.SparkSession.getActiveSession()
+        workers = task_workers(active) if active is not None else 1
+    cfg = _arrow._Config(metrics, "prediction", "reference", on_null, workers, options)
+    cfg.pred_col, cfg.ref_col = "pred", "ref"  # names inside the UDF's own batch (error messages)
+    rt = _types.StructType(_spark_fields(cfg, include_stats))
+    return _F.arrow_udf(_UdfTask(cfg, include_stats), rt, _F.ArrowUDFType.SCALAR)
 
 
 def _by_list(by: str | Sequence[str] | None) -> list[str]:

@@ -125,6 +125,18 @@ def test_multi_reference_array_column(df):
     assert [g["bleu"] for g in rows] == lexmetrics.sentence_bleu(PREDS[:200], multi[:200]).tolist()
 
 
+def test_score_udf_struct_column(df):
+    from pyspark.sql import functions as F
+
+    if not hasattr(F, "arrow_udf"):
+        pytest.skip("score_udf needs pyspark>=4.1 (arrow_udf)")
+    f = LS.score_udf(["rougeL", "bleu"])
+    rows = df.filter("id < 300").select("id", f("prediction", "reference").alias("s")).orderBy("id").collect()
+    assert [r["s"]["bleu"] for r in rows] == lexmetrics.sentence_bleu(PREDS[:300], REFS[:300]).tolist()
+    want = lexmetrics.rouge(PREDS[:300], REFS[:300], rouge_types=["rougeL"])["rougeL"].fmeasure.tolist()
+    assert [r["s"]["rougeL_fmeasure"] for r in rows] == want
+
+
 def test_saved_states_merge_across_jobs(spark):
     first, second = ROWS[:1700], ROWS[1700:]
     parts = [LS.state_frame(_frame(spark, rows, 2), ["bleu", "rouge1"], by="lang") for rows in (first, second)]
