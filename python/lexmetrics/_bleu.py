@@ -1,3 +1,426 @@
-"""BLEU and chrF public API (being written)."""
+"""BLEU and chrF / chrF++ with sacrebleu 2.6 semantics, float for float.
 
-__all__: list[str] = []
+Inputs use the per-prediction layout: ``references[i]`` is a ``str`` or a list of ``str`` (the
+references of ``hypotheses[i]``; the count may vary). sacrebleu's stream layout (``refs[k][i]``)
+lives in :mod:`lexmetrics.compat.sacrebleu`.
+
+Corpus scores come from summed integer statistics, so batches scored in different processes or
+machines merge exactly: ``bleu_from_stats(np.concatenate([bleu_stats(a...), bleu_stats(b...)]))``.
+
+Signatures print like sacrebleu's, with ``version:lexmetrics-<version>`` as the last field (the
+numbers are sacrebleu 2.6.0's; :mod:`lexmetrics.compat.sacrebleu` prints ``version:2.6.0``).
+Unlike sacrebleu, mismatched ``hypotheses``/``references`` lengths raise instead of truncating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from . import _native
+from ._errors import InputTypeError, InputValueError
+
+__all__ = [
+    "BLEUResult",
+    "CHRFResult",
+    "bleu_stats",
+    "bleu_from_stats",
+    "corpus_bleu",
+    "sentence_bleu",
+    "chrf_stats",
+    "chrf_from_stats",
+    "corpus_chrf",
+    "sentence_chrf",
+]
+
+#: The sacrebleu release whose numbers lexmetrics reproduces.
+SACREBLEU_VERSION = "2.6.0"
+#: The ``version:`` field of lexmetrics' own signatures.
+SIGNATURE_VERSION = f"lexmetrics-{_native.__version__}"
+
+#: sacrebleu ``BLEU.SMOOTH_DEFAULTS``.
+SMOOTH_DEFAULTS: dict[str, Optional[float]] = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
+
+References = Sequence[Union[str, Sequence[str]]]
+
+
+# ---------------------------------------------------------------------------------------------
+# option checks (the native layer re-checks; these give Python-level types and messages)
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_bool(value: object, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputTypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InputTypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise InputValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_workers(workers: object) -> Optional[int]:
+    return None if workers is None else _check_int(workers, "workers", 1)
+
+
+def _check_smooth(method: object, value: object) -> tuple[str, Optional[float]]:
+    if not isinstance(method, str):
+        raise InputTypeError(f"smooth_method must be a str, got {type(method).__name__}")
+    if method not in SMOOTH_DEFAULTS:
+        raise InputValueError(
+            f"unknown smooth_method={method!r}; expected one of 'exp', 'floor', 'add-k', 'none'"
+        )
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
+        raise InputTypeError(f"smooth_value must be a number or None, got {type(value).__name__}")
+    return method, value
+
+
+def _check_tokenize(tokenize: object) -> str:
+    if not isinstance(tokenize, str):
+        raise InputTypeError(f"tokenize must be a str, got {type(tokenize).__name__}")
+    return tokenize
+
+
+def _check_beta(beta: object) -> float:
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)):
+        raise InputTypeError(f"beta must be a number, got {type(beta).__name__}")
+    return float(beta)
+
+
+def _summed(stats: object, width: int, what: str) -> list[int]:
+    arr = np.asarray(stats)
+    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "O" and all(isinstance(x, int) for x in arr.ravel())):
+        raise InputTypeError(f"{what} statistics must be integers, got dtype {arr.dtype}")
+    if arr.ndim == 2:
+        arr = arr.astype(np.int64).sum(axis=0)
+    elif arr.ndim != 1:
+        raise InputValueError(f"{what} statistics must be 1-D (summed) or 2-D (per pair), got {arr.ndim}-D")
+    if arr.shape[0] != width:
+        raise InputValueError(f"{what} statistics must have {width} columns, got {arr.shape[0]}")
+    return [int(x) for x in arr]
+
+
+def _nrefs_str(nrefs: object) -> str:
+    return "var" if nrefs == -1 else str(nrefs)
+
+
+def bleu_signature(
+    *, nrefs: object, lowercase: bool, use_effective_order: bool, tokenize: str,
+    smooth_method: str, smooth_value: Optional[float], version: str = SIGNATURE_VERSION,
+) -> str:
+    """sacrebleu ``BLEUSignature.format()`` (``version`` is the last field)."""
+    smooth = smooth_method
+    default = SMOOTH_DEFAULTS[smooth_method]
+    if default is not None:
+        smooth += f"[{(default if smooth_value is None else smooth_value):.2f}]"
+    return (
+        f"nrefs:{_nrefs_str(nrefs)}|case:{'lc' if lowercase else 'mixed'}|"
+        f"eff:{'yes' if use_effective_order else 'no'}|tok:{tokenize}|smooth:{smooth}|version:{version}"
+    )
+
+
+def chrf_signature(
+    *, nrefs: object, lowercase: bool, eps_smoothing: bool, char_order: int, word_order: int,
+    whitespace: bool, version: str = SIGNATURE_VERSION,
+) -> str:
+    """sacrebleu ``CHRFSignature.format()`` (``eff:yes`` means no eps smoothing)."""
+    return (
+        f"nrefs:{_nrefs_str(nrefs)}|case:{'lc' if lowercase else 'mixed'}|"
+        f"eff:{'no' if eps_smoothing else 'yes'}|nc:{char_order}|nw:{word_order}|"
+        f"space:{'yes' if whitespace else 'no'}|version:{version}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# result types
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BLEUResult:
+    """A corpus BLEU score (sacrebleu ``BLEUScore``; ``score`` is unrounded, 0-100)."""
+
+    score: float
+    counts: tuple
+    totals: tuple
+    precisions: tuple
+    bp: float
+    sys_len: int
+    ref_len: int
+    signature: str
+
+    name = "BLEU"
+
+    @property
+    def ratio(self) -> float:
+        return self.sys_len / self.ref_len if self.ref_len else 0
+
+    def format(self, width: int = 2, score_only: bool = False, signature: bool = False) -> str:
+        """sacrebleu's ``Score.format``: ``BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ...)``."""
+        sc = f"{self.score:.{width}f}"
+        if score_only:
+            return sc
+        prec = "/".join(f"{p:.1f}" for p in self.precisions)
+        verbose = (
+            f"{prec} (BP = {self.bp:.3f} ratio = {self.ratio:.3f} hyp_len = {self.sys_len:d} "
+            f"ref_len = {self.ref_len:d})"
+        )
+        head = f"{self.name}|{self.signature}" if signature else self.name
+        return f"{head} = {sc} {verbose}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+@dataclass(frozen=True)
+class CHRFResult:
+    """A corpus chrF / chrF++ score (sacrebleu ``CHRFScore``; ``score`` is unrounded, 0-100)."""
+
+    score: float
+    char_order: int
+    word_order: int
+    beta: float
+    signature: str
+
+    @property
+    def name(self) -> str:
+        return f"chrF{self.beta}" + "+" * self.word_order
+
+    def format(self, width: int = 2, score_only: bool = False, signature: bool = False) -> str:
+        """sacrebleu's ``Score.format``: ``chrF2 = 59.73``."""
+        sc = f"{self.score:.{width}f}"
+        if score_only:
+            return sc
+        head = f"{self.name}|{self.signature}" if signature else self.name
+        return f"{head} = {sc}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+# ---------------------------------------------------------------------------------------------
+# BLEU
+# ---------------------------------------------------------------------------------------------
+
+
+def _bleu_stats(hypotheses, references, tokenize, lowercase, max_ngram_order, workers):
+    return _native.bleu_stats(
+        hypotheses,
+        references,
+        _check_tokenize(tokenize),
+        _check_bool(lowercase, "lowercase"),
+        _check_int(max_ngram_order, "max_ngram_order", 1),
+        _check_workers(workers),
+    )
+
+
+def bleu_stats(
+    hypotheses: Sequence[str],
+    references: References,
+    *,
+    tokenize: str = "13a",
+    lowercase: bool = False,
+    max_ngram_order: int = 4,
+    workers: Optional[int] = None,
+) -> np.ndarray:
+    """Per-pair BLEU sufficient statistics, int64 of shape ``(N, 2 + 2 * max_ngram_order)``.
+
+    Columns ``[sys_len, ref_len, correct_1..n, total_1..n]`` (sacrebleu's order); ``ref_len`` is
+    the reference length closest to the hypothesis (ties: the shorter). Sum rows to merge corpora.
+    """
+    return _bleu_stats(hypotheses, references, tokenize, lowercase, max_ngram_order, workers)[0]
+
+
+def bleu_from_stats(
+    stats: object,
+    *,
+    smooth_method: str = "exp",
+    smooth_value: Optional[float] = None,
+    use_effective_order: bool = False,
+    max_ngram_order: int = 4,
+    tokenize: str = "13a",
+    lowercase: bool = False,
+    nrefs: Union[int, str] = 1,
+) -> BLEUResult:
+    """Corpus BLEU from statistics: a summed 1-D vector or a 2-D per-pair array (summed here).
+
+    ``tokenize``, ``lowercase`` and ``nrefs`` only feed the signature.
+    """
+    n = _check_int(max_ngram_order, "max_ngram_order", 1)
+    smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)
+    summed = _summed(stats, 2 + 2 * n, "BLEU")
+    return _bleu_result(
+        summed, smooth_method, smooth_value, _check_bool(use_effective_order, "use_effective_order"),
+        n, _check_tokenize(tokenize), _check_bool(lowercase, "lowercase"), nrefs,
+    )
+
+
+def _bleu_result(summed, smooth_method, smooth_value, eff, n, tokenize, lowercase, nrefs) -> BLEUResult:
+    score, counts, totals, precisions, bp = _native.bleu_from_stats(
+        summed, smooth_method, None if smooth_value is None else float(smooth_value), eff, n
+    )
+    # sacrebleu adds the smoothing value to its int counts in place: ints unless k is a float.
+    k = SMOOTH_DEFAULTS[smooth_method] if smooth_value is None else smooth_value
+    if not (smooth_method == "add-k" and isinstance(k, (float, np.floating))):
+        counts = [int(c) for c in counts]
+        totals = [int(t) for t in totals]
+    sig = bleu_signature(
+        nrefs=nrefs, lowercase=lowercase, use_effective_order=eff, tokenize=tokenize,
+        smooth_method=smooth_method, smooth_value=smooth_value,
+    )
+    return BLEUResult(
+        score=score, counts=tuple(counts), totals=tuple(totals), precisions=tuple(precisions),
+        bp=bp, sys_len=summed[0], ref_len=summed[1], signature=sig,
+    )
+
+
+def corpus_bleu(
+    hypotheses: Sequence[str],
+    references: References,
+    *,
+    tokenize: str = "13a",
+    smooth_method: str = "exp",
+    smooth_value: Optional[float] = None,
+    lowercase: bool = False,
+    use_effective_order: bool = False,
+    max_ngram_order: int = 4,
+    workers: Optional[int] = None,
+) -> BLEUResult:
+    """Corpus BLEU, equal to ``sacrebleu.corpus_bleu`` (defaults: 13a, exp, no effective order)."""
+    smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)
+    eff = _check_bool(use_effective_order, "use_effective_order")
+    stats, nrefs = _bleu_stats(hypotheses, references, tokenize, lowercase, max_ngram_order, workers)
+    summed = [int(x) for x in stats.sum(axis=0)]
+    return _bleu_result(summed, smooth_method, smooth_value, eff, int(max_ngram_order), tokenize, lowercase, nrefs)
+
+
+def sentence_bleu(
+    hypotheses: Sequence[str],
+    references: References,
+    *,
+    tokenize: str = "13a",
+    smooth_method: str = "exp",
+    smooth_value: Optional[float] = None,
+    lowercase: bool = False,
+    use_effective_order: bool = True,
+    max_ngram_order: int = 4,
+    workers: Optional[int] = None,
+) -> np.ndarray:
+    """Sentence BLEU of every pair (float64), equal to ``sacrebleu.sentence_bleu(h, refs).score``."""
+    smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)
+    return _native.sentence_bleu(
+        hypotheses,
+        references,
+        _check_tokenize(tokenize),
+        _check_bool(lowercase, "lowercase"),
+        _check_int(max_ngram_order, "max_ngram_order", 1),
+        smooth_method,
+        None if smooth_value is None else float(smooth_value),
+        _check_bool(use_effective_order, "use_effective_order"),
+        _check_workers(workers),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# chrF / chrF++
+# ---------------------------------------------------------------------------------------------
+
+
+def _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing):
+    c = _check_int(char_order, "char_order", 0)
+    w = _check_int(word_order, "word_order", 0)
+    if c + w == 0:
+        raise InputValueError("char_order + word_order must be >= 1")
+    return (
+        c, w, _check_beta(beta), _check_bool(lowercase, "lowercase"),
+        _check_bool(whitespace, "whitespace"), _check_bool(eps_smoothing, "eps_smoothing"),
+    )
+
+
+def chrf_stats(
+    hypotheses: Sequence[str],
+    references: References,
+    *,
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2,
+    lowercase: bool = False,
+    whitespace: bool = False,
+    eps_smoothing: bool = False,
+    workers: Optional[int] = None,
+) -> np.ndarray:
+    """Per-pair chrF statistics, int64 ``(N, 3 * (char_order + word_order))``.
+
+    Per order ``[hyp, ref, match]`` (char orders, then word orders) of the reference sacrebleu
+    picks (best F under these options, first wins ties). Sum rows to merge corpora.
+    """
+    args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
+    return _native.chrf_stats(hypotheses, references, *args, _check_workers(workers))[0]
+
+
+def chrf_from_stats(
+    stats: object,
+    *,
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2,
+    eps_smoothing: bool = False,
+    lowercase: bool = False,
+    whitespace: bool = False,
+    nrefs: Union[int, str] = 1,
+) -> CHRFResult:
+    """Corpus chrF from statistics (summed 1-D or per-pair 2-D). ``lowercase``, ``whitespace``
+    and ``nrefs`` only feed the signature."""
+    c, w, b, lc, ws, eps = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
+    summed = _summed(stats, 3 * (c + w), "chrF")
+    return _chrf_result(_native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs)
+
+
+def _chrf_result(score, c, w, beta, lc, ws, eps, nrefs) -> CHRFResult:
+    sig = chrf_signature(
+        nrefs=nrefs, lowercase=lc, eps_smoothing=eps, char_order=c, word_order=w, whitespace=ws
+    )
+    return CHRFResult(score=score, char_order=c, word_order=w, beta=beta, signature=sig)
+
+
+def corpus_chrf(
+    hypotheses: Sequence[str],
+    references: References,
+    *,
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2,
+    lowercase: bool = False,
+    whitespace: bool = False,
+    eps_smoothing: bool = False,
+    workers: Optional[int] = None,
+) -> CHRFResult:
+    """Corpus chrF (``word_order=2``: chrF++), equal to sacrebleu's ``CHRF(...).corpus_score``."""
+    args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
+    stats, nrefs = _native.chrf_stats(hypotheses, references, *args, _check_workers(workers))
+    summed = [int(x) for x in stats.sum(axis=0)]
+    c, w, b, lc, ws, eps = args
+    return _chrf_result(_native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs)
+
+
+def sentence_chrf(
+    hypotheses: Sequence[str],
+    references: References,
+    *,
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2,
+    lowercase: bool = False,
+    whitespace: bool = False,
+    eps_smoothing: bool = False,
+    workers: Optional[int] = None,
+) -> np.ndarray:
+    """Sentence chrF of every pair (float64), equal to sacrebleu's ``sentence_score(...).score``."""
+    args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
+    return _native.sentence_chrf(hypotheses, references, *args, _check_workers(workers))

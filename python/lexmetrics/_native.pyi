@@ -25,4 +25,52 @@ def porter_stem(words: Sequence[str]) -> list[str]: ...
 # BLEU / chrF (rust/python/src/bleu.rs)
 # ======================================================================
 
+from typing import Optional, Sequence, Union  # noqa: E402
+
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+
+_Refs = Sequence[Union[str, Sequence[str]]]
+
+def bleu_stats(
+    hypotheses: Sequence[str], references: _Refs, tokenize: str = "13a", lowercase: bool = False,
+    max_ngram_order: int = 4, workers: Optional[int] = None,
+) -> tuple[npt.NDArray[np.int64], int]: ...  # (stats (N, 2+2n), nrefs or -1 when it varies)
+def sentence_bleu(
+    hypotheses: Sequence[str], references: _Refs, tokenize: str = "13a", lowercase: bool = False,
+    max_ngram_order: int = 4, smooth_method: str = "exp", smooth_value: Optional[float] = None,
+    use_effective_order: bool = True, workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def bleu_from_stats(
+    stats: Sequence[int], smooth_method: str = "exp", smooth_value: Optional[float] = None,
+    use_effective_order: bool = False, max_ngram_order: int = 4,
+) -> tuple[float, list[float], list[float], list[float], float]: ...  # score, counts, totals, precisions, bp
+def chrf_stats(
+    hypotheses: Sequence[str], references: _Refs, char_order: int = 6, word_order: int = 0,
+    beta: float = 2.0, lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False,
+    workers: Optional[int] = None,
+) -> tuple[npt.NDArray[np.int64], int]: ...
+def sentence_chrf(
+    hypotheses: Sequence[str], references: _Refs, char_order: int = 6, word_order: int = 0,
+    beta: float = 2.0, lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False,
+    workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def chrf_from_stats(
+    stats: Sequence[int], char_order: int = 6, word_order: int = 0, beta: float = 2.0,
+    eps_smoothing: bool = False,
+) -> float: ...
+def sacre_tokenize(lines: Sequence[str], tokenize: str = "13a", lowercase: bool = False) -> list[str]: ...
+def py_lower(lines: Sequence[str]) -> list[str]: ...
+def py_split(lines: Sequence[str]) -> list[list[str]]: ...
+
 # (end BLEU / chrF)
+
+# ======================================================================
+# Text columns: test hooks (rust/python/src/texts.rs)
+# ======================================================================
+
+def _texts_debug(obj: object, *, nulls: str = "error", what: str = "texts") -> list[str]: ...
+def _texts_total_bytes(obj: object, *, nulls: str = "error", what: str = "texts") -> int: ...
+def _texts_source(obj: object, *, nulls: str = "error") -> str: ...
+
+# (end text columns)

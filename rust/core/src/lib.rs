@@ -16,3 +16,4 @@ pub mod bleu;
 pub mod chrf;
 pub mod pystr;
 pub mod sacre_tokenize;
+pub mod unicode_tables;

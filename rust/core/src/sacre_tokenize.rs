@@ -1,1 +1,341 @@
-//! (stub: being written)
+//! sacrebleu 2.6 tokenizers `13a`, `intl`, `zh`, `char`, `none`, reproduced character for character.
+//!
+//! Every sacrebleu regex used here is a fixed-width pattern of one or two character classes, so
+//! Python's `re.sub` (leftmost, non-overlapping, left to right) is a single scan that tests the
+//! current and next character (`sub_pair`). The tokens are then Python's `str.split()` of the output.
+
+use crate::error::{MetricError, Result};
+use crate::pystr::{in_ranges, py_lower, py_rstrip, py_split, py_strip};
+use crate::unicode_tables::{REGEX_N, REGEX_P, REGEX_S, ZH_CHINESE};
+
+/// A sacrebleu tokenizer (the `tokenize=` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tokenizer {
+    Thirteen,
+    Intl,
+    Zh,
+    Char,
+    None,
+}
+
+/// Tokenizers sacrebleu offers that need an external model or library.
+const UNSUPPORTED: &[&str] = &[
+    "ja-mecab",
+    "ko-mecab",
+    "spm",
+    "flores101",
+    "flores200",
+    "spBLEU-1K",
+];
+
+impl Tokenizer {
+    /// Parses sacrebleu's tokenizer name.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "13a" => Ok(Self::Thirteen),
+            "intl" => Ok(Self::Intl),
+            "zh" => Ok(Self::Zh),
+            "char" => Ok(Self::Char),
+            "none" => Ok(Self::None),
+            _ if UNSUPPORTED.contains(&name) => Err(MetricError::unsupported(format!(
+                "tokenize={name:?} is not supported by lexmetrics (it needs an external model or \
+                 library); supported: '13a', 'intl', 'zh', 'char', 'none'"
+            ))),
+            _ => Err(MetricError::value(format!(
+                "unknown tokenize={name:?}; expected one of '13a', 'intl', 'zh', 'char', 'none'"
+            ))),
+        }
+    }
+
+    /// sacrebleu's `tokenizer.signature()`.
+    pub fn signature(self) -> &'static str {
+        match self {
+            Self::Thirteen => "13a",
+            Self::Intl => "intl",
+            Self::Zh => "zh",
+            Self::Char => "char",
+            Self::None => "none",
+        }
+    }
+
+    /// sacrebleu `BLEU._preprocess_segment`: optional `lower()`, `rstrip()`, then the tokenizer.
+    /// Writes the tokenizer output into `out` (cleared); tokens are `py_split(out)`.
+    pub fn preprocess(self, sent: &str, lowercase: bool, out: &mut String) {
+        let lowered;
+        let sent = if lowercase {
+            lowered = py_lower(sent);
+            &*lowered
+        } else {
+            sent
+        };
+        self.tokenize(py_rstrip(sent), out);
+    }
+
+    /// The tokenizer's `__call__` (before the final whitespace normalisation, which `py_split`
+    /// makes irrelevant for the tokens).
+    pub fn tokenize(self, line: &str, out: &mut String) {
+        out.clear();
+        match self {
+            Self::Thirteen => tokenize_13a(line, out),
+            Self::Intl => tokenize_intl(line, out),
+            Self::Zh => tokenize_zh(line, out),
+            Self::Char => {
+                // `' '.join(line)`: every non-whitespace code point is a token.
+                for c in line.chars() {
+                    out.push(c);
+                    out.push(' ');
+                }
+            }
+            Self::None => out.push_str(line),
+        }
+    }
+
+    /// The tokenizer output joined like sacrebleu's `' '.join(line.split())`.
+    pub fn tokenize_joined(self, line: &str, lowercase: bool) -> String {
+        let mut buf = String::new();
+        self.preprocess(line, lowercase, &mut buf);
+        let mut out = String::with_capacity(buf.len());
+        for (i, t) in py_split(&buf).enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(t);
+        }
+        out
+    }
+}
+
+/// `re.sub(r'(A)(B)', pre + r'\1' + mid + r'\2' + post, s)` for single-character classes A and B.
+fn sub_pair(
+    s: &str,
+    out: &mut String,
+    a: impl Fn(char) -> bool,
+    b: impl Fn(char) -> bool,
+    pre: &str,
+    mid: &str,
+    post: &str,
+) {
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        match it.peek() {
+            Some(&d) if a(c) && b(d) => {
+                out.push_str(pre);
+                out.push(c);
+                out.push_str(mid);
+                out.push(d);
+                out.push_str(post);
+                it.next();
+            }
+            _ => out.push(c),
+        }
+    }
+}
+
+/// `re.sub(r'(A)', r' \1 ', s)` for a single-character class A.
+fn pad_class(s: &str, out: &mut String, a: impl Fn(char) -> bool) {
+    for c in s.chars() {
+        if a(c) {
+            out.push(' ');
+            out.push(c);
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// 13a's first class `[\{-\~\[-\` -\&\(-\+\:-\@\/]`.
+#[inline]
+fn is_13a_punct(c: char) -> bool {
+    matches!(c, '{'..='~' | '['..='`' | ' '..='&' | '('..='+' | ':'..='@' | '/')
+}
+
+/// `sub_pair` on UTF-8 bytes, for classes that only test ASCII membership (or its negation): a
+/// multi-byte character never belongs to them, its last byte is the neighbour a two-character
+/// match would consume, and the positions where scanning resumes are the same, so the result
+/// equals the character-level substitution.
+fn sub_pair_bytes(
+    s: &[u8],
+    out: &mut Vec<u8>,
+    a: impl Fn(u8) -> bool,
+    b: impl Fn(u8) -> bool,
+    pre: &[u8],
+    mid: &[u8],
+    post: &[u8],
+) {
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        if i + 1 < s.len() && a(c) && b(s[i + 1]) {
+            out.extend_from_slice(pre);
+            out.push(c);
+            out.extend_from_slice(mid);
+            out.push(s[i + 1]);
+            out.extend_from_slice(post);
+            i += 2;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+}
+
+/// sacrebleu `TokenizerRegexp.__call__` (tokenizer_re.py), the four substitutions in order.
+/// Every class there is ASCII (or "not an ASCII digit"), so it runs on bytes (see `sub_pair_bytes`).
+fn regexp_post(line: &str, out: &mut String) {
+    let digit = |c: u8| c.is_ascii_digit();
+    let dot_comma = |c: u8| c == b'.' || c == b',';
+    let mut a = Vec::with_capacity(line.len() + 32);
+    for &c in line.as_bytes() {
+        if c < 0x80 && is_13a_punct(c as char) {
+            a.extend_from_slice(&[b' ', c, b' ']);
+        } else {
+            a.push(c);
+        }
+    }
+    let mut b = Vec::with_capacity(a.len() + 16);
+    sub_pair_bytes(&a, &mut b, |c| !digit(c), dot_comma, b"", b" ", b" ");
+    a.clear();
+    sub_pair_bytes(&b, &mut a, dot_comma, |c| !digit(c), b" ", b" ", b"");
+    b.clear();
+    sub_pair_bytes(&a, &mut b, digit, |c| c == b'-', b"", b" ", b" ");
+    // Only ASCII spaces were inserted between whole characters, so `b` is valid UTF-8.
+    out.push_str(&String::from_utf8_lossy(&b));
+}
+
+/// sacrebleu `Tokenizer13a.__call__` (tokenizer_13a.py).
+fn tokenize_13a(line: &str, out: &mut String) {
+    let mut s = line
+        .replace("<skipped>", "")
+        .replace("-\n", "")
+        .replace('\n', " ");
+    if s.contains('&') {
+        s = s
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">");
+    }
+    let mut padded = String::with_capacity(s.len() + 2);
+    padded.push(' ');
+    padded.push_str(&s);
+    padded.push(' ');
+    regexp_post(&padded, out);
+}
+
+#[inline]
+fn is_p(c: char) -> bool {
+    let cp = c as u32;
+    if cp < 0x80 {
+        c.is_ascii_punctuation()
+            && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~')
+    } else {
+        in_ranges(REGEX_P, cp)
+    }
+}
+
+#[inline]
+fn is_s(c: char) -> bool {
+    let cp = c as u32;
+    if cp < 0x80 {
+        matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~')
+    } else {
+        in_ranges(REGEX_S, cp)
+    }
+}
+
+#[inline]
+fn is_n(c: char) -> bool {
+    let cp = c as u32;
+    if cp < 0x80 {
+        c.is_ascii_digit()
+    } else {
+        in_ranges(REGEX_N, cp)
+    }
+}
+
+/// sacrebleu `TokenizerV14International.__call__` (tokenizer_intl.py).
+fn tokenize_intl(line: &str, out: &mut String) {
+    let mut a = String::with_capacity(line.len() + 16);
+    sub_pair(line, &mut a, |c| !is_n(c), is_p, "", " ", " ");
+    let mut b = String::with_capacity(a.len() + 8);
+    sub_pair(&a, &mut b, is_p, |c| !is_n(c), " ", " ", "");
+    pad_class(&b, out, is_s);
+}
+
+/// sacrebleu `TokenizerZh._is_chinese_char` as it behaves (see ZH_CHINESE for the range quirk).
+#[inline]
+pub fn is_zh_chinese(c: char) -> bool {
+    let cp = c as u32;
+    cp >= 0x2001 && in_ranges(ZH_CHINESE, cp)
+}
+
+/// sacrebleu `TokenizerZh.__call__` (tokenizer_zh.py): no 13a entity handling, no padding.
+fn tokenize_zh(line: &str, out: &mut String) {
+    let line = py_strip(line);
+    let mut s = String::with_capacity(line.len() + 16);
+    pad_class(line, &mut s, is_zh_chinese);
+    regexp_post(&s, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tok(t: &str, s: &str) -> String {
+        Tokenizer::parse(t).unwrap().tokenize_joined(s, false)
+    }
+
+    #[test]
+    fn research_note_vectors() {
+        assert_eq!(tok("13a", "Hello, world!"), "Hello , world !");
+        assert_eq!(tok("13a", "3.14 and 1,000.5"), "3.14 and 1,000.5");
+        assert_eq!(tok("13a", "end of year 2019."), "end of year 2019 .");
+        assert_eq!(tok("intl", "end of year 2019."), "end of year 2019.");
+        assert_eq!(tok("13a", "e-mail 2019-2020 -5"), "e-mail 2019 - 2020 -5");
+        assert_eq!(tok("intl", "e-mail 2019-2020 -5"), "e - mail 2019-2020 - 5");
+        assert_eq!(tok("intl", "don't stop"), "don ' t stop");
+        assert_eq!(
+            tok("13a", "&quot;q&quot; &amp; &lt;tag&gt; &apos;"),
+            "\" q \" & < tag > & apos ;"
+        );
+        assert_eq!(tok("13a", "<skipped> text"), "text");
+        assert_eq!(
+            tok("13a", "hyphen-\nated line\nbreak"),
+            "hyphenated line break"
+        );
+        assert_eq!(
+            tok("zh", "hyphen-\nated line\nbreak"),
+            "hyphen- ated line break"
+        );
+        assert_eq!(tok("13a", "a..b ..."), "a . . b . . .");
+        assert_eq!(tok("13a", "U.S.A. $5.00 50%"), "U . S . A . $ 5.00 50 %");
+        assert_eq!(tok("intl", "U.S.A. $5.00 50%"), "U . S . A . $ 5.00 50%");
+        assert_eq!(tok("zh", "中文,English。测试"), "中 文 , English 。 测 试");
+        assert_eq!(tok("intl", "中文,English。测试"), "中文 , English 。 测试");
+        assert_eq!(tok("zh", "\u{212A}elvin"), "\u{212A} elvin");
+        assert_eq!(tok("char", "ab c"), "a b c");
+    }
+
+    #[test]
+    fn ascii_fast_paths_match_tables() {
+        for cp in 0u32..0x80 {
+            let c = char::from_u32(cp).unwrap();
+            assert_eq!(is_p(c), in_ranges(REGEX_P, cp), "{cp:#x}");
+            assert_eq!(is_s(c), in_ranges(REGEX_S, cp), "{cp:#x}");
+            assert_eq!(is_n(c), in_ranges(REGEX_N, cp), "{cp:#x}");
+        }
+    }
+
+    #[test]
+    fn unsupported_and_unknown() {
+        assert_eq!(
+            Tokenizer::parse("ja-mecab").unwrap_err().kind,
+            crate::error::ErrorKind::Unsupported
+        );
+        assert_eq!(
+            Tokenizer::parse("13b").unwrap_err().kind,
+            crate::error::ErrorKind::Value
+        );
+    }
+}

@@ -1,3 +1,325 @@
-//! BLEU and chrF bindings (stub)
+//! BLEU and chrF bindings: extract inputs, run the core on all cores outside the GIL, build arrays.
+
+use lexmetrics_core::bleu::{self, BleuConfig, BleuScoring};
+use lexmetrics_core::chrf::{self, ChrfConfig};
+use lexmetrics_core::pystr;
+use lexmetrics_core::sacre_tokenize::Tokenizer;
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> { Ok(()) }
+use pyo3::pybacked::PyBackedStr;
+
+use crate::common::{
+    check_same_len, extract_refs, extract_strs, metric_error, par_map, value_error,
+};
+
+/// Inputs of one batch call: hypotheses and per-hypothesis references.
+struct Pairs {
+    hyps: Vec<PyBackedStr>,
+    refs: Vec<PyBackedStr>,
+    offsets: Vec<usize>,
+}
+
+impl Pairs {
+    fn extract(hypotheses: &Bound<'_, PyAny>, references: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let py = hypotheses.py();
+        let hyps = extract_strs(hypotheses, "hypotheses")?;
+        let (refs, offsets) = extract_refs(references, "references")?;
+        check_same_len(
+            py,
+            hyps.len(),
+            "hypotheses",
+            offsets.len() - 1,
+            "references",
+        )?;
+        Ok(Self {
+            hyps,
+            refs,
+            offsets,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.hyps.len()
+    }
+
+    fn refs_of(&self, i: usize) -> Vec<&str> {
+        self.refs[self.offsets[i]..self.offsets[i + 1]]
+            .iter()
+            .map(|s| &**s)
+            .collect()
+    }
+
+    /// References per segment for the signature: the common count, or -1 when it varies.
+    fn nrefs(&self) -> i64 {
+        let mut counts = self.offsets.windows(2).map(|w| w[1] - w[0]);
+        match counts.next() {
+            None => 0,
+            Some(first) if counts.all(|c| c == first) => first as i64,
+            Some(_) => -1,
+        }
+    }
+}
+
+fn order(py: Python<'_>, value: i64, name: &str) -> PyResult<usize> {
+    if value < 1 {
+        return Err(value_error(py, format!("{name} must be >= 1, got {value}")));
+    }
+    Ok(value as usize)
+}
+
+fn nonneg_order(py: Python<'_>, value: i64, name: &str) -> PyResult<usize> {
+    if value < 0 {
+        return Err(value_error(py, format!("{name} must be >= 0, got {value}")));
+    }
+    Ok(value as usize)
+}
+
+fn stats_array(
+    py: Python<'_>,
+    rows: Vec<Vec<i64>>,
+    width: usize,
+) -> PyResult<Bound<'_, PyArray2<i64>>> {
+    let n = rows.len();
+    let flat: Vec<i64> = rows.into_iter().flatten().collect();
+    let arr = Array2::from_shape_vec((n, width), flat)
+        .map_err(|e| value_error(py, format!("internal shape error: {e}")))?;
+    Ok(arr.into_pyarray(py))
+}
+
+/// Per-pair BLEU statistics `[sys_len, ref_len, correct_1..n, total_1..n]` and the nrefs value.
+#[pyfunction]
+#[pyo3(signature = (hypotheses, references, tokenize="13a", lowercase=false, max_ngram_order=4, workers=None))]
+fn bleu_stats<'py>(
+    py: Python<'py>,
+    hypotheses: &Bound<'py, PyAny>,
+    references: &Bound<'py, PyAny>,
+    tokenize: &str,
+    lowercase: bool,
+    max_ngram_order: i64,
+    workers: Option<usize>,
+) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
+    let n_max = order(py, max_ngram_order, "max_ngram_order")?;
+    let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
+    let pairs = Pairs::extract(hypotheses, references)?;
+    let width = cfg.n_stats();
+    let rows = par_map(py, pairs.len(), workers, |i| {
+        let mut out = vec![0i64; width];
+        bleu::segment_stats(&cfg, &pairs.hyps[i], &pairs.refs_of(i), &mut out);
+        Ok(out)
+    })?;
+    Ok((stats_array(py, rows, width)?, pairs.nrefs()))
+}
+
+/// Sentence BLEU of every pair.
+#[pyfunction]
+#[pyo3(signature = (hypotheses, references, tokenize="13a", lowercase=false, max_ngram_order=4,
+                    smooth_method="exp", smooth_value=None, use_effective_order=true, workers=None))]
+#[allow(clippy::too_many_arguments)]
+fn sentence_bleu<'py>(
+    py: Python<'py>,
+    hypotheses: &Bound<'py, PyAny>,
+    references: &Bound<'py, PyAny>,
+    tokenize: &str,
+    lowercase: bool,
+    max_ngram_order: i64,
+    smooth_method: &str,
+    smooth_value: Option<f64>,
+    use_effective_order: bool,
+    workers: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let n_max = order(py, max_ngram_order, "max_ngram_order")?;
+    let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
+    let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
+        .map_err(|e| metric_error(py, e))?;
+    let pairs = Pairs::extract(hypotheses, references)?;
+    let scores = par_map(py, pairs.len(), workers, |i| {
+        bleu::sentence_bleu(&cfg, &sc, &pairs.hyps[i], &pairs.refs_of(i)).map_err(|e| e.at(i))
+    })?;
+    Ok(scores.into_pyarray(py))
+}
+
+/// sacrebleu `compute_bleu` on one summed statistics vector:
+/// `(score, counts, totals, precisions, bp)` (counts/totals as sacrebleu leaves them).
+#[pyfunction]
+#[pyo3(signature = (stats, smooth_method="exp", smooth_value=None, use_effective_order=false, max_ngram_order=4))]
+#[allow(clippy::type_complexity)]
+fn bleu_from_stats(
+    py: Python<'_>,
+    stats: Vec<i64>,
+    smooth_method: &str,
+    smooth_value: Option<f64>,
+    use_effective_order: bool,
+    max_ngram_order: i64,
+) -> PyResult<(f64, Vec<f64>, Vec<f64>, Vec<f64>, f64)> {
+    let n_max = order(py, max_ngram_order, "max_ngram_order")?;
+    let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
+        .map_err(|e| metric_error(py, e))?;
+    let r = bleu::compute_bleu(&stats, &sc).map_err(|e| metric_error(py, e))?;
+    Ok((r.score, r.counts, r.totals, r.precisions, r.bp))
+}
+
+fn chrf_config(
+    py: Python<'_>,
+    char_order: i64,
+    word_order: i64,
+    beta: f64,
+    lowercase: bool,
+    whitespace: bool,
+    eps_smoothing: bool,
+) -> PyResult<ChrfConfig> {
+    let c = nonneg_order(py, char_order, "char_order")?;
+    let w = nonneg_order(py, word_order, "word_order")?;
+    ChrfConfig::new(c, w, beta, lowercase, whitespace, eps_smoothing)
+        .map_err(|e| metric_error(py, e))
+}
+
+/// Per-pair chrF statistics (of the best reference) and the nrefs value.
+#[pyfunction]
+#[pyo3(signature = (hypotheses, references, char_order=6, word_order=0, beta=2.0, lowercase=false,
+                    whitespace=false, eps_smoothing=false, workers=None))]
+#[allow(clippy::too_many_arguments)]
+fn chrf_stats<'py>(
+    py: Python<'py>,
+    hypotheses: &Bound<'py, PyAny>,
+    references: &Bound<'py, PyAny>,
+    char_order: i64,
+    word_order: i64,
+    beta: f64,
+    lowercase: bool,
+    whitespace: bool,
+    eps_smoothing: bool,
+    workers: Option<usize>,
+) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
+    let cfg = chrf_config(
+        py,
+        char_order,
+        word_order,
+        beta,
+        lowercase,
+        whitespace,
+        eps_smoothing,
+    )?;
+    let pairs = Pairs::extract(hypotheses, references)?;
+    let width = cfg.n_stats();
+    let rows = par_map(py, pairs.len(), workers, |i| {
+        let mut out = vec![0i64; width];
+        chrf::segment_stats(&cfg, &pairs.hyps[i], &pairs.refs_of(i), &mut out);
+        Ok(out)
+    })?;
+    Ok((stats_array(py, rows, width)?, pairs.nrefs()))
+}
+
+/// Sentence chrF of every pair.
+#[pyfunction]
+#[pyo3(signature = (hypotheses, references, char_order=6, word_order=0, beta=2.0, lowercase=false,
+                    whitespace=false, eps_smoothing=false, workers=None))]
+#[allow(clippy::too_many_arguments)]
+fn sentence_chrf<'py>(
+    py: Python<'py>,
+    hypotheses: &Bound<'py, PyAny>,
+    references: &Bound<'py, PyAny>,
+    char_order: i64,
+    word_order: i64,
+    beta: f64,
+    lowercase: bool,
+    whitespace: bool,
+    eps_smoothing: bool,
+    workers: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let cfg = chrf_config(
+        py,
+        char_order,
+        word_order,
+        beta,
+        lowercase,
+        whitespace,
+        eps_smoothing,
+    )?;
+    let pairs = Pairs::extract(hypotheses, references)?;
+    let width = cfg.n_stats();
+    let scores = par_map(py, pairs.len(), workers, |i| {
+        let mut out = vec![0i64; width];
+        Ok(chrf::segment_stats(
+            &cfg,
+            &pairs.hyps[i],
+            &pairs.refs_of(i),
+            &mut out,
+        ))
+    })?;
+    Ok(scores.into_pyarray(py))
+}
+
+/// sacrebleu `CHRF._compute_f_score` on one summed statistics vector.
+#[pyfunction]
+#[pyo3(signature = (stats, char_order=6, word_order=0, beta=2.0, eps_smoothing=false))]
+fn chrf_from_stats(
+    py: Python<'_>,
+    stats: Vec<i64>,
+    char_order: i64,
+    word_order: i64,
+    beta: f64,
+    eps_smoothing: bool,
+) -> PyResult<f64> {
+    let cfg = chrf_config(
+        py,
+        char_order,
+        word_order,
+        beta,
+        false,
+        false,
+        eps_smoothing,
+    )?;
+    chrf::score_from_stats(&cfg, &stats).map_err(|e| metric_error(py, e))
+}
+
+/// sacrebleu BLEU preprocessing of each line (`lower()`, `rstrip()`, tokenizer), tokens joined by
+/// one space like `' '.join(tokenizer(line).split())`.
+#[pyfunction]
+#[pyo3(signature = (lines, tokenize="13a", lowercase=false))]
+fn sacre_tokenize(
+    py: Python<'_>,
+    lines: &Bound<'_, PyAny>,
+    tokenize: &str,
+    lowercase: bool,
+) -> PyResult<Vec<String>> {
+    let tok = Tokenizer::parse(tokenize).map_err(|e| metric_error(py, e))?;
+    let lines = extract_strs(lines, "lines")?;
+    Ok(lines
+        .iter()
+        .map(|l| tok.tokenize_joined(l, lowercase))
+        .collect())
+}
+
+/// Python `str.lower()` of each line, as the Rust core computes it.
+#[pyfunction]
+fn py_lower(lines: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let lines = extract_strs(lines, "lines")?;
+    Ok(lines
+        .iter()
+        .map(|l| pystr::py_lower(l).into_owned())
+        .collect())
+}
+
+/// Python `str.split()` of each line, as the Rust core computes it.
+#[pyfunction]
+fn py_split(lines: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<String>>> {
+    let lines = extract_strs(lines, "lines")?;
+    Ok(lines
+        .iter()
+        .map(|l| pystr::py_split(l).map(str::to_owned).collect())
+        .collect())
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(bleu_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(sentence_bleu, m)?)?;
+    m.add_function(wrap_pyfunction!(bleu_from_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(chrf_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(sentence_chrf, m)?)?;
+    m.add_function(wrap_pyfunction!(chrf_from_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(sacre_tokenize, m)?)?;
+    m.add_function(wrap_pyfunction!(py_lower, m)?)?;
+    m.add_function(wrap_pyfunction!(py_split, m)?)?;
+    Ok(())
+}

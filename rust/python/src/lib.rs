@@ -2,10 +2,12 @@
 
 use pyo3::prelude::*;
 
+mod arrow;
 mod bleu;
 mod porter;
 mod common;
 mod rouge;
+mod texts;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -18,5 +20,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rouge::register(m)?;
     bleu::register(m)?;
     porter::register(m)?;
+    texts::register(m)?;
     Ok(())
 }

@@ -1,0 +1,54 @@
+"""LoRA and soft-prompt tuning helpers on torch, reading and writing peft's adapter format.
+
+Needs the ``train`` extra (``pip install 'lexmetrics[train]'``); ``import lexmetrics`` never imports
+torch, this subpackage does.
+"""
+
+from __future__ import annotations
+
+from .._dependencies import require
+
+require("torch", "lexmetrics.train")
+require("safetensors", "lexmetrics.train")
+
+from ._io import (  # noqa: E402
+    load_lora_adapter,
+    load_prompt_adapter,
+    lora_state_dict,
+    save_lora_adapter,
+    save_prompt_adapter,
+)
+from .lora import (  # noqa: E402
+    LoraLayerInfo,
+    LoraLinear,
+    LoraReport,
+    count_parameters,
+    inject_lora,
+    lora_layers,
+    lora_report,
+    mark_only_lora_trainable,
+    merge_lora,
+    unload_lora,
+    unmerge_lora,
+)
+from .prompt_tuning import SoftPromptModel  # noqa: E402
+
+__all__ = [
+    "LoraLinear",
+    "LoraLayerInfo",
+    "LoraReport",
+    "SoftPromptModel",
+    "count_parameters",
+    "inject_lora",
+    "load_lora_adapter",
+    "load_prompt_adapter",
+    "lora_layers",
+    "lora_report",
+    "lora_state_dict",
+    "mark_only_lora_trainable",
+    "merge_lora",
+    "save_lora_adapter",
+    "save_prompt_adapter",
+    "unload_lora",
+    "unmerge_lora",
+]

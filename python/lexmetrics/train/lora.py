@@ -1,0 +1,401 @@
+"""LoRA adapters for ``nn.Linear`` and transformers' ``Conv1D``, numerically the same as peft's LoRA.
+
+``h = W x + b + B(A(dropout(x))) * scaling`` with ``scaling = lora_alpha / r`` (or
+``lora_alpha / sqrt(r)`` for rsLoRA), ``A`` kaiming-uniform(a=sqrt(5)) and ``B = 0`` so that a fresh
+adapter leaves the model unchanged (peft ``tuners/lora/layer.py``, ``reset_lora_parameters``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Literal, Optional, Sequence, Union
+
+import torch
+from torch import nn
+
+__all__ = [
+    "LoraLinear",
+    "LoraLayerInfo",
+    "LoraReport",
+    "inject_lora",
+    "mark_only_lora_trainable",
+    "merge_lora",
+    "unmerge_lora",
+    "unload_lora",
+    "lora_layers",
+    "count_parameters",
+    "lora_report",
+]
+
+TargetModules = Union[str, Sequence[str]]
+BiasMode = Literal["none", "all", "lora_only"]
+InitMode = Union[bool, Literal["gaussian"]]
+
+
+def _is_conv1d(module: nn.Module) -> bool:
+    """transformers' ``Conv1D`` (GPT-2) stores its weight as (in, out); detected by name, no import."""
+    return type(module).__name__ == "Conv1D" and hasattr(module, "nf") and module.weight.dim() == 2
+
+
+def _is_adaptable(module: nn.Module) -> bool:
+    return isinstance(module, nn.Linear) or _is_conv1d(module)
+
+
+def _matches(patterns: Optional[TargetModules], name: str) -> bool:
+    """peft's ``check_target_module_exists``: a str is ``re.fullmatch``; a list matches a name
+    exactly or as a dotted suffix (``"c_proj"`` hits ``attn.c_proj`` and ``mlp.c_proj``)."""
+    if patterns is None:
+        return False
+    if isinstance(patterns, str):
+        return re.fullmatch(patterns, name) is not None
+    return any(name == p or name.endswith("." + p) for p in patterns)
+
+
+class LoraLinear(nn.Module):
+    """A frozen ``nn.Linear`` / ``Conv1D`` plus a low-rank update ``B @ A`` (peft's ``lora.Linear``).
+
+    Attributes mirror peft: ``base_layer``, ``lora_A`` (``nn.Linear(in, r)``), ``lora_B``
+    (``nn.Linear(r, out)``), ``lora_dropout``, ``scaling``, ``merged``, ``fan_in_fan_out``.
+    """
+
+    def __init__(
+        self,
+        base_layer: nn.Module,
+        r: int,
+        lora_alpha: float,
+        lora_dropout: float = 0.0,
+        *,
+        fan_in_fan_out: bool = False,
+        use_rslora: bool = False,
+        init_lora_weights: InitMode = True,
+        adapter_dtype: Optional[torch.dtype] = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
+            raise ValueError(f"r must be a positive int, got {r!r}")
+        if not 0.0 <= lora_dropout < 1.0:
+            raise ValueError(f"lora_dropout must be in [0, 1), got {lora_dropout!r}")
+        weight = base_layer.weight
+        d_out, d_in = (weight.shape[1], weight.shape[0]) if fan_in_fan_out else tuple(weight.shape)
+        self.base_layer = base_layer
+        self.in_features = int(d_in)
+        self.out_features = int(d_out)
+        self.r = r
+        self.lora_alpha = lora_alpha
+        self.use_rslora = use_rslora
+        self.fan_in_fan_out = fan_in_fan_out
+        # peft: scaling = alpha / r, or alpha / sqrt(r) with use_rslora (layer.py update_layer)
+        self.scaling = lora_alpha / math.sqrt(r) if use_rslora else lora_alpha / r
+        self.lora_dropout: nn.Module = (
+            nn.Dropout(lora_dropout) if lora_dropout > 0 else nn.Identity()
+        )
+        if adapter_dtype is None:
+            # peft's autocast_adapter_dtype=True: half-precision bases get float32 adapters
+            adapter_dtype = (
+                torch.float32 if weight.dtype in (torch.float16, torch.bfloat16) else weight.dtype
+            )
+        kw = {"device": weight.device, "dtype": adapter_dtype}
+        self.lora_A = nn.Linear(self.in_features, r, bias=False, **kw)
+        self.lora_B = nn.Linear(r, self.out_features, bias=False, **kw)
+        self.merged = False
+        self.reset_lora_parameters(init_lora_weights)
+
+    @torch.no_grad()
+    def reset_lora_parameters(self, init_lora_weights: InitMode = True) -> None:
+        """peft's init: True -> A kaiming-uniform(a=sqrt 5), B = 0; "gaussian" -> A ~ N(0, 1/r), B = 0;
+        False -> both keep nn.Linear's random init (the adapter is active from the start)."""
+        if init_lora_weights is False:
+            return
+        if init_lora_weights is True:
+            nn.init.kaiming_uniform_(self.lora_A.weight, a=math.sqrt(5))
+        elif isinstance(init_lora_weights, str) and init_lora_weights.lower() == "gaussian":
+            nn.init.normal_(self.lora_A.weight, std=1 / self.r)
+        else:
+            raise ValueError(
+                f"init_lora_weights must be True, False or 'gaussian', got {init_lora_weights!r}"
+            )
+        nn.init.zeros_(self.lora_B.weight)
+
+    def delta_weight(self) -> torch.Tensor:
+        """``B @ A * scaling`` in the base weight's layout (transposed for Conv1D), in the adapter dtype
+        as peft's ``get_delta_weight``; the in-place add in :meth:`merge` rounds once to the base dtype."""
+        w_a, w_b = self.lora_A.weight, self.lora_B.weight
+        dtype = w_b.dtype
+        # peft casts half-precision CPU merges to float32 (slow half matmuls on CPU)
+        if w_b.device.type == "cpu" and dtype in (torch.float16, torch.bfloat16):
+            w_a, w_b = w_a.float(), w_b.float()
+        delta = w_b @ w_a
+        if self.fan_in_fan_out:
+            delta = delta.T
+        return (delta * self.scaling).to(dtype)
+
+    @torch.no_grad()
+    def merge(self) -> None:
+        """Adds the update into the base weight (peft ``merge``, non-safe mode); idempotent."""
+        if not self.merged:
+            self.base_layer.weight.data += self.delta_weight()
+            self.merged = True
+
+    @torch.no_grad()
+    def unmerge(self) -> None:
+        """Subtracts the update again (peft ``unmerge``); exact up to float rounding."""
+        if self.merged:
+            self.base_layer.weight.data -= self.delta_weight()
+            self.merged = False
+
+    def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        result = self.base_layer(x, *args, **kwargs)
+        if self.merged:
+            return result
+        result_dtype = result.dtype
+        x = x.to(self.lora_A.weight.dtype)
+        # Same operation order as peft's lora.Linear.forward, so outputs match bit for bit.
+        result = result + self.lora_B(self.lora_A(self.lora_dropout(x))) * self.scaling
+        return result.to(result_dtype)
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """The base weight, so code that reads ``layer.weight`` (e.g. tied heads, dtype probes) works."""
+        return self.base_layer.weight
+
+    def extra_repr(self) -> str:
+        return (
+            f"in={self.in_features}, out={self.out_features}, r={self.r}, "
+            f"scaling={self.scaling:g}, fan_in_fan_out={self.fan_in_fan_out}, merged={self.merged}"
+        )
+
+
+def _output_layer(model: nn.Module) -> Optional[nn.Module]:
+    get = getattr(model, "get_output_embeddings", None)
+    return get() if callable(get) else None
+
+
+def lora_layers(model: nn.Module) -> Iterator[tuple[str, LoraLinear]]:
+    """Yields ``(module path, layer)`` for every LoRA layer in ``model``."""
+    for name, module in model.named_modules():
+        if isinstance(module, LoraLinear):
+            yield name, module
+
+
+def _set_submodule(model: nn.Module, name: str, new: nn.Module) -> None:
+    parent_name, _, child = name.rpartition(".")
+    parent = model.get_submodule(parent_name) if parent_name else model
+    setattr(parent, child, new)
+
+
+def inject_lora(
+    model: nn.Module,
+    target_modules: TargetModules,
+    r: int = 8,
+    lora_alpha: float = 8,
+    lora_dropout: float = 0.0,
+    *,
+    exclude_modules: Optional[TargetModules] = None,
+    fan_in_fan_out: Optional[bool] = None,
+    use_rslora: bool = False,
+    init_lora_weights: InitMode = True,
+    bias: BiasMode = "none",
+    freeze_base: bool = True,
+) -> list[str]:
+    """Replaces every matching ``nn.Linear`` / ``Conv1D`` with a :class:`LoraLinear`, in place.
+
+    ``target_modules``/``exclude_modules`` follow peft: a list matches a module path exactly or as a
+    dotted suffix, a str is a regex that must match the whole path, and ``"all-linear"`` takes every
+    linear layer but the output layer. ``fan_in_fan_out=None`` detects
+    ``Conv1D`` (weight stored (in, out)) per layer. With ``freeze_base`` every non-LoRA parameter is
+    frozen (see :func:`mark_only_lora_trainable` for ``bias``). Returns the adapted paths.
+
+    Raises ``ValueError`` if nothing matched (peft does the same) or a match is not a linear layer.
+    """
+    if isinstance(target_modules, str):
+        try:
+            re.compile(target_modules)
+        except re.error as exc:
+            raise ValueError(f"target_modules is not a valid regex: {exc}") from exc
+    elif not target_modules:
+        raise ValueError(
+            "target_modules must be a regex string or a non-empty list of module names"
+        )
+    if any(True for _ in lora_layers(model)):
+        raise ValueError("model already has LoRA layers; unload_lora(model) first")
+    selected: list[tuple[str, nn.Module]] = []
+    output_layer = _output_layer(model) if target_modules == "all-linear" else None
+    for name, module in model.named_modules():
+        if target_modules == "all-linear":
+            # peft: every Linear/Conv1D except the output layer (lm_head)
+            if not _is_adaptable(module) or module is output_layer:
+                continue
+        elif not name or not _matches(target_modules, name):
+            continue
+        if _matches(exclude_modules, name):
+            continue
+        if not _is_adaptable(module):
+            # peft raises too ("Target module ... is not supported")
+            raise ValueError(
+                f"target module {name!r} is {type(module).__name__}; only nn.Linear and "
+                "transformers Conv1D are supported"
+            )
+        selected.append((name, module))
+    if not selected:
+        raise ValueError(
+            f"target_modules={target_modules!r} matched no nn.Linear/Conv1D module in "
+            f"{type(model).__name__}"
+        )
+    for name, module in selected:
+        fifo = _is_conv1d(module) if fan_in_fan_out is None else fan_in_fan_out
+        layer = LoraLinear(
+            module,
+            r,
+            lora_alpha,
+            lora_dropout,
+            fan_in_fan_out=fifo,
+            use_rslora=use_rslora,
+            init_lora_weights=init_lora_weights,
+        )
+        _set_submodule(model, name, layer)
+    # Remembered for save_lora_adapter's adapter_config.json.
+    model._lexmetrics_lora_config = {  # type: ignore[attr-defined]
+        "r": r,
+        "lora_alpha": lora_alpha,
+        "lora_dropout": lora_dropout,
+        "target_modules": target_modules
+        if isinstance(target_modules, str)
+        else sorted(set(target_modules)),
+        "exclude_modules": exclude_modules
+        if exclude_modules is None or isinstance(exclude_modules, str)
+        else sorted(set(exclude_modules)),
+        "use_rslora": use_rslora,
+        "bias": bias,
+        "init_lora_weights": init_lora_weights,
+    }
+    if freeze_base:
+        mark_only_lora_trainable(model, bias)
+    return [name for name, _ in selected]
+
+
+def mark_only_lora_trainable(model: nn.Module, bias: BiasMode = "none") -> None:
+    """Freezes everything but the LoRA matrices; ``bias`` as in peft/loralib: "none", "all" (every
+    bias in the model) or "lora_only" (the biases of adapted layers)."""
+    if bias not in ("none", "all", "lora_only"):
+        raise ValueError(f"bias must be 'none', 'all' or 'lora_only', got {bias!r}")
+    for name, p in model.named_parameters():
+        p.requires_grad = ".lora_A." in f".{name}" or ".lora_B." in f".{name}"
+        if bias == "all" and name.rsplit(".", 1)[-1] == "bias":
+            p.requires_grad = True
+    if bias == "lora_only":
+        for _, layer in lora_layers(model):
+            b = getattr(layer.base_layer, "bias", None)
+            if b is not None:
+                b.requires_grad = True
+
+
+def _require_lora(model: nn.Module) -> list[tuple[str, LoraLinear]]:
+    layers = list(lora_layers(model))
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no LoRA layers")
+    return layers
+
+
+def merge_lora(model: nn.Module) -> None:
+    """Merges every adapter into its base weight (forward then costs nothing extra)."""
+    for _, layer in _require_lora(model):
+        layer.merge()
+
+
+def unmerge_lora(model: nn.Module) -> None:
+    """Undoes :func:`merge_lora`."""
+    for _, layer in _require_lora(model):
+        layer.unmerge()
+
+
+def unload_lora(model: nn.Module, merge: bool = True) -> nn.Module:
+    """Puts the plain base layers back (merged if ``merge``, else the original weights); returns
+    ``model`` (peft ``merge_and_unload`` / ``unload``). Parameters keep their ``requires_grad``."""
+    for name, layer in _require_lora(model):
+        if merge:
+            layer.merge()
+        else:
+            layer.unmerge()
+        _set_submodule(model, name, layer.base_layer)
+    if hasattr(model, "_lexmetrics_lora_config"):
+        del model._lexmetrics_lora_config
+    return model
+
+
+def count_parameters(model: nn.Module) -> tuple[int, int]:
+    """``(trainable, total)`` parameter counts; shared parameters (tied embeddings) count once."""
+    trainable = total = 0
+    for p in model.parameters():  # parameters() already de-duplicates tied tensors
+        total += p.numel()
+        if p.requires_grad:
+            trainable += p.numel()
+    return trainable, total
+
+
+@dataclass(frozen=True)
+class LoraLayerInfo:
+    """One adapted matrix: LoRA trains ``r * (d_in + d_out)`` numbers instead of ``d_in * d_out``."""
+
+    name: str
+    d_in: int
+    d_out: int
+    r: int
+
+    @property
+    def lora_params(self) -> int:
+        return self.r * (self.d_in + self.d_out)
+
+    @property
+    def full_params(self) -> int:
+        return self.d_in * self.d_out
+
+
+@dataclass(frozen=True)
+class LoraReport:
+    """Trainable vs total parameters, and per adapted matrix the LoRA paper's count."""
+
+    trainable: int
+    total: int
+    layers: tuple[LoraLayerInfo, ...] = field(default_factory=tuple)
+
+    @property
+    def trainable_fraction(self) -> float:
+        return self.trainable / self.total if self.total else 0.0
+
+    @property
+    def lora_params(self) -> int:
+        return sum(info.lora_params for info in self.layers)
+
+    @property
+    def full_params(self) -> int:
+        return sum(info.full_params for info in self.layers)
+
+    def __str__(self) -> str:
+        # First line formatted like peft's print_trainable_parameters().
+        lines = [
+            f"trainable params: {self.trainable:,d} || all params: {self.total:,d} || "
+            f"trainable%: {100 * self.trainable_fraction:.4f}"
+        ]
+        for info in self.layers:
+            lines.append(
+                f"  {info.name}: r={info.r} d_in={info.d_in} d_out={info.d_out} "
+                f"lora={info.lora_params:,d} vs full={info.full_params:,d}"
+            )
+        if self.layers:
+            lines.append(
+                f"  adapted matrices: {len(self.layers)}  lora={self.lora_params:,d} vs "
+                f"full={self.full_params:,d} ({100 * self.lora_params / self.full_params:.2f}%)"
+            )
+        return "\n".join(lines)
+
+
+def lora_report(model: nn.Module) -> LoraReport:
+    """Builds a :class:`LoraReport` (works on any model; ``layers`` is empty without LoRA)."""
+    trainable, total = count_parameters(model)
+    infos = tuple(
+        LoraLayerInfo(name, layer.in_features, layer.out_features, layer.r)
+        for name, layer in lora_layers(model)
+    )
+    return LoraReport(trainable, total, infos)
