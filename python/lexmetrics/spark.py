@@ -25,6 +25,7 @@ scored like the single-machine API scores them.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import TYPE_CHECKING, Any, Sequence
 
 from . import arrow as _arrow
@@ -189,7 +190,10 @@ def score_udf(
     cfg = _arrow._Config(metrics, "prediction", "reference", on_null, workers, options)
     cfg.pred_col, cfg.ref_col = "pred", "ref"  # names inside the UDF's own batch (error messages)
     rt = _types.StructType(_spark_fields(cfg, include_stats))
-    return _F.arrow_udf(_UdfTask(cfg, include_stats), rt, _F.ArrowUDFType.SCALAR)
+    with warnings.catch_warnings():
+        # A callable object has no type hints to infer the UDF type from: it is given explicitly.
+        warnings.filterwarnings("ignore", "It is preferred to specify type hints", UserWarning)
+        return _F.arrow_udf(_UdfTask(cfg, include_stats), rt, _F.ArrowUDFType.SCALAR)
 
 
 def _by_list(by: str | Sequence[str] | None) -> list[str]:
