@@ -93,11 +93,10 @@ def main() -> None:
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
 
     import sacrebleu
+    from lexmetrics import spark as LS
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
     from rouge_score import rouge_scorer
-
-    from lexmetrics import spark as LS
 
     metrics = ["rouge1", "rougeL", "bleu", "chrf"]
     tmp = Path(tempfile.mkdtemp(prefix="lexm-bench-spark-"))
