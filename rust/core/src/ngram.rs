@@ -86,7 +86,7 @@ mod tests {
         assert_eq!(clipped_overlap(&ca, &cb), 3);
         count_ngrams(&a, 2, &mut ca);
         count_ngrams(&b, 2, &mut cb);
-        // (the the) x2, (the cat) vs (the cat), (cat the): one shared bigram.
+        // bigrams: a has (the,the)x2 (the,cat); b has (the,cat) (cat,the).
         assert_eq!(clipped_overlap(&ca, &cb), 1);
         assert_eq!(ngram_total(3, 4), 0);
         assert_eq!(ngram_total(4, 4), 1);

@@ -1,1 +1,900 @@
-//! (stub: being written)
+//! ROUGE-N, ROUGE-L and ROUGE-Lsum exactly as rouge-score 0.1.2 computes them.
+//!
+//! Per scored group (one prediction and its references) tokens are interned into dense local ids;
+//! rouge-N counts n-grams over packed id keys (sorted and merged), rougeL uses the bit-parallel LCS
+//! length, rougeLsum the bit-parallel union-LCS with the reference's backtrack tie-breaking.
+//! Scratch space lives in a per-thread cache, so scoring a batch allocates almost nothing per pair.
+
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{MetricError, Result};
+use crate::lcs::{lcs_len, LcsScratch};
+use crate::ngram::{clipped_overlap, count_ngrams, NgramCounts};
+use crate::porter;
+use crate::rouge_tokenize::{
+    for_each_token, is_valid_token, short_bytes, short_key, short_len, Event,
+};
+
+/// Distinct rouge types: rouge1..rouge9, rougeL, rougeLsum.
+pub const MAX_TYPES: usize = 11;
+
+/// A rouge type as rouge-score names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RougeType {
+    /// `rougeN`: clipped n-gram overlap, `1 <= n <= 9`.
+    N(u8),
+    /// `rougeL`: LCS of the whole token sequences.
+    L,
+    /// `rougeLsum`: summary-level union LCS over sentences.
+    Lsum,
+}
+
+impl RougeType {
+    /// Parses a type the way `RougeScorer.score` dispatches it (`re.match(r"rouge[0-9]$", t)`,
+    /// whose `$` also matches before one trailing newline).
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "rougeL" => return Ok(RougeType::L),
+            "rougeLsum" => return Ok(RougeType::Lsum),
+            _ => {}
+        }
+        let core = name.strip_suffix('\n').unwrap_or(name);
+        let b = core.as_bytes();
+        if b.len() == 6 && core.starts_with("rouge") && b[5].is_ascii_digit() {
+            let n = b[5] - b'0';
+            if n == 0 {
+                return Err(MetricError::value(format!(
+                    "rougen requires positive n: {name}"
+                )));
+            }
+            return Ok(RougeType::N(n));
+        }
+        Err(MetricError::value(format!(
+            "Invalid rouge type: {name:?} (valid: rouge1..rouge9, rougeL, rougeLsum)"
+        )))
+    }
+}
+
+/// Precision, recall and F of one rouge type for one pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Score {
+    pub precision: f64,
+    pub recall: f64,
+    pub fmeasure: f64,
+    /// rouge-score returns the ints `Score(0, 0, 0)` here (rougeL/rougeLsum with an empty side).
+    pub int_zero: bool,
+}
+
+/// rouge-score's `scoring.fmeasure`: `2 * P * R / (P + R)`, evaluated left to right in f64.
+#[inline]
+pub fn fmeasure(precision: f64, recall: f64) -> f64 {
+    if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    }
+}
+
+#[inline]
+fn prf(hits: u64, pred_total: u64, ref_total: u64) -> Score {
+    let precision = hits as f64 / pred_total.max(1) as f64;
+    let recall = hits as f64 / ref_total.max(1) as f64;
+    Score {
+        precision,
+        recall,
+        fmeasure: fmeasure(precision, recall),
+        int_zero: false,
+    }
+}
+
+const INT_ZERO: Score = Score {
+    precision: 0.0,
+    recall: 0.0,
+    fmeasure: 0.0,
+    int_zero: true,
+};
+
+/// Text handed to the scorer, or tokens from a caller-side tokenizer (used verbatim).
+pub enum Piece<S> {
+    /// Tokenized here by the default tokenizer (stemmed when asked).
+    Text(S),
+    /// Tokens used as they are: no lowercasing, filtering or stemming.
+    Tokens(Vec<S>),
+}
+
+/// One side of a pair.
+pub enum Doc<S> {
+    /// Raw text: default tokenizer; rougeLsum sentences are its `"\n"`-separated lines.
+    Text(S),
+    /// Pre-tokenized or pre-split parts: `whole` feeds rougeN/rougeL, `sents` feeds rougeLsum.
+    /// Either may be `None` when no requested type needs it.
+    Parts {
+        whole: Option<Piece<S>>,
+        sents: Option<Vec<Piece<S>>>,
+    },
+}
+
+/// The scores of one prediction against its references, one per requested type.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupScores {
+    pub scores: [Score; MAX_TYPES],
+    pub len: usize,
+}
+
+impl GroupScores {
+    pub fn as_slice(&self) -> &[Score] {
+        &self.scores[..self.len]
+    }
+}
+
+const DROP: u32 = u32::MAX;
+/// Global ids kept per thread before the vocabulary is reset (bounds memory on huge corpora).
+const VOCAB_LIMIT: usize = 1 << 21;
+
+/// Open-addressing map from a non-zero `u128` key to a `u32` (linear probing, load <= 1/2):
+/// one multiply and usually one comparison per lookup, on the hottest path (one per token).
+#[derive(Default)]
+struct U128Map {
+    slots: Vec<(u128, u32)>,
+    len: usize,
+}
+
+impl U128Map {
+    #[inline]
+    fn slot(&self, key: u128) -> usize {
+        let h = ((key as u64) ^ ((key >> 64) as u64).rotate_left(29))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 32) as usize & (self.slots.len() - 1)
+    }
+    #[inline]
+    fn get(&self, key: u128) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            let (k, v) = self.slots[i];
+            if k == key {
+                return Some(v);
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+    fn insert(&mut self, key: u128, val: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            self.slots = vec![(0, 0); (old.len() * 2).max(1024)];
+            self.len = 0;
+            for (k, v) in old {
+                if k != 0 {
+                    self.insert(k, v);
+                }
+            }
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        while self.slots[i].0 != 0 && self.slots[i].0 != key {
+            i = (i + 1) & mask;
+        }
+        if self.slots[i].0 == 0 {
+            self.len += 1;
+        }
+        self.slots[i] = (key, val);
+    }
+}
+
+/// Per-thread token vocabulary: token bytes -> global id, and raw token -> id of its stem.
+/// Tokens of at most 16 bytes without NUL (nearly all) are keyed by their zero-padded bytes as a
+/// `u128`; longer ones by their bytes.
+#[derive(Default)]
+struct Vocab {
+    short: U128Map,
+    long: FxHashMap<Box<[u8]>, u32>,
+    short_stems: U128Map,
+    long_stems: FxHashMap<Box<[u8]>, u32>,
+}
+
+impl Vocab {
+    fn len(&self) -> usize {
+        self.short.len + self.long.len()
+    }
+
+    /// Id of a token: by its `u128` key when it has one (then `tok` is not read), else its bytes.
+    #[inline]
+    fn id_keyed(&mut self, tok: &[u8], key: Option<u128>) -> u32 {
+        match key {
+            Some(k) => match self.short.get(k) {
+                Some(g) => g,
+                None => {
+                    let g = self.len() as u32;
+                    self.short.insert(k, g);
+                    g
+                }
+            },
+            None => {
+                if let Some(&g) = self.long.get(tok) {
+                    return g;
+                }
+                let g = self.len() as u32;
+                self.long.insert(tok.into(), g);
+                g
+            }
+        }
+    }
+
+    #[inline]
+    fn id(&mut self, tok: &[u8]) -> u32 {
+        self.id_keyed(tok, short_key(tok))
+    }
+
+    /// Id of the Porter stem of a default-tokenizer token (by key when it has one, else bytes), or `DROP` if the stem is not
+    /// `^[a-z0-9]+$` (the reference filters after stemming). Cached: `stem` is pure.
+    #[inline]
+    fn stem_id(&mut self, tok: &[u8], key: Option<u128>) -> u32 {
+        let hit = match key {
+            Some(k) => self.short_stems.get(k),
+            None => self.long_stems.get(tok).copied(),
+        };
+        if let Some(g) = hit {
+            return g;
+        }
+        let (arr, n);
+        let tok = match key {
+            Some(k) => {
+                (arr, n) = short_bytes(k);
+                &arr[..n]
+            }
+            None => tok,
+        };
+        let g = match std::str::from_utf8(tok) {
+            Ok(s) => {
+                let st = porter::stem(s);
+                if is_valid_token(&st) {
+                    self.id(st.as_bytes())
+                } else {
+                    DROP
+                }
+            }
+            Err(_) => DROP,
+        };
+        match key {
+            Some(k) => self.short_stems.insert(k, g),
+            None => {
+                self.long_stems.insert(tok.into(), g);
+            }
+        }
+        g
+    }
+}
+
+/// Global id -> dense id local to the current group (generation-stamped, never cleared).
+#[derive(Default)]
+struct LocalIds {
+    stamp: Vec<u32>,
+    local: Vec<u32>,
+    gen: u32,
+    k: u32,
+}
+
+impl LocalIds {
+    fn begin(&mut self) {
+        self.k = 0;
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.gen = 1;
+        }
+    }
+    #[cold]
+    fn grow(&mut self, g: usize) {
+        let n = (g + 1).max(self.stamp.len() * 2);
+        self.stamp.resize(n, 0);
+        self.local.resize(n, 0);
+    }
+    #[inline]
+    fn of(&mut self, gid: u32) -> u32 {
+        let g = gid as usize;
+        if g >= self.stamp.len() {
+            self.grow(g);
+        }
+        if self.stamp[g] != self.gen {
+            self.stamp[g] = self.gen;
+            self.local[g] = self.k;
+            self.k += 1;
+        }
+        self.local[g]
+    }
+}
+
+/// A tokenized side: whole-text ids and sentence ids with sentence end offsets.
+#[derive(Default)]
+struct TokDoc {
+    whole: Vec<u32>,
+    sents: Vec<u32>,
+    ends: Vec<u32>,
+    /// Raw text: the sentences are the whole-text tokens cut at newlines.
+    sents_are_whole: bool,
+}
+
+impl TokDoc {
+    fn clear(&mut self) {
+        self.whole.clear();
+        self.sents.clear();
+        self.ends.clear();
+        self.sents_are_whole = false;
+    }
+    fn sent_tokens(&self) -> &[u32] {
+        if self.sents_are_whole {
+            &self.whole
+        } else {
+            &self.sents
+        }
+    }
+    /// Non-empty sentences (empty ones contribute nothing to the union LCS).
+    fn sentences(&self) -> impl Iterator<Item = &[u32]> {
+        let toks = self.sent_tokens();
+        let mut start = 0usize;
+        self.ends.iter().filter_map(move |&e| {
+            let e = e as usize;
+            let s = &toks[start..e];
+            start = e;
+            (!s.is_empty()).then_some(s)
+        })
+    }
+}
+
+#[derive(Default)]
+struct Scratch {
+    vocab: Vocab,
+    locals: LocalIds,
+    buf: Vec<u8>,
+    pred: TokDoc,
+    refd: TokDoc,
+    ngrams: NgramScratch,
+    lcs: LcsScratch,
+    idx: Vec<u32>,
+    marks: Vec<bool>,
+    cnt_r: Vec<u32>,
+    cnt_c: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+struct Tokenizing<'a> {
+    vocab: &'a mut Vocab,
+    locals: &'a mut LocalIds,
+    buf: &'a mut Vec<u8>,
+    stem: bool,
+}
+
+impl Tokenizing<'_> {
+    /// Default-tokenizes `text` into `out`; pushes an end offset at each newline into `ends`.
+    fn text(&mut self, text: &str, out: &mut Vec<u32>, mut ends: Option<&mut Vec<u32>>) {
+        let (vocab, locals, stem) = (&mut *self.vocab, &mut *self.locals, self.stem);
+        for_each_token(text, self.buf, |ev| match ev {
+            Event::Short(k) => {
+                // rouge-score stems only tokens longer than 3 characters.
+                let g = if stem && short_len(k) > 3 {
+                    vocab.stem_id(&[], Some(k))
+                } else {
+                    vocab.id_keyed(&[], Some(k))
+                };
+                if g != DROP {
+                    out.push(locals.of(g));
+                }
+            }
+            Event::Long(t) => {
+                let g = if stem {
+                    vocab.stem_id(t, None)
+                } else {
+                    vocab.id_keyed(t, None)
+                };
+                if g != DROP {
+                    out.push(locals.of(g));
+                }
+            }
+            Event::Newline => {
+                if let Some(e) = ends.as_deref_mut() {
+                    if e.last().map_or(0, |&x| x as usize) != out.len() {
+                        e.push(out.len() as u32);
+                    }
+                }
+            }
+        });
+    }
+
+    fn piece<S: AsRef<str>>(&mut self, p: &Piece<S>, out: &mut Vec<u32>) {
+        match p {
+            Piece::Text(s) => self.text(s.as_ref(), out, None),
+            Piece::Tokens(toks) => {
+                for t in toks {
+                    let g = self.vocab.id(t.as_ref().as_bytes());
+                    out.push(self.locals.of(g));
+                }
+            }
+        }
+    }
+
+    fn doc<S: AsRef<str>>(&mut self, d: &Doc<S>, need: Need, out: &mut TokDoc) -> Result<()> {
+        out.clear();
+        match d {
+            Doc::Text(s) => {
+                let mut ends = std::mem::take(&mut out.ends);
+                self.text(s.as_ref(), &mut out.whole, need.sents.then_some(&mut ends));
+                ends.push(out.whole.len() as u32);
+                out.ends = ends;
+                out.sents_are_whole = true;
+            }
+            Doc::Parts { whole, sents } => {
+                if need.whole {
+                    let w = whole.as_ref().ok_or_else(|| {
+                        MetricError::value("whole-text tokens are missing for rougeN/rougeL")
+                    })?;
+                    self.piece(w, &mut out.whole);
+                }
+                if need.sents {
+                    let ss = sents
+                        .as_ref()
+                        .ok_or_else(|| MetricError::value("sentences are missing for rougeLsum"))?;
+                    for p in ss {
+                        self.piece(p, &mut out.sents);
+                        out.ends.push(out.sents.len() as u32);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Need {
+    whole: bool,
+    sents: bool,
+}
+
+/// Key spaces up to this size are counted in a flat array (1 MiB of `u32` per thread).
+const DENSE_NGRAM_KEYS: u64 = 1 << 18;
+
+/// Reusable n-gram counting state.
+#[derive(Default)]
+struct NgramScratch {
+    dense: Vec<u32>,
+    hashed: FxHashMap<u64, u32>,
+    keys: Vec<u64>,
+}
+
+/// Calls `f` with the exact mixed-radix key `sum ids[i+j] * k^(n-1-j)` of every n-gram
+/// (`k^n` fits in u64; wrapping arithmetic is exact modulo 2^64 and the true key is below it).
+#[inline]
+fn for_each_key(ids: &[u32], n: usize, k: u64, kn: u64, mut f: impl FnMut(u64)) {
+    let mut key = 0u64;
+    for (i, &id) in ids.iter().enumerate() {
+        key = key.wrapping_mul(k).wrapping_add(u64::from(id));
+        if i >= n {
+            key = key.wrapping_sub(u64::from(ids[i - n]).wrapping_mul(kn));
+        }
+        if i + 1 >= n {
+            f(key);
+        }
+    }
+}
+
+/// Clipped n-gram overlap `sum_g min(pred[g], ref[g])` of two id sequences (ids `< k`): count
+/// the prediction's n-grams, then each reference n-gram takes one remaining count if any.
+fn ngram_hits(pred: &[u32], refr: &[u32], n: usize, k: usize, s: &mut NgramScratch) -> u64 {
+    if pred.len() < n || refr.len() < n {
+        return 0;
+    }
+    let k64 = k as u64;
+    let mut hits = 0u64;
+    match k64.checked_pow(n as u32) {
+        Some(kn) if kn <= DENSE_NGRAM_KEYS => {
+            if s.dense.len() < kn as usize {
+                s.dense.resize(kn as usize, 0);
+            }
+            let (dense, keys) = (&mut s.dense, &mut s.keys);
+            keys.clear();
+            for_each_key(pred, n, k64, kn, |key| {
+                dense[key as usize] += 1;
+                keys.push(key);
+            });
+            for_each_key(refr, n, k64, kn, |key| {
+                let c = &mut dense[key as usize];
+                if *c > 0 {
+                    *c -= 1;
+                    hits += 1;
+                }
+            });
+            for &key in keys.iter() {
+                dense[key as usize] = 0;
+            }
+        }
+        Some(kn) => {
+            let map = &mut s.hashed;
+            map.clear();
+            for_each_key(pred, n, k64, kn, |key| *map.entry(key).or_insert(0) += 1);
+            for_each_key(refr, n, k64, kn, |key| {
+                if let Some(c) = map.get_mut(&key) {
+                    if *c > 0 {
+                        *c -= 1;
+                        hits += 1;
+                    }
+                }
+            });
+        }
+        None => {
+            // Key space beyond u64 (huge alphabet and large n): hash the id slices.
+            let (mut ca, mut cb) = (NgramCounts::default(), NgramCounts::default());
+            count_ngrams(pred, n, &mut ca);
+            count_ngrams(refr, n, &mut cb);
+            hits = clipped_overlap(&ca, &cb);
+        }
+    }
+    hits
+}
+
+impl Scratch {
+    fn score_type(&mut self, t: RougeType) -> Score {
+        let k = self.locals.k as usize;
+        let (pred, refd) = (&self.pred, &self.refd);
+        match t {
+            RougeType::N(n) => {
+                let n = n as usize;
+                let hits = ngram_hits(&pred.whole, &refd.whole, n, k, &mut self.ngrams);
+                let pt = (pred.whole.len() + 1).saturating_sub(n) as u64;
+                let rt = (refd.whole.len() + 1).saturating_sub(n) as u64;
+                prf(hits, pt, rt)
+            }
+            RougeType::L => {
+                if pred.whole.is_empty() || refd.whole.is_empty() {
+                    return INT_ZERO;
+                }
+                let l = lcs_len(&pred.whole, &refd.whole, k, &mut self.lcs) as u64;
+                prf(l, pred.whole.len() as u64, refd.whole.len() as u64)
+            }
+            RougeType::Lsum => self.lsum(),
+        }
+    }
+
+    /// rouge-score `_summary_level_lcs(ref_sents, pred_sents)`.
+    fn lsum(&mut self) -> Score {
+        let k = self.locals.k as usize;
+        let (pred, refd) = (&self.pred, &self.refd);
+        let (ctoks, rtoks) = (pred.sent_tokens(), refd.sent_tokens());
+        let m = rtoks.len();
+        let n = ctoks.len();
+        if m == 0 || n == 0 {
+            return INT_ZERO;
+        }
+        if self.cnt_r.len() < k {
+            self.cnt_r.resize(k, 0);
+            self.cnt_c.resize(k, 0);
+        }
+        for &t in rtoks {
+            self.cnt_r[t as usize] += 1;
+        }
+        for &t in ctoks {
+            self.cnt_c[t as usize] += 1;
+        }
+        let mut hits = 0u64;
+        for r in refd.sentences() {
+            self.lcs.load_pattern(r, k);
+            self.marks.clear();
+            self.marks.resize(r.len(), false);
+            for c in pred.sentences() {
+                self.idx.clear();
+                self.lcs.indices_against(c, &mut self.idx);
+                for &i in &self.idx {
+                    self.marks[i as usize] = true;
+                }
+            }
+            // Union sorted ascending; ROUGE-1.5.5's no-double-counting via token counters.
+            for (i, &mk) in self.marks.iter().enumerate() {
+                if mk {
+                    let t = r[i] as usize;
+                    if self.cnt_c[t] > 0 && self.cnt_r[t] > 0 {
+                        hits += 1;
+                        self.cnt_c[t] -= 1;
+                        self.cnt_r[t] -= 1;
+                    }
+                }
+            }
+        }
+        for &t in rtoks {
+            self.cnt_r[t as usize] = 0;
+        }
+        for &t in ctoks {
+            self.cnt_c[t as usize] = 0;
+        }
+        // R = hits / m, P = hits / n as in the reference.
+        prf(hits, n as u64, m as u64)
+    }
+
+    fn group<S: AsRef<str>>(
+        &mut self,
+        pred: &Doc<S>,
+        refs: &[Doc<S>],
+        types: &[RougeType],
+        stem: bool,
+    ) -> Result<GroupScores> {
+        if types.len() > MAX_TYPES {
+            return Err(MetricError::value(format!(
+                "at most {MAX_TYPES} distinct rouge types"
+            )));
+        }
+        if refs.is_empty() {
+            return Err(MetricError::value("no references"));
+        }
+        if self.vocab.len() > VOCAB_LIMIT {
+            self.vocab = Vocab::default();
+            self.locals = LocalIds::default();
+        }
+        self.locals.begin();
+        let need = Need {
+            whole: types.iter().any(|t| *t != RougeType::Lsum),
+            sents: types.contains(&RougeType::Lsum),
+        };
+        let mut tk = Tokenizing {
+            vocab: &mut self.vocab,
+            locals: &mut self.locals,
+            buf: &mut self.buf,
+            stem,
+        };
+        tk.doc(pred, need, &mut self.pred)?;
+        let mut out = GroupScores {
+            len: types.len(),
+            ..Default::default()
+        };
+        for (ri, r) in refs.iter().enumerate() {
+            let mut tk = Tokenizing {
+                vocab: &mut self.vocab,
+                locals: &mut self.locals,
+                buf: &mut self.buf,
+                stem,
+            };
+            tk.doc(r, need, &mut self.refd)?;
+            for (ti, &t) in types.iter().enumerate() {
+                let s = self.score_type(t);
+                // score_multi: np.argmax over F, the first reference wins ties.
+                if ri == 0 || s.fmeasure > out.scores[ti].fmeasure {
+                    out.scores[ti] = s;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Scores `pred` against `refs` (rouge-score `score` for one reference, `score_multi` for
+/// several: per type the reference with the highest F, first on ties) for each of `types`.
+pub fn score_group<S: AsRef<str>>(
+    pred: &Doc<S>,
+    refs: &[Doc<S>],
+    types: &[RougeType],
+    use_stemmer: bool,
+) -> Result<GroupScores> {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => s.group(pred, refs, types, use_stemmer),
+        Err(_) => Scratch::default().group(pred, refs, types, use_stemmer),
+    })
+}
+
+/// `RougeScorer(types, use_stemmer).score(target, prediction)` on raw texts.
+pub fn score_texts(
+    target: &str,
+    prediction: &str,
+    types: &[RougeType],
+    use_stemmer: bool,
+) -> Result<GroupScores> {
+    score_group(
+        &Doc::Text(prediction),
+        &[Doc::Text(target)],
+        types,
+        use_stemmer,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lcs::{lcs_indices_naive, lcs_table_naive};
+    use crate::rouge_tokenize::tokenize;
+    use proptest::prelude::*;
+    use std::collections::{BTreeSet, HashMap};
+
+    const ALL: [RougeType; 4] = [
+        RougeType::N(1),
+        RougeType::N(2),
+        RougeType::L,
+        RougeType::Lsum,
+    ];
+
+    fn sc(t: &str, p: &str) -> Vec<(f64, f64, f64, bool)> {
+        score_texts(t, p, &ALL, false)
+            .unwrap()
+            .as_slice()
+            .iter()
+            .map(|s| (s.precision, s.recall, s.fmeasure, s.int_zero))
+            .collect()
+    }
+
+    #[test]
+    fn parse_types() {
+        assert_eq!(RougeType::parse("rouge9").unwrap(), RougeType::N(9));
+        assert_eq!(RougeType::parse("rouge1\n").unwrap(), RougeType::N(1));
+        for bad in ["rouge0", "rouge10", "rougeX", "rougel", "", "rougeLsum "] {
+            assert!(RougeType::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn research_vectors() {
+        let z = (0.0, 0.0, 0.0, false);
+        let iz = (0.0, 0.0, 0.0, true);
+        assert_eq!(sc("testing one two", ""), vec![z, z, iz, iz]);
+        assert_eq!(sc("", "w1"), vec![z, z, iz, iz]);
+        assert_eq!(sc("w1 w2 w3 w4 w5", "/"), vec![z, z, iz, iz]);
+        let r = sc("testing one two", "testing");
+        assert_eq!(r[0], (1.0, 0.3333333333333333, 0.5, false));
+        assert_eq!(r[2], (1.0, 0.3333333333333333, 0.5, false));
+        let r = sc("w1 w2 w3 w4 w5", "w1 w2 w6 w7 w8\nw1 w3 w8 w9 w5");
+        assert_eq!(r[0], (0.4, 0.8, 0.5333333333333333, false));
+        assert_eq!(r[1], (0.1111111111111111, 0.25, 0.15384615384615383, false));
+        assert_eq!(r[2], (0.4, 0.8, 0.5333333333333333, false));
+        assert_eq!(r[3], (0.4, 0.8, 0.5333333333333333, false));
+        let r = sc("x y x", "x\nx y");
+        assert_eq!(r[2].2, 0.6666666666666666);
+        assert_eq!(r[3], (1.0, 1.0, 1.0, false));
+        let r = sc("a b c\n\n\n...\nd e", "a b\n \nd e c");
+        assert_eq!(r[2], (0.8, 0.8, 0.8000000000000002, false));
+        assert_eq!(r[3], (1.0, 1.0, 1.0, false));
+    }
+
+    #[test]
+    fn multi_reference_first_wins_ties() {
+        // Upstream: score_multi(["first text", "first something"], "text first").
+        let refs = [Doc::Text("first text"), Doc::Text("first something")];
+        let g = score_group(
+            &Doc::Text("text first"),
+            &refs,
+            &[RougeType::N(1), RougeType::N(2), RougeType::L],
+            false,
+        )
+        .unwrap();
+        let f: Vec<f64> = g.as_slice().iter().map(|s| s.fmeasure).collect();
+        assert_eq!(f, vec![1.0, 0.0, 0.5]);
+    }
+
+    // ---- naive oracle: a direct port of rouge_scorer.py over string tokens ----
+    fn naive_ngrams(t: &[String], n: usize) -> HashMap<Vec<String>, u64> {
+        let mut m = HashMap::new();
+        if t.len() >= n {
+            for w in t.windows(n) {
+                *m.entry(w.to_vec()).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+
+    fn naive_score(target: &str, pred: &str, ty: RougeType) -> (f64, f64, f64, bool) {
+        let tt = tokenize(target, false);
+        let pt = tokenize(pred, false);
+        let f = |p: f64, r: f64| fmeasure(p, r);
+        match ty {
+            RougeType::N(n) => {
+                let (a, b) = (naive_ngrams(&tt, n as usize), naive_ngrams(&pt, n as usize));
+                let inter: u64 = a
+                    .iter()
+                    .map(|(g, c)| (*c).min(*b.get(g).unwrap_or(&0)))
+                    .sum();
+                let p = inter as f64 / (b.values().sum::<u64>().max(1)) as f64;
+                let r = inter as f64 / (a.values().sum::<u64>().max(1)) as f64;
+                (p, r, f(p, r), false)
+            }
+            RougeType::L => {
+                if tt.is_empty() || pt.is_empty() {
+                    return (0.0, 0.0, 0.0, true);
+                }
+                let (ti, pi) = ids(&tt, &pt);
+                let l = lcs_table_naive(&ti, &pi)[ti.len()][pi.len()] as f64;
+                let (p, r) = (l / pt.len() as f64, l / tt.len() as f64);
+                (p, r, f(p, r), false)
+            }
+            RougeType::Lsum => {
+                let sents = |s: &str| -> Vec<Vec<String>> {
+                    s.split('\n')
+                        .filter(|x| !x.is_empty())
+                        .map(|x| tokenize(x, false))
+                        .collect()
+                };
+                let (rs, cs) = (sents(target), sents(pred));
+                let m: usize = rs.iter().map(Vec::len).sum();
+                let n: usize = cs.iter().map(Vec::len).sum();
+                if rs.is_empty() || cs.is_empty() || m == 0 || n == 0 {
+                    return (0.0, 0.0, 0.0, true);
+                }
+                let mut cr: HashMap<&String, i64> = HashMap::new();
+                let mut cc: HashMap<&String, i64> = HashMap::new();
+                rs.iter()
+                    .flatten()
+                    .for_each(|t| *cr.entry(t).or_default() += 1);
+                cs.iter()
+                    .flatten()
+                    .for_each(|t| *cc.entry(t).or_default() += 1);
+                let mut hits = 0u64;
+                for r in &rs {
+                    let mut u = BTreeSet::new();
+                    for c in &cs {
+                        let (ri, ci) = ids(r, c);
+                        u.extend(lcs_indices_naive(&ri, &ci));
+                    }
+                    for i in u {
+                        let t = &r[i as usize];
+                        if cc.get(t).copied().unwrap_or(0) > 0
+                            && cr.get(t).copied().unwrap_or(0) > 0
+                        {
+                            hits += 1;
+                            *cc.get_mut(t).unwrap() -= 1;
+                            *cr.get_mut(t).unwrap() -= 1;
+                        }
+                    }
+                }
+                let (p, r) = (hits as f64 / n as f64, hits as f64 / m as f64);
+                (p, r, f(p, r), false)
+            }
+        }
+    }
+
+    fn ids(a: &[String], b: &[String]) -> (Vec<u32>, Vec<u32>) {
+        let mut m: HashMap<String, u32> = HashMap::new();
+        let mut f = |s: &[String]| -> Vec<u32> {
+            s.iter()
+                .map(|t| {
+                    let n = m.len() as u32;
+                    *m.entry(t.clone()).or_insert(n)
+                })
+                .collect()
+        };
+        let x = f(a);
+        (x, f(b))
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just("a"),
+                Just("b"),
+                Just("c"),
+                Just("The"),
+                Just("d1"),
+                Just("\n"),
+                Just("."),
+                Just("é"),
+                Just("\u{130}x")
+            ],
+            0..90,
+        )
+        .prop_map(|v| v.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn matches_naive_port(t in text(), p in text()) {
+            let types = [RougeType::N(1), RougeType::N(2), RougeType::N(3), RougeType::N(9), RougeType::L, RougeType::Lsum];
+            let got = score_texts(&t, &p, &types, false).unwrap();
+            for (ty, s) in types.iter().zip(got.as_slice()) {
+                prop_assert_eq!((s.precision, s.recall, s.fmeasure, s.int_zero), naive_score(&t, &p, *ty), "{:?}", ty);
+            }
+        }
+    }
+}

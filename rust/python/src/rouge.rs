@@ -1,3 +1,271 @@
-//! ROUGE bindings (stub)
+//! ROUGE bindings: borrow the strings, score groups in parallel outside the interpreter lock,
+//! return numpy arrays. All metric logic is in `lexmetrics_core::rouge`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use lexmetrics_core::error::MetricError;
+use lexmetrics_core::rouge::{score_group, Doc, Piece, RougeType, Score};
+use numpy::PyArray1;
 use pyo3::prelude::*;
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> { Ok(()) }
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyString, PyTuple};
+
+use crate::common::{
+    check_same_len, extract_refs, extract_strs, par_map, resolve_workers, type_error, value_error,
+};
+
+type Arrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<bool>>);
+
+fn parse_types(py: Python<'_>, names: &[String]) -> PyResult<Vec<RougeType>> {
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        let t = RougeType::parse(n).map_err(|e| value_error(py, e.message))?;
+        if out.contains(&t) {
+            return Err(value_error(py, format!("duplicate rouge type {n:?}")));
+        }
+        out.push(t);
+    }
+    if out.is_empty() {
+        return Err(value_error(py, "rouge_types is empty".into()));
+    }
+    Ok(out)
+}
+
+/// Scores every group `i` (prediction `i` against `refs[offsets[i]..offsets[i+1]]`) and lays the
+/// results out as `scores[(t*3 + {0:P,1:R,2:F})*n + i]` and `int_zero[t*n + i]`.
+fn run<'py>(
+    py: Python<'py>,
+    preds: &[Doc<PyBackedStr>],
+    refs: &[Doc<PyBackedStr>],
+    offsets: &[usize],
+    types: &[RougeType],
+    use_stemmer: bool,
+    workers: Option<usize>,
+) -> PyResult<Arrays<'py>> {
+    let n = preds.len();
+    let nt = types.len();
+    let w = resolve_workers(py, workers)?;
+    // Blocks of pairs amortise the per-item result allocation; results do not depend on the size.
+    let block = (n / (w * 16)).clamp(1, 64);
+    let nblocks = n.div_ceil(block);
+    let blocks: Vec<Vec<Score>> = par_map(py, nblocks, Some(w), |b| {
+        let lo = b * block;
+        let hi = (lo + block).min(n);
+        let mut out = Vec::with_capacity((hi - lo) * nt);
+        for i in lo..hi {
+            let g = catch_unwind(AssertUnwindSafe(|| {
+                score_group(
+                    &preds[i],
+                    &refs[offsets[i]..offsets[i + 1]],
+                    types,
+                    use_stemmer,
+                )
+            }))
+            .map_err(|_| MetricError::value("internal error while scoring").at(i))?
+            .map_err(|e| e.at(i))?;
+            out.extend_from_slice(g.as_slice());
+        }
+        Ok(out)
+    })?;
+    let mut scores = vec![0.0f64; nt * 3 * n];
+    let mut int_zero = vec![false; nt * n];
+    let mut i = 0;
+    for blk in &blocks {
+        for pair in blk.chunks_exact(nt) {
+            for (t, s) in pair.iter().enumerate() {
+                scores[(t * 3) * n + i] = s.precision;
+                scores[(t * 3 + 1) * n + i] = s.recall;
+                scores[(t * 3 + 2) * n + i] = s.fmeasure;
+                int_zero[t * n + i] = s.int_zero;
+            }
+            i += 1;
+        }
+    }
+    Ok((
+        PyArray1::from_vec(py, scores),
+        PyArray1::from_vec(py, int_zero),
+    ))
+}
+
+/// Raw texts, default tokenizer, sentences = lines. `references[i]` is a str or a list of str.
+/// Returns flat `scores` (types x {P,R,F} x n) and `int_zero` (types x n).
+#[pyfunction]
+#[pyo3(signature = (predictions, references, rouge_types, use_stemmer=false, workers=None))]
+fn rouge_texts<'py>(
+    py: Python<'py>,
+    predictions: &Bound<'py, PyAny>,
+    references: &Bound<'py, PyAny>,
+    rouge_types: Vec<String>,
+    use_stemmer: bool,
+    workers: Option<usize>,
+) -> PyResult<Arrays<'py>> {
+    let types = parse_types(py, &rouge_types)?;
+    let preds = extract_strs(predictions, "predictions")?;
+    let (refs, offsets) = extract_refs(references, "references")?;
+    check_same_len(
+        py,
+        preds.len(),
+        "predictions",
+        offsets.len() - 1,
+        "references",
+    )?;
+    let preds: Vec<Doc<PyBackedStr>> = preds.into_iter().map(Doc::Text).collect();
+    let refs: Vec<Doc<PyBackedStr>> = refs.into_iter().map(Doc::Text).collect();
+    run(py, &preds, &refs, &offsets, &types, use_stemmer, workers)
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// A str (tokenized here) or a sequence of str tokens (used verbatim).
+fn extract_piece(
+    obj: &Bound<'_, PyAny>,
+    what: &dyn Fn() -> String,
+) -> PyResult<Piece<PyBackedStr>> {
+    let py = obj.py();
+    if obj.is_instance_of::<PyString>() {
+        return obj
+            .extract::<PyBackedStr>()
+            .map(Piece::Text)
+            .map_err(|_| type_error(py, format!("{} is not encodable as UTF-8", what())));
+    }
+    let it = obj.try_iter().map_err(|_| {
+        type_error(
+            py,
+            format!(
+                "{} must be str or a list of str tokens, got {}",
+                what(),
+                type_name(obj)
+            ),
+        )
+    })?;
+    let mut toks = Vec::new();
+    for (k, t) in it.enumerate() {
+        let t = t?;
+        match t.extract::<PyBackedStr>() {
+            Ok(s) => toks.push(s),
+            Err(_) => {
+                return Err(type_error(
+                    py,
+                    format!("{}[{k}] must be a str token, got {}", what(), type_name(&t)),
+                ))
+            }
+        }
+    }
+    Ok(Piece::Tokens(toks))
+}
+
+/// `(whole, sents)`: whole is str | list[str] | None; sents is a list of (str | list[str]) or None.
+fn extract_doc(obj: &Bound<'_, PyAny>, what: &str, i: usize) -> PyResult<Doc<PyBackedStr>> {
+    let py = obj.py();
+    let tup = obj
+        .cast::<PyTuple>()
+        .ok()
+        .filter(|t| t.len() == 2)
+        .ok_or_else(|| {
+            type_error(
+                py,
+                format!(
+                    "{what}[{i}] must be a (whole, sentences) tuple, got {}",
+                    type_name(obj)
+                ),
+            )
+        })?;
+    let whole = tup.get_item(0)?;
+    let sents = tup.get_item(1)?;
+    let whole = if whole.is_none() {
+        None
+    } else {
+        Some(extract_piece(&whole, &|| format!("{what}[{i}]"))?)
+    };
+    let sents = if sents.is_none() {
+        None
+    } else {
+        let it = sents.try_iter().map_err(|_| {
+            type_error(
+                py,
+                format!(
+                    "{what}[{i}] sentences must be a list, got {}",
+                    type_name(&sents)
+                ),
+            )
+        })?;
+        let mut v = Vec::new();
+        for (k, s) in it.enumerate() {
+            v.push(extract_piece(&s?, &|| format!("{what}[{i}] sentence {k}"))?);
+        }
+        Some(v)
+    };
+    Ok(Doc::Parts { whole, sents })
+}
+
+fn extract_docs(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Doc<PyBackedStr>>> {
+    let py = obj.py();
+    let it = obj.try_iter().map_err(|_| {
+        type_error(
+            py,
+            format!("{what} must be a sequence, got {}", type_name(obj)),
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, d) in it.enumerate() {
+        out.push(extract_doc(&d?, what, i)?);
+    }
+    Ok(out)
+}
+
+/// Pre-split / pre-tokenized documents (custom tokenizer, `split_summaries`). Each document is
+/// `(whole, sents)`; `ref_offsets` (length n+1) groups the flat `references` per prediction.
+#[pyfunction]
+#[pyo3(signature = (predictions, references, ref_offsets, rouge_types, use_stemmer=false, workers=None))]
+fn rouge_docs<'py>(
+    py: Python<'py>,
+    predictions: &Bound<'py, PyAny>,
+    references: &Bound<'py, PyAny>,
+    ref_offsets: Vec<usize>,
+    rouge_types: Vec<String>,
+    use_stemmer: bool,
+    workers: Option<usize>,
+) -> PyResult<Arrays<'py>> {
+    let types = parse_types(py, &rouge_types)?;
+    let preds = extract_docs(predictions, "predictions")?;
+    let refs = extract_docs(references, "references")?;
+    let ok = ref_offsets.len() == preds.len() + 1
+        && ref_offsets.first() == Some(&0)
+        && ref_offsets.last() == Some(&refs.len())
+        && ref_offsets.windows(2).all(|w| w[0] < w[1]);
+    if !ok {
+        return Err(value_error(
+            py,
+            "ref_offsets must rise strictly from 0 to len(references), one group per prediction"
+                .into(),
+        ));
+    }
+    run(
+        py,
+        &preds,
+        &refs,
+        &ref_offsets,
+        &types,
+        use_stemmer,
+        workers,
+    )
+}
+
+/// rouge-score's default tokenizer (`rouge_score.tokenize.tokenize`) on one text.
+#[pyfunction]
+#[pyo3(signature = (text, use_stemmer=false))]
+fn rouge_tokenize(text: PyBackedStr, use_stemmer: bool) -> Vec<String> {
+    lexmetrics_core::rouge_tokenize::tokenize(&text, use_stemmer)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(rouge_tokenize, m)?)?;
+    m.add_function(wrap_pyfunction!(rouge_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(rouge_docs, m)?)?;
+    Ok(())
+}

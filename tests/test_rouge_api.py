@@ -1,0 +1,93 @@
+"""lexmetrics.rouge API: result types, bad input (clear TypeError/ValueError subclasses naming the index)."""
+
+from __future__ import annotations
+
+import json
+
+import lexmetrics
+import numpy as np
+import pytest
+from lexmetrics import InputTypeError, InputValueError
+from lexmetrics.compat.rouge_score import rouge_scorer
+
+
+def test_result_types() -> None:
+    r = lexmetrics.rouge(["a b c", "x"], [["a b", "a b c"], "y"], rouge_types=("rougeL", "rouge1", "rougeL"))
+    assert list(r) == ["rougeL", "rouge1"] and len(r) == 2 and r.num_pairs == 2
+    s = r["rougeL"]
+    assert s.fmeasure.dtype == np.float64 and len(s) == 2
+    assert s.fmeasure.tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError):
+        s.fmeasure[0] = 3.0  # read-only
+    m = s.mean()
+    assert (m.precision, m.recall, m.fmeasure) == (0.5, 0.5, 0.5)
+    with pytest.raises(AttributeError):
+        m.precision = 1.0  # frozen
+    json.dumps(r.to_dict())
+    assert "rougeL" in repr(r)
+    empty = lexmetrics.rouge([], [])
+    assert empty.num_pairs == 0 and empty["rouge1"].mean().fmeasure == 0.0
+
+
+@pytest.mark.parametrize(
+    "preds,refs,exc,msg",
+    [
+        (["a", 3], ["a", "b"], InputTypeError, r"predictions\[1\]"),
+        (["a", None], ["a", "b"], InputTypeError, r"predictions\[1\]"),
+        (["a", "b"], ["a", None], InputTypeError, r"references\[1\]"),
+        (["a", "b"], ["a", ["b", 5]], InputTypeError, r"references\[1\]\[1\]"),
+        (["a", "b"], ["a", []], InputValueError, r"references\[1\]"),
+        (["a", "b"], ["a"], InputValueError, "differ in length"),
+        ("abc", ["a"], InputTypeError, "single str"),
+        (["a"], "abc", InputTypeError, "single str"),
+        (["a"], 5, InputTypeError, "references|sequence"),
+    ],
+)
+@pytest.mark.parametrize("path", ["texts", "docs"])
+def test_bad_inputs(preds, refs, exc, msg, path) -> None:
+    kw = {"tokenizer": _Ws()} if path == "docs" else {}
+    with pytest.raises(exc, match=msg):
+        lexmetrics.rouge(preds, refs, **kw)
+
+
+class _Ws:
+    def tokenize(self, text):
+        return text.split()
+
+
+@pytest.mark.parametrize("t", ["rouge0", "rouge10", "rougeX", "rougel", "ROUGE1", "", "rougeLsum "])
+def test_unknown_rouge_type(t) -> None:
+    with pytest.raises(InputValueError, match="rouge"):
+        lexmetrics.rouge(["a"], ["a"], rouge_types=[t])
+    with pytest.raises(ValueError):
+        rouge_scorer.RougeScorer([t]).score("a", "a")
+
+
+def test_bad_options() -> None:
+    with pytest.raises(InputTypeError):
+        lexmetrics.rouge(["a"], ["a"], rouge_types=[1])
+    with pytest.raises(InputValueError):
+        lexmetrics.rouge(["a"], ["a"], rouge_types=[])
+    with pytest.raises(InputValueError, match="workers"):
+        lexmetrics.rouge(["a"], ["a"], workers=0)
+    with pytest.raises(InputTypeError, match="tokenize"):
+        lexmetrics.rouge(["a"], ["a"], tokenizer=object())
+
+    class NoneTok:
+        def tokenize(self, text):
+            return None
+
+    with pytest.raises(InputTypeError, match=r"predictions\[0\]"):
+        lexmetrics.rouge(["a"], ["a"], tokenizer=NoneTok())
+    with pytest.raises(ValueError, match="empty"):
+        rouge_scorer.RougeScorer(["rouge1"]).score_multi([], "a")
+    assert rouge_scorer.RougeScorer([]).score("a", "a") == {}
+
+
+def test_lone_surrogates_are_separators() -> None:
+    from rouge_score import rouge_scorer as ref
+
+    t, p = "ab\ud800cd ef", "ab cd\udfff ef"
+    exp = ref.RougeScorer(["rouge1", "rougeL"]).score(t, p)
+    got = rouge_scorer.RougeScorer(["rouge1", "rougeL"]).score(t, p)
+    assert got == exp
