@@ -62,7 +62,7 @@ def peer_udf():
     state: dict = {}
 
     @udf("struct<rouge1:double, rougeL:double, bleu:double, chrf:double>")
-    def score(pred: str, ref: str):
+    def score(pred, ref):
         if not state:
             import sacrebleu
             from rouge_score import rouge_scorer
