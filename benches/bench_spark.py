@@ -140,7 +140,7 @@ def main() -> None:
         p = [r[0] for r in got]
         q = [r[1] for r in got]
         sc = rouge_scorer.RougeScorer(["rouge1", "rougeL"])
-        f = [sc.score(b, a) for a, b in zip(p, q)]
+        f = [sc.score(b, a) for a, b in zip(p, q, strict=True)]
         return {
             "bleu": sacrebleu.corpus_bleu(p, [q]).score,
             "chrf": sacrebleu.corpus_chrf(p, [q]).score,

@@ -52,7 +52,7 @@ def test_per_row_scores_equal_the_reference_packages(scored):
     out = scored.to_pydict()
     assert out["id"] == [r["id"] for r in ROWS]
     sc = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"])
-    for i, (p, r) in enumerate(zip(PREDS, REFS)):
+    for i, (p, r) in enumerate(zip(PREDS, REFS, strict=True)):
         ref = sc.score(r, p)
         for t, s in ref.items():
             got = (out[f"{t}_precision"][i], out[f"{t}_recall"][i], out[f"{t}_fmeasure"][i])
@@ -99,7 +99,7 @@ def test_states_merge_exactly_in_any_chunking_and_order():
     rows = ROWS[:]
     rng.shuffle(rows)
     cuts = sorted(rng.sample(range(1, len(rows)), 6))
-    chunks = [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)])]
+    chunks = [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)]
     states = [LA.state_batch(_batch(c), by="lang", workers=1) for c in chunks]
     rng.shuffle(states)
     assert LA.corpus_from_states(states, by="lang") == full
@@ -132,13 +132,13 @@ def test_arrow_string_types_and_multi_reference_lists(str_type):
     # list<string> references: sacrebleu with two reference streams, rouge-score's score_multi.
     preds = [r["prediction"] for r in rows]
     refs = [r["refs"] for r in rows]
-    assert got.column("bleu").to_pylist() == [sacrebleu.sentence_bleu(p, rr).score for p, rr in zip(preds, refs)]
+    assert got.column("bleu").to_pylist() == [sacrebleu.sentence_bleu(p, rr).score for p, rr in zip(preds, refs, strict=True)]
     sc = rouge_scorer.RougeScorer(["rougeL"])
     assert got.column("rougeL_fmeasure").to_pylist() == [
-        sc.score_multi(rr, p)["rougeL"].fmeasure for p, rr in zip(preds, refs)
+        sc.score_multi(rr, p)["rougeL"].fmeasure for p, rr in zip(preds, refs, strict=True)
     ]
     res = LA.corpus_from_scores(got)
-    assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(preds, list(map(list, zip(*refs)))).score
+    assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(preds, list(map(list, zip(*refs, strict=True)))).score
 
 
 def test_dictionary_and_table_inputs():
@@ -155,12 +155,12 @@ def test_options_pass_through():
     opts = dict(tokenize="char", lowercase=True, chrf_lowercase=True, chrf_word_order=2, use_stemmer=True)
     out = LA.score_batch(b, metrics="rouge1,bleu,chrf", **opts)
     assert out.column("bleu").to_pylist() == [
-        sacrebleu.sentence_bleu(a, [c], tokenize="char", lowercase=True).score for a, c in zip(p, r)
+        sacrebleu.sentence_bleu(a, [c], tokenize="char", lowercase=True).score for a, c in zip(p, r, strict=True)
     ]
     chrf = sacrebleu.metrics.CHRF(word_order=2, lowercase=True)
-    assert out.column("chrfpp").to_pylist() == [chrf.sentence_score(a, [c]).score for a, c in zip(p, r)]
+    assert out.column("chrfpp").to_pylist() == [chrf.sentence_score(a, [c]).score for a, c in zip(p, r, strict=True)]
     sc = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
-    assert out.column("rouge1_fmeasure").to_pylist() == [sc.score(c, a)["rouge1"].fmeasure for a, c in zip(p, r)]
+    assert out.column("rouge1_fmeasure").to_pylist() == [sc.score(c, a)["rouge1"].fmeasure for a, c in zip(p, r, strict=True)]
     res = LA.corpus_from_scores(out, metrics="rouge1,bleu,chrf", **opts)
     assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(p, [r], tokenize="char", lowercase=True).score
     assert res["metrics"]["chrf++"]["score"] == chrf.corpus_score(p, [r]).score
@@ -174,8 +174,8 @@ def test_empty_strings_scored_like_the_single_machine_api():
     out = LA.score_batch(b, metrics=("rouge1", "rougeL", "bleu", "chrf"))
     r = lexmetrics.rouge(preds, refs, rouge_types=["rouge1", "rougeL"])
     assert out.column("rougeL_fmeasure").to_pylist() == r["rougeL"].fmeasure.tolist()
-    assert out.column("bleu").to_pylist() == [sacrebleu.sentence_bleu(p, [q]).score for p, q in zip(preds, refs)]
-    assert out.column("chrf").to_pylist() == [sacrebleu.sentence_chrf(p, [q]).score for p, q in zip(preds, refs)]
+    assert out.column("bleu").to_pylist() == [sacrebleu.sentence_bleu(p, [q]).score for p, q in zip(preds, refs, strict=True)]
+    assert out.column("chrf").to_pylist() == [sacrebleu.sentence_chrf(p, [q]).score for p, q in zip(preds, refs, strict=True)]
     res = LA.corpus_from_scores(out)
     assert res["n"] == 4
     assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(preds, [refs]).score

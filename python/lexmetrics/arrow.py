@@ -395,7 +395,7 @@ class _Accumulator:
             nv = n if valid is None else int(valid.sum())
             e[0] += nv
             e[1] += n - nv
-            for spec, state, st in zip(self.specs, e[2], stats):
+            for spec, state, st in zip(self.specs, e[2], stats, strict=True):
                 spec.add(state, st)
             return
         pos = np.arange(n) if valid is None else np.flatnonzero(valid)  # batch row of stats row
@@ -411,7 +411,7 @@ class _Accumulator:
             sel = idx[idx >= 0]
             e[0] += len(sel)
             e[1] += len(rows) - len(sel)
-            for spec, state, st in zip(self.specs, e[2], stats):
+            for spec, state, st in zip(self.specs, e[2], stats, strict=True):
                 spec.add(state, st[sel])
 
     def add_state_row(self, key: tuple, part: str, slot: int, value: int) -> None:
@@ -421,7 +421,7 @@ class _Accumulator:
                 raise InputValueError(f"bad partial state: slot {slot} of part 'n'")
             e[slot] += int(value)
             return
-        for spec, state in zip(self.specs, e[2]):
+        for spec, state in zip(self.specs, e[2], strict=True):
             if spec.name == part:
                 flat = state.reshape(-1)
                 if not 0 <= slot < flat.size:
@@ -439,7 +439,7 @@ class _Accumulator:
             yield key, _COUNT_PART, 0, n
             if skipped:
                 yield key, _COUNT_PART, 1, skipped
-            for spec, state in zip(self.specs, states):
+            for spec, state in zip(self.specs, states, strict=True):
                 flat = state.reshape(-1)
                 for slot in np.flatnonzero(flat).tolist():
                     yield key, spec.name, slot, int(flat[slot])
@@ -449,7 +449,7 @@ class _Accumulator:
         for n, skipped, states in self.groups.values():
             total[0] += n
             total[1] += skipped
-            for t, s in zip(total[2], states):
+            for t, s in zip(total[2], states, strict=True):
                 t += s
         out = _block(self.specs, *total)
         if grouped:
@@ -467,7 +467,7 @@ def _sort_key(key: tuple) -> tuple:
 
 def _block(specs: list[MetricSpec], n: int, skipped: int, states: list[np.ndarray]) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
-    for spec, state in zip(specs, states):
+    for spec, state in zip(specs, states, strict=True):
         res = spec.compute(state, n)
         if isinstance(spec, RougeSpec):
             sig = res.pop("signature")
@@ -490,7 +490,7 @@ def _keys(batch: Batch, by: list[str]) -> list[tuple] | None:
     if not by:
         return None
     cols = [_column(batch, c).to_pylist() for c in by]
-    return list(zip(*cols))
+    return list(zip(*cols, strict=True))
 
 
 def state_schema(by_fields: Sequence[pa.Field] = ()) -> pa.Schema:
@@ -591,7 +591,7 @@ def corpus_from_states(
     for item in states:
         if isinstance(item, (pa.RecordBatch, pa.Table)):
             cols = [_column(item, c).to_pylist() for c in by_l + list(STATE_COLUMNS)]
-            for row in zip(*cols):
+            for row in zip(*cols, strict=True):
                 acc.add_state_row(tuple(row[:k]), row[k], int(row[k + 1]), int(row[k + 2]))
         else:
             row = tuple(item)

@@ -116,7 +116,7 @@ def test_partitioning_and_threads_do_not_change_results(spark, df):
 def test_multi_reference_array_column(df):
     res = LS.corpus_scores(df, ["bleu", "chrf", "rougeL"], ref_col="refs")
     multi = [r["refs"] for r in ROWS]
-    assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(PREDS, [list(x) for x in zip(*multi)]).score
+    assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(PREDS, [list(x) for x in zip(*multi, strict=True)]).score
     assert res["metrics"]["chrf"]["score"] == lexmetrics.corpus_chrf(PREDS, multi).score
     assert res["metrics"]["rougeL"]["fmeasure"] == _exact_mean(
         lexmetrics.rouge(PREDS, multi, rouge_types=["rougeL"])["rougeL"].fmeasure
