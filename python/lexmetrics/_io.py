@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import gzip
-import io
 import json
 import os
 import sys
@@ -38,15 +37,36 @@ def detect_format(path: str) -> str:
     return "text"
 
 
-def _open_text(path: str) -> IO[str]:
-    """Opens ``path`` (``-`` = stdin, ``.gz`` = gzip) as strict UTF-8 text, newline-preserving."""
+def _open_binary(path: str) -> IO[bytes]:
+    """Opens ``path`` (``-`` = stdin, ``.gz`` = gzip) for reading bytes."""
     if path == "-":
-        raw: IO[bytes] = sys.stdin.buffer
-    elif path.endswith(".gz"):
-        raw = gzip.open(path, "rb")  # type: ignore[assignment]
-    else:
-        raw = open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+        return sys.stdin.buffer
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115
+
+
+def _raw_lines(path: str) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line with its end-of-line) for each line, decoded as strict UTF-8.
+
+    Lines are decoded one by one (not through a read-ahead text buffer) so that an invalid byte is
+    reported at its own line.
+    """
+    try:
+        f = _open_binary(path)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    try:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                yield lineno, raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputFileError(f"{path}:{lineno}: invalid UTF-8 ({exc.reason})") from None
+    except (OSError, EOFError) as exc:
+        raise InputFileError(f"{path}: cannot read: {exc}") from None
+    finally:
+        if path != "-":
+            f.close()
 
 
 @dataclass
@@ -65,27 +85,12 @@ class Chunk:
 
 def _lines(path: str) -> Iterator[tuple[int, str]]:
     """(1-based line number, line without its end-of-line) for each line of a text file."""
-    f = _open_text(path)
-    try:
-        lineno = 0
-        while True:
-            try:
-                line = f.readline()
-            except UnicodeDecodeError as exc:
-                raise InputFileError(f"{path}:{lineno + 1}: invalid UTF-8 ({exc.reason})") from None
-            if not line:
-                return
-            lineno += 1
-            if line.endswith("\r\n"):
-                line = line[:-2]
-            elif line.endswith("\n") or line.endswith("\r"):
-                line = line[:-1]
-            yield lineno, line
-    except (OSError, EOFError) as exc:
-        raise InputFileError(f"{path}: cannot read: {exc}") from None
-    finally:
-        if path != "-":
-            f.close()
+    for lineno, line in _raw_lines(path):
+        if line.endswith("\r\n"):
+            line = line[:-2]
+        elif line.endswith("\n"):
+            line = line[:-1]
+        yield lineno, line
 
 
 def read_text_files(
@@ -204,36 +209,27 @@ def _jsonl_records(path: str) -> Iterator[tuple[str, dict]]:
 
 
 def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
-    f = _open_text(path)
+    reader = csv.reader((line for _, line in _raw_lines(path)), delimiter=delimiter, strict=True)
     try:
-        reader = csv.reader(f, delimiter=delimiter, strict=True)
+        header = next(reader)
+    except StopIteration:
+        raise InputFileError(f"{path}: empty file (no header row)") from None
+    except csv.Error as exc:
+        raise InputFileError(f"{path}:1: malformed header ({exc})") from None
+    while True:
         try:
-            header = next(reader)
+            row = next(reader)
         except StopIteration:
-            raise InputFileError(f"{path}: empty file (no header row)") from None
-        except UnicodeDecodeError as exc:
-            raise InputFileError(f"{path}:1: invalid UTF-8 ({exc.reason})") from None
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                raise InputFileError(
-                    f"{path}:{reader.line_num + 1}: invalid UTF-8 ({exc.reason})"
-                ) from None
-            except csv.Error as exc:
-                raise InputFileError(f"{path}:{reader.line_num}: malformed row ({exc})") from None
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise InputFileError(
-                    f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}"
-                )
-            yield f"{reader.line_num}", dict(zip(header, row))
-    finally:
-        if path != "-":
-            f.close()
+            return
+        except csv.Error as exc:
+            raise InputFileError(f"{path}:{reader.line_num}: malformed row ({exc})") from None
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise InputFileError(
+                f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}"
+            )
+        yield f"{reader.line_num}", dict(zip(header, row))
 
 
 def _parquet_records(path: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:

@@ -11,7 +11,6 @@ def default_workers() -> int: ...
 # ROUGE (rust/python/src/rouge.rs)
 # ======================================================================
 
-from collections.abc import Sequence  # noqa: E402
 from typing import Optional, Union  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -57,10 +56,7 @@ def porter_stem(words: Sequence[str]) -> list[str]: ...
 # BLEU / chrF (rust/python/src/bleu.rs)
 # ======================================================================
 
-from typing import Optional, Sequence, Union  # noqa: E402
-
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
+from typing import Union  # noqa: E402
 
 _Refs = Sequence[Union[str, Sequence[str]]]
 

@@ -20,10 +20,18 @@ pub enum ErrorKind {
 
 impl MetricError {
     pub fn value(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Value, message: message.into(), index: None }
+        Self {
+            kind: ErrorKind::Value,
+            message: message.into(),
+            index: None,
+        }
     }
     pub fn unsupported(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Unsupported, message: message.into(), index: None }
+        Self {
+            kind: ErrorKind::Unsupported,
+            message: message.into(),
+            index: None,
+        }
     }
     pub fn at(mut self, index: usize) -> Self {
         self.index = Some(index);

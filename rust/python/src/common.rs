@@ -112,7 +112,12 @@ pub fn extract_refs(
     let mut offsets = vec![0usize];
     for (i, item) in obj
         .try_iter()
-        .map_err(|_| type_error(py, format!("{what} must be a sequence, got {}", type_name(obj))))?
+        .map_err(|_| {
+            type_error(
+                py,
+                format!("{what} must be a sequence, got {}", type_name(obj)),
+            )
+        })?
         .enumerate()
     {
         let item = item?;
@@ -226,8 +231,7 @@ where
         let mut start = 0;
         while start < n {
             let end = (start + CHUNK).min(n);
-            let r: Result<Vec<T>, MetricError> =
-                py.detach(|| (start..end).map(&f).collect());
+            let r: Result<Vec<T>, MetricError> = py.detach(|| (start..end).map(&f).collect());
             out.extend(r.map_err(|e| metric_error(py, e))?);
             py.check_signals()?;
             start = end;

@@ -4,8 +4,8 @@ use pyo3::prelude::*;
 
 mod arrow;
 mod bleu;
-mod porter;
 mod common;
+mod porter;
 mod rouge;
 mod texts;
 
@@ -14,7 +14,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add(
         "BUILD_PROFILE",
-        if cfg!(debug_assertions) { "debug" } else { "release" },
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
     )?;
     m.add_function(wrap_pyfunction!(common::default_workers, m)?)?;
     rouge::register(m)?;
