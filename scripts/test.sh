@@ -19,4 +19,4 @@ python3 -m pip install -q --disable-pip-version-check '.[test,train,spark]'
 
 cargo test -q -p lexmetrics-core
 # Run from tests/ so that the installed package (not the source tree) is imported.
-python3 -m pytest -q -p no:cacheprovider tests
+LEXMETRICS_REQUIRE_EXTRAS=1 python3 -m pytest -q -p no:cacheprovider tests
