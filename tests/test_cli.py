@@ -293,3 +293,26 @@ def test_stdout_is_results_only(tmp_path, corpus):
                         "-r", str(tmp_path / "ref.txt"), "-f", "text"], capture_output=True, env=env,
                        timeout=120, check=True)
     assert p.stdout.decode().startswith(str(tmp_path / "hyp.txt"))
+
+
+def test_tables_take_the_arrow_fast_path_and_resume_exactly(tmp_path, corpus):
+    """jsonl/csv/parquet stream as Arrow columns; a bad row mid-file hands over to the Python
+    reader, which resumes after the rows already read and names the line."""
+    import pyarrow as pa
+
+    from lexmetrics import _io
+
+    preds, refs, _ = corpus
+    spec = _io.TableSpec(["prediction"], ["reference"], [], None)
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"prediction": p, "reference": r}) + "\n" for p, r in zip(preds, refs)))
+    chunks = list(_io.read_table(str(path), "jsonl", spec, 64))
+    assert all(isinstance(c.systems[0], pa.Array) for c in chunks)
+    assert sum(len(c) for c in chunks) == len(preds)
+    assert [x for c in chunks for x in c.systems[0].to_pylist()] == preds
+    # A type change after the first block (an int where text was) is read by the Python reader.
+    lines = [json.dumps({"prediction": p, "reference": r}) for p, r in zip(preds, refs)]
+    lines[250] = json.dumps({"prediction": 5, "reference": "x"})
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(_io.InputFileError, match=r"d\.jsonl:251: column 'prediction' must be a string"):
+        list(_io.read_table(str(path), "jsonl", spec, 64))

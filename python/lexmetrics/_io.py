@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import IO, Iterator, Sequence
+from typing import IO, Any, Iterator, Sequence
 
 from ._errors import InputValueError
 
@@ -74,13 +74,25 @@ class Chunk:
     """One chunk of aligned rows: predictions per system, references per row, ids and group keys."""
 
     start: int  # 0-based index of the first row
-    systems: list[list[str]]  # systems[s][i]
-    references: list[str | list[str]]  # one str, or a list of str, per row
-    ids: dict[str, list] = field(default_factory=dict)
-    groups: list | None = None
+    systems: list  # systems[s]: a list of str, or an Arrow string array
+    references: Any  # list of (str | list of str), or an Arrow string / list<string> array
+    ids: dict[str, Any] = field(default_factory=dict)  # lists or Arrow arrays
+    groups: Any = None  # list or Arrow array of group keys
 
     def __len__(self) -> int:
         return len(self.references)
+
+    def ref_counts(self) -> set[int]:
+        """The distinct numbers of references per row in this chunk."""
+        refs = self.references
+        if isinstance(refs, list):
+            return {1 if isinstance(r, str) else len(r) for r in refs}
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if pa.types.is_list(refs.type) or pa.types.is_large_list(refs.type):
+            return set(pc.unique(pc.list_value_length(refs)).to_pylist())
+        return {1}
 
 
 def _lines(path: str) -> Iterator[tuple[int, str]]:
@@ -252,17 +264,142 @@ def _parquet_records(path: str, spec: TableSpec, chunk_size: int) -> Iterator[tu
             yield f"row {row}", {c: data[c][i] for c in cols}
 
 
-def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterator[Chunk]:
-    """A jsonl / csv / tsv / parquet table in chunks of rows."""
+class _Fallback(Exception):
+    """The Arrow fast path cannot read this input exactly; the Python reader takes over."""
+
+
+def _table_columns(spec: TableSpec) -> list[str]:
+    return list(dict.fromkeys(spec.pred_cols + spec.ref_cols + spec.id_cols + ([spec.by] if spec.by else [])))
+
+
+def _arrow_batches(path: str, fmt: str, spec: TableSpec) -> Iterator[Any]:
+    """Record batches read by pyarrow's streaming readers (C++ parsing, no Python object per row)."""
+    import pyarrow as pa
+
+    cols = _table_columns(spec)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise InputFileError(f"{path}: not a readable parquet file ({exc})") from None
+        missing = [c for c in cols if c not in pf.schema_arrow.names]
+        if missing:
+            raise InputFileError(f"{path}: missing column {missing[0]!r}")
+        yield from pf.iter_batches(batch_size=1 << 16, columns=cols)
+        return
+    stream = pa.input_stream(path, compression="detect")
     if fmt == "jsonl":
-        records: Iterator[tuple[str, dict]] = _jsonl_records(path)
-    elif fmt in ("csv", "tsv"):
-        records = _csv_records(path, "," if fmt == "csv" else "\t")
-    elif fmt == "parquet":
-        records = _parquet_records(path, spec, chunk_size)
+        import pyarrow.json as pj
+
+        reader = pj.open_json(stream, read_options=pj.ReadOptions(block_size=1 << 22))
     else:
-        raise InputValueError(f"unknown table format {fmt!r}")
+        import pyarrow.csv as pcsv
+
+        text_cols = spec.pred_cols + spec.ref_cols
+        reader = pcsv.open_csv(
+            stream,
+            read_options=pcsv.ReadOptions(block_size=1 << 22),
+            parse_options=pcsv.ParseOptions(delimiter="," if fmt == "csv" else "\t"),
+            convert_options=pcsv.ConvertOptions(
+                column_types={c: pa.string() for c in text_cols},
+                include_columns=cols,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    for batch in reader:
+        missing = [c for c in cols if c not in batch.schema.names]
+        if missing:
+            raise _Fallback(f"missing column {missing[0]!r}")
+        yield batch
+
+
+def _batch_to_chunk(batch: Any, spec: TableSpec, start: int) -> Chunk:
+    import pyarrow as pa
+
+    def text_col(name: str, allow_list: bool) -> Any:
+        col = batch.column(name)
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col = col.dictionary_decode()
+            t = col.type
+        if t in (pa.string(), pa.large_string()) or (hasattr(pa, "string_view") and t == pa.string_view()):
+            if col.null_count:
+                raise _Fallback(f"column {name!r} has nulls")
+            col.validate(full=True)  # pyarrow's json reader passes invalid UTF-8 through
+            return col
+        if allow_list and (pa.types.is_list(t) or pa.types.is_large_list(t)):
+            if col.null_count or col.flatten().null_count:
+                raise _Fallback(f"column {name!r} has nulls")
+            vt = t.value_type
+            if vt not in (pa.string(), pa.large_string()):
+                raise _Fallback(f"column {name!r} holds {vt}")
+            values = col.to_pylist()
+            if any(len(v) == 0 for v in values):
+                raise _Fallback(f"column {name!r} has an empty list")
+            return values
+        raise _Fallback(f"column {name!r} has type {t}")
+
+    systems = [text_col(c, False) for c in spec.pred_cols]
+    ref_parts = [text_col(c, True) for c in spec.ref_cols]
+    if len(ref_parts) == 1:
+        refs = ref_parts[0]
+    else:
+        per_row = [p if isinstance(p, list) else p.to_pylist() for p in ref_parts]
+        refs = [
+            [x for part in row for x in ([part] if isinstance(part, str) else part)]
+            for row in zip(*per_row)
+        ]
+    ids = {c: batch.column(c) for c in spec.id_cols}
+    groups = None
+    if spec.by:
+        groups = batch.column(spec.by)
+        if groups.null_count:
+            raise _Fallback(f"column {spec.by!r} has nulls")
+    return Chunk(start, systems, refs, ids, groups)
+
+
+def _python_records(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:
+    if fmt == "jsonl":
+        return _jsonl_records(path)
+    if fmt in ("csv", "tsv"):
+        return _csv_records(path, "," if fmt == "csv" else "\t")
+    if fmt == "parquet":
+        return _parquet_records(path, spec, chunk_size)
+    raise InputValueError(f"unknown table format {fmt!r}")
+
+
+def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterator[Chunk]:
+    """A jsonl / csv / tsv / parquet table in chunks of rows.
+
+    The fast path streams Arrow record batches (pyarrow's C++ readers; text columns reach the Rust
+    core without a Python object per row). Anything it cannot take exactly (a malformed row, a null,
+    a type change between blocks, stdin) hands over to the Python reader, which resumes after the
+    rows already scored and names the file and line of any error.
+    """
     start = 0
+    if path != "-":
+        try:
+            import pyarrow as pa
+        except ImportError:
+            pa = None
+        if pa is not None:
+            try:
+                for batch in _arrow_batches(path, fmt, spec):
+                    for off in range(0, batch.num_rows, chunk_size):
+                        chunk = _batch_to_chunk(batch.slice(off, chunk_size), spec, start)
+                        yield chunk
+                        start += len(chunk)
+                if start == 0:
+                    raise InputFileError(f"{path}: no rows")
+                return
+            except (_Fallback, pa.ArrowException):
+                pass  # the Python reader below resumes and names the file and line of any error
+    records = _python_records(path, fmt, spec, chunk_size)
+    for _ in range(start):  # resume after the rows the fast path already yielded
+        next(records, None)
     buf: list[tuple[str, dict]] = []
     for rec in records:
         buf.append(rec)
@@ -274,6 +411,14 @@ def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterato
         yield _rows_to_chunk(path, buf, spec, start)
     elif start == 0:
         raise InputFileError(f"{path}: no rows")
+
+
+def _as_list(v: Any) -> list:
+    if hasattr(v, "to_pylist"):  # Arrow
+        return v.to_pylist()
+    if hasattr(v, "tolist"):  # numpy
+        return v.tolist()
+    return list(v)
 
 
 class AtomicPerPairWriter:
@@ -298,6 +443,8 @@ class AtomicPerPairWriter:
     def write(self, columns: dict[str, list]) -> None:
         names = list(columns)
         n = len(next(iter(columns.values()))) if columns else 0
+        if self.fmt != "parquet":
+            columns = {c: _as_list(v) for c, v in columns.items()}
         if self._cols is None:
             self._cols = names
             self._open()

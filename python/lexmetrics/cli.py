@@ -221,8 +221,8 @@ def run_score(args: argparse.Namespace) -> int:
     ref_counts: set[int] = set()
     try:
         for chunk in chunks:
-            for r in chunk.references:
-                ref_counts.add(1 if isinstance(r, str) else len(r))
+            ref_counts |= chunk.ref_counts()
+            masks = _group_masks(chunk.groups) if chunk.groups is not None else None
             cols: dict[str, Any] = {}
             if writer is not None:
                 cols.update({c: chunk.ids[c] for c in chunk.ids})
@@ -235,13 +235,13 @@ def run_score(args: argparse.Namespace) -> int:
                     spec.add(states[s][k], st)
                     if keep_stats:
                         kept[s][k].append(st)
-                    if chunk.groups is not None:
+                    if masks is not None:
                         _add_groups(group_states, group_n if (s == 0 and k == 0) else None,
-                                    chunk.groups, specs, s, k, st, nsys)
+                                    masks, specs, s, k, st, nsys)
                     if writer is not None:
                         prefix = f"{names[s]}." if nsys > 1 else ""
                         for c, v in spec.per_pair(st).items():
-                            cols[prefix + c] = v.tolist()
+                            cols[prefix + c] = v
             if writer is not None:
                 writer.write(cols)
             n += len(chunk)
@@ -269,10 +269,21 @@ def run_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_groups(group_states, group_n, groups, specs, s, k, st, nsys):
+def _group_masks(groups) -> list[tuple[str, np.ndarray]]:
+    """(key, row mask) for each distinct group value, in order of first appearance."""
+    if hasattr(groups, "to_numpy") and hasattr(groups, "type"):  # an Arrow array
+        import pyarrow.compute as pc
+
+        return [
+            (_key(g.as_py()), pc.equal(groups, g).to_numpy(zero_copy_only=False))
+            for g in pc.unique(groups)
+        ]
     keys = np.array([_key(g) for g in groups], dtype=object)
-    for g in dict.fromkeys(keys.tolist()):
-        mask = keys == g
+    return [(g, keys == g) for g in dict.fromkeys(keys.tolist())]
+
+
+def _add_groups(group_states, group_n, masks, specs, s, k, st, nsys):
+    for g, mask in masks:
         if g not in group_states:
             group_states[g] = [[sp.empty_state() for sp in specs] for _ in range(nsys)]
         specs[k].add(group_states[g][s][k], st[mask])

@@ -1,0 +1,123 @@
+"""End-to-end batch job: `lexmetrics score` on a large jsonl and parquet file vs the in-memory API.
+
+Reports pairs/s and the peak RSS of the CLI process, and checks that the CLI's aggregates equal the
+in-memory API's on the same data. Release builds only; speed is reported, never asserted.
+
+    python benches/bench_cli.py --pairs 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from _common import require_release, table  # noqa: E402
+
+WORDS = (
+    "the a of to and in is was for on that with as by at from it an be this are were which has "
+    "said year new people government city police report company market two three percent"
+).split()
+
+
+def make_block(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    preds, refs = [], []
+    for _ in range(n):
+        ref = [rng.choice(WORDS) for _ in range(rng.randint(20, 60))]
+        pred = [w if rng.random() < 0.7 else rng.choice(WORDS) for w in ref]
+        if rng.random() < 0.3:
+            pred = pred[: len(pred) * 2 // 3]
+        preds.append(" ".join(pred).capitalize() + ".")
+        refs.append(" ".join(ref).capitalize() + ".")
+    return preds, refs
+
+
+def write_inputs(d: str, preds: list[str], refs: list[str], repeat: int) -> dict[str, str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    block = "".join(json.dumps({"prediction": p, "reference": r}) + "\n" for p, r in zip(preds, refs))
+    jl = os.path.join(d, "pairs.jsonl")
+    with open(jl, "w") as f:
+        for _ in range(repeat):
+            f.write(block)
+    pqp = os.path.join(d, "pairs.parquet")
+    tbl = pa.table({"prediction": preds, "reference": refs})
+    with pq.ParquetWriter(pqp, tbl.schema) as w:
+        for _ in range(repeat):
+            w.write_table(tbl)
+    return {"jsonl": jl, "parquet": pqp}
+
+
+def run_cli(path: str, metrics: str) -> tuple[float, float, dict]:
+    t0 = time.perf_counter()
+    p = subprocess.run(
+        [sys.executable, "-m", "lexmetrics.cli", "score", "-i", path, "-m", metrics, "-q"],
+        capture_output=True, check=True,
+    )
+    el = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # peak of any child so far
+    return el, rss_mb, json.loads(p.stdout)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pairs", type=int, default=10_000_000)
+    ap.add_argument("--block", type=int, default=10_000)
+    ap.add_argument("--metrics", default="rouge1,rouge2,rougeL,bleu,chrf")
+    args = ap.parse_args()
+    require_release()
+    import lexmetrics
+    from lexmetrics._suffstats import build_specs
+
+    repeat = max(1, args.pairs // args.block)
+    n = repeat * args.block
+    preds, refs = make_block(args.block)
+    specs = build_specs(args.metrics.split(","))
+
+    # In-memory API: the same per-pair statistics over 1M pairs held as Python lists.
+    mem_rep = max(1, min(repeat, 1_000_000 // args.block))
+    mp, mr = preds * mem_rep, refs * mem_rep
+    t0 = time.perf_counter()
+    for s in specs:
+        s.add(s.empty_state(), s.stats(mp, mr, None))
+    mem_s = time.perf_counter() - t0
+    mem_rate = len(mp) / mem_s
+    # Expected aggregates of the full file = aggregates of the block, `repeat` times over.
+    # (states are sums, so the block's state times `repeat` is exact)
+    exp_states = [s.add(s.empty_state(), s.stats(preds, refs, None)) * repeat for s in specs]
+    expected = {}
+    for s, st in zip(specs, exp_states):
+        expected.update({k: v for k, v in s.headline(s.compute(st, n)).items()})
+
+    rows = [{"what": f"in-memory API ({len(mp):,} pairs)", "pairs/s": mem_rate, "peak RSS MB": "", "ratio": 1.0,
+             "correct": True}]
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as d:
+        t0 = time.perf_counter()
+        paths = write_inputs(d, preds, refs, repeat)
+        print(f"wrote {n:,} pairs in {time.perf_counter() - t0:.0f}s "
+              f"(jsonl {os.path.getsize(paths['jsonl']) / 1e9:.2f} GB, parquet "
+              f"{os.path.getsize(paths['parquet']) / 1e6:.0f} MB)", file=sys.stderr)
+        for fmt, path in paths.items():
+            el, rss, report = run_cli(path, args.metrics)
+            m = report["metrics"]
+            got = {}
+            for k in expected:
+                got[k] = m[k]["fmeasure"] if "fmeasure" in m[k] else m[k]["score"]
+            rows.append({"what": f"lexmetrics score {fmt} ({n:,} pairs)", "pairs/s": n / el,
+                         "peak RSS MB": round(rss), "ratio": (n / el) / mem_rate, "correct": got == expected})
+    print(f"metrics: {args.metrics}; lexmetrics {lexmetrics.__version__}; load {os.getloadavg()[0]:.1f}")
+    print(table(rows, ["what", "pairs/s", "peak RSS MB", "ratio", "correct"]))
+
+
+if __name__ == "__main__":
+    main()
