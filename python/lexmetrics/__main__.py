@@ -1,0 +1,7 @@
+"""``python -m lexmetrics`` is the ``lexmetrics`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
