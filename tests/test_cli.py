@@ -299,7 +299,6 @@ def test_tables_take_the_arrow_fast_path_and_resume_exactly(tmp_path, corpus):
     """jsonl/csv/parquet stream as Arrow columns; a bad row mid-file hands over to the Python
     reader, which resumes after the rows already read and names the line."""
     import pyarrow as pa
-
     from lexmetrics import _io
 
     preds, refs, _ = corpus

@@ -169,7 +169,9 @@ def _chunks(args: argparse.Namespace) -> tuple[list[str], Any, _io.TableSpec | N
             id_cols=args.id_col,
             by=args.by,
         )
-        return list(spec.pred_cols), _io.read_table(args.input[0], fmt, spec, args.chunk_size), spec
+        label = "bundled sample" if args.demo else args.input[0]
+        names = [f"{label}[{c}]" for c in spec.pred_cols]
+        return names, _io.read_table(args.input[0], fmt, spec, args.chunk_size), spec
     if args.pred_col or args.ref_col or args.id_col or args.by:
         raise _Usage("--pred-col/--ref-col/--id-col/--by apply to table inputs only")
     return list(args.input), _io.read_text_files(args.input, args.ref, args.chunk_size), None
