@@ -6,11 +6,9 @@
 //! points. Only vowels `aeiou`, `y` and the ASCII suffixes are special, so a non-ASCII character
 //! behaves like any consonant, as in nltk.
 //!
-//! Known limit: lowercasing uses Rust's `str::to_lowercase` (full mapping and final sigma, like
-//! Python's `str.lower`), whose Unicode tables are newer than Python 3.11's (Unicode 14.0). An
-//! exhaustive scan found 530 of 4.4M probe words differing, all through letters added after
-//! Unicode 14.0 (e.g. U+A7CB, Garay U+10D50..): Rust lowercases them (or treats them as cased
-//! around a final sigma) where Python 3.11 does not. ASCII input, and hence ROUGE, is unaffected.
+//! Lowercasing is Python's `str.lower` (full mapping, final sigma) from the generated CPython 3.11
+//! tables in `pystr` (Rust's `to_lowercase` follows a newer Unicode and differs on letters added
+//! after Unicode 14.0). ASCII input, and hence ROUGE, never reaches that path.
 
 use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
@@ -362,9 +360,9 @@ fn irregular(w: &str) -> Option<&'static str> {
     })
 }
 
-/// Python's `str.lower()` (full mapping, final sigma); see the module note on Unicode versions.
+/// Python's `str.lower()` (full mapping, final sigma), from CPython 3.11's own Unicode tables.
 fn py_lower(word: &str) -> String {
-    word.to_lowercase()
+    crate::pystr::py_lower(word).into_owned()
 }
 
 /// Appends the stem of `word` to `out`, using `scratch` as working space for ASCII words.
