@@ -14,7 +14,7 @@ use crate::lcs::{lcs_len, LcsScratch};
 use crate::ngram::{clipped_overlap, count_ngrams, NgramCounts};
 use crate::porter;
 use crate::rouge_tokenize::{
-    for_each_token, is_valid_token, short_bytes, short_key, short_len, Event,
+    is_valid_token, scan_tokens, short_bytes, short_key, short_len, Event,
 };
 
 /// Distinct rouge types: rouge1..rouge9, rougeL, rougeLsum.
@@ -205,54 +205,77 @@ impl Vocab {
         self.short.len + self.long.len()
     }
 
-    /// Id of a token: by its `u128` key when it has one (then `tok` is not read), else its bytes.
-    #[inline]
-    fn id_keyed(&mut self, tok: &[u8], key: Option<u128>) -> u32 {
-        match key {
-            Some(k) => match self.short.get(k) {
-                Some(g) => g,
-                None => {
-                    let g = self.len() as u32;
-                    self.short.insert(k, g);
-                    g
-                }
-            },
-            None => {
-                if let Some(&g) = self.long.get(tok) {
-                    return g;
-                }
-                let g = self.len() as u32;
-                self.long.insert(tok.into(), g);
-                g
-            }
+    /// Id of a short token by its `u128` key (the hot path: one probe on a hit).
+    #[inline(always)]
+    fn short_id(&mut self, k: u128) -> u32 {
+        match self.short.get(k) {
+            Some(g) => g,
+            None => self.new_short(k),
         }
     }
 
-    #[inline]
-    fn id(&mut self, tok: &[u8]) -> u32 {
-        self.id_keyed(tok, short_key(tok))
+    #[cold]
+    #[inline(never)]
+    fn new_short(&mut self, k: u128) -> u32 {
+        let g = self.len() as u32;
+        self.short.insert(k, g);
+        g
     }
 
-    /// Id of the Porter stem of a default-tokenizer token (by key when it has one, else bytes), or `DROP` if the stem is not
-    /// `^[a-z0-9]+$` (the reference filters after stemming). Cached: `stem` is pure.
-    #[inline]
-    fn stem_id(&mut self, tok: &[u8], key: Option<u128>) -> u32 {
-        let hit = match key {
-            Some(k) => self.short_stems.get(k),
-            None => self.long_stems.get(tok).copied(),
-        };
-        if let Some(g) = hit {
+    /// Id of a token longer than 16 bytes or containing NUL, by its bytes.
+    #[cold]
+    #[inline(never)]
+    fn long_id(&mut self, tok: &[u8]) -> u32 {
+        if let Some(&g) = self.long.get(tok) {
             return g;
         }
-        let (arr, n);
-        let tok = match key {
-            Some(k) => {
-                (arr, n) = short_bytes(k);
-                &arr[..n]
-            }
-            None => tok,
-        };
-        let g = match std::str::from_utf8(tok) {
+        let g = self.len() as u32;
+        self.long.insert(tok.into(), g);
+        g
+    }
+
+    /// Id of any token.
+    #[inline]
+    fn id(&mut self, tok: &[u8]) -> u32 {
+        match short_key(tok) {
+            Some(k) => self.short_id(k),
+            None => self.long_id(tok),
+        }
+    }
+
+    /// Id of the Porter stem of a short default-tokenizer token, or `DROP` if the stem is not
+    /// `^[a-z0-9]+$` (the reference filters after stemming). Cached: `stem` is pure.
+    #[inline(always)]
+    fn stem_short(&mut self, k: u128) -> u32 {
+        match self.short_stems.get(k) {
+            Some(g) => g,
+            None => self.new_stem_short(k),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn new_stem_short(&mut self, k: u128) -> u32 {
+        let (arr, n) = short_bytes(k);
+        let g = self.stem_uncached(&arr[..n]);
+        self.short_stems.insert(k, g);
+        g
+    }
+
+    /// `stem_short` for a long token (by its bytes).
+    #[cold]
+    #[inline(never)]
+    fn stem_long(&mut self, tok: &[u8]) -> u32 {
+        if let Some(&g) = self.long_stems.get(tok) {
+            return g;
+        }
+        let g = self.stem_uncached(tok);
+        self.long_stems.insert(tok.into(), g);
+        g
+    }
+
+    fn stem_uncached(&mut self, tok: &[u8]) -> u32 {
+        match std::str::from_utf8(tok) {
             Ok(s) => {
                 let st = porter::stem(s);
                 if is_valid_token(&st) {
@@ -262,22 +285,15 @@ impl Vocab {
                 }
             }
             Err(_) => DROP,
-        };
-        match key {
-            Some(k) => self.short_stems.insert(k, g),
-            None => {
-                self.long_stems.insert(tok.into(), g);
-            }
         }
-        g
     }
 }
 
 /// Global id -> dense id local to the current group (generation-stamped, never cleared).
 #[derive(Default)]
 struct LocalIds {
-    stamp: Vec<u32>,
-    local: Vec<u32>,
+    /// `(generation, local id)` per global id: one load per lookup.
+    slots: Vec<(u32, u32)>,
     gen: u32,
     k: u32,
 }
@@ -287,28 +303,30 @@ impl LocalIds {
         self.k = 0;
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.slots.iter_mut().for_each(|s| s.0 = 0);
             self.gen = 1;
         }
     }
     #[cold]
+    #[inline(never)]
     fn grow(&mut self, g: usize) {
-        let n = (g + 1).max(self.stamp.len() * 2);
-        self.stamp.resize(n, 0);
-        self.local.resize(n, 0);
+        let n = (g + 1).max(self.slots.len() * 2).max(1024);
+        self.slots.resize(n, (0, 0));
     }
-    #[inline]
+    #[inline(always)]
     fn of(&mut self, gid: u32) -> u32 {
         let g = gid as usize;
-        if g >= self.stamp.len() {
+        if g >= self.slots.len() {
             self.grow(g);
         }
-        if self.stamp[g] != self.gen {
-            self.stamp[g] = self.gen;
-            self.local[g] = self.k;
-            self.k += 1;
+        let gen = self.gen;
+        let k = self.k;
+        let slot = &mut self.slots[g];
+        if slot.0 != gen {
+            *slot = (gen, k);
+            self.k = k + 1;
         }
-        self.local[g]
+        slot.1
     }
 }
 
@@ -354,6 +372,8 @@ struct Scratch {
     vocab: Vocab,
     locals: LocalIds,
     buf: Vec<u8>,
+    keys: Vec<u128>,
+    longs: Vec<u32>,
     pred: TokDoc,
     refd: TokDoc,
     ngrams: NgramScratch,
@@ -368,8 +388,22 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// Sentinels in the key stream: short-token keys hold only letters/digits, so never 0 or 1.
+const LONG_KEY: u128 = 0;
+const NEWLINE_KEY: u128 = 1;
+
+/// A sentence ends at a newline unless it would be empty.
+#[cold]
+fn newline_end(ends: &mut Vec<u32>, len: usize) {
+    if ends.last().map_or(0, |&x| x as usize) != len {
+        ends.push(len as u32);
+    }
+}
+
 struct Tokenizing<'a> {
     vocab: &'a mut Vocab,
+    keys: &'a mut Vec<u128>,
+    longs: &'a mut Vec<u32>,
     locals: &'a mut LocalIds,
     buf: &'a mut Vec<u8>,
     stem: bool,
@@ -377,38 +411,47 @@ struct Tokenizing<'a> {
 
 impl Tokenizing<'_> {
     /// Default-tokenizes `text` into `out`; pushes an end offset at each newline into `ends`.
+    /// Two passes: the scanner only collects keys (long tokens and newlines as sentinels), then
+    /// a tight loop interns them, so neither loop calls out per token.
     fn text(&mut self, text: &str, out: &mut Vec<u32>, mut ends: Option<&mut Vec<u32>>) {
-        let (vocab, locals, stem) = (&mut *self.vocab, &mut *self.locals, self.stem);
-        for_each_token(text, self.buf, |ev| match ev {
-            Event::Short(k) => {
-                // rouge-score stems only tokens longer than 3 characters.
-                let g = if stem && short_len(k) > 3 {
-                    vocab.stem_id(&[], Some(k))
-                } else {
-                    vocab.id_keyed(&[], Some(k))
-                };
-                if g != DROP {
-                    out.push(locals.of(g));
-                }
-            }
+        let (vocab, stem) = (&mut *self.vocab, self.stem);
+        let (keys, longs) = (&mut *self.keys, &mut *self.longs);
+        keys.clear();
+        longs.clear();
+        scan_tokens(text, self.buf, ends.is_some(), |ev| match ev {
+            Event::Short(k) => keys.push(k),
             Event::Long(t) => {
-                let g = if stem {
-                    vocab.stem_id(t, None)
+                keys.push(LONG_KEY);
+                longs.push(if stem {
+                    vocab.stem_long(t)
                 } else {
-                    vocab.id_keyed(t, None)
-                };
-                if g != DROP {
-                    out.push(locals.of(g));
-                }
+                    vocab.long_id(t)
+                });
             }
-            Event::Newline => {
-                if let Some(e) = ends.as_deref_mut() {
-                    if e.last().map_or(0, |&x| x as usize) != out.len() {
-                        e.push(out.len() as u32);
-                    }
-                }
-            }
+            Event::Newline => keys.push(NEWLINE_KEY),
         });
+        let locals = &mut *self.locals;
+        let mut longs = longs.iter();
+        for &k in keys.iter() {
+            let g = if k > NEWLINE_KEY {
+                // rouge-score stems only tokens longer than 3 characters.
+                if stem && short_len(k) > 3 {
+                    vocab.stem_short(k)
+                } else {
+                    vocab.short_id(k)
+                }
+            } else if k == LONG_KEY {
+                longs.next().copied().unwrap_or(DROP)
+            } else {
+                if let Some(e) = ends.as_deref_mut() {
+                    newline_end(e, out.len());
+                }
+                continue;
+            };
+            if g != DROP {
+                out.push(locals.of(g));
+            }
+        }
     }
 
     fn piece<S: AsRef<str>>(&mut self, p: &Piece<S>, out: &mut Vec<u32>) {
@@ -645,6 +688,8 @@ impl Scratch {
         };
         let mut tk = Tokenizing {
             vocab: &mut self.vocab,
+            keys: &mut self.keys,
+            longs: &mut self.longs,
             locals: &mut self.locals,
             buf: &mut self.buf,
             stem,
@@ -657,6 +702,8 @@ impl Scratch {
         for (ri, r) in refs.iter().enumerate() {
             let mut tk = Tokenizing {
                 vocab: &mut self.vocab,
+                keys: &mut self.keys,
+                longs: &mut self.longs,
                 locals: &mut self.locals,
                 buf: &mut self.buf,
                 stem,
