@@ -192,6 +192,47 @@ impl LcsScratch {
         self.indices_with_budget(text, out, FULL_COLUMNS_WORDS)
     }
 
+    /// `indices_against` as a bit mask (bit `i` = pattern index `i`), for patterns of at most
+    /// 64 tokens. The backtrack takes one step per text column: the rows it climbs in a column
+    /// (mismatch and `t[i][j-1] <= t[i-1][j]`) are skipped with one leading-zero count, and the
+    /// diagonal move is taken without a branch.
+    pub fn index_mask_against(&mut self, text: &[u32]) -> u64 {
+        let m = self.pat_len;
+        if m == 0 || text.is_empty() {
+            return 0;
+        }
+        if self.words > 1 {
+            let mut out = Vec::new();
+            self.indices_against(text, &mut out);
+            return out.iter().fold(0, |acc, &i| acc | 1u64 << (i % 64));
+        }
+        // Per column j: E = match mask of text[j-1], S = E | !V_j (rows where the walk stops).
+        let mut cols = std::mem::take(&mut self.cols);
+        cols.clear();
+        let mut v = !0u64;
+        for &c in text {
+            let e = self.pm1.get(c as usize).copied().unwrap_or(0);
+            let u = v & e;
+            v = v.wrapping_add(u) | (v & !u);
+            cols.push(e | !v);
+            cols.push(e);
+        }
+        let mut marks = 0u64;
+        let mut i = m;
+        for col in cols.chunks_exact(2).rev() {
+            let stop = col[0] & low_mask(i);
+            if stop == 0 {
+                break;
+            }
+            let top = 63 - stop.leading_zeros();
+            let diag = (col[1] >> top) & 1;
+            marks |= diag << top;
+            i = top as usize + 1 - diag as usize;
+        }
+        self.cols = cols;
+        marks
+    }
+
     fn indices_with_budget(&mut self, text: &[u32], out: &mut Vec<u32>, budget: usize) {
         let m = self.pat_len;
         let n = text.len();
@@ -437,6 +478,15 @@ mod tests {
             let mut out = Vec::new();
             lcs_indices(&a, &b, alpha(&a, &b), &mut s, &mut out);
             prop_assert_eq!(out, lcs_indices_naive(&a, &b));
+        }
+
+        #[test]
+        fn index_mask_matches_backtrack((a, b) in seqs()) {
+            let mut s = LcsScratch::new();
+            let a = &a[..a.len().min(64)];
+            s.load_pattern(a, alpha(a, &b));
+            let want = lcs_indices_naive(a, &b).iter().fold(0u64, |m, &i| m | 1 << i);
+            prop_assert_eq!(s.index_mask_against(&b), want);
         }
 
         #[test]

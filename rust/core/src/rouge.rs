@@ -512,7 +512,6 @@ const DENSE_NGRAM_KEYS: u64 = 1 << 18;
 struct NgramScratch {
     dense: Vec<u32>,
     hashed: FxHashMap<u64, u32>,
-    keys: Vec<u64>,
 }
 
 /// Calls `f` with the exact mixed-radix key `sum ids[i+j] * k^(n-1-j)` of every n-gram
@@ -531,6 +530,15 @@ fn for_each_key(ids: &[u32], n: usize, k: u64, kn: u64, mut f: impl FnMut(u64)) 
     }
 }
 
+/// Takes one remaining count of `key` if any (branch-free: hits are unpredictable). Returns 0 or 1.
+#[inline(always)]
+fn take_one(dense: &mut [u32], key: u64) -> u64 {
+    let c = &mut dense[key as usize];
+    let h = u32::from(*c > 0);
+    *c -= h;
+    u64::from(h)
+}
+
 /// Clipped n-gram overlap `sum_g min(pred[g], ref[g])` of two id sequences (ids `< k`): count
 /// the prediction's n-grams, then each reference n-gram takes one remaining count if any.
 fn ngram_hits(pred: &[u32], refr: &[u32], n: usize, k: usize, s: &mut NgramScratch) -> u64 {
@@ -544,21 +552,15 @@ fn ngram_hits(pred: &[u32], refr: &[u32], n: usize, k: usize, s: &mut NgramScrat
             if s.dense.len() < kn as usize {
                 s.dense.resize(kn as usize, 0);
             }
-            let (dense, keys) = (&mut s.dense, &mut s.keys);
-            keys.clear();
-            for_each_key(pred, n, k64, kn, |key| {
-                dense[key as usize] += 1;
-                keys.push(key);
-            });
-            for_each_key(refr, n, k64, kn, |key| {
-                let c = &mut dense[key as usize];
-                if *c > 0 {
-                    *c -= 1;
-                    hits += 1;
-                }
-            });
-            for &key in keys.iter() {
-                dense[key as usize] = 0;
+            let dense = &mut s.dense;
+            if n == 1 {
+                pred.iter().for_each(|&t| dense[t as usize] += 1);
+                refr.iter().for_each(|&t| hits += take_one(dense, t as u64));
+                pred.iter().for_each(|&t| dense[t as usize] = 0);
+            } else {
+                for_each_key(pred, n, k64, kn, |key| dense[key as usize] += 1);
+                for_each_key(refr, n, k64, kn, |key| hits += take_one(dense, key));
+                for_each_key(pred, n, k64, kn, |key| dense[key as usize] = 0);
             }
         }
         Some(kn) => {
@@ -629,8 +631,31 @@ impl Scratch {
             self.cnt_c[t as usize] += 1;
         }
         let mut hits = 0u64;
+        // Union sorted ascending; ROUGE-1.5.5's no-double-counting via token counters.
+        let mut take = |t: u32, cnt_c: &mut [u32], cnt_r: &mut [u32]| {
+            let t = t as usize;
+            let h = u32::from(cnt_c[t] > 0 && cnt_r[t] > 0);
+            cnt_c[t] -= h;
+            cnt_r[t] -= h;
+            hits += u64::from(h);
+        };
         for r in refd.sentences() {
             self.lcs.load_pattern(r, k);
+            if r.len() <= 64 {
+                let mut marks = 0u64;
+                for c in pred.sentences() {
+                    marks |= self.lcs.index_mask_against(c);
+                }
+                while marks != 0 {
+                    take(
+                        r[marks.trailing_zeros() as usize],
+                        &mut self.cnt_c,
+                        &mut self.cnt_r,
+                    );
+                    marks &= marks - 1;
+                }
+                continue;
+            }
             self.marks.clear();
             self.marks.resize(r.len(), false);
             for c in pred.sentences() {
@@ -640,15 +665,9 @@ impl Scratch {
                     self.marks[i as usize] = true;
                 }
             }
-            // Union sorted ascending; ROUGE-1.5.5's no-double-counting via token counters.
             for (i, &mk) in self.marks.iter().enumerate() {
                 if mk {
-                    let t = r[i] as usize;
-                    if self.cnt_c[t] > 0 && self.cnt_r[t] > 0 {
-                        hits += 1;
-                        self.cnt_c[t] -= 1;
-                        self.cnt_r[t] -= 1;
-                    }
+                    take(r[i], &mut self.cnt_c, &mut self.cnt_r);
                 }
             }
         }
