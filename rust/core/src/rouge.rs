@@ -5,6 +5,7 @@
 //! length, rougeLsum the bit-parallel union-LCS with the reference's backtrack tie-breaking.
 //! Scratch space lives in a per-thread cache, so scoring a batch allocates almost nothing per pair.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
@@ -13,9 +14,7 @@ use crate::error::{MetricError, Result};
 use crate::lcs::{lcs_len, LcsScratch};
 use crate::ngram::{clipped_overlap, count_ngrams, NgramCounts};
 use crate::porter;
-use crate::rouge_tokenize::{
-    is_valid_token, scan_tokens, short_bytes, short_key, short_len, Event,
-};
+use crate::rouge_tokenize::{is_valid_token, scan_tokens, short_bytes, short_key, Event};
 
 /// Distinct rouge types: rouge1..rouge9, rougeL, rougeLsum.
 pub const MAX_TYPES: usize = 11;
@@ -243,8 +242,10 @@ impl Vocab {
         }
     }
 
-    /// Id of the Porter stem of a short default-tokenizer token, or `DROP` if the stem is not
-    /// `^[a-z0-9]+$` (the reference filters after stemming). Cached: `stem` is pure.
+    /// Id of a short default-tokenizer token after rouge-score's stemming step: the id of its
+    /// Porter stem, or `DROP` if the stem is not `^[a-z0-9]+$` (the reference filters after
+    /// stemming); tokens of at most 3 characters are not stemmed and keep their own id. Cached
+    /// (`stem` is pure), one lookup for every token whatever its length.
     #[inline(always)]
     fn stem_short(&mut self, k: u128) -> u32 {
         match self.short_stems.get(k) {
@@ -257,7 +258,12 @@ impl Vocab {
     #[inline(never)]
     fn new_stem_short(&mut self, k: u128) -> u32 {
         let (arr, n) = short_bytes(k);
-        let g = self.stem_uncached(&arr[..n]);
+        // rouge-score stems only tokens longer than 3 characters.
+        let g = if n > 3 {
+            self.stem_uncached(&arr[..n])
+        } else {
+            self.short_id(k)
+        };
         self.short_stems.insert(k, g);
         g
     }
@@ -313,20 +319,20 @@ impl LocalIds {
         let n = (g + 1).max(self.slots.len() * 2).max(1024);
         self.slots.resize(n, (0, 0));
     }
+    /// Branch-free: whether a token is new to the group is unpredictable.
     #[inline(always)]
     fn of(&mut self, gid: u32) -> u32 {
         let g = gid as usize;
         if g >= self.slots.len() {
             self.grow(g);
         }
-        let gen = self.gen;
-        let k = self.k;
+        let (gen, k) = (self.gen, self.k);
         let slot = &mut self.slots[g];
-        if slot.0 != gen {
-            *slot = (gen, k);
-            self.k = k + 1;
-        }
-        slot.1
+        let new = slot.0 != gen;
+        let local = if new { k } else { slot.1 };
+        *slot = (gen, local);
+        self.k = k + u32::from(new);
+        local
     }
 }
 
@@ -434,8 +440,7 @@ impl Tokenizing<'_> {
         let mut longs = longs.iter();
         for &k in keys.iter() {
             let g = if k > NEWLINE_KEY {
-                // rouge-score stems only tokens longer than 3 characters.
-                if stem && short_len(k) > 3 {
+                if stem {
                     vocab.stem_short(k)
                 } else {
                     vocab.short_id(k)
@@ -681,20 +686,20 @@ impl Scratch {
         prf(hits, n as u64, m as u64)
     }
 
-    fn group<S: AsRef<str>>(
+    fn group<S: AsRef<str>, D: Borrow<Doc<S>>>(
         &mut self,
         pred: &Doc<S>,
-        refs: &[Doc<S>],
+        refs: impl IntoIterator<Item = D>,
         types: &[RougeType],
         stem: bool,
-    ) -> Result<GroupScores> {
-        if types.len() > MAX_TYPES {
+        out: &mut [Score],
+    ) -> Result<()> {
+        if out.len() != types.len() {
             return Err(MetricError::value(format!(
-                "at most {MAX_TYPES} distinct rouge types"
+                "{} output slots for {} rouge types",
+                out.len(),
+                types.len()
             )));
-        }
-        if refs.is_empty() {
-            return Err(MetricError::value("no references"));
         }
         if self.vocab.len() > VOCAB_LIMIT {
             self.vocab = Vocab::default();
@@ -714,11 +719,9 @@ impl Scratch {
             stem,
         };
         tk.doc(pred, need, &mut self.pred)?;
-        let mut out = GroupScores {
-            len: types.len(),
-            ..Default::default()
-        };
-        for (ri, r) in refs.iter().enumerate() {
+        let mut nrefs = 0;
+        for (ri, r) in refs.into_iter().enumerate() {
+            nrefs += 1;
             let mut tk = Tokenizing {
                 vocab: &mut self.vocab,
                 keys: &mut self.keys,
@@ -727,16 +730,19 @@ impl Scratch {
                 buf: &mut self.buf,
                 stem,
             };
-            tk.doc(r, need, &mut self.refd)?;
+            tk.doc(r.borrow(), need, &mut self.refd)?;
             for (ti, &t) in types.iter().enumerate() {
                 let s = self.score_type(t);
                 // score_multi: np.argmax over F, the first reference wins ties.
-                if ri == 0 || s.fmeasure > out.scores[ti].fmeasure {
-                    out.scores[ti] = s;
+                if ri == 0 || s.fmeasure > out[ti].fmeasure {
+                    out[ti] = s;
                 }
             }
         }
-        Ok(out)
+        if nrefs == 0 {
+            return Err(MetricError::value("no references"));
+        }
+        Ok(())
     }
 }
 
@@ -748,9 +754,31 @@ pub fn score_group<S: AsRef<str>>(
     types: &[RougeType],
     use_stemmer: bool,
 ) -> Result<GroupScores> {
+    if types.len() > MAX_TYPES {
+        return Err(MetricError::value(format!(
+            "at most {MAX_TYPES} distinct rouge types"
+        )));
+    }
+    let mut g = GroupScores {
+        len: types.len(),
+        ..Default::default()
+    };
+    score_group_into(pred, refs, types, use_stemmer, &mut g.scores[..types.len()])?;
+    Ok(g)
+}
+
+/// `score_group` writing the scores into `out` (one slot per type, `out.len() == types.len()`),
+/// with the references from any iterator (a batch builds no per-pair `Doc` vectors).
+pub fn score_group_into<S: AsRef<str>, D: Borrow<Doc<S>>>(
+    pred: &Doc<S>,
+    refs: impl IntoIterator<Item = D>,
+    types: &[RougeType],
+    use_stemmer: bool,
+    out: &mut [Score],
+) -> Result<()> {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut s) => s.group(pred, refs, types, use_stemmer),
-        Err(_) => Scratch::default().group(pred, refs, types, use_stemmer),
+        Ok(mut s) => s.group(pred, refs, types, use_stemmer, out),
+        Err(_) => Scratch::default().group(pred, refs, types, use_stemmer, out),
     })
 }
 

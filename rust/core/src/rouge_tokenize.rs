@@ -124,14 +124,18 @@ pub fn scan_tokens(text: &str, buf: &mut Vec<u8>, newlines: bool, mut sink: impl
 }
 
 /// Whether `bytes` holds U+0130 or U+212A, the only characters the fast scanner cannot treat as
-/// plain separators. Branch-free over 32-byte blocks for the common case without lead bytes.
+/// plain separators. Non-ASCII text is searched per 32-byte block for their lead bytes first.
 #[inline]
 fn has_special(bytes: &[u8]) -> bool {
-    let lead = |b: u8| b == 0xC4 || b == 0xE2;
-    let mut blocks = bytes.chunks_exact(32);
-    let mut any = blocks.any(|c| c.iter().fold(false, |a, &b| a | lead(b)));
-    any |= blocks.remainder().iter().any(|&b| lead(b));
-    any && (0..bytes.len()).any(|i| special_at(bytes, i))
+    if bytes.is_ascii() {
+        return false;
+    }
+    bytes.chunks(32).enumerate().any(|(c, blk)| {
+        let lead = blk
+            .iter()
+            .fold(0u8, |a, &b| a | u8::from(b == 0xC4 || b == 0xE2));
+        lead != 0 && (c * 32..c * 32 + blk.len()).any(|i| special_at(bytes, i))
+    })
 }
 
 /// `b` in every byte lane of a `u64`.
