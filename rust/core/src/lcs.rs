@@ -19,6 +19,10 @@ pub const FULL_COLUMNS_WORDS: usize = 1 << 20;
 
 const NONE: u32 = u32::MAX;
 
+/// Multi-word patterns use a dense `alphabet x words` mask table up to this many words (2 MiB);
+/// beyond it, the sparse per-symbol entry lists.
+pub const DENSE_PATTERN_WORDS: usize = 1 << 18;
+
 /// Reusable buffers for LCS computations (keep one per thread; nothing is freed between calls).
 #[derive(Default)]
 pub struct LcsScratch {
@@ -32,6 +36,12 @@ pub struct LcsScratch {
     entries: Vec<(u32, u64)>,
     /// Last word seen per pattern-local symbol while building.
     last_word: Vec<u32>,
+    /// Dense multi-word masks: `pmw[sym * words + w]` (all zero between calls), used when
+    /// `dense` is set.
+    pmw: Vec<u64>,
+    dense: bool,
+    /// Tests: always use the sparse multi-word table.
+    force_sparse: bool,
     /// The pattern currently loaded (its length and word count).
     pat_len: usize,
     words: usize,
@@ -45,6 +55,15 @@ pub struct LcsScratch {
 impl LcsScratch {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A scratch that keeps multi-word patterns in the sparse table (its oracle in tests).
+    #[cfg(test)]
+    fn sparse() -> Self {
+        LcsScratch {
+            force_sparse: true,
+            ..Self::default()
+        }
     }
 
     /// Loads `pat` (ids `< alphabet`) as the bit-parallel pattern.
@@ -63,6 +82,19 @@ impl LcsScratch {
             }
             return;
         }
+        if !self.force_sparse && alphabet.saturating_mul(self.words) <= DENSE_PATTERN_WORDS {
+            // Dense: one row of `words` masks per symbol, filled in one pass.
+            self.dense = true;
+            let w = self.words;
+            if self.pmw.len() < alphabet * w {
+                self.pmw.resize(alphabet * w, 0);
+            }
+            for (i, &s) in pat.iter().enumerate() {
+                self.pmw[s as usize * w + i / 64] |= 1u64 << (i % 64);
+            }
+            return;
+        }
+        self.dense = false;
         if self.sym.len() < alphabet {
             self.sym.resize(alphabet, NONE);
         }
@@ -120,6 +152,13 @@ impl LcsScratch {
                     *m = 0;
                 }
             }
+        } else if self.dense {
+            let w = self.words;
+            for &s in &self.pat_syms {
+                if let Some(row) = self.pmw.get_mut(s as usize * w..(s as usize + 1) * w) {
+                    row.fill(0);
+                }
+            }
         } else {
             for &s in &self.pat_syms {
                 if let Some(m) = self.sym.get_mut(s as usize) {
@@ -136,6 +175,23 @@ impl LcsScratch {
     /// does not occur in the pattern (then `v` is unchanged).
     #[inline]
     fn step_multi(&self, v: &mut [u64], c: u32) -> bool {
+        if self.dense {
+            let w = v.len();
+            let row = match self.pmw.get(c as usize * w..(c as usize + 1) * w) {
+                Some(r) => r,
+                None => return false,
+            };
+            let mut carry = 0u64;
+            for (vw, &pm) in v.iter_mut().zip(row) {
+                let x = *vw;
+                let u = x & pm;
+                let (s1, c1) = x.overflowing_add(u);
+                let (s2, c2) = s1.overflowing_add(carry);
+                carry = u64::from(c1 | c2);
+                *vw = s2 | (x & !u);
+            }
+            return true;
+        }
         let ls = match self.sym.get(c as usize) {
             Some(&ls) if ls != NONE => ls as usize,
             _ => return false,
@@ -190,6 +246,48 @@ impl LcsScratch {
     /// `_backtrack_norec(_lcs_table(ref, can), ref, can)` returns, ascending, appended to `out`.
     pub fn indices_against(&mut self, text: &[u32], out: &mut Vec<u32>) {
         self.indices_with_budget(text, out, FULL_COLUMNS_WORDS)
+    }
+
+    /// `indices_against` as a bit mask (bit `i` = pattern index `i`), for patterns of at most
+    /// 64 tokens. The backtrack takes one step per text column: the rows it climbs in a column
+    /// (mismatch and `t[i][j-1] <= t[i-1][j]`) are skipped with one leading-zero count, and the
+    /// diagonal move is taken without a branch.
+    pub fn index_mask_against(&mut self, text: &[u32]) -> u64 {
+        let m = self.pat_len;
+        if m == 0 || text.is_empty() {
+            return 0;
+        }
+        if self.words > 1 {
+            let mut out = Vec::new();
+            self.indices_against(text, &mut out);
+            return out.iter().fold(0, |acc, &i| acc | 1u64 << (i % 64));
+        }
+        // Per column j: E = match mask of text[j-1], S = E | !V_j (rows where the walk stops).
+        let mut cols = std::mem::take(&mut self.cols);
+        cols.clear();
+        let mut v = !0u64;
+        for &c in text {
+            let e = self.pm1.get(c as usize).copied().unwrap_or(0);
+            let u = v & e;
+            v = v.wrapping_add(u) | (v & !u);
+            cols.push(e | !v);
+            cols.push(e);
+        }
+        // `rows` holds the rows still above the walk (bits `< i`); `top` is the row it stops at.
+        let mut marks = 0u64;
+        let mut rows = low_mask(m);
+        for col in cols.chunks_exact(2).rev() {
+            let stop = col[0] & rows;
+            if stop == 0 {
+                break;
+            }
+            let top = (1u64 << 63) >> stop.leading_zeros();
+            marks |= top & col[1];
+            // Diagonal: continue below `top`; left: `top` itself stays open.
+            rows = (top - 1) | (top & !col[1]);
+        }
+        self.cols = cols;
+        marks
     }
 
     fn indices_with_budget(&mut self, text: &[u32], out: &mut Vec<u32>, budget: usize) {
@@ -426,31 +524,43 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]
         fn len_matches_dp((a, b) in seqs()) {
-            let mut s = LcsScratch::new();
             let t = lcs_table_naive(&a, &b);
-            prop_assert_eq!(lcs_len(&a, &b, alpha(&a, &b), &mut s), t[a.len()][b.len()] as usize);
+            for mut s in [LcsScratch::new(), LcsScratch::sparse()] {
+                prop_assert_eq!(lcs_len(&a, &b, alpha(&a, &b), &mut s), t[a.len()][b.len()] as usize);
+            }
         }
 
         #[test]
         fn indices_match_backtrack((a, b) in seqs()) {
+            for mut s in [LcsScratch::new(), LcsScratch::sparse()] {
+                let mut out = Vec::new();
+                lcs_indices(&a, &b, alpha(&a, &b), &mut s, &mut out);
+                prop_assert_eq!(out, lcs_indices_naive(&a, &b));
+            }
+        }
+
+        #[test]
+        fn index_mask_matches_backtrack((a, b) in seqs()) {
             let mut s = LcsScratch::new();
-            let mut out = Vec::new();
-            lcs_indices(&a, &b, alpha(&a, &b), &mut s, &mut out);
-            prop_assert_eq!(out, lcs_indices_naive(&a, &b));
+            let a = &a[..a.len().min(64)];
+            s.load_pattern(a, alpha(a, &b));
+            let want = lcs_indices_naive(a, &b).iter().fold(0u64, |m, &i| m | 1 << i);
+            prop_assert_eq!(s.index_mask_against(&b), want);
         }
 
         #[test]
         fn checkpoint_blocks_match((a, b) in seqs(), budget in 1usize..40) {
-            let mut s = LcsScratch::new();
-            let mut out = Vec::new();
-            s.load_pattern(&a, alpha(&a, &b));
-            s.indices_with_budget(&b, &mut out, budget);
-            prop_assert_eq!(out, lcs_indices_naive(&a, &b));
+            for mut s in [LcsScratch::new(), LcsScratch::sparse()] {
+                let mut out = Vec::new();
+                s.load_pattern(&a, alpha(&a, &b));
+                s.indices_with_budget(&b, &mut out, budget);
+                prop_assert_eq!(out, lcs_indices_naive(&a, &b));
+            }
         }
 
         #[test]
-        fn scratch_reuse_is_clean(pairs in prop::collection::vec(seqs(), 1..6)) {
-            let mut s = LcsScratch::new();
+        fn scratch_reuse_is_clean(pairs in prop::collection::vec(seqs(), 1..6), sparse: bool) {
+            let mut s = if sparse { LcsScratch::sparse() } else { LcsScratch::new() };
             for (a, b) in pairs {
                 let al = alpha(&a, &b);
                 let t = lcs_table_naive(&a, &b);

@@ -5,6 +5,7 @@
 //! length, rougeLsum the bit-parallel union-LCS with the reference's backtrack tie-breaking.
 //! Scratch space lives in a per-thread cache, so scoring a batch allocates almost nothing per pair.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
@@ -13,9 +14,7 @@ use crate::error::{MetricError, Result};
 use crate::lcs::{lcs_len, LcsScratch};
 use crate::ngram::{clipped_overlap, count_ngrams, NgramCounts};
 use crate::porter;
-use crate::rouge_tokenize::{
-    for_each_token, is_valid_token, short_bytes, short_key, short_len, Event,
-};
+use crate::rouge_tokenize::{is_valid_token, scan_tokens, short_bytes, short_key, Event};
 
 /// Distinct rouge types: rouge1..rouge9, rougeL, rougeLsum.
 pub const MAX_TYPES: usize = 11;
@@ -205,54 +204,84 @@ impl Vocab {
         self.short.len + self.long.len()
     }
 
-    /// Id of a token: by its `u128` key when it has one (then `tok` is not read), else its bytes.
-    #[inline]
-    fn id_keyed(&mut self, tok: &[u8], key: Option<u128>) -> u32 {
-        match key {
-            Some(k) => match self.short.get(k) {
-                Some(g) => g,
-                None => {
-                    let g = self.len() as u32;
-                    self.short.insert(k, g);
-                    g
-                }
-            },
-            None => {
-                if let Some(&g) = self.long.get(tok) {
-                    return g;
-                }
-                let g = self.len() as u32;
-                self.long.insert(tok.into(), g);
-                g
-            }
+    /// Id of a short token by its `u128` key (the hot path: one probe on a hit).
+    #[inline(always)]
+    fn short_id(&mut self, k: u128) -> u32 {
+        match self.short.get(k) {
+            Some(g) => g,
+            None => self.new_short(k),
         }
     }
 
-    #[inline]
-    fn id(&mut self, tok: &[u8]) -> u32 {
-        self.id_keyed(tok, short_key(tok))
+    #[cold]
+    #[inline(never)]
+    fn new_short(&mut self, k: u128) -> u32 {
+        let g = self.len() as u32;
+        self.short.insert(k, g);
+        g
     }
 
-    /// Id of the Porter stem of a default-tokenizer token (by key when it has one, else bytes), or `DROP` if the stem is not
-    /// `^[a-z0-9]+$` (the reference filters after stemming). Cached: `stem` is pure.
-    #[inline]
-    fn stem_id(&mut self, tok: &[u8], key: Option<u128>) -> u32 {
-        let hit = match key {
-            Some(k) => self.short_stems.get(k),
-            None => self.long_stems.get(tok).copied(),
-        };
-        if let Some(g) = hit {
+    /// Id of a token longer than 16 bytes or containing NUL, by its bytes.
+    #[cold]
+    #[inline(never)]
+    fn long_id(&mut self, tok: &[u8]) -> u32 {
+        if let Some(&g) = self.long.get(tok) {
             return g;
         }
-        let (arr, n);
-        let tok = match key {
-            Some(k) => {
-                (arr, n) = short_bytes(k);
-                &arr[..n]
-            }
-            None => tok,
+        let g = self.len() as u32;
+        self.long.insert(tok.into(), g);
+        g
+    }
+
+    /// Id of any token.
+    #[inline]
+    fn id(&mut self, tok: &[u8]) -> u32 {
+        match short_key(tok) {
+            Some(k) => self.short_id(k),
+            None => self.long_id(tok),
+        }
+    }
+
+    /// Id of a short default-tokenizer token after rouge-score's stemming step: the id of its
+    /// Porter stem, or `DROP` if the stem is not `^[a-z0-9]+$` (the reference filters after
+    /// stemming); tokens of at most 3 characters are not stemmed and keep their own id. Cached
+    /// (`stem` is pure), one lookup for every token whatever its length.
+    #[inline(always)]
+    fn stem_short(&mut self, k: u128) -> u32 {
+        match self.short_stems.get(k) {
+            Some(g) => g,
+            None => self.new_stem_short(k),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn new_stem_short(&mut self, k: u128) -> u32 {
+        let (arr, n) = short_bytes(k);
+        // rouge-score stems only tokens longer than 3 characters.
+        let g = if n > 3 {
+            self.stem_uncached(&arr[..n])
+        } else {
+            self.short_id(k)
         };
-        let g = match std::str::from_utf8(tok) {
+        self.short_stems.insert(k, g);
+        g
+    }
+
+    /// `stem_short` for a long token (by its bytes).
+    #[cold]
+    #[inline(never)]
+    fn stem_long(&mut self, tok: &[u8]) -> u32 {
+        if let Some(&g) = self.long_stems.get(tok) {
+            return g;
+        }
+        let g = self.stem_uncached(tok);
+        self.long_stems.insert(tok.into(), g);
+        g
+    }
+
+    fn stem_uncached(&mut self, tok: &[u8]) -> u32 {
+        match std::str::from_utf8(tok) {
             Ok(s) => {
                 let st = porter::stem(s);
                 if is_valid_token(&st) {
@@ -262,22 +291,15 @@ impl Vocab {
                 }
             }
             Err(_) => DROP,
-        };
-        match key {
-            Some(k) => self.short_stems.insert(k, g),
-            None => {
-                self.long_stems.insert(tok.into(), g);
-            }
         }
-        g
     }
 }
 
 /// Global id -> dense id local to the current group (generation-stamped, never cleared).
 #[derive(Default)]
 struct LocalIds {
-    stamp: Vec<u32>,
-    local: Vec<u32>,
+    /// `(generation, local id)` per global id: one load per lookup.
+    slots: Vec<(u32, u32)>,
     gen: u32,
     k: u32,
 }
@@ -287,28 +309,30 @@ impl LocalIds {
         self.k = 0;
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.slots.iter_mut().for_each(|s| s.0 = 0);
             self.gen = 1;
         }
     }
     #[cold]
+    #[inline(never)]
     fn grow(&mut self, g: usize) {
-        let n = (g + 1).max(self.stamp.len() * 2);
-        self.stamp.resize(n, 0);
-        self.local.resize(n, 0);
+        let n = (g + 1).max(self.slots.len() * 2).max(1024);
+        self.slots.resize(n, (0, 0));
     }
-    #[inline]
+    /// Branch-free: whether a token is new to the group is unpredictable.
+    #[inline(always)]
     fn of(&mut self, gid: u32) -> u32 {
         let g = gid as usize;
-        if g >= self.stamp.len() {
+        if g >= self.slots.len() {
             self.grow(g);
         }
-        if self.stamp[g] != self.gen {
-            self.stamp[g] = self.gen;
-            self.local[g] = self.k;
-            self.k += 1;
-        }
-        self.local[g]
+        let (gen, k) = (self.gen, self.k);
+        let slot = &mut self.slots[g];
+        let new = slot.0 != gen;
+        let local = if new { k } else { slot.1 };
+        *slot = (gen, local);
+        self.k = k + u32::from(new);
+        local
     }
 }
 
@@ -354,6 +378,8 @@ struct Scratch {
     vocab: Vocab,
     locals: LocalIds,
     buf: Vec<u8>,
+    keys: Vec<u128>,
+    longs: Vec<u32>,
     pred: TokDoc,
     refd: TokDoc,
     ngrams: NgramScratch,
@@ -368,8 +394,22 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// Sentinels in the key stream: short-token keys hold only letters/digits, so never 0 or 1.
+const LONG_KEY: u128 = 0;
+const NEWLINE_KEY: u128 = 1;
+
+/// A sentence ends at a newline unless it would be empty.
+#[cold]
+fn newline_end(ends: &mut Vec<u32>, len: usize) {
+    if ends.last().map_or(0, |&x| x as usize) != len {
+        ends.push(len as u32);
+    }
+}
+
 struct Tokenizing<'a> {
     vocab: &'a mut Vocab,
+    keys: &'a mut Vec<u128>,
+    longs: &'a mut Vec<u32>,
     locals: &'a mut LocalIds,
     buf: &'a mut Vec<u8>,
     stem: bool,
@@ -377,38 +417,46 @@ struct Tokenizing<'a> {
 
 impl Tokenizing<'_> {
     /// Default-tokenizes `text` into `out`; pushes an end offset at each newline into `ends`.
+    /// Two passes: the scanner only collects keys (long tokens and newlines as sentinels), then
+    /// a tight loop interns them, so neither loop calls out per token.
     fn text(&mut self, text: &str, out: &mut Vec<u32>, mut ends: Option<&mut Vec<u32>>) {
-        let (vocab, locals, stem) = (&mut *self.vocab, &mut *self.locals, self.stem);
-        for_each_token(text, self.buf, |ev| match ev {
-            Event::Short(k) => {
-                // rouge-score stems only tokens longer than 3 characters.
-                let g = if stem && short_len(k) > 3 {
-                    vocab.stem_id(&[], Some(k))
-                } else {
-                    vocab.id_keyed(&[], Some(k))
-                };
-                if g != DROP {
-                    out.push(locals.of(g));
-                }
-            }
+        let (vocab, stem) = (&mut *self.vocab, self.stem);
+        let (keys, longs) = (&mut *self.keys, &mut *self.longs);
+        keys.clear();
+        longs.clear();
+        scan_tokens(text, self.buf, ends.is_some(), |ev| match ev {
+            Event::Short(k) => keys.push(k),
             Event::Long(t) => {
-                let g = if stem {
-                    vocab.stem_id(t, None)
+                keys.push(LONG_KEY);
+                longs.push(if stem {
+                    vocab.stem_long(t)
                 } else {
-                    vocab.id_keyed(t, None)
-                };
-                if g != DROP {
-                    out.push(locals.of(g));
-                }
+                    vocab.long_id(t)
+                });
             }
-            Event::Newline => {
-                if let Some(e) = ends.as_deref_mut() {
-                    if e.last().map_or(0, |&x| x as usize) != out.len() {
-                        e.push(out.len() as u32);
-                    }
-                }
-            }
+            Event::Newline => keys.push(NEWLINE_KEY),
         });
+        let locals = &mut *self.locals;
+        let mut longs = longs.iter();
+        for &k in keys.iter() {
+            let g = if k > NEWLINE_KEY {
+                if stem {
+                    vocab.stem_short(k)
+                } else {
+                    vocab.short_id(k)
+                }
+            } else if k == LONG_KEY {
+                longs.next().copied().unwrap_or(DROP)
+            } else {
+                if let Some(e) = ends.as_deref_mut() {
+                    newline_end(e, out.len());
+                }
+                continue;
+            };
+            if g != DROP {
+                out.push(locals.of(g));
+            }
+        }
     }
 
     fn piece<S: AsRef<str>>(&mut self, p: &Piece<S>, out: &mut Vec<u32>) {
@@ -469,7 +517,6 @@ const DENSE_NGRAM_KEYS: u64 = 1 << 18;
 struct NgramScratch {
     dense: Vec<u32>,
     hashed: FxHashMap<u64, u32>,
-    keys: Vec<u64>,
 }
 
 /// Calls `f` with the exact mixed-radix key `sum ids[i+j] * k^(n-1-j)` of every n-gram
@@ -488,6 +535,15 @@ fn for_each_key(ids: &[u32], n: usize, k: u64, kn: u64, mut f: impl FnMut(u64)) 
     }
 }
 
+/// Takes one remaining count of `key` if any (branch-free: hits are unpredictable). Returns 0 or 1.
+#[inline(always)]
+fn take_one(dense: &mut [u32], key: u64) -> u64 {
+    let c = &mut dense[key as usize];
+    let h = u32::from(*c > 0);
+    *c -= h;
+    u64::from(h)
+}
+
 /// Clipped n-gram overlap `sum_g min(pred[g], ref[g])` of two id sequences (ids `< k`): count
 /// the prediction's n-grams, then each reference n-gram takes one remaining count if any.
 fn ngram_hits(pred: &[u32], refr: &[u32], n: usize, k: usize, s: &mut NgramScratch) -> u64 {
@@ -501,21 +557,15 @@ fn ngram_hits(pred: &[u32], refr: &[u32], n: usize, k: usize, s: &mut NgramScrat
             if s.dense.len() < kn as usize {
                 s.dense.resize(kn as usize, 0);
             }
-            let (dense, keys) = (&mut s.dense, &mut s.keys);
-            keys.clear();
-            for_each_key(pred, n, k64, kn, |key| {
-                dense[key as usize] += 1;
-                keys.push(key);
-            });
-            for_each_key(refr, n, k64, kn, |key| {
-                let c = &mut dense[key as usize];
-                if *c > 0 {
-                    *c -= 1;
-                    hits += 1;
-                }
-            });
-            for &key in keys.iter() {
-                dense[key as usize] = 0;
+            let dense = &mut s.dense;
+            if n == 1 {
+                pred.iter().for_each(|&t| dense[t as usize] += 1);
+                refr.iter().for_each(|&t| hits += take_one(dense, t as u64));
+                pred.iter().for_each(|&t| dense[t as usize] = 0);
+            } else {
+                for_each_key(pred, n, k64, kn, |key| dense[key as usize] += 1);
+                for_each_key(refr, n, k64, kn, |key| hits += take_one(dense, key));
+                for_each_key(pred, n, k64, kn, |key| dense[key as usize] = 0);
             }
         }
         Some(kn) => {
@@ -586,8 +636,31 @@ impl Scratch {
             self.cnt_c[t as usize] += 1;
         }
         let mut hits = 0u64;
+        // Union sorted ascending; ROUGE-1.5.5's no-double-counting via token counters.
+        let mut take = |t: u32, cnt_c: &mut [u32], cnt_r: &mut [u32]| {
+            let t = t as usize;
+            let h = u32::from(cnt_c[t] > 0 && cnt_r[t] > 0);
+            cnt_c[t] -= h;
+            cnt_r[t] -= h;
+            hits += u64::from(h);
+        };
         for r in refd.sentences() {
             self.lcs.load_pattern(r, k);
+            if r.len() <= 64 {
+                let mut marks = 0u64;
+                for c in pred.sentences() {
+                    marks |= self.lcs.index_mask_against(c);
+                }
+                while marks != 0 {
+                    take(
+                        r[marks.trailing_zeros() as usize],
+                        &mut self.cnt_c,
+                        &mut self.cnt_r,
+                    );
+                    marks &= marks - 1;
+                }
+                continue;
+            }
             self.marks.clear();
             self.marks.resize(r.len(), false);
             for c in pred.sentences() {
@@ -597,15 +670,9 @@ impl Scratch {
                     self.marks[i as usize] = true;
                 }
             }
-            // Union sorted ascending; ROUGE-1.5.5's no-double-counting via token counters.
             for (i, &mk) in self.marks.iter().enumerate() {
                 if mk {
-                    let t = r[i] as usize;
-                    if self.cnt_c[t] > 0 && self.cnt_r[t] > 0 {
-                        hits += 1;
-                        self.cnt_c[t] -= 1;
-                        self.cnt_r[t] -= 1;
-                    }
+                    take(r[i], &mut self.cnt_c, &mut self.cnt_r);
                 }
             }
         }
@@ -619,20 +686,20 @@ impl Scratch {
         prf(hits, n as u64, m as u64)
     }
 
-    fn group<S: AsRef<str>>(
+    fn group<S: AsRef<str>, D: Borrow<Doc<S>>>(
         &mut self,
         pred: &Doc<S>,
-        refs: &[Doc<S>],
+        refs: impl IntoIterator<Item = D>,
         types: &[RougeType],
         stem: bool,
-    ) -> Result<GroupScores> {
-        if types.len() > MAX_TYPES {
+        out: &mut [Score],
+    ) -> Result<()> {
+        if out.len() != types.len() {
             return Err(MetricError::value(format!(
-                "at most {MAX_TYPES} distinct rouge types"
+                "{} output slots for {} rouge types",
+                out.len(),
+                types.len()
             )));
-        }
-        if refs.is_empty() {
-            return Err(MetricError::value("no references"));
         }
         if self.vocab.len() > VOCAB_LIMIT {
             self.vocab = Vocab::default();
@@ -645,32 +712,37 @@ impl Scratch {
         };
         let mut tk = Tokenizing {
             vocab: &mut self.vocab,
+            keys: &mut self.keys,
+            longs: &mut self.longs,
             locals: &mut self.locals,
             buf: &mut self.buf,
             stem,
         };
         tk.doc(pred, need, &mut self.pred)?;
-        let mut out = GroupScores {
-            len: types.len(),
-            ..Default::default()
-        };
-        for (ri, r) in refs.iter().enumerate() {
+        let mut nrefs = 0;
+        for (ri, r) in refs.into_iter().enumerate() {
+            nrefs += 1;
             let mut tk = Tokenizing {
                 vocab: &mut self.vocab,
+                keys: &mut self.keys,
+                longs: &mut self.longs,
                 locals: &mut self.locals,
                 buf: &mut self.buf,
                 stem,
             };
-            tk.doc(r, need, &mut self.refd)?;
+            tk.doc(r.borrow(), need, &mut self.refd)?;
             for (ti, &t) in types.iter().enumerate() {
                 let s = self.score_type(t);
                 // score_multi: np.argmax over F, the first reference wins ties.
-                if ri == 0 || s.fmeasure > out.scores[ti].fmeasure {
-                    out.scores[ti] = s;
+                if ri == 0 || s.fmeasure > out[ti].fmeasure {
+                    out[ti] = s;
                 }
             }
         }
-        Ok(out)
+        if nrefs == 0 {
+            return Err(MetricError::value("no references"));
+        }
+        Ok(())
     }
 }
 
@@ -682,9 +754,31 @@ pub fn score_group<S: AsRef<str>>(
     types: &[RougeType],
     use_stemmer: bool,
 ) -> Result<GroupScores> {
+    if types.len() > MAX_TYPES {
+        return Err(MetricError::value(format!(
+            "at most {MAX_TYPES} distinct rouge types"
+        )));
+    }
+    let mut g = GroupScores {
+        len: types.len(),
+        ..Default::default()
+    };
+    score_group_into(pred, refs, types, use_stemmer, &mut g.scores[..types.len()])?;
+    Ok(g)
+}
+
+/// `score_group` writing the scores into `out` (one slot per type, `out.len() == types.len()`),
+/// with the references from any iterator (a batch builds no per-pair `Doc` vectors).
+pub fn score_group_into<S: AsRef<str>, D: Borrow<Doc<S>>>(
+    pred: &Doc<S>,
+    refs: impl IntoIterator<Item = D>,
+    types: &[RougeType],
+    use_stemmer: bool,
+    out: &mut [Score],
+) -> Result<()> {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut s) => s.group(pred, refs, types, use_stemmer),
-        Err(_) => Scratch::default().group(pred, refs, types, use_stemmer),
+        Ok(mut s) => s.group(pred, refs, types, use_stemmer, out),
+        Err(_) => Scratch::default().group(pred, refs, types, use_stemmer, out),
     })
 }
 

@@ -101,7 +101,190 @@ fn special_at(bytes: &[u8], i: usize) -> bool {
 }
 
 /// Streams the tokens of `text` (and its newlines) to `sink`; `buf` is scratch space.
-pub fn for_each_token(text: &str, buf: &mut Vec<u8>, mut sink: impl FnMut(Event<'_>)) {
+pub fn for_each_token(text: &str, buf: &mut Vec<u8>, sink: impl FnMut(Event<'_>)) {
+    scan_tokens(text, buf, true, sink)
+}
+
+/// `for_each_token`, reporting `Event::Newline` only when `newlines` is set (the newline masks
+/// are skipped when no rougeLsum sentence boundary is needed).
+#[inline]
+pub fn scan_tokens(text: &str, buf: &mut Vec<u8>, newlines: bool, mut sink: impl FnMut(Event<'_>)) {
+    let bytes = text.as_bytes();
+    if has_special(bytes) {
+        for_each_token_general(text, buf, |ev| {
+            if newlines || !matches!(ev, Event::Newline) {
+                sink(ev)
+            }
+        });
+    } else if newlines {
+        for_each_token_fast::<true>(bytes, buf, sink);
+    } else {
+        for_each_token_fast::<false>(bytes, buf, sink);
+    }
+}
+
+/// Whether `bytes` holds U+0130 or U+212A, the only characters the fast scanner cannot treat as
+/// plain separators. Non-ASCII text is searched per 32-byte block for their lead bytes first.
+#[inline]
+fn has_special(bytes: &[u8]) -> bool {
+    if bytes.is_ascii() {
+        return false;
+    }
+    bytes.chunks(32).enumerate().any(|(c, blk)| {
+        let lead = blk
+            .iter()
+            .fold(0u8, |a, &b| a | u8::from(b == 0xC4 || b == 0xE2));
+        lead != 0 && (c * 32..c * 32 + blk.len()).any(|i| special_at(bytes, i))
+    })
+}
+
+/// `b` in every byte lane of a `u64`.
+const fn lanes(b: u8) -> u64 {
+    u64::from_le_bytes([b; 8])
+}
+const HI: u64 = lanes(0x80);
+const LO7: u64 = lanes(0x7F);
+/// Multiplier gathering the lane bits `(x >> 7) & 0x0101..` into the top byte, lane order kept.
+const GATHER: u64 = 0x0102_0408_1020_4080;
+const LOWER_LANES: u128 = u128::from_le_bytes([0x20; 16]);
+
+/// Bit `i` set iff byte `i` of the 8 little-endian bytes `x` is an ASCII letter or digit (SWAR:
+/// lanes are masked to 7 bits first, so the range additions never carry into the next lane).
+#[inline]
+fn alnum_bits(x: u64) -> u64 {
+    let v = x & LO7;
+    // '0'..='9': v + 0x50 reaches 0x80 iff v >= 0x30; v + 0x46 stays below 0x80 iff v <= 0x39.
+    let digit = v.wrapping_add(lanes(0x50)) & !v.wrapping_add(lanes(0x46));
+    // Letters, case folded: 'a'..='z' is 0x61..=0x7A.
+    let l = v | lanes(0x20);
+    let alpha = l.wrapping_add(lanes(0x1F)) & !l.wrapping_add(lanes(0x05));
+    let hi = (digit | alpha) & !x & HI;
+    (hi >> 7).wrapping_mul(GATHER) >> 56
+}
+
+/// Bit `i` set iff byte `i` of `x` is `\n` (exact zero-lane test on `x ^ '\n'`).
+#[inline]
+fn newline_bits(x: u64) -> u64 {
+    let y = x ^ lanes(b'\n');
+    let hi = !(((y & LO7).wrapping_add(LO7)) | y) & HI;
+    (hi >> 7).wrapping_mul(GATHER) >> 56
+}
+
+/// Letter/digit bits and (when `NL`) newline bits of a 64-byte block.
+#[inline]
+fn block_bits<const NL: bool>(blk: &[u8; 64]) -> (u64, u64) {
+    let (mut m, mut nl) = (0u64, 0u64);
+    for (k, w) in blk.chunks_exact(8).enumerate() {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        let x = u64::from_le_bytes(a);
+        m |= alnum_bits(x) << (8 * k);
+        if NL {
+            nl |= newline_bits(x) << (8 * k);
+        }
+    }
+    (m, nl)
+}
+
+/// The 16 bytes at `p` as a little-endian `u128`, zero-padded past the end.
+#[inline]
+fn load16(bytes: &[u8], p: usize) -> u128 {
+    let mut a = [0u8; 16];
+    match bytes.get(p..p + 16) {
+        Some(w) => a.copy_from_slice(w),
+        None => {
+            let tail = bytes.get(p..).unwrap_or(&[]);
+            a[..tail.len()].copy_from_slice(tail);
+        }
+    }
+    u128::from_le_bytes(a)
+}
+
+/// Reports the newlines of `nl` below bit `off` and clears them.
+#[inline]
+fn newlines_below(nl: &mut u64, off: u32, sink: &mut impl FnMut(Event<'_>)) {
+    let before = *nl & ((1u64 << off) - 1);
+    for _ in 0..before.count_ones() {
+        sink(Event::Newline);
+    }
+    *nl &= !before;
+}
+
+/// `for_each_token_general` for texts without U+0130/U+212A, where every non-ASCII byte is a
+/// separator. Per 64-byte block, bit masks of letters/digits give token starts and ends; the
+/// k-th start pairs with the k-th end, so tokens come out without a byte loop or a mispredicted
+/// branch per token. Short tokens are keyed straight from the text (lowercased by `| 0x20`).
+pub fn for_each_token_fast<const NL: bool>(
+    bytes: &[u8],
+    buf: &mut Vec<u8>,
+    mut sink: impl FnMut(Event<'_>),
+) {
+    let n = bytes.len();
+    let mut carry = 0u64;
+    let mut pending: Option<usize> = None;
+    let mut tail = [0u8; 64];
+    // One block past the last byte when `n % 64 == 0`, so a token ending at `n` gets its end bit.
+    for b in 0..=n / 64 {
+        let base = b * 64;
+        let blk: &[u8; 64] = match bytes.get(base..base + 64).and_then(|w| w.try_into().ok()) {
+            Some(w) => w,
+            None => {
+                let rest = bytes.get(base..).unwrap_or(&[]);
+                tail[..rest.len()].copy_from_slice(rest);
+                tail[rest.len()..].fill(0);
+                &tail
+            }
+        };
+        let (m, mut nl) = block_bits::<NL>(blk);
+        let prev = (m << 1) | carry;
+        carry = m >> 63;
+        let mut starts = m & !prev;
+        let mut ends = !m & prev;
+        while ends != 0 {
+            let e = base + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            let s = match pending.take() {
+                Some(s) => s,
+                None => {
+                    let off = starts.trailing_zeros();
+                    starts &= starts.wrapping_sub(1);
+                    if NL && nl != 0 {
+                        newlines_below(&mut nl, off, &mut sink);
+                    }
+                    base + off as usize
+                }
+            };
+            let len = e - s;
+            if len <= 16 {
+                // Digits already have bit 0x20 set; letters get lowercased.
+                sink(Event::Short(
+                    (load16(bytes, s) | LOWER_LANES) & LEN_MASK[len],
+                ));
+            } else {
+                buf.clear();
+                buf.extend(bytes[s..e].iter().map(|&c| LOWER[c as usize]));
+                sink(Event::Long(buf));
+                buf.clear();
+            }
+        }
+        if starts != 0 {
+            // A token runs past this block; the newlines before it are all in this block.
+            let off = starts.trailing_zeros();
+            if NL && nl != 0 {
+                newlines_below(&mut nl, off, &mut sink);
+            }
+            pending = Some(base + off as usize);
+        }
+        if NL {
+            for _ in 0..nl.count_ones() {
+                sink(Event::Newline);
+            }
+        }
+    }
+}
+
+/// The byte-at-a-time scanner: exact on every input (the oracle of `for_each_token_fast`).
+pub fn for_each_token_general(text: &str, buf: &mut Vec<u8>, mut sink: impl FnMut(Event<'_>)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     // `buf` assembles a token only when it touches U+0130/U+212A or is longer than 16 bytes.
@@ -249,20 +432,81 @@ mod tests {
         );
     }
 
-    #[test]
-    fn newlines_are_reported() {
+    /// The event stream of a scanner as strings ("|" for a newline, "L:" marks a long token).
+    fn events(scan: impl FnOnce(&mut Vec<u8>, &mut dyn FnMut(Event<'_>))) -> Vec<String> {
         let mut buf = Vec::new();
         let mut evs = Vec::new();
-        for_each_token("a b\n\nc", &mut buf, |e| {
+        scan(&mut buf, &mut |e| {
             evs.push(match e {
                 Event::Short(k) => {
                     let (a, n) = short_bytes(k);
                     String::from_utf8_lossy(&a[..n]).into_owned()
                 }
-                Event::Long(t) => String::from_utf8_lossy(t).into_owned(),
+                Event::Long(t) => format!("L:{}", String::from_utf8_lossy(t)),
                 Event::Newline => "|".into(),
             })
         });
+        evs
+    }
+
+    #[test]
+    fn newlines_are_reported() {
+        let evs = events(|b, f| for_each_token("a b\n\nc", b, f));
         assert_eq!(evs, ["a", "b", "|", "|", "c"]);
+        let evs = events(|b, f| for_each_token_fast::<true>(b"a b\n\nc", b, f));
+        assert_eq!(evs, ["a", "b", "|", "|", "c"]);
+    }
+
+    #[test]
+    fn fast_scanner_chunk_edges() {
+        // Tokens of 1..130 bytes at every offset across the 64-byte block boundaries.
+        for pre in 0..70 {
+            for len in [1, 15, 16, 17, 31, 33, 63, 64, 65, 130] {
+                let t = format!(
+                    "{}{}\n{}.{}",
+                    " ".repeat(pre),
+                    "Ab9".repeat(50).get(..len).unwrap_or(""),
+                    "\n".repeat(pre % 3),
+                    "x".repeat(pre)
+                );
+                let fast = events(|b, f| for_each_token_fast::<true>(t.as_bytes(), b, f));
+                let slow = events(|b, f| for_each_token_general(&t, b, f));
+                assert_eq!(fast, slow, "{t:?}");
+            }
+        }
+    }
+
+    fn mixed_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop::collection::vec(
+            prop_oneof![
+                6 => "[a-zA-Z0-9]{1,20}",
+                4 => Just(" ".to_string()),
+                2 => Just("\n".to_string()),
+                1 => prop::sample::select(vec![
+                    ".", ",", "\t", "\0", "_", "@", "[", "`", "{", "/", ":", "\u{7f}", "é", "中",
+                    "\u{2019}", "\u{b0}", "\u{aa}", "\u{c4}", "\u{2014}", "ß", "\u{1F600}",
+                    "\u{130}", "\u{212a}", "\u{10b0}",
+                ])
+                .prop_map(str::to_string),
+            ],
+            0..120,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn fast_scanner_matches_general(t in mixed_text()) {
+            let slow = events(|b, f| for_each_token_general(&t, b, f));
+            proptest::prop_assert_eq!(&events(|b, f| for_each_token(&t, b, f)), &slow);
+            let no_nl: Vec<String> = slow.iter().filter(|e| *e != "|").cloned().collect();
+            proptest::prop_assert_eq!(&events(|b, f| scan_tokens(&t, b, false, f)), &no_nl);
+            if !has_special(t.as_bytes()) {
+                let fast = events(|b, f| for_each_token_fast::<true>(t.as_bytes(), b, f));
+                proptest::prop_assert_eq!(&fast, &slow);
+            }
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! ROUGE bindings: borrow the strings, score groups in parallel outside the interpreter lock,
 //! return numpy arrays. All metric logic is in `lexmetrics_core::rouge`.
 
+use std::borrow::Borrow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
 
 use lexmetrics_core::error::MetricError;
-use lexmetrics_core::rouge::{score_group, Doc, Piece, RougeType, Score};
+use lexmetrics_core::rouge::{score_group_into, Doc, Piece, RougeType, Score, MAX_TYPES};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -30,55 +32,78 @@ fn parse_types(py: Python<'_>, names: &[String]) -> PyResult<Vec<RougeType>> {
     Ok(out)
 }
 
-/// Scores every group `i` (prediction `i` against `refs[offsets[i]..offsets[i+1]]`) and lays the
-/// results out as `scores[(t*3 + {0:P,1:R,2:F})*n + i]` and `int_zero[t*n + i]`.
-fn run<'py, S: AsRef<str> + Sync>(
+/// One block's share of the output rows: `scores[t*3 + c]` and `int_zero[t]` hold its pairs.
+struct BlockOut<'a> {
+    scores: Vec<&'a mut [f64]>,
+    int_zero: Vec<&'a mut [bool]>,
+}
+
+/// Scores every group `i` (prediction `pred(i)` against the references `refs_of(i)`) and lays the
+/// results out as `scores[(t*3 + {0:P,1:R,2:F})*n + i]` and `int_zero[t*n + i]`. Each block of
+/// pairs writes its results straight into its own slices of those arrays, inside the workers.
+#[allow(clippy::too_many_arguments)]
+fn run<'py, S, P, D, R>(
     py: Python<'py>,
-    preds: &[Doc<S>],
-    refs: &[Doc<S>],
-    offsets: &[usize],
+    n: usize,
+    pred: impl Fn(usize) -> P + Sync,
+    refs_of: impl Fn(usize) -> R + Sync,
     types: &[RougeType],
     use_stemmer: bool,
     workers: Option<usize>,
-) -> PyResult<Arrays<'py>> {
-    let n = preds.len();
+) -> PyResult<Arrays<'py>>
+where
+    S: AsRef<str>,
+    P: Borrow<Doc<S>>,
+    D: Borrow<Doc<S>>,
+    R: IntoIterator<Item = D>,
+{
     let nt = types.len();
     let w = resolve_workers(py, workers)?;
-    // Blocks of pairs amortise the per-item result allocation; results do not depend on the size.
-    let block = (n / (w * 16)).clamp(1, 64);
-    let nblocks = n.div_ceil(block);
-    let blocks: Vec<Vec<Score>> = par_map(py, nblocks, Some(w), |b| {
-        let lo = b * block;
-        let hi = (lo + block).min(n);
-        let mut out = Vec::with_capacity((hi - lo) * nt);
-        for i in lo..hi {
-            let g = catch_unwind(AssertUnwindSafe(|| {
-                score_group(
-                    &preds[i],
-                    &refs[offsets[i]..offsets[i + 1]],
-                    types,
-                    use_stemmer,
-                )
-            }))
-            .map_err(|_| MetricError::value("internal error while scoring").at(i))?
-            .map_err(|e| e.at(i))?;
-            out.extend_from_slice(g.as_slice());
-        }
-        Ok(out)
-    })?;
     let mut scores = vec![0.0f64; nt * 3 * n];
     let mut int_zero = vec![false; nt * n];
-    let mut i = 0;
-    for blk in &blocks {
-        for pair in blk.chunks_exact(nt) {
-            for (t, s) in pair.iter().enumerate() {
-                scores[(t * 3) * n + i] = s.precision;
-                scores[(t * 3 + 1) * n + i] = s.recall;
-                scores[(t * 3 + 2) * n + i] = s.fmeasure;
-                int_zero[t * n + i] = s.int_zero;
+    if n > 0 {
+        // Small blocks keep the two workers' shares even at the end of a batch; results do not
+        // depend on the size.
+        let block = (n / (w * 64)).clamp(1, 16);
+        let nblocks = n.div_ceil(block);
+        let mut score_rows: Vec<_> = scores.chunks_mut(n).map(|r| r.chunks_mut(block)).collect();
+        let mut zero_rows: Vec<_> = int_zero
+            .chunks_mut(n)
+            .map(|r| r.chunks_mut(block))
+            .collect();
+        let outs: Vec<Mutex<BlockOut<'_>>> = (0..nblocks)
+            .map(|_| {
+                Mutex::new(BlockOut {
+                    scores: score_rows.iter_mut().filter_map(Iterator::next).collect(),
+                    int_zero: zero_rows.iter_mut().filter_map(Iterator::next).collect(),
+                })
+            })
+            .collect();
+        par_map(py, nblocks, Some(w), |b| {
+            let mut guard = outs[b].lock().unwrap_or_else(|p| p.into_inner());
+            let out = &mut *guard;
+            let lo = b * block;
+            let hi = (lo + block).min(n);
+            let mut slots = [Score::default(); MAX_TYPES];
+            let slots = slots
+                .get_mut(..nt)
+                .ok_or_else(|| MetricError::value("too many types"))?;
+            for i in lo..hi {
+                catch_unwind(AssertUnwindSafe(|| {
+                    score_group_into(pred(i).borrow(), refs_of(i), types, use_stemmer, slots)
+                }))
+                .map_err(|_| MetricError::value("internal error while scoring").at(i))?
+                .map_err(|e| e.at(i))?;
+                let k = i - lo;
+                for (t, s) in slots.iter().enumerate() {
+                    out.scores[t * 3][k] = s.precision;
+                    out.scores[t * 3 + 1][k] = s.recall;
+                    out.scores[t * 3 + 2][k] = s.fmeasure;
+                    out.int_zero[t][k] = s.int_zero;
+                }
             }
-            i += 1;
-        }
+            Ok(())
+        })?;
     }
     Ok((
         PyArray1::from_vec(py, scores),
@@ -109,9 +134,16 @@ fn rouge_texts<'py>(
         "references",
     )?;
     // Borrowed views; `preds` and `refs` stay owned here so Arrow buffers are released attached.
-    let pdocs: Vec<Doc<&str>> = preds.iter().map(Doc::Text).collect();
-    let rdocs: Vec<Doc<&str>> = refs.iter().map(Doc::Text).collect();
-    run(py, &pdocs, &rdocs, &offsets, &types, use_stemmer, workers)
+    let (preds, refs) = (&preds, &refs);
+    run(
+        py,
+        preds.len(),
+        |i| Doc::Text(preds.get(i)),
+        |i| (offsets[i]..offsets[i + 1]).map(|j| Doc::Text(refs.get(j))),
+        &types,
+        use_stemmer,
+        workers,
+    )
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -247,9 +279,9 @@ fn rouge_docs<'py>(
     }
     run(
         py,
-        &preds,
-        &refs,
-        &ref_offsets,
+        preds.len(),
+        |i| &preds[i],
+        |i| &refs[ref_offsets[i]..ref_offsets[i + 1]],
         &types,
         use_stemmer,
         workers,
