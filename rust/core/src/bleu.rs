@@ -145,7 +145,6 @@ impl SpanInterner {
     }
 
     /// Appends the id of every span to `out` (equal bytes, equal id); returns the id count.
-    #[inline(never)]
     pub fn intern(&mut self, out: &mut Vec<u32>) -> usize {
         let Self { text, spans, table } = self;
         table.clear();
@@ -358,26 +357,40 @@ impl NgramEngine {
         let mut grams = alphabet;
         for n in 1..=max_order {
             if n > 1 {
-                let c = std::mem::take(&mut self.c);
-                grams = self.advance(n - 1, grams, alphabet, |g| c[g as usize] == 3);
-                self.c = c;
+                let (a, b, c) = (
+                    std::mem::take(&mut self.a),
+                    std::mem::take(&mut self.b),
+                    std::mem::take(&mut self.c),
+                );
+                grams = if n_refs == 1 {
+                    // a and b still hold the counts of the only reference pass
+                    self.advance(n - 1, grams, alphabet, |g| {
+                        a[g as usize] > 0 && b[g as usize] > 0
+                    })
+                } else {
+                    self.advance(n - 1, grams, alphabet, |g| c[g as usize] == 3)
+                };
+                (self.a, self.b, self.c) = (a, b, c);
                 if self.live[n_sides] == 0 {
                     break;
                 }
             }
             Self::zeroed(&mut self.a, grams);
             Self::zeroed(&mut self.b, grams);
-            Self::zeroed(&mut self.c, grams);
             let (a, b, c) = (&mut self.a, &mut self.b, &mut self.c);
             let hyp = &self.gid[self.live[0]..self.live[1]];
-            for &g in hyp {
-                c[g as usize] = 1;
+            if n_refs > 1 {
+                // flags: 1 = in the hypothesis, 2 = in a reference
+                c.clear();
+                c.resize(grams, 0);
+                for &g in hyp {
+                    c[g as usize] = 1;
+                }
             }
             for k in 1..=n_refs {
                 let refs = &self.gid[self.live[k]..self.live[k + 1]];
                 for &g in refs {
                     b[g as usize] += 1;
-                    c[g as usize] |= 2;
                 }
                 let mut m = 0i64;
                 for &g in hyp {
@@ -386,11 +399,14 @@ impl NgramEngine {
                     m += i64::from(a[g] <= b[g]);
                 }
                 out[(k - 1) * max_order + n - 1] = m;
-                for &g in refs {
-                    b[g as usize] = 0;
-                }
-                for &g in hyp {
-                    a[g as usize] = 0;
+                if n_refs > 1 {
+                    for &g in refs {
+                        c[g as usize] |= 2;
+                        b[g as usize] = 0;
+                    }
+                    for &g in hyp {
+                        a[g as usize] = 0;
+                    }
                 }
             }
         }
@@ -411,7 +427,6 @@ thread_local! {
 }
 
 /// sacrebleu `BLEU._preprocess_segment` then `split()`: appends the tokens of `line` as spans.
-#[inline(never)]
 fn push_tokens(cfg: &BleuConfig, line: &str, it: &mut SpanInterner, tmp: &mut String) {
     let lowered;
     let line = if cfg.lowercase {
@@ -596,91 +611,6 @@ pub fn sentence_bleu(cfg: &BleuConfig, sc: &BleuScoring, hyp: &str, refs: &[&str
     Ok(compute_bleu(&stats, sc)?.score)
 }
 
-/// Bits needed to store ids `0..count` (at least 1).
-pub fn id_bits(count: usize) -> u32 {
-    (usize::BITS - count.saturating_sub(1).leading_zeros()).max(1)
-}
-
-/// The `n`-grams of `ids` packed exactly into `u64` keys (`n * bits <= 64`), sorted.
-pub fn packed_sorted_ngrams(ids: &[u32], n: usize, bits: u32, out: &mut Vec<u64>) {
-    out.clear();
-    if n == 0 || ids.len() < n {
-        return;
-    }
-    out.extend(
-        ids.windows(n)
-            .map(|w| w.iter().fold(0u64, |k, &x| (k << bits) | u64::from(x))),
-    );
-    out.sort_unstable();
-}
-
-/// `sum_g min(count_a(g), count_b(g))` over two sorted key lists.
-pub fn sorted_clipped_overlap(a: &[u64], b: &[u64]) -> u64 {
-    let (mut i, mut j, mut total) = (0usize, 0usize, 0u64);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        if x < y {
-            i += 1;
-        } else if y < x {
-            j += 1;
-        } else {
-            let i0 = i;
-            while i < a.len() && a[i] == x {
-                i += 1;
-            }
-            let j0 = j;
-            while j < b.len() && b[j] == x {
-                j += 1;
-            }
-            total += (i - i0).min(j - j0) as u64;
-        }
-    }
-    total
-}
-
-/// Clipped overlap of sorted `hyp` keys against the max count over several sorted reference lists.
-fn sorted_clipped_overlap_max(hyp: &[u64], refs: &[Vec<u64>], best: &mut Vec<u32>) -> u64 {
-    // runs of hyp: (start, end) implied by scanning; best[r] = max reference count of run r
-    best.clear();
-    let mut i = 0;
-    while i < hyp.len() {
-        let x = hyp[i];
-        while i < hyp.len() && hyp[i] == x {
-            i += 1;
-        }
-        best.push(0);
-    }
-    for r in refs {
-        let (mut i, mut j, mut run) = (0usize, 0usize, 0usize);
-        while i < hyp.len() {
-            let x = hyp[i];
-            while j < r.len() && r[j] < x {
-                j += 1;
-            }
-            let j0 = j;
-            while j < r.len() && r[j] == x {
-                j += 1;
-            }
-            best[run] = best[run].max((j - j0) as u32);
-            while i < hyp.len() && hyp[i] == x {
-                i += 1;
-            }
-            run += 1;
-        }
-    }
-    let (mut i, mut run, mut total) = (0usize, 0usize, 0u64);
-    while i < hyp.len() {
-        let x = hyp[i];
-        let i0 = i;
-        while i < hyp.len() && hyp[i] == x {
-            i += 1;
-        }
-        total += ((i - i0) as u64).min(u64::from(best[run]));
-        run += 1;
-    }
-    total
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,5 +656,97 @@ mod tests {
         assert_eq!(closest_ref_len(5, [7, 3]), 3);
         assert_eq!(closest_ref_len(5, [3, 7]), 3);
         assert_eq!(closest_ref_len(5, [6, 4, 5]), 5);
+    }
+
+    /// The straightforward statistics: regex-faithful tokenizer, `str.split()`, n-gram counts
+    /// keyed by token slices, clipped against the max over references (sacrebleu's algorithm).
+    fn oracle(cfg: &BleuConfig, hyp: &str, refs: &[&str]) -> Vec<i64> {
+        use std::collections::HashMap;
+        let toks = |s: &str| -> Vec<String> {
+            let mut buf = String::new();
+            cfg.tokenizer.preprocess(s, cfg.lowercase, &mut buf);
+            py_split(&buf).map(str::to_owned).collect()
+        };
+        let counts = |t: &[String], n: usize| {
+            let mut m: HashMap<Vec<String>, i64> = HashMap::new();
+            for w in t.windows(n) {
+                *m.entry(w.to_vec()).or_default() += 1;
+            }
+            m
+        };
+        let h = toks(hyp);
+        let rs: Vec<Vec<String>> = refs.iter().map(|r| toks(r)).collect();
+        let n_max = cfg.max_order;
+        let mut out = vec![0i64; cfg.n_stats()];
+        out[0] = h.len() as i64;
+        out[1] = closest_ref_len(h.len(), rs.iter().map(Vec::len));
+        for n in 1..=n_max {
+            let hc = counts(&h, n);
+            let mut best: HashMap<Vec<String>, i64> = HashMap::new();
+            for r in &rs {
+                for (g, c) in counts(r, n) {
+                    let e = best.entry(g).or_default();
+                    *e = (*e).max(c);
+                }
+            }
+            out[1 + n] = hc
+                .iter()
+                .map(|(g, &c)| c.min(best.get(g).copied().unwrap_or(0)))
+                .sum();
+            out[1 + n + n_max] = ngram_total(h.len(), n) as i64;
+        }
+        out
+    }
+
+    fn fast(cfg: &BleuConfig, hyp: &str, refs: &[&str]) -> Vec<i64> {
+        let mut out = vec![0i64; cfg.n_stats()];
+        segment_stats(cfg, hyp, refs, &mut out);
+        out
+    }
+
+    // Characters that exercise every 13a rule, whitespace kinds and non-ASCII letters/spaces.
+    const ALPHABET: &str = "[ab1.,\\-&<;:'\"( \t\n\u{a0}\u{3000}\u{1c}é中ΣA]{0,24}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn matches_oracle(
+            hyp in ALPHABET,
+            refs in proptest::collection::vec(ALPHABET, 1..4),
+            tok in 0usize..5,
+            lc in proptest::prelude::any::<bool>(),
+            order in 1usize..6,
+        ) {
+            let name = ["13a", "intl", "zh", "char", "none"][tok];
+            let cfg = BleuConfig::new(name, lc, order).unwrap();
+            let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(fast(&cfg, &hyp, &refs), oracle(&cfg, &hyp, &refs));
+        }
+
+        #[test]
+        fn thirteen_a_spans_match_regexes(line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}") {
+            let cfg = BleuConfig::new("13a", false, 4).unwrap();
+            let mut it = SpanInterner::default();
+            let mut tmp = String::new();
+            push_tokens(&cfg, &line, &mut it, &mut tmp);
+            let got: Vec<&[u8]> = it.spans.iter().map(|&(a, b)| &it.text[a..b]).collect();
+            let want = Tokenizer::Thirteen.tokenize_joined(&line, false);
+            let want: Vec<&[u8]> = py_split(&want).map(str::as_bytes).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn long_segments_use_the_hash_table_path() {
+        // 3000 distinct tokens: grams * vocabulary exceeds DENSE_LIMIT at order 2.
+        let hyp: Vec<String> = (0..3000).map(|i| format!("w{}", i % 2900)).collect();
+        let r: Vec<String> = (0..3000).map(|i| format!("w{}", (i * 7) % 2950)).collect();
+        let (hyp, r) = (hyp.join(" "), r.join(" "));
+        let cfg = BleuConfig::new("13a", false, 4).unwrap();
+        assert_eq!(
+            fast(&cfg, &hyp, &[&r, &hyp]),
+            oracle(&cfg, &hyp, &[&r, &hyp])
+        );
+        assert_eq!(fast(&cfg, &hyp, &[&r]), oracle(&cfg, &hyp, &[&r]));
     }
 }

@@ -296,10 +296,15 @@ static CLASS_13A: [u8; 256] = {
 ///   earlier ever separates a digit from a following `-`).
 ///
 /// A multi-byte character is in none of these classes, as in the character-level regexes.
-#[inline(never)]
 pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
     let n = b.len();
-    let cls = |i: usize| if i < n { CLASS_13A[b[i] as usize] } else { C_PAD };
+    let cls = |i: usize| {
+        if i < n {
+            CLASS_13A[b[i] as usize]
+        } else {
+            C_PAD
+        }
+    };
     let mut high = 0u8;
     let mut start = usize::MAX; // start of the open token
     let (mut c_prev2, mut c_prev) = (C_PAD, C_PAD);
@@ -320,8 +325,8 @@ pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
             c_cur = c_next;
             continue;
         }
-        let mb_next = c_next & C_DOTCOMMA != 0
-            && (c_cur & C_PUNCT != 0 || (c_cur & C_DIGIT == 0 && !mb_cur));
+        let mb_next =
+            c_next & C_DOTCOMMA != 0 && (c_cur & C_PUNCT != 0 || (c_cur & C_DIGIT == 0 && !mb_cur));
         let bnd_ab = (c_prev | c_cur) & C_PUNCT != 0 || mb_cur || mb_prev;
         let bnd_ab_next = (c_cur | c_next) & C_PUNCT != 0 || mb_next || mb_cur;
         let mc_cur = c_cur & C_DOTCOMMA != 0
