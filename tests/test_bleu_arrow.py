@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import lexmetrics as lm
 import numpy as np
 import pytest
-
-import lexmetrics as lm
 
 HYPS = ["The cat sat on the mat.", "3.5 e-mail &amp; 2019-2020", "", "中文,English。测试 ΟΔΟΣ", "a b c d e f"]
 REFS = ["The cat is on the mat.", "3,5 e-mail & 2019 - 2020", "x", "中文, English 测试 οδος", "a b c d e g"]
