@@ -104,8 +104,9 @@ def main() -> None:
             t, got = best_time(lambda w=w, wo=wo: lm.corpus_chrf(hyps, refs, word_order=wo, workers=w), repeat=args.repeat)
             add(name, "lexmetrics", w, t, got.score == ref_c.score, base)
 
-    print(f"{n} pairs, 1 reference each, {os.cpu_count()} cores; lexmetrics {lm.__version__}, "
-          f"sacrebleu {sacrebleu.__version__}, bleuscore {bleuscore.__version__}\n")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{n} pairs, 1 reference each, {os.cpu_count()} cores (load average {load}); "
+          f"lexmetrics {lm.__version__}, sacrebleu {sacrebleu.__version__}, bleuscore {bleuscore.__version__}\n")
     print(table(rows, ["task", "impl", "workers", "seconds", "pairs/s", "x sacrebleu", "x bleuscore", "same score"]))
 
 

@@ -1,12 +1,16 @@
 //! BLEU exactly as sacrebleu 2.6 computes it (`metrics/bleu.py`): per-segment sufficient statistics
 //! `[sys_len, ref_len, correct_1..n, total_1..n]`, summed over a corpus, then `compute_bleu`.
 
-use crate::error::{MetricError, Result};
-use rustc_hash::FxHashMap;
+use std::cell::RefCell;
+use std::hash::Hasher;
 
-use crate::ngram::{clipped_overlap, count_ngrams, ngram_total, NgramCounts};
-use crate::pystr::py_split;
-use crate::sacre_tokenize::Tokenizer;
+use hashbrown::HashTable;
+use rustc_hash::{FxHashMap, FxHasher};
+
+use crate::error::{MetricError, Result};
+use crate::ngram::ngram_total;
+use crate::pystr::{py_lower, py_rstrip, py_split};
+use crate::sacre_tokenize::{rewrite_13a, spans_13a, Tokenizer};
 
 /// sacrebleu `MAX_NGRAM_ORDER`.
 pub const DEFAULT_MAX_NGRAM_ORDER: usize = 4;
@@ -118,95 +122,389 @@ pub fn closest_ref_len(hyp_len: usize, ref_lens: impl IntoIterator<Item = usize>
     best.map_or(-1, |(_, l)| l as i64)
 }
 
-/// The ids of the Python-whitespace tokens of `buf`, numbering new tokens densely.
-fn ids_of<'a>(vocab: &mut FxHashMap<&'a str, u32>, buf: &'a str) -> Vec<u32> {
-    py_split(buf)
-        .map(|t| {
-            let next = vocab.len() as u32;
-            *vocab.entry(t).or_insert(next)
-        })
-        .collect()
+/// Token spans of several lines (one text buffer) interned to dense ids `0..len()`.
+#[derive(Default)]
+pub(crate) struct SpanInterner {
+    pub text: Vec<u8>,
+    pub spans: Vec<(usize, usize)>,
+    table: HashTable<(usize, usize, u32)>,
+}
+
+#[inline]
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(b);
+    h.finish()
+}
+
+impl SpanInterner {
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.spans.clear();
+        self.table.clear();
+    }
+
+    /// Appends the id of every span to `out` (equal bytes, equal id); returns the id count.
+    pub fn intern(&mut self, out: &mut Vec<u32>) -> usize {
+        let Self { text, spans, table } = self;
+        table.clear();
+        for &(a, b) in spans.iter() {
+            let tok = &text[a..b];
+            let h = hash_bytes(tok);
+            let id = match table.find(h, |&(x, y, _)| &text[x..y] == tok) {
+                Some(&(_, _, id)) => id,
+                None => {
+                    let id = table.len() as u32;
+                    table.insert_unique(h, (a, b, id), |&(x, y, _)| hash_bytes(&text[x..y]));
+                    id
+                }
+            };
+            out.push(id);
+        }
+        table.len()
+    }
+
+    /// Appends `tok`, a subslice of `line` whose bytes start at `base` in `text`, as a span.
+    #[inline]
+    pub fn push_sub(&mut self, line: &str, base: usize, tok: &str) {
+        let off = tok.as_ptr() as usize - line.as_ptr() as usize;
+        self.spans.push((base + off, base + off + tok.len()));
+    }
+}
+
+/// Largest `grams * alphabet` id table kept as a flat array (above it, a hash map).
+const DENSE_LIMIT: usize = 1 << 18;
+
+/// Exact n-gram matching over dense symbol ids, one order at a time.
+///
+/// The n-gram at position i gets a dense id from (id of its (n-1)-gram prefix, last symbol), so
+/// every order is one table lookup per position, with no keys wider than two ids whatever the
+/// order. An n-gram absent from the hypothesis or from every reference cannot match, nor can any
+/// longer n-gram it starts, so its positions drop out of the higher orders (totals are counted
+/// apart, from the lengths).
+#[derive(Default)]
+pub(crate) struct NgramEngine {
+    /// Symbol ids of all sides, concatenated; side k is `seq[sides[k]..sides[k + 1]]`, side 0
+    /// the hypothesis.
+    pub seq: Vec<u32>,
+    pub sides: Vec<usize>,
+    /// Live positions (ascending within a side) and the id of their current-order n-gram.
+    pos: Vec<u32>,
+    gid: Vec<u32>,
+    /// `pos[live[k]..live[k + 1]]` are the live positions of side k.
+    live: Vec<usize>,
+    table: Vec<u64>,
+    stamp: u32,
+    map: FxHashMap<u64, u32>,
+    a: Vec<u32>,
+    b: Vec<u32>,
+    c: Vec<u32>,
+}
+
+impl NgramEngine {
+    pub fn clear(&mut self) {
+        self.seq.clear();
+        self.sides.clear();
+        self.sides.push(0);
+    }
+
+    /// Closes the side started after the previous call (or `clear`).
+    pub fn end_side(&mut self) {
+        self.sides.push(self.seq.len());
+    }
+
+    fn n_sides(&self) -> usize {
+        self.sides.len() - 1
+    }
+
+    /// Order 1: every position is live, its gram id is its symbol.
+    fn start(&mut self) {
+        self.pos.clear();
+        self.gid.clear();
+        self.live.clear();
+        self.live.push(0);
+        for k in 0..self.n_sides() {
+            let (s, e) = (self.sides[k], self.sides[k + 1]);
+            self.pos.extend((s..e).map(|i| i as u32));
+            self.gid.extend_from_slice(&self.seq[s..e]);
+            self.live.push(self.pos.len());
+        }
+    }
+
+    /// Keeps the positions whose order-`n` gram passes `keep` and that start an order-`n + 1`
+    /// gram, then gives those grams dense ids; returns their count.
+    fn advance(
+        &mut self,
+        n: usize,
+        grams: usize,
+        alphabet: usize,
+        keep: impl Fn(u32) -> bool,
+    ) -> usize {
+        let mut w = 0usize;
+        for k in 0..self.n_sides() {
+            let end = self.sides[k + 1];
+            let (lo, hi) = (self.live[k], self.live[k + 1]);
+            self.live[k] = w;
+            for j in lo..hi {
+                let (i, g) = (self.pos[j], self.gid[j]);
+                self.pos[w] = i;
+                self.gid[w] = g;
+                w += usize::from(keep(g) && i as usize + n < end);
+            }
+        }
+        let last = self.n_sides();
+        self.live[last] = w;
+        self.pos.truncate(w);
+        self.gid.truncate(w);
+        let mut next = 0u32;
+        match grams.checked_mul(alphabet).filter(|&s| s <= DENSE_LIMIT) {
+            Some(size) => {
+                if self.table.len() < size {
+                    self.table.resize(size, 0);
+                }
+                self.stamp = self.stamp.wrapping_add(1);
+                if self.stamp == 0 {
+                    self.table.fill(0);
+                    self.stamp = 1;
+                }
+                let stamp = u64::from(self.stamp);
+                for (i, g) in self.pos.iter().zip(self.gid.iter_mut()) {
+                    let sym = self.seq[*i as usize + n] as usize;
+                    let slot = &mut self.table[*g as usize * alphabet + sym];
+                    if *slot >> 32 == stamp {
+                        *g = *slot as u32;
+                    } else {
+                        *slot = (stamp << 32) | u64::from(next);
+                        *g = next;
+                        next += 1;
+                    }
+                }
+            }
+            None => {
+                self.map.clear();
+                for (i, g) in self.pos.iter().zip(self.gid.iter_mut()) {
+                    let key = (u64::from(*g) << 32) | u64::from(self.seq[*i as usize + n]);
+                    let id = *self.map.entry(key).or_insert(next);
+                    next += u32::from(id == next);
+                    *g = id;
+                }
+            }
+        }
+        next as usize
+    }
+
+    fn zeroed(v: &mut Vec<u32>, len: usize) {
+        v.clear();
+        v.resize(len, 0);
+    }
+
+    /// BLEU: `matches[n-1] = sum_g min(hyp(g), max_k ref_k(g))` for `n` in `1..=matches.len()`
+    /// (sacrebleu merges reference counts with max, bleu.py L363-370).
+    pub fn max_ref_matches(&mut self, alphabet: usize, matches: &mut [i64]) {
+        matches.fill(0);
+        let n_sides = self.n_sides();
+        self.start();
+        let mut grams = alphabet;
+        for n in 1..=matches.len() {
+            if n > 1 {
+                let (a, b) = (std::mem::take(&mut self.a), std::mem::take(&mut self.b));
+                grams = self.advance(n - 1, grams, alphabet, |g| {
+                    a[g as usize] > 0 && b[g as usize] > 0
+                });
+                self.a = a;
+                self.b = b;
+                if self.live[n_sides] == 0 {
+                    break;
+                }
+            }
+            Self::zeroed(&mut self.a, grams);
+            Self::zeroed(&mut self.b, grams);
+            let (a, b) = (&mut self.a, &mut self.b);
+            if n_sides == 2 {
+                for &g in &self.gid[self.live[1]..self.live[2]] {
+                    b[g as usize] += 1;
+                }
+            } else {
+                for k in 1..n_sides {
+                    let gids = &self.gid[self.live[k]..self.live[k + 1]];
+                    for &g in gids {
+                        a[g as usize] += 1;
+                    }
+                    for &g in gids {
+                        let g = g as usize;
+                        b[g] = b[g].max(a[g]);
+                        a[g] = 0;
+                    }
+                }
+            }
+            let mut m = 0i64;
+            for &g in &self.gid[self.live[0]..self.live[1]] {
+                let g = g as usize;
+                a[g] += 1;
+                m += i64::from(a[g] <= b[g]);
+            }
+            matches[n - 1] = m;
+        }
+    }
+
+    /// chrF: `out[k * max_order + n - 1] = sum_g min(hyp(g), ref_k(g))` for reference k.
+    pub fn per_ref_matches(&mut self, alphabet: usize, max_order: usize, out: &mut Vec<i64>) {
+        let n_sides = self.n_sides();
+        let n_refs = n_sides - 1;
+        out.clear();
+        out.resize(n_refs * max_order, 0);
+        self.start();
+        let mut grams = alphabet;
+        for n in 1..=max_order {
+            if n > 1 {
+                let (a, b, c) = (
+                    std::mem::take(&mut self.a),
+                    std::mem::take(&mut self.b),
+                    std::mem::take(&mut self.c),
+                );
+                grams = if n_refs == 1 {
+                    // a and b still hold the counts of the only reference pass
+                    self.advance(n - 1, grams, alphabet, |g| {
+                        a[g as usize] > 0 && b[g as usize] > 0
+                    })
+                } else {
+                    self.advance(n - 1, grams, alphabet, |g| c[g as usize] == 3)
+                };
+                (self.a, self.b, self.c) = (a, b, c);
+                if self.live[n_sides] == 0 {
+                    break;
+                }
+            }
+            Self::zeroed(&mut self.a, grams);
+            Self::zeroed(&mut self.b, grams);
+            let (a, b, c) = (&mut self.a, &mut self.b, &mut self.c);
+            let hyp = &self.gid[self.live[0]..self.live[1]];
+            if n_refs > 1 {
+                // flags: 1 = in the hypothesis, 2 = in a reference
+                c.clear();
+                c.resize(grams, 0);
+                for &g in hyp {
+                    c[g as usize] = 1;
+                }
+            }
+            for k in 1..=n_refs {
+                let refs = &self.gid[self.live[k]..self.live[k + 1]];
+                for &g in refs {
+                    b[g as usize] += 1;
+                }
+                let mut m = 0i64;
+                for &g in hyp {
+                    let g = g as usize;
+                    a[g] += 1;
+                    m += i64::from(a[g] <= b[g]);
+                }
+                out[(k - 1) * max_order + n - 1] = m;
+                if n_refs > 1 {
+                    for &g in refs {
+                        c[g as usize] |= 2;
+                        b[g as usize] = 0;
+                    }
+                    for &g in hyp {
+                        a[g as usize] = 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Per-thread buffers reused across segments (cleared, never shrunk).
+#[derive(Default)]
+struct BleuScratch {
+    interner: SpanInterner,
+    tmp: String,
+    line_ends: Vec<usize>,
+    engine: NgramEngine,
+}
+
+thread_local! {
+    static BLEU_SCRATCH: RefCell<BleuScratch> = RefCell::new(BleuScratch::default());
+}
+
+/// sacrebleu `BLEU._preprocess_segment` then `split()`: appends the tokens of `line` as spans.
+fn push_tokens(cfg: &BleuConfig, line: &str, it: &mut SpanInterner, tmp: &mut String) {
+    let lowered;
+    let line = if cfg.lowercase {
+        lowered = py_lower(line);
+        &*lowered
+    } else {
+        line
+    };
+    let line = py_rstrip(line);
+    let base = it.text.len();
+    if cfg.tokenizer == Tokenizer::Thirteen {
+        let s = rewrite_13a(line);
+        it.text.extend_from_slice(s.as_bytes());
+        let first = it.spans.len();
+        if spans_13a(&it.text[base..], base, &mut it.spans) {
+            // Non-ASCII: split the spans again at Unicode whitespace (str.split()).
+            let raw: Vec<(usize, usize)> = it.spans.drain(first..).collect();
+            for (a, b) in raw {
+                match std::str::from_utf8(&it.text[a..b]) {
+                    Ok(tok) => {
+                        for piece in py_split(tok) {
+                            let off = piece.as_ptr() as usize - tok.as_ptr() as usize;
+                            it.spans.push((a + off, a + off + piece.len()));
+                        }
+                    }
+                    Err(_) => it.spans.push((a, b)),
+                }
+            }
+        }
+    } else {
+        cfg.tokenizer.tokenize(line, tmp);
+        it.text.extend_from_slice(tmp.as_bytes());
+        for tok in py_split(tmp) {
+            it.push_sub(tmp, base, tok);
+        }
+    }
 }
 
 /// Writes the statistics of one segment (`out.len() == cfg.n_stats()`).
 /// `refs` must not be empty (sacrebleu fails on a segment without references).
 pub fn segment_stats(cfg: &BleuConfig, hyp: &str, refs: &[&str], out: &mut [i64]) {
+    BLEU_SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut sc) => segment_stats_with(cfg, hyp, refs, out, &mut sc),
+        Err(_) => segment_stats_with(cfg, hyp, refs, out, &mut BleuScratch::default()),
+    })
+}
+
+fn segment_stats_with(
+    cfg: &BleuConfig,
+    hyp: &str,
+    refs: &[&str],
+    out: &mut [i64],
+    sc: &mut BleuScratch,
+) {
     let n_max = cfg.max_order;
-    let mut hyp_buf = String::new();
-    cfg.tokenizer.preprocess(hyp, cfg.lowercase, &mut hyp_buf);
-    let ref_bufs: Vec<String> = refs
-        .iter()
-        .map(|r| {
-            let mut b = String::new();
-            cfg.tokenizer.preprocess(r, cfg.lowercase, &mut b);
-            b
-        })
-        .collect();
-
-    // Token ids shared by hypothesis and references (presized: most tokens are distinct).
-    let cap = hyp_buf.len() / 4 + ref_bufs.iter().map(|b| b.len() / 4).sum::<usize>();
-    let mut vocab: FxHashMap<&str, u32> =
-        FxHashMap::with_capacity_and_hasher(cap, Default::default());
-    let hyp_ids = ids_of(&mut vocab, &hyp_buf);
-    let ref_ids: Vec<Vec<u32>> = ref_bufs.iter().map(|b| ids_of(&mut vocab, b)).collect();
-    let vocab_len = vocab.len();
-
-    let hyp_len = hyp_ids.len();
-    out[0] = hyp_len as i64;
-    out[1] = closest_ref_len(hyp_len, ref_ids.iter().map(Vec::len));
-
-    // Exact packed keys when every n-gram fits in 64 bits (almost always); else slice hashing.
-    let bits = id_bits(vocab_len);
-    if bits as usize * n_max <= 64 {
-        let mut hk = Vec::with_capacity(hyp_len);
-        let mut rks: Vec<Vec<u64>> = vec![Vec::new(); ref_ids.len()];
-        let mut best = Vec::new();
-        for n in 1..=n_max {
-            out[1 + n + n_max] = ngram_total(hyp_len, n) as i64;
-            packed_sorted_ngrams(&hyp_ids, n, bits, &mut hk);
-            if hk.is_empty() {
-                out[1 + n] = 0;
-                continue;
-            }
-            for (ids, rk) in ref_ids.iter().zip(rks.iter_mut()) {
-                packed_sorted_ngrams(ids, n, bits, rk);
-            }
-            out[1 + n] = if let [only] = rks.as_slice() {
-                sorted_clipped_overlap(&hk, only)
-            } else {
-                sorted_clipped_overlap_max(&hk, &rks, &mut best)
-            } as i64;
-        }
-        return;
+    let BleuScratch {
+        interner,
+        tmp,
+        line_ends,
+        engine,
+    } = sc;
+    interner.clear();
+    line_ends.clear();
+    for line in std::iter::once(hyp).chain(refs.iter().copied()) {
+        push_tokens(cfg, line, interner, tmp);
+        line_ends.push(interner.spans.len());
     }
+    engine.clear();
+    let vocab = interner.intern(&mut engine.seq);
+    engine.sides.extend_from_slice(line_ends);
 
-    let mut hyp_counts = NgramCounts::default();
-    let mut ref_counts = NgramCounts::default();
-    let mut merged = NgramCounts::default();
+    let hyp_len = line_ends[0];
+    out[0] = hyp_len as i64;
+    out[1] = closest_ref_len(hyp_len, line_ends.windows(2).map(|w| w[1] - w[0]));
     for n in 1..=n_max {
         out[1 + n + n_max] = ngram_total(hyp_len, n) as i64;
-        count_ngrams(&hyp_ids, n, &mut hyp_counts);
-        let correct = if hyp_counts.is_empty() {
-            0
-        } else if let [only] = ref_ids.as_slice() {
-            count_ngrams(only, n, &mut ref_counts);
-            clipped_overlap(&hyp_counts, &ref_counts)
-        } else {
-            // sacrebleu merges reference counts with max over references (bleu.py L363-370).
-            merged.clear();
-            for ids in &ref_ids {
-                count_ngrams(ids, n, &mut ref_counts);
-                for (g, &c) in ref_counts.iter() {
-                    if hyp_counts.contains_key(g) {
-                        let e = merged.entry(g).or_insert(0);
-                        *e = (*e).max(c);
-                    }
-                }
-            }
-            clipped_overlap(&hyp_counts, &merged)
-        };
-        out[1 + n] = correct as i64;
     }
+    engine.max_ref_matches(vocab, &mut out[2..2 + n_max]);
 }
 
 /// The outcome of sacrebleu `BLEU.compute_bleu`.
@@ -313,91 +611,6 @@ pub fn sentence_bleu(cfg: &BleuConfig, sc: &BleuScoring, hyp: &str, refs: &[&str
     Ok(compute_bleu(&stats, sc)?.score)
 }
 
-/// Bits needed to store ids `0..count` (at least 1).
-pub fn id_bits(count: usize) -> u32 {
-    (usize::BITS - count.saturating_sub(1).leading_zeros()).max(1)
-}
-
-/// The `n`-grams of `ids` packed exactly into `u64` keys (`n * bits <= 64`), sorted.
-pub fn packed_sorted_ngrams(ids: &[u32], n: usize, bits: u32, out: &mut Vec<u64>) {
-    out.clear();
-    if n == 0 || ids.len() < n {
-        return;
-    }
-    out.extend(
-        ids.windows(n)
-            .map(|w| w.iter().fold(0u64, |k, &x| (k << bits) | u64::from(x))),
-    );
-    out.sort_unstable();
-}
-
-/// `sum_g min(count_a(g), count_b(g))` over two sorted key lists.
-pub fn sorted_clipped_overlap(a: &[u64], b: &[u64]) -> u64 {
-    let (mut i, mut j, mut total) = (0usize, 0usize, 0u64);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        if x < y {
-            i += 1;
-        } else if y < x {
-            j += 1;
-        } else {
-            let i0 = i;
-            while i < a.len() && a[i] == x {
-                i += 1;
-            }
-            let j0 = j;
-            while j < b.len() && b[j] == x {
-                j += 1;
-            }
-            total += (i - i0).min(j - j0) as u64;
-        }
-    }
-    total
-}
-
-/// Clipped overlap of sorted `hyp` keys against the max count over several sorted reference lists.
-fn sorted_clipped_overlap_max(hyp: &[u64], refs: &[Vec<u64>], best: &mut Vec<u32>) -> u64 {
-    // runs of hyp: (start, end) implied by scanning; best[r] = max reference count of run r
-    best.clear();
-    let mut i = 0;
-    while i < hyp.len() {
-        let x = hyp[i];
-        while i < hyp.len() && hyp[i] == x {
-            i += 1;
-        }
-        best.push(0);
-    }
-    for r in refs {
-        let (mut i, mut j, mut run) = (0usize, 0usize, 0usize);
-        while i < hyp.len() {
-            let x = hyp[i];
-            while j < r.len() && r[j] < x {
-                j += 1;
-            }
-            let j0 = j;
-            while j < r.len() && r[j] == x {
-                j += 1;
-            }
-            best[run] = best[run].max((j - j0) as u32);
-            while i < hyp.len() && hyp[i] == x {
-                i += 1;
-            }
-            run += 1;
-        }
-    }
-    let (mut i, mut run, mut total) = (0usize, 0usize, 0u64);
-    while i < hyp.len() {
-        let x = hyp[i];
-        let i0 = i;
-        while i < hyp.len() && hyp[i] == x {
-            i += 1;
-        }
-        total += ((i - i0) as u64).min(u64::from(best[run]));
-        run += 1;
-    }
-    total
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,5 +656,97 @@ mod tests {
         assert_eq!(closest_ref_len(5, [7, 3]), 3);
         assert_eq!(closest_ref_len(5, [3, 7]), 3);
         assert_eq!(closest_ref_len(5, [6, 4, 5]), 5);
+    }
+
+    /// The straightforward statistics: regex-faithful tokenizer, `str.split()`, n-gram counts
+    /// keyed by token slices, clipped against the max over references (sacrebleu's algorithm).
+    fn oracle(cfg: &BleuConfig, hyp: &str, refs: &[&str]) -> Vec<i64> {
+        use std::collections::HashMap;
+        let toks = |s: &str| -> Vec<String> {
+            let mut buf = String::new();
+            cfg.tokenizer.preprocess(s, cfg.lowercase, &mut buf);
+            py_split(&buf).map(str::to_owned).collect()
+        };
+        let counts = |t: &[String], n: usize| {
+            let mut m: HashMap<Vec<String>, i64> = HashMap::new();
+            for w in t.windows(n) {
+                *m.entry(w.to_vec()).or_default() += 1;
+            }
+            m
+        };
+        let h = toks(hyp);
+        let rs: Vec<Vec<String>> = refs.iter().map(|r| toks(r)).collect();
+        let n_max = cfg.max_order;
+        let mut out = vec![0i64; cfg.n_stats()];
+        out[0] = h.len() as i64;
+        out[1] = closest_ref_len(h.len(), rs.iter().map(Vec::len));
+        for n in 1..=n_max {
+            let hc = counts(&h, n);
+            let mut best: HashMap<Vec<String>, i64> = HashMap::new();
+            for r in &rs {
+                for (g, c) in counts(r, n) {
+                    let e = best.entry(g).or_default();
+                    *e = (*e).max(c);
+                }
+            }
+            out[1 + n] = hc
+                .iter()
+                .map(|(g, &c)| c.min(best.get(g).copied().unwrap_or(0)))
+                .sum();
+            out[1 + n + n_max] = ngram_total(h.len(), n) as i64;
+        }
+        out
+    }
+
+    fn fast(cfg: &BleuConfig, hyp: &str, refs: &[&str]) -> Vec<i64> {
+        let mut out = vec![0i64; cfg.n_stats()];
+        segment_stats(cfg, hyp, refs, &mut out);
+        out
+    }
+
+    // Characters that exercise every 13a rule, whitespace kinds and non-ASCII letters/spaces.
+    const ALPHABET: &str = "[ab1.,\\-&<;:'\"( \t\n\u{a0}\u{3000}\u{1c}é中ΣA]{0,24}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn matches_oracle(
+            hyp in ALPHABET,
+            refs in proptest::collection::vec(ALPHABET, 1..4),
+            tok in 0usize..5,
+            lc in proptest::prelude::any::<bool>(),
+            order in 1usize..6,
+        ) {
+            let name = ["13a", "intl", "zh", "char", "none"][tok];
+            let cfg = BleuConfig::new(name, lc, order).unwrap();
+            let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(fast(&cfg, &hyp, &refs), oracle(&cfg, &hyp, &refs));
+        }
+
+        #[test]
+        fn thirteen_a_spans_match_regexes(line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}") {
+            let cfg = BleuConfig::new("13a", false, 4).unwrap();
+            let mut it = SpanInterner::default();
+            let mut tmp = String::new();
+            push_tokens(&cfg, &line, &mut it, &mut tmp);
+            let got: Vec<&[u8]> = it.spans.iter().map(|&(a, b)| &it.text[a..b]).collect();
+            let want = Tokenizer::Thirteen.tokenize_joined(&line, false);
+            let want: Vec<&[u8]> = py_split(&want).map(str::as_bytes).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn long_segments_use_the_hash_table_path() {
+        // 3000 distinct tokens: grams * vocabulary exceeds DENSE_LIMIT at order 2.
+        let hyp: Vec<String> = (0..3000).map(|i| format!("w{}", i % 2900)).collect();
+        let r: Vec<String> = (0..3000).map(|i| format!("w{}", (i * 7) % 2950)).collect();
+        let (hyp, r) = (hyp.join(" "), r.join(" "));
+        let cfg = BleuConfig::new("13a", false, 4).unwrap();
+        assert_eq!(
+            fast(&cfg, &hyp, &[&r, &hyp]),
+            oracle(&cfg, &hyp, &[&r, &hyp])
+        );
+        assert_eq!(fast(&cfg, &hyp, &[&r]), oracle(&cfg, &hyp, &[&r]));
     }
 }

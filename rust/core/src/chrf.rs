@@ -3,11 +3,13 @@
 //! Per segment and order: `[hyp_count, ref_count, match]` for character n-grams `1..=char_order`
 //! then word n-grams `1..=word_order`, of the reference with the best F (first wins ties).
 
+use std::cell::RefCell;
+
 use rustc_hash::FxHashMap;
 
-use crate::bleu::{id_bits, packed_sorted_ngrams, sorted_clipped_overlap};
+use crate::bleu::{NgramEngine, SpanInterner};
 use crate::error::{MetricError, Result};
-use crate::ngram::{clipped_overlap, count_ngrams, ngram_total, Interner, NgramCounts};
+use crate::ngram::ngram_total;
 use crate::pystr::{is_py_space, py_lower, py_split};
 
 /// sacrebleu chrF's `eps`.
@@ -67,61 +69,28 @@ fn is_punct(c: char) -> bool {
 }
 
 /// sacrebleu `CHRF._remove_punctuation`: splits one punctuation mark off the end, else the start.
-fn words<'a>(sent: &'a str, out: &mut Vec<&'a str>) {
+fn words<'a>(sent: &'a str, mut emit: impl FnMut(&'a str)) {
     for w in py_split(sent) {
         let mut chars = w.chars();
         let (first, last) = match (chars.next(), chars.next_back()) {
             (Some(f), Some(l)) => (f, l),
             _ => {
                 // one code point
-                out.push(w);
+                emit(w);
                 continue;
             }
         };
         if is_punct(last) {
             let cut = w.len() - last.len_utf8();
-            out.push(&w[..cut]);
-            out.push(&w[cut..]);
+            emit(&w[..cut]);
+            emit(&w[cut..]);
         } else if is_punct(first) {
             let cut = first.len_utf8();
-            out.push(&w[..cut]);
-            out.push(&w[cut..]);
+            emit(&w[..cut]);
+            emit(&w[cut..]);
         } else {
-            out.push(w);
+            emit(w);
         }
-    }
-}
-
-/// The n-gram material of one preprocessed segment.
-struct Side {
-    chars: Vec<u32>,
-    words: Vec<u32>,
-}
-
-fn side<'a>(
-    cfg: &ChrfConfig,
-    text: &'a str,
-    interner: &mut Interner<'a>,
-    scratch: &mut Vec<&'a str>,
-) -> Side {
-    let chars: Vec<u32> = if cfg.whitespace {
-        text.chars().map(|c| c as u32).collect()
-    } else {
-        // `''.join(line.split())`
-        text.chars()
-            .filter(|&c| !is_py_space(c))
-            .map(|c| c as u32)
-            .collect()
-    };
-    let mut word_ids = Vec::new();
-    if cfg.word_order > 0 {
-        scratch.clear();
-        words(text, scratch);
-        interner.extend_ids(scratch.iter().copied(), &mut word_ids);
-    }
-    Side {
-        chars,
-        words: word_ids,
     }
 }
 
@@ -186,161 +155,152 @@ pub fn score_from_stats(cfg: &ChrfConfig, stats: &[i64]) -> Result<f64> {
     Ok(f_score(cfg, stats))
 }
 
+/// Per-thread buffers reused across segments (cleared, never shrunk).
+#[derive(Default)]
+struct ChrfScratch {
+    chars: NgramEngine,
+    words: NgramEngine,
+    interner: SpanInterner,
+    other: FxHashMap<u32, u32>,
+    char_matches: Vec<i64>,
+    word_matches: Vec<i64>,
+    stats: Vec<i64>,
+}
+
+thread_local! {
+    static CHRF_SCRATCH: RefCell<ChrfScratch> = RefCell::new(ChrfScratch::default());
+}
+
+/// Appends the dense ids of the characters of `text` (sacrebleu `extract_all_char_ngrams`:
+/// `''.join(line.split())` unless `whitespace`) to `seq`.
+fn push_chars(
+    text: &str,
+    whitespace: bool,
+    ascii: &mut [u32; 128],
+    other: &mut FxHashMap<u32, u32>,
+    next: &mut u32,
+    seq: &mut Vec<u32>,
+) {
+    let mut id_of = |c: u32, ascii: &mut [u32; 128]| {
+        let slot = if c < 128 {
+            &mut ascii[c as usize]
+        } else {
+            other.entry(c).or_insert(u32::MAX)
+        };
+        if *slot == u32::MAX {
+            *slot = *next;
+            *next += 1;
+        }
+        *slot
+    };
+    if text.is_ascii() {
+        for &b in text.as_bytes() {
+            if whitespace || !matches!(b, 0x09..=0x0D | 0x1C..=0x20) {
+                seq.push(id_of(u32::from(b), ascii));
+            }
+        }
+    } else {
+        for c in text.chars() {
+            if whitespace || !is_py_space(c) {
+                seq.push(id_of(c as u32, ascii));
+            }
+        }
+    }
+}
+
 /// Writes the statistics of one segment (of its best reference) into `out` and returns that
 /// reference's F score. `refs` must not be empty.
 pub fn segment_stats(cfg: &ChrfConfig, hyp: &str, refs: &[&str], out: &mut [i64]) -> f64 {
-    let lower = |s: &str| {
-        if cfg.lowercase {
-            py_lower(s).into_owned()
+    CHRF_SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut sc) => segment_stats_with(cfg, hyp, refs, out, &mut sc),
+        Err(_) => segment_stats_with(cfg, hyp, refs, out, &mut ChrfScratch::default()),
+    })
+}
+
+fn segment_stats_with(
+    cfg: &ChrfConfig,
+    hyp: &str,
+    refs: &[&str],
+    out: &mut [i64],
+    sc: &mut ChrfScratch,
+) -> f64 {
+    let ChrfScratch {
+        chars,
+        words: word_engine,
+        interner,
+        other,
+        char_matches,
+        word_matches,
+        stats,
+    } = sc;
+    let mut ascii = [u32::MAX; 128];
+    other.clear();
+    let mut next = 0u32;
+    chars.clear();
+    word_engine.clear();
+    interner.clear();
+    for line in std::iter::once(hyp).chain(refs.iter().copied()) {
+        let lowered;
+        let text: &str = if cfg.lowercase {
+            lowered = py_lower(line);
+            &lowered
         } else {
-            s.to_owned()
+            line
+        };
+        push_chars(
+            text,
+            cfg.whitespace,
+            &mut ascii,
+            other,
+            &mut next,
+            &mut chars.seq,
+        );
+        chars.end_side();
+        if cfg.word_order > 0 {
+            let base = interner.text.len();
+            interner.text.extend_from_slice(text.as_bytes());
+            words(text, |w| interner.push_sub(text, base, w));
+            word_engine.sides.push(interner.spans.len());
         }
-    };
-    let hyp_text = lower(hyp);
-    let ref_texts: Vec<String> = refs.iter().map(|r| lower(r)).collect();
-
-    let mut interner = Interner::new();
-    let mut scratch = Vec::new();
-    let h = side(cfg, &hyp_text, &mut interner, &mut scratch);
-    let rs: Vec<Side> = ref_texts
-        .iter()
-        .map(|r| side(cfg, r, &mut interner, &mut scratch))
-        .collect();
-
-    if let Some(f) = packed_segment_stats(cfg, &h, &rs, out) {
-        return f;
+    }
+    let n_refs = refs.len();
+    chars.per_ref_matches(next as usize, cfg.char_order, char_matches);
+    if cfg.word_order > 0 {
+        let vocab = interner.intern(&mut word_engine.seq);
+        word_engine.per_ref_matches(vocab, cfg.word_order, word_matches);
     }
 
-    // Hypothesis n-gram counts, computed once: char orders then word orders.
-    let order = cfg.order();
-    let mut hyp_counts: Vec<NgramCounts> = Vec::with_capacity(order);
-    for n in 1..=cfg.char_order {
-        let mut m = NgramCounts::default();
-        count_ngrams(&h.chars, n, &mut m);
-        hyp_counts.push(m);
-    }
-    for n in 1..=cfg.word_order {
-        let mut m = NgramCounts::default();
-        count_ngrams(&h.words, n, &mut m);
-        hyp_counts.push(m);
-    }
-
+    let len = |e: &NgramEngine, k: usize| e.sides[k + 1] - e.sides[k];
+    stats.clear();
+    stats.resize(cfg.n_stats(), 0);
     let mut best_f = -1.0f64;
-    let mut stats = vec![0i64; cfg.n_stats()];
-    let mut ref_counts = NgramCounts::default();
-    for r in &rs {
-        for (o, hc) in hyp_counts.iter().enumerate() {
-            let (hseq, rseq, n) = if o < cfg.char_order {
-                (&h.chars, &r.chars, o + 1)
+    for k in 0..n_refs {
+        for o in 0..cfg.order() {
+            let (e, m, n, width) = if o < cfg.char_order {
+                (&*chars, &*char_matches, o + 1, cfg.char_order)
             } else {
-                (&h.words, &r.words, o + 1 - cfg.char_order)
+                (
+                    &*word_engine,
+                    &*word_matches,
+                    o + 1 - cfg.char_order,
+                    cfg.word_order,
+                )
             };
-            let ref_total = ngram_total(rseq.len(), n) as i64;
-            let hyp_total = ngram_total(hseq.len(), n) as i64;
-            let matched = if hc.is_empty() || ref_total == 0 {
-                0
-            } else {
-                count_ngrams(rseq, n, &mut ref_counts);
-                clipped_overlap(hc, &ref_counts) as i64
-            };
+            let hyp_total = ngram_total(len(e, 0), n) as i64;
+            let ref_total = ngram_total(len(e, k + 1), n) as i64;
             // sacrebleu: "Don't count hits if no reference exists for that n-gram".
             stats[3 * o] = if ref_total > 0 { hyp_total } else { 0 };
             stats[3 * o + 1] = ref_total;
-            stats[3 * o + 2] = matched;
+            stats[3 * o + 2] = m[k * width + n - 1];
         }
-        let f = f_score(cfg, &stats);
+        let f = f_score(cfg, stats);
         // Strictly greater: the first reference wins ties (chrf.py `_compute_segment_statistics`).
         if f > best_f {
             best_f = f;
-            out.copy_from_slice(&stats);
+            out.copy_from_slice(stats);
         }
     }
     best_f
-}
-
-/// Re-numbers code points densely (shared by hypothesis and references) so n-grams pack into u64.
-fn dense_chars(sides: &mut [&mut Vec<u32>]) -> usize {
-    let mut ascii = [u32::MAX; 128];
-    let mut other: FxHashMap<u32, u32> = FxHashMap::default();
-    let mut next = 0u32;
-    for seq in sides.iter_mut() {
-        for c in seq.iter_mut() {
-            let slot = if *c < 128 {
-                &mut ascii[*c as usize]
-            } else {
-                other.entry(*c).or_insert(u32::MAX)
-            };
-            if *slot == u32::MAX {
-                *slot = next;
-                next += 1;
-            }
-            *c = *slot;
-        }
-    }
-    next as usize
-}
-
-/// Same statistics as the hashing path, with exact packed keys and sorted merges; `None` when an
-/// n-gram would not fit in 64 bits.
-fn packed_segment_stats(cfg: &ChrfConfig, h: &Side, rs: &[Side], out: &mut [i64]) -> Option<f64> {
-    let word_bits = id_bits(h.words.len() + rs.iter().map(|r| r.words.len()).sum::<usize>());
-    if word_bits as usize * cfg.word_order > 64 {
-        return None;
-    }
-    let mut hc = h.chars.clone();
-    let mut rcs: Vec<Vec<u32>> = rs.iter().map(|r| r.chars.clone()).collect();
-    let char_count = {
-        let mut sides: Vec<&mut Vec<u32>> = Vec::with_capacity(1 + rcs.len());
-        sides.push(&mut hc);
-        sides.extend(rcs.iter_mut());
-        dense_chars(&mut sides)
-    };
-    let char_bits = id_bits(char_count);
-    if char_bits as usize * cfg.char_order > 64 {
-        return None;
-    }
-    let order = cfg.order();
-    // (n, bits) of order slot `o`: char orders first, then word orders.
-    let slot = |o: usize| -> (usize, u32) {
-        if o < cfg.char_order {
-            (o + 1, char_bits)
-        } else {
-            (o + 1 - cfg.char_order, word_bits)
-        }
-    };
-    let mut hyp_keys: Vec<Vec<u64>> = Vec::with_capacity(order);
-    for o in 0..order {
-        let (n, bits) = slot(o);
-        let ids = if o < cfg.char_order { &hc } else { &h.words };
-        let mut k = Vec::new();
-        packed_sorted_ngrams(ids, n, bits, &mut k);
-        hyp_keys.push(k);
-    }
-    let mut best_f = -1.0f64;
-    let mut stats = vec![0i64; cfg.n_stats()];
-    let mut rk = Vec::new();
-    for (r, rc) in rs.iter().zip(&rcs) {
-        for (o, hk) in hyp_keys.iter().enumerate() {
-            let (n, bits) = slot(o);
-            let rseq: &[u32] = if o < cfg.char_order { rc } else { &r.words };
-            let ref_total = ngram_total(rseq.len(), n) as i64;
-            let matched = if hk.is_empty() || ref_total == 0 {
-                0
-            } else {
-                packed_sorted_ngrams(rseq, n, bits, &mut rk);
-                sorted_clipped_overlap(hk, &rk) as i64
-            };
-            stats[3 * o] = if ref_total > 0 { hk.len() as i64 } else { 0 };
-            stats[3 * o + 1] = ref_total;
-            stats[3 * o + 2] = matched;
-        }
-        let f = f_score(cfg, &stats);
-        if f > best_f {
-            best_f = f;
-            out.copy_from_slice(&stats);
-        }
-    }
-    Some(best_f)
 }
 
 #[cfg(test)]
@@ -384,7 +344,105 @@ mod tests {
     #[test]
     fn word_split() {
         let mut v = Vec::new();
-        words("(hi) a. ,b x ..", &mut v);
+        words("(hi) a. ,b x ..", |w| v.push(w));
         assert_eq!(v, ["(hi", ")", "a", ".", ",", "b", "x", ".", "."]);
+    }
+
+    /// sacrebleu's algorithm with string-keyed counters (chrf.py / helpers.py), per reference.
+    fn oracle(cfg: &ChrfConfig, hyp: &str, refs: &[&str]) -> (Vec<i64>, f64) {
+        use std::collections::HashMap;
+        fn count(items: &[String], n: usize) -> HashMap<Vec<String>, i64> {
+            let mut m = HashMap::new();
+            for w in items.windows(n) {
+                *m.entry(w.to_vec()).or_insert(0) += 1;
+            }
+            m
+        }
+        let prep = |s: &str| -> (Vec<String>, Vec<String>) {
+            let s = if cfg.lowercase {
+                py_lower(s).into_owned()
+            } else {
+                s.to_owned()
+            };
+            let chars = s
+                .chars()
+                .filter(|&c| cfg.whitespace || !is_py_space(c))
+                .map(String::from)
+                .collect();
+            let mut ws = Vec::new();
+            words(&s, |w| ws.push(w.to_owned()));
+            (chars, ws)
+        };
+        let (hc, hw) = prep(hyp);
+        let mut best = (vec![], -1.0);
+        for r in refs {
+            let (rc, rw) = prep(r);
+            let mut stats = Vec::new();
+            for o in 0..cfg.order() {
+                let (h, r, n) = if o < cfg.char_order {
+                    (&hc, &rc, o + 1)
+                } else {
+                    (&hw, &rw, o + 1 - cfg.char_order)
+                };
+                let (hm, rm) = (count(h, n), count(r, n));
+                let m: i64 = hm
+                    .iter()
+                    .map(|(g, &c)| c.min(rm.get(g).copied().unwrap_or(0)))
+                    .sum();
+                let rt = ngram_total(r.len(), n) as i64;
+                stats.extend([
+                    if rt > 0 {
+                        ngram_total(h.len(), n) as i64
+                    } else {
+                        0
+                    },
+                    rt,
+                    m,
+                ]);
+            }
+            let f = f_score(cfg, &stats);
+            if f > best.1 {
+                best = (stats, f);
+            }
+        }
+        best
+    }
+
+    const ALPHABET: &str = "[ab1.,!( \t\u{a0}\u{3000}é中ΣA]{0,30}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn matches_oracle(
+            hyp in ALPHABET,
+            refs in proptest::collection::vec(ALPHABET, 1..4),
+            c in 0usize..7,
+            w in 0usize..3,
+            lc in proptest::prelude::any::<bool>(),
+            ws in proptest::prelude::any::<bool>(),
+        ) {
+            proptest::prop_assume!(c + w > 0);
+            let cfg = ChrfConfig::new(c, w, 2.0, lc, ws, false).unwrap();
+            let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+            let mut out = vec![0i64; cfg.n_stats()];
+            let f = segment_stats(&cfg, &hyp, &refs, &mut out);
+            let (want, wf) = oracle(&cfg, &hyp, &refs);
+            proptest::prop_assert_eq!(out, want);
+            proptest::prop_assert_eq!(f.to_bits(), wf.to_bits());
+        }
+    }
+
+    #[test]
+    fn long_segments_use_the_hash_table_path() {
+        let hyp: String = (0..4000)
+            .map(|i| char::from_u32(0x4e00 + (i * 31) % 1500).unwrap())
+            .collect();
+        let r: String = (0..4000)
+            .map(|i| char::from_u32(0x4e00 + (i * 17) % 1400).unwrap())
+            .collect();
+        let cfg = ChrfConfig::new(6, 2, 2.0, false, false, false).unwrap();
+        let mut out = vec![0i64; cfg.n_stats()];
+        segment_stats(&cfg, &hyp, &[&r, &hyp], &mut out);
+        assert_eq!(out, oracle(&cfg, &hyp, &[&r, &hyp]).0);
     }
 }

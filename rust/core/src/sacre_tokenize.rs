@@ -203,8 +203,28 @@ fn regexp_post(line: &str, out: &mut String) {
     out.push_str(&String::from_utf8_lossy(&b));
 }
 
-/// sacrebleu `Tokenizer13a.__call__` (tokenizer_13a.py).
+/// sacrebleu `Tokenizer13a.__call__` (tokenizer_13a.py). The regex-faithful form, kept as the
+/// oracle of `spans_13a` (tests) and for `tokenize_joined`.
 fn tokenize_13a(line: &str, out: &mut String) {
+    let s = rewrite_13a(line);
+    let mut padded = String::with_capacity(s.len() + 2);
+    padded.push(' ');
+    padded.push_str(&s);
+    padded.push(' ');
+    regexp_post(&padded, out);
+}
+
+/// Whether 13a's string replacements (`<skipped>`, `-\n`, `\n`, entities) can change `b`.
+#[inline]
+pub fn needs_13a_rewrite(b: &[u8]) -> bool {
+    b.iter().any(|&c| matches!(c, b'\n' | b'&' | b'<'))
+}
+
+/// 13a's replacements before its regexes, in sacrebleu's order (tokenizer_13a.py L23-33).
+pub fn rewrite_13a(line: &str) -> std::borrow::Cow<'_, str> {
+    if !needs_13a_rewrite(line.as_bytes()) {
+        return std::borrow::Cow::Borrowed(line);
+    }
     let mut s = line
         .replace("<skipped>", "")
         .replace("-\n", "")
@@ -216,11 +236,130 @@ fn tokenize_13a(line: &str, out: &mut String) {
             .replace("&lt;", "<")
             .replace("&gt;", ">");
     }
-    let mut padded = String::with_capacity(s.len() + 2);
-    padded.push(' ');
-    padded.push_str(&s);
-    padded.push(' ');
-    regexp_post(&padded, out);
+    std::borrow::Cow::Owned(s)
+}
+
+// Byte classes of the fused 13a scan.
+const C_PUNCT: u8 = 1; // 13a's first class (each such character becomes a token)
+const C_DIGIT: u8 = 2; // [0-9]
+const C_DOTCOMMA: u8 = 4; // [.,]
+const C_DASH: u8 = 8; // '-'
+const C_SPACE: u8 = 16; // ASCII Python whitespace (str.split separators)
+const C_HIGH: u8 = 32; // a byte of a non-ASCII character
+/// The padding space 13a puts around the line: punctuation class and whitespace.
+const C_PAD: u8 = C_PUNCT | C_SPACE;
+
+static CLASS_13A: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut k = 0;
+        if matches!(c, b'{'..=b'~' | b'['..=b'`' | b' '..=b'&' | b'('..=b'+' | b':'..=b'@' | b'/') {
+            k |= C_PUNCT;
+        }
+        if c.is_ascii_digit() {
+            k |= C_DIGIT;
+        }
+        if c == b'.' || c == b',' {
+            k |= C_DOTCOMMA;
+        }
+        if c == b'-' {
+            k |= C_DASH;
+        }
+        if matches!(c, 0x09..=0x0D | 0x1C..=0x20) {
+            k |= C_SPACE;
+        }
+        if c >= 0x80 {
+            k |= C_HIGH;
+        }
+        t[i] = k;
+        i += 1;
+    }
+    t
+};
+
+/// The 13a tokens of `b` (already through `rewrite_13a` and `rstrip`) as byte spans, offset by
+/// `base`, in one pass with no intermediate strings. Tokens are split at ASCII whitespace only;
+/// returns whether `b` has non-ASCII bytes (then the caller splits spans at Unicode whitespace).
+///
+/// `regexp_post`'s four substitutions only insert spaces, so a token is a span of the input and
+/// only "is there a space before byte p" matters. With `mb`/`mc` the matches of the second and
+/// third regex at a `[.,]` byte (leftmost, non-overlapping, so a byte taken as a match's second
+/// character cannot start the next match), a boundary falls before byte p when:
+/// - p or p-1 is in the punctuation class (`' \1 '`);
+/// - `mb[p]` or `mb[p-1]`: `([^0-9])([\.,])` -> `\1 \2 `, where the previous character is a
+///   fresh space after punctuation, or a non-digit not itself taken as a match's `[.,]`;
+/// - `mc[p]` or `mc[p-1]`: `([\.,])([^0-9])` -> ` \1 \2`, the next character being a space
+///   (inserted before) or a non-digit, and p not taken by `mc[p-1]` through an adjacent pair;
+/// - p-1 is `-` after a digit, or p is `-` after a digit (`([0-9])(-)` -> `\1 \2 `; nothing
+///   earlier ever separates a digit from a following `-`).
+///
+/// A multi-byte character is in none of these classes, as in the character-level regexes.
+pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
+    let n = b.len();
+    let cls = |i: usize| {
+        if i < n {
+            CLASS_13A[b[i] as usize]
+        } else {
+            C_PAD
+        }
+    };
+    let mut high = 0u8;
+    let mut start = usize::MAX; // start of the open token
+    let (mut c_prev2, mut c_prev) = (C_PAD, C_PAD);
+    let mut c_cur = cls(0);
+    let (mut mb_prev, mut mc_prev) = (false, false);
+    // The padding space before the line is a non-digit that no match has taken.
+    let mut mb_cur = c_cur & C_DOTCOMMA != 0;
+    for p in 0..n {
+        let c_next = cls(p + 1);
+        high |= c_cur;
+        if c_cur == 0 && c_prev == 0 {
+            // Two plain bytes (letters, ...): no rule fires here; the token goes on.
+            mb_prev = false;
+            mb_cur = c_next & C_DOTCOMMA != 0;
+            mc_prev = false;
+            c_prev2 = c_prev;
+            c_prev = c_cur;
+            c_cur = c_next;
+            continue;
+        }
+        let mb_next =
+            c_next & C_DOTCOMMA != 0 && (c_cur & C_PUNCT != 0 || (c_cur & C_DIGIT == 0 && !mb_cur));
+        let bnd_ab = (c_prev | c_cur) & C_PUNCT != 0 || mb_cur || mb_prev;
+        let bnd_ab_next = (c_cur | c_next) & C_PUNCT != 0 || mb_next || mb_cur;
+        let mc_cur = c_cur & C_DOTCOMMA != 0
+            && (bnd_ab_next || c_next & C_DIGIT == 0)
+            && (bnd_ab || !mc_prev);
+        let dash = (c_prev & C_DIGIT != 0 && c_cur & C_DASH != 0)
+            || (c_prev2 & C_DIGIT != 0 && c_prev & C_DASH != 0);
+        let boundary = bnd_ab || mc_cur || mc_prev || dash;
+        if c_cur & C_SPACE != 0 {
+            if start != usize::MAX {
+                out.push((base + start, base + p));
+                start = usize::MAX;
+            }
+        } else {
+            if boundary && start != usize::MAX {
+                out.push((base + start, base + p));
+                start = usize::MAX;
+            }
+            if start == usize::MAX {
+                start = p;
+            }
+        }
+        mb_prev = mb_cur;
+        mb_cur = mb_next;
+        mc_prev = mc_cur;
+        c_prev2 = c_prev;
+        c_prev = c_cur;
+        c_cur = c_next;
+    }
+    if start != usize::MAX {
+        out.push((base + start, base + n));
+    }
+    high & C_HIGH != 0
 }
 
 #[inline]

@@ -12,10 +12,12 @@ use pyo3::pybacked::PyBackedStr;
 use crate::common::{
     check_same_len, extract_refs, extract_strs, metric_error, par_map, value_error,
 };
+use crate::texts::{extract_texts, Texts};
 
-/// Inputs of one batch call: hypotheses and per-hypothesis references.
+/// Inputs of one batch call: hypotheses (borrowed `str` objects or Arrow buffers, zero-copy) and
+/// per-hypothesis references.
 struct Pairs {
-    hyps: Vec<PyBackedStr>,
+    hyps: Texts,
     refs: Vec<PyBackedStr>,
     offsets: Vec<usize>,
 }
@@ -23,7 +25,7 @@ struct Pairs {
 impl Pairs {
     fn extract(hypotheses: &Bound<'_, PyAny>, references: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = hypotheses.py();
-        let hyps = extract_strs(hypotheses, "hypotheses")?;
+        let hyps = extract_texts(hypotheses, "hypotheses")?;
         let (refs, offsets) = extract_refs(references, "references")?;
         check_same_len(
             py,
@@ -43,11 +45,26 @@ impl Pairs {
         self.hyps.len()
     }
 
-    fn refs_of(&self, i: usize) -> Vec<&str> {
-        self.refs[self.offsets[i]..self.offsets[i + 1]]
-            .iter()
-            .map(|s| &**s)
-            .collect()
+    /// The references of pair `i`, borrowed into `buf` (reused across the pairs of a worker).
+    fn refs_of<'a>(&'a self, i: usize, buf: &mut Vec<&'a str>) {
+        buf.clear();
+        buf.extend(
+            self.refs[self.offsets[i]..self.offsets[i + 1]]
+                .iter()
+                .map(|s| &**s),
+        );
+    }
+
+    /// `f(hypothesis, references)` of pair `i`; one reference needs no buffer.
+    fn with_pair<T>(&self, i: usize, f: impl FnOnce(&str, &[&str]) -> T) -> T {
+        let (a, b) = (self.offsets[i], self.offsets[i + 1]);
+        if b - a == 1 {
+            f(&self.hyps[i], &[&*self.refs[a]])
+        } else {
+            let mut buf = Vec::with_capacity(b - a);
+            self.refs_of(i, &mut buf);
+            f(&self.hyps[i], &buf)
+        }
     }
 
     /// References per segment for the signature: the common count, or -1 when it varies.
@@ -75,13 +92,33 @@ fn nonneg_order(py: Python<'_>, value: i64, name: &str) -> PyResult<usize> {
     Ok(value as usize)
 }
 
-fn stats_array(
-    py: Python<'_>,
-    rows: Vec<Vec<i64>>,
+/// Statistics rows of `width` values each, filled by `row(i, out)` on the workers, as an
+/// `(n, width)` array (rows are fixed-size chunks: no allocation per pair).
+fn stats_rows<'py, F>(
+    py: Python<'py>,
+    n: usize,
     width: usize,
-) -> PyResult<Bound<'_, PyArray2<i64>>> {
-    let n = rows.len();
-    let flat: Vec<i64> = rows.into_iter().flatten().collect();
+    workers: Option<usize>,
+    row: F,
+) -> PyResult<Bound<'py, PyArray2<i64>>>
+where
+    F: Fn(usize, &mut [i64]) + Sync + Send,
+{
+    const GROUP: usize = 64;
+    let groups = n.div_ceil(GROUP);
+    let parts = par_map(py, groups, workers, |gi| {
+        let lo = gi * GROUP;
+        let hi = (lo + GROUP).min(n);
+        let mut out = vec![0i64; (hi - lo) * width];
+        for (i, chunk) in (lo..hi).zip(out.chunks_exact_mut(width.max(1))) {
+            row(i, chunk);
+        }
+        Ok(out)
+    })?;
+    let mut flat = Vec::with_capacity(n * width);
+    for p in parts {
+        flat.extend_from_slice(&p);
+    }
     let arr = Array2::from_shape_vec((n, width), flat)
         .map_err(|e| value_error(py, format!("internal shape error: {e}")))?;
     Ok(arr.into_pyarray(py))
@@ -103,12 +140,10 @@ fn bleu_stats<'py>(
     let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
     let pairs = Pairs::extract(hypotheses, references)?;
     let width = cfg.n_stats();
-    let rows = par_map(py, pairs.len(), workers, |i| {
-        let mut out = vec![0i64; width];
-        bleu::segment_stats(&cfg, &pairs.hyps[i], &pairs.refs_of(i), &mut out);
-        Ok(out)
+    let arr = stats_rows(py, pairs.len(), width, workers, |i, out| {
+        pairs.with_pair(i, |h, r| bleu::segment_stats(&cfg, h, r, out))
     })?;
-    Ok((stats_array(py, rows, width)?, pairs.nrefs()))
+    Ok((arr, pairs.nrefs()))
 }
 
 /// Sentence BLEU of every pair.
@@ -134,7 +169,9 @@ fn sentence_bleu<'py>(
         .map_err(|e| metric_error(py, e))?;
     let pairs = Pairs::extract(hypotheses, references)?;
     let scores = par_map(py, pairs.len(), workers, |i| {
-        bleu::sentence_bleu(&cfg, &sc, &pairs.hyps[i], &pairs.refs_of(i)).map_err(|e| e.at(i))
+        pairs
+            .with_pair(i, |h, r| bleu::sentence_bleu(&cfg, &sc, h, r))
+            .map_err(|e| e.at(i))
     })?;
     Ok(scores.into_pyarray(py))
 }
@@ -202,12 +239,12 @@ fn chrf_stats<'py>(
     )?;
     let pairs = Pairs::extract(hypotheses, references)?;
     let width = cfg.n_stats();
-    let rows = par_map(py, pairs.len(), workers, |i| {
-        let mut out = vec![0i64; width];
-        chrf::segment_stats(&cfg, &pairs.hyps[i], &pairs.refs_of(i), &mut out);
-        Ok(out)
+    let arr = stats_rows(py, pairs.len(), width, workers, |i, out| {
+        pairs.with_pair(i, |h, r| {
+            chrf::segment_stats(&cfg, h, r, out);
+        })
     })?;
-    Ok((stats_array(py, rows, width)?, pairs.nrefs()))
+    Ok((arr, pairs.nrefs()))
 }
 
 /// Sentence chrF of every pair.
@@ -240,12 +277,7 @@ fn sentence_chrf<'py>(
     let width = cfg.n_stats();
     let scores = par_map(py, pairs.len(), workers, |i| {
         let mut out = vec![0i64; width];
-        Ok(chrf::segment_stats(
-            &cfg,
-            &pairs.hyps[i],
-            &pairs.refs_of(i),
-            &mut out,
-        ))
+        Ok(pairs.with_pair(i, |h, r| chrf::segment_stats(&cfg, h, r, &mut out)))
     })?;
     Ok(scores.into_pyarray(py))
 }
