@@ -20,6 +20,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from . import _native
+from ._columns import references_arg
 from ._errors import InputTypeError, InputValueError
 
 __all__ = [
@@ -212,7 +213,7 @@ class CHRFResult:
 def _bleu_stats(hypotheses, references, tokenize, lowercase, max_ngram_order, workers):
     return _native.bleu_stats(
         hypotheses,
-        references,
+        references_arg(references),
         _check_tokenize(tokenize),
         _check_bool(lowercase, "lowercase"),
         _check_int(max_ngram_order, "max_ngram_order", 1),
@@ -316,7 +317,7 @@ def sentence_bleu(
     smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)
     return _native.sentence_bleu(
         hypotheses,
-        references,
+        references_arg(references),
         _check_tokenize(tokenize),
         _check_bool(lowercase, "lowercase"),
         _check_int(max_ngram_order, "max_ngram_order", 1),
@@ -361,7 +362,9 @@ def chrf_stats(
     picks (best F under these options, first wins ties). Sum rows to merge corpora.
     """
     args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
-    return _native.chrf_stats(hypotheses, references, *args, _check_workers(workers))[0]
+    return _native.chrf_stats(
+        hypotheses, references_arg(references), *args, _check_workers(workers)
+    )[0]
 
 
 def chrf_from_stats(
@@ -403,7 +406,9 @@ def corpus_chrf(
 ) -> CHRFResult:
     """Corpus chrF (``word_order=2``: chrF++), equal to sacrebleu's ``CHRF(...).corpus_score``."""
     args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
-    stats, nrefs = _native.chrf_stats(hypotheses, references, *args, _check_workers(workers))
+    stats, nrefs = _native.chrf_stats(
+        hypotheses, references_arg(references), *args, _check_workers(workers)
+    )
     summed = [int(x) for x in stats.sum(axis=0)]
     c, w, b, lc, ws, eps = args
     return _chrf_result(_native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs)
@@ -423,4 +428,6 @@ def sentence_chrf(
 ) -> np.ndarray:
     """Sentence chrF of every pair (float64), equal to sacrebleu's ``sentence_score(...).score``."""
     args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
-    return _native.sentence_chrf(hypotheses, references, *args, _check_workers(workers))
+    return _native.sentence_chrf(
+        hypotheses, references_arg(references), *args, _check_workers(workers)
+    )

@@ -2,6 +2,28 @@
 
 from collections.abc import Sequence
 
+__all__ = [
+    "__version__",
+    "BUILD_PROFILE",
+    "default_workers",
+    "rouge_tokenize",
+    "rouge_texts",
+    "rouge_docs",
+    "bleu_stats",
+    "sentence_bleu",
+    "bleu_from_stats",
+    "chrf_stats",
+    "sentence_chrf",
+    "chrf_from_stats",
+    "sacre_tokenize",
+    "py_lower",
+    "py_split",
+    "porter_stem",
+    "_texts_debug",
+    "_texts_total_bytes",
+    "_texts_source",
+]
+
 __version__: str
 BUILD_PROFILE: str  # "release" or "debug"
 

@@ -13,6 +13,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from . import _native
+from ._columns import references_arg
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError, MissingDependencyError
 from ._exactsum import exact_mean
@@ -364,6 +365,7 @@ def _score_arrays(
     tokenizer: Any,
     workers: Optional[int],
 ) -> tuple[np.ndarray, np.ndarray, int]:
+    references = references_arg(references)
     if tokenizer is None and not split_summaries:
         try:
             flat, iz = _native.rouge_texts(predictions, references, types, use_stemmer, workers)

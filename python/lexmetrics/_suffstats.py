@@ -23,11 +23,6 @@ ROUGE_TYPES = tuple(f"rouge{i}" for i in range(1, 10)) + ("rougeL", "rougeLsum")
 METRIC_NAMES = ROUGE_TYPES + ("bleu", "chrf", "chrf++")
 
 
-def _pylist(x: Any) -> Any:
-    """Arrow columns as Python lists, for the calls that do not read Arrow yet."""
-    return x.to_pylist() if hasattr(x, "to_pylist") else x
-
-
 class MetricSpec:
     """One metric (or one family computed together) with its options."""
 
@@ -149,8 +144,8 @@ class BleuSpec(MetricSpec):
         from ._bleu import bleu_stats
 
         return bleu_stats(
-            _pylist(predictions),
-            _pylist(references),
+            predictions,
+            references,
             tokenize=self.tokenize,
             lowercase=self.lowercase,
             max_ngram_order=self.max_ngram_order,
@@ -235,7 +230,7 @@ class ChrfSpec(MetricSpec):
     def stats(self, predictions, references, workers):
         from ._bleu import chrf_stats
 
-        return chrf_stats(_pylist(predictions), _pylist(references), workers=workers, **self._opts())
+        return chrf_stats(predictions, references, workers=workers, **self._opts())
 
     def empty_state(self):
         return np.zeros(3 * (self.char_order + self.word_order), dtype=np.int64)

@@ -116,14 +116,15 @@ class _Config:
             bad = nulls if bad is None else (bad | nulls)
         return None if bad is None else ~bad
 
-    def stats(self, batch: Batch, valid: np.ndarray | None) -> tuple[list, list]:
-        """Predictions and references of the valid rows as Python lists."""
+    def stats(self, batch: Batch, valid: np.ndarray | None) -> tuple[Any, Any]:
+        """Predictions and references of the valid rows: Arrow string columns, read zero-copy by
+        the core (a list column of several references becomes Python lists there)."""
         pred = _column(batch, self.pred_col)
         ref = _column(batch, self.ref_col)
         if valid is not None:
             mask = pa.array(valid)
             pred, ref = pc.filter(pred, mask), pc.filter(ref, mask)
-        return pred.to_pylist(), ref.to_pylist()
+        return pred, ref
 
 
 def _score_columns(spec: MetricSpec) -> list[str]:
@@ -206,11 +207,11 @@ def _null_rows(col) -> np.ndarray | None:
     return bad
 
 
-def _spec_stats(cfg: _Config, spec: MetricSpec, preds: list, refs: list) -> np.ndarray:
+def _spec_stats(cfg: _Config, spec: MetricSpec, preds: Any, refs: Any) -> np.ndarray:
     return spec.stats(preds, refs, cfg.workers)
 
 
-def _per_row_scores(cfg: _Config, spec: MetricSpec, preds: list, refs: list, st: np.ndarray) -> np.ndarray:
+def _per_row_scores(cfg: _Config, spec: MetricSpec, preds: Any, refs: Any, st: np.ndarray) -> np.ndarray:
     """Sentence BLEU / chrF of each row, as sacrebleu's sentence_score (effective order for BLEU).
 
     sacrebleu's sentence_score computes from the segment's own statistics, so scoring each stats
@@ -350,11 +351,11 @@ def _score(cfg: _Config, batch: Batch, keep_cols: Sequence[str], include_stats: 
     preds, refs = cfg.stats(batch, valid)
     arrays = [batch.column(c) for c in keep_cols]
     for spec in cfg.specs:
-        st = _spec_stats(cfg, spec, preds, refs) if preds else _empty_stats(spec)
+        st = _spec_stats(cfg, spec, preds, refs) if len(preds) else _empty_stats(spec)
         if isinstance(spec, RougeSpec):
             arrays += [_scatter(st[:, j], valid, n, pa.float64()) for j in range(st.shape[1])]
             continue
-        scores = _per_row_scores(cfg, spec, preds, refs, st) if preds else np.zeros(0)
+        scores = _per_row_scores(cfg, spec, preds, refs, st) if len(preds) else np.zeros(0)
         arrays.append(_scatter(scores, valid, n, pa.float64()))
         if include_stats:
             arrays += [_scatter(st[:, j], valid, n, pa.int64()) for j in range(st.shape[1])]
@@ -512,7 +513,7 @@ def _fold(cfg: _Config, acc: _Accumulator, batch: Batch, by: list[str]) -> None:
     keys = _keys(batch, by)
     valid = cfg.valid_rows(batch)
     preds, refs = cfg.stats(batch, valid)
-    stats = [_spec_stats(cfg, s, preds, refs) if preds else _empty_stats(s) for s in cfg.specs]
+    stats = [_spec_stats(cfg, s, preds, refs) if len(preds) else _empty_stats(s) for s in cfg.specs]
     acc.add(keys, valid, stats, n)
 
 

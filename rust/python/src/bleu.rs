@@ -7,18 +7,15 @@ use lexmetrics_core::sacre_tokenize::Tokenizer;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 
-use crate::common::{
-    check_same_len, extract_refs, extract_strs, metric_error, par_map, value_error,
-};
-use crate::texts::{extract_texts, Texts};
+use crate::common::{check_same_len, extract_strs, metric_error, par_map, value_error};
+use crate::texts::{extract_refs_texts, extract_texts, Texts};
 
 /// Inputs of one batch call: hypotheses (borrowed `str` objects or Arrow buffers, zero-copy) and
 /// per-hypothesis references.
 struct Pairs {
     hyps: Texts,
-    refs: Vec<PyBackedStr>,
+    refs: Texts,
     offsets: Vec<usize>,
 }
 
@@ -26,7 +23,7 @@ impl Pairs {
     fn extract(hypotheses: &Bound<'_, PyAny>, references: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = hypotheses.py();
         let hyps = extract_texts(hypotheses, "hypotheses")?;
-        let (refs, offsets) = extract_refs(references, "references")?;
+        let (refs, offsets) = extract_refs_texts(references, "references")?;
         check_same_len(
             py,
             hyps.len(),
@@ -48,18 +45,14 @@ impl Pairs {
     /// The references of pair `i`, borrowed into `buf` (reused across the pairs of a worker).
     fn refs_of<'a>(&'a self, i: usize, buf: &mut Vec<&'a str>) {
         buf.clear();
-        buf.extend(
-            self.refs[self.offsets[i]..self.offsets[i + 1]]
-                .iter()
-                .map(|s| &**s),
-        );
+        buf.extend((self.offsets[i]..self.offsets[i + 1]).map(|j| self.refs.get(j)));
     }
 
     /// `f(hypothesis, references)` of pair `i`; one reference needs no buffer.
     fn with_pair<T>(&self, i: usize, f: impl FnOnce(&str, &[&str]) -> T) -> T {
         let (a, b) = (self.offsets[i], self.offsets[i + 1]);
         if b - a == 1 {
-            f(&self.hyps[i], &[&*self.refs[a]])
+            f(&self.hyps[i], &[self.refs.get(a)])
         } else {
             let mut buf = Vec::with_capacity(b - a);
             self.refs_of(i, &mut buf);
