@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -59,14 +58,20 @@ def write_inputs(d: str, preds: list[str], refs: list[str], repeat: int) -> dict
 
 
 def run_cli(path: str, metrics: str) -> tuple[float, float, dict]:
-    t0 = time.perf_counter()
-    p = subprocess.run(
-        [sys.executable, "-m", "lexmetrics.cli", "score", "-i", path, "-m", metrics, "-q"],
-        capture_output=True, check=True,
-    )
-    el = time.perf_counter() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # peak of any child so far
-    return el, rss_mb, json.loads(p.stdout)
+    """Seconds, peak RSS (MB) of this CLI process alone (os.wait4), and its JSON report."""
+    with tempfile.TemporaryFile() as out:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(
+            [sys.executable, "-m", "lexmetrics.cli", "score", "-i", path, "-m", metrics, "-q"],
+            stdout=out,
+        )
+        _, status, usage = os.wait4(p.pid, 0)
+        el = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            raise SystemExit(f"lexmetrics score failed on {path} (exit {p.returncode})")
+        out.seek(0)
+        return el, usage.ru_maxrss / 1024, json.loads(out.read())
 
 
 def main() -> None:
