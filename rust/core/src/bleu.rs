@@ -438,10 +438,17 @@ fn push_tokens(cfg: &BleuConfig, line: &str, it: &mut SpanInterner, tmp: &mut St
     let line = py_rstrip(line);
     let base = it.text.len();
     if cfg.tokenizer == Tokenizer::Thirteen {
-        let s = rewrite_13a(line);
-        it.text.extend_from_slice(s.as_bytes());
         let first = it.spans.len();
-        if spans_13a(&it.text[base..], base, &mut it.spans) {
+        it.text.extend_from_slice(line.as_bytes());
+        let mut found = spans_13a(&it.text[base..], base, &mut it.spans);
+        if found.rewrite {
+            // The scan saw a byte 13a's replacements look at: tokenize the rewritten line instead.
+            it.text.truncate(base);
+            it.spans.truncate(first);
+            it.text.extend_from_slice(rewrite_13a(line).as_bytes());
+            found = spans_13a(&it.text[base..], base, &mut it.spans);
+        }
+        if found.non_ascii {
             // Non-ASCII: split the spans again at Unicode whitespace (str.split()).
             let raw: Vec<(usize, usize)> = it.spans.drain(first..).collect();
             for (a, b) in raw {
@@ -705,7 +712,8 @@ mod tests {
     }
 
     // Characters that exercise every 13a rule, whitespace kinds and non-ASCII letters/spaces.
-    const ALPHABET: &str = "[ab1.,\\-&<;:'\"( \t\n\u{a0}\u{3000}\u{1c}é中ΣA]{0,24}";
+    // The second alternative: 13a's replacements (entities, `<skipped>`, line breaks).
+    const ALPHABET: &str = "[ab1.,\\-&<;:'\"( \t\n\u{a0}\u{3000}\u{1c}é中ΣA]{0,24}|(&quot;|&amp;|&lt;|&gt;|&|<|<skipped>|-\n|\n|a|1|\\.|,| |-){0,10}";
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
@@ -724,7 +732,9 @@ mod tests {
         }
 
         #[test]
-        fn thirteen_a_spans_match_regexes(line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}") {
+        fn thirteen_a_spans_match_regexes(
+            line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}|(&quot;|&amp;|&lt;|&gt;|&|<|<skipped>|-\n|\n|a|1|\\.|,| |-|é){0,16}"
+        ) {
             let cfg = BleuConfig::new("13a", false, 4).unwrap();
             let mut it = SpanInterner::default();
             let mut tmp = String::new();

@@ -246,6 +246,7 @@ const C_DOTCOMMA: u8 = 4; // [.,]
 const C_DASH: u8 = 8; // '-'
 const C_SPACE: u8 = 16; // ASCII Python whitespace (str.split separators)
 const C_HIGH: u8 = 32; // a byte of a non-ASCII character
+const C_REWRITE: u8 = 64; // '\n', '&', '<': `rewrite_13a` may change the line
 /// The padding space 13a puts around the line: punctuation class and whitespace.
 const C_PAD: u8 = C_PUNCT | C_SPACE;
 
@@ -273,15 +274,29 @@ static CLASS_13A: [u8; 256] = {
         if c >= 0x80 {
             k |= C_HIGH;
         }
+        if matches!(c, b'\n' | b'&' | b'<') {
+            k |= C_REWRITE;
+        }
         t[i] = k;
         i += 1;
     }
     t
 };
 
+/// What `spans_13a` found in its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spans13a {
+    /// `b` has non-ASCII bytes.
+    pub non_ascii: bool,
+    /// `b` has a byte `rewrite_13a` looks at (`needs_13a_rewrite(b)`).
+    pub rewrite: bool,
+}
+
 /// The 13a tokens of `b` (already through `rewrite_13a` and `rstrip`) as byte spans, offset by
 /// `base`, in one pass with no intermediate strings. Tokens are split at ASCII whitespace only;
-/// returns whether `b` has non-ASCII bytes (then the caller splits spans at Unicode whitespace).
+/// returns what the caller must still do: `non_ascii` (split spans at Unicode whitespace) and
+/// `rewrite` (`b` has a byte `rewrite_13a` looks at, so the spans only hold if `b` was already
+/// rewritten: `needs_13a_rewrite(b)`, found during the scan at no extra cost).
 ///
 /// `regexp_post`'s four substitutions only insert spaces, so a token is a span of the input and
 /// only "is there a space before byte p" matters. With `mb`/`mc` the matches of the second and
@@ -296,7 +311,7 @@ static CLASS_13A: [u8; 256] = {
 ///   earlier ever separates a digit from a following `-`).
 ///
 /// A multi-byte character is in none of these classes, as in the character-level regexes.
-pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
+pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> Spans13a {
     let n = b.len();
     let cls = |i: usize| {
         if i < n {
@@ -312,19 +327,24 @@ pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
     let (mut mb_prev, mut mc_prev) = (false, false);
     // The padding space before the line is a non-digit that no match has taken.
     let mut mb_cur = c_cur & C_DOTCOMMA != 0;
-    for p in 0..n {
-        let c_next = cls(p + 1);
-        high |= c_cur;
+    let mut p = 0;
+    while p < n {
         if c_cur == 0 && c_prev == 0 {
-            // Two plain bytes (letters, ...): no rule fires here; the token goes on.
+            // Two plain bytes (letters, ...): no rule fires until the next byte of another class;
+            // the token goes on, and the state after the run is that of a plain byte pair.
+            p += 1;
+            while p < n && CLASS_13A[b[p] as usize] == 0 {
+                p += 1;
+            }
+            c_cur = cls(p);
             mb_prev = false;
-            mb_cur = c_next & C_DOTCOMMA != 0;
+            mb_cur = c_cur & C_DOTCOMMA != 0;
             mc_prev = false;
-            c_prev2 = c_prev;
-            c_prev = c_cur;
-            c_cur = c_next;
+            c_prev2 = 0;
             continue;
         }
+        let c_next = cls(p + 1);
+        high |= c_cur;
         let mb_next =
             c_next & C_DOTCOMMA != 0 && (c_cur & C_PUNCT != 0 || (c_cur & C_DIGIT == 0 && !mb_cur));
         let bnd_ab = (c_prev | c_cur) & C_PUNCT != 0 || mb_cur || mb_prev;
@@ -355,11 +375,15 @@ pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
         c_prev2 = c_prev;
         c_prev = c_cur;
         c_cur = c_next;
+        p += 1;
     }
     if start != usize::MAX {
         out.push((base + start, base + n));
     }
-    high & C_HIGH != 0
+    Spans13a {
+        non_ascii: high & C_HIGH != 0,
+        rewrite: high & C_REWRITE != 0,
+    }
 }
 
 #[inline]
