@@ -199,6 +199,11 @@ pub(crate) struct NgramEngine {
     a: Vec<u32>,
     b: Vec<u32>,
     c: Vec<u32>,
+    /// Single-reference path: live `(position, gram id)` (reference side first) and the
+    /// `[hypothesis, reference]` counts of the current and next order's grams.
+    live1: Vec<(u32, u32)>,
+    cnt: Vec<[u32; 2]>,
+    cnt_next: Vec<[u32; 2]>,
 }
 
 impl NgramEngine {
@@ -303,6 +308,9 @@ impl NgramEngine {
     pub fn max_ref_matches(&mut self, alphabet: usize, matches: &mut [i64]) {
         matches.fill(0);
         let n_sides = self.n_sides();
+        if n_sides == 2 {
+            return self.single_ref_matches(alphabet, matches);
+        }
         self.start();
         let mut grams = alphabet;
         for n in 1..=matches.len() {
@@ -347,12 +355,98 @@ impl NgramEngine {
         }
     }
 
+    /// One reference (sides 0 and 1): `matches[n-1] = sum_g min(hyp(g), ref(g))` for `n` in
+    /// `1..=matches.len()` (`matches` zeroed). Same elimination as `advance`, but each order is
+    /// one pass over the live positions that drops, renumbers and counts at once, and the counts
+    /// of a new gram are created with its id (no per-order zeroing).
+    fn single_ref_matches(&mut self, alphabet: usize, matches: &mut [i64]) {
+        let Self {
+            seq,
+            sides,
+            table,
+            stamp,
+            map,
+            live1: live,
+            cnt,
+            cnt_next,
+            ..
+        } = self;
+        let Some(first) = matches.first_mut() else {
+            return;
+        };
+        let (h_end, r_end) = (sides[1], sides[2]);
+        cnt.clear();
+        cnt.resize(alphabet, [0, 0]);
+        for &s in &seq[h_end..r_end] {
+            cnt[s as usize][1] += 1;
+        }
+        let mut m = 0i64;
+        for &s in &seq[..h_end] {
+            let c = &mut cnt[s as usize];
+            c[0] += 1;
+            m += i64::from(c[0] <= c[1]);
+        }
+        *first = m;
+        if matches.len() == 1 {
+            return;
+        }
+        live.clear();
+        live.extend((h_end..r_end).map(|i| (i as u32, seq[i])));
+        let mut r_live = live.len();
+        live.extend((0..h_end).map(|i| (i as u32, seq[i])));
+        for (n, out) in matches.iter_mut().enumerate().skip(1) {
+            let grams = cnt.len();
+            let (r_w, w, m) = match grams.checked_mul(alphabet).filter(|&s| s <= DENSE_LIMIT) {
+                Some(size) => {
+                    if table.len() < size {
+                        table.resize(size, 0);
+                    }
+                    *stamp = stamp.wrapping_add(1);
+                    if *stamp == 0 {
+                        table.fill(0);
+                        *stamp = 1;
+                    }
+                    let st = u64::from(*stamp);
+                    let ends = (h_end, r_end);
+                    single_ref_step(seq, live, r_live, cnt, cnt_next, n, ends, |g, s, next| {
+                        let slot = &mut table[g as usize * alphabet + s as usize];
+                        let id = if *slot >> 32 == st {
+                            *slot as u32
+                        } else {
+                            next
+                        };
+                        *slot = (st << 32) | u64::from(id);
+                        id
+                    })
+                }
+                None => {
+                    map.clear();
+                    let ends = (h_end, r_end);
+                    single_ref_step(seq, live, r_live, cnt, cnt_next, n, ends, |g, s, next| {
+                        *map.entry((u64::from(g) << 32) | u64::from(s))
+                            .or_insert(next)
+                    })
+                }
+            };
+            *out = m;
+            live.truncate(w);
+            r_live = r_w;
+            std::mem::swap(cnt, cnt_next);
+            if r_w == 0 || w == r_w {
+                break;
+            }
+        }
+    }
+
     /// chrF: `out[k * max_order + n - 1] = sum_g min(hyp(g), ref_k(g))` for reference k.
     pub fn per_ref_matches(&mut self, alphabet: usize, max_order: usize, out: &mut Vec<i64>) {
         let n_sides = self.n_sides();
         let n_refs = n_sides - 1;
         out.clear();
         out.resize(n_refs * max_order, 0);
+        if n_refs == 1 {
+            return self.single_ref_matches(alphabet, out);
+        }
         self.start();
         let mut grams = alphabet;
         for n in 1..=max_order {
@@ -411,6 +505,61 @@ impl NgramEngine {
             }
         }
     }
+}
+
+/// One order of `NgramEngine::single_ref_matches`: keeps the live positions whose order-`n` gram
+/// is in both sides and that start an order-`n + 1` gram, renumbers them with `lookup(gram,
+/// next symbol, id for a new gram)`, and counts them into `cnt_next`. Both passes are branch
+/// free (which positions survive and which grams are new follow the text, not a pattern).
+/// Returns (live reference positions, live positions, matches of order `n + 1`).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn single_ref_step(
+    seq: &[u32],
+    live: &mut [(u32, u32)],
+    r_live: usize,
+    cnt: &[[u32; 2]],
+    cnt_next: &mut Vec<[u32; 2]>,
+    n: usize,
+    (h_end, r_end): (usize, usize),
+    mut lookup: impl FnMut(u32, u32, u32) -> u32,
+) -> (usize, usize, i64) {
+    let total = live.len();
+    let filter = |live: &mut [(u32, u32)], w: &mut usize, lo: usize, hi: usize, end: usize| {
+        for j in lo..hi {
+            let (i, g) = live[j];
+            let c = cnt[g as usize];
+            let keep = (c[0] != 0) & (c[1] != 0) & (i as usize + n < end);
+            live[*w] = (i, g);
+            *w += usize::from(keep);
+        }
+    };
+    let mut w = 0usize;
+    filter(live, &mut w, 0, r_live, r_end);
+    let r_w = w;
+    filter(live, &mut w, r_live, total, h_end);
+    // At most one new id per live position.
+    cnt_next.clear();
+    cnt_next.resize(w, [0, 0]);
+    let mut next = 0u32;
+    for e in &mut live[..r_w] {
+        let id = lookup(e.1, seq[e.0 as usize + n], next);
+        next += u32::from(id == next);
+        cnt_next[id as usize][1] += 1;
+        e.1 = id;
+    }
+    // The hypothesis positions see complete reference counts.
+    let mut m = 0i64;
+    for e in &mut live[r_w..w] {
+        let id = lookup(e.1, seq[e.0 as usize + n], next);
+        next += u32::from(id == next);
+        let c = &mut cnt_next[id as usize];
+        c[0] += 1;
+        m += i64::from(c[0] <= c[1]);
+        e.1 = id;
+    }
+    cnt_next.truncate(next as usize);
+    (r_w, w, m)
 }
 
 /// Per-thread buffers reused across segments (cleared, never shrunk).

@@ -444,5 +444,7 @@ mod tests {
         let mut out = vec![0i64; cfg.n_stats()];
         segment_stats(&cfg, &hyp, &[&r, &hyp], &mut out);
         assert_eq!(out, oracle(&cfg, &hyp, &[&r, &hyp]).0);
+        segment_stats(&cfg, &hyp, &[&r], &mut out);
+        assert_eq!(out, oracle(&cfg, &hyp, &[&r]).0);
     }
 }
