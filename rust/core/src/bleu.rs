@@ -2,10 +2,8 @@
 //! `[sys_len, ref_len, correct_1..n, total_1..n]`, summed over a corpus, then `compute_bleu`.
 
 use std::cell::RefCell;
-use std::hash::Hasher;
 
-use hashbrown::HashTable;
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 
 use crate::error::{MetricError, Result};
 use crate::ngram::ngram_total;
@@ -127,41 +125,109 @@ pub fn closest_ref_len(hyp_len: usize, ref_lens: impl IntoIterator<Item = usize>
 pub(crate) struct SpanInterner {
     pub text: Vec<u8>,
     pub spans: Vec<(usize, usize)>,
-    table: HashTable<(usize, usize, u32)>,
+    table: Vec<InternSlot>,
+    stamp: u32,
 }
 
-#[inline]
-fn hash_bytes(b: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(b);
-    h.finish()
+/// An open-addressing slot of `SpanInterner::intern`, live when `stamp` is the current one.
+/// `key` is the token's first (up to) 8 bytes, packed little-endian and zero-masked past its
+/// length, so tokens of at most 8 bytes compare as (`key`, `len`) without touching the text.
+#[derive(Clone, Copy, Default)]
+struct InternSlot {
+    key: u64,
+    start: usize,
+    len: usize,
+    id: u32,
+    stamp: u32,
+}
+
+const INTERN_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The first `min(len, 8)` bytes at `a` as a little-endian u64 (`text` has 8 bytes past any span).
+#[inline(always)]
+fn packed_prefix(text: &[u8], a: usize, len: usize) -> u64 {
+    let w = u64::from_le_bytes(text[a..a + 8].try_into().unwrap());
+    if len >= 8 {
+        w
+    } else {
+        w & ((1u64 << (8 * len)) - 1)
+    }
 }
 
 impl SpanInterner {
     pub fn clear(&mut self) {
         self.text.clear();
         self.spans.clear();
-        self.table.clear();
     }
 
-    /// Appends the id of every span to `out` (equal bytes, equal id); returns the id count.
+    /// Appends the id of every span to `out` (equal bytes, equal id, ids in order of first
+    /// occurrence); returns the id count.
     pub fn intern(&mut self, out: &mut Vec<u32>) -> usize {
-        let Self { text, spans, table } = self;
-        table.clear();
+        let Self {
+            text,
+            spans,
+            table,
+            stamp,
+        } = self;
+        // Load factor at most 1/2.
+        let want = (2 * spans.len()).next_power_of_two().max(64);
+        if table.len() < want {
+            table.clear();
+            table.resize(want, InternSlot::default());
+            *stamp = 0;
+        }
+        *stamp = stamp.wrapping_add(1);
+        if *stamp == 0 {
+            table.fill(InternSlot::default());
+            *stamp = 1;
+        }
+        let st = *stamp;
+        let bits = table.len().trailing_zeros();
+        let mask = table.len() - 1;
+        let text_len = text.len();
+        text.extend_from_slice(&[0u8; 8]);
+        let mut next = 0u32;
+        out.reserve(spans.len());
         for &(a, b) in spans.iter() {
-            let tok = &text[a..b];
-            let h = hash_bytes(tok);
-            let id = match table.find(h, |&(x, y, _)| &text[x..y] == tok) {
-                Some(&(_, _, id)) => id,
-                None => {
-                    let id = table.len() as u32;
-                    table.insert_unique(h, (a, b, id), |&(x, y, _)| hash_bytes(&text[x..y]));
-                    id
+            let len = b - a;
+            let key = packed_prefix(text, a, len);
+            let mut h = (key ^ len as u64).wrapping_mul(INTERN_MUL);
+            if len > 8 {
+                // the remaining 8-byte chunks, the last one overlapping
+                let mut i = a + 8;
+                while i < b {
+                    let j = i.min(b - 8);
+                    let c = u64::from_le_bytes(text[j..j + 8].try_into().unwrap());
+                    h = (h.rotate_left(23) ^ c).wrapping_mul(INTERN_MUL);
+                    i += 8;
                 }
+            }
+            let mut k = (h >> (64 - bits)) as usize;
+            let id = loop {
+                let slot = &mut table[k];
+                if slot.stamp != st {
+                    *slot = InternSlot {
+                        key,
+                        start: a,
+                        len,
+                        id: next,
+                        stamp: st,
+                    };
+                    next += 1;
+                    break next - 1;
+                }
+                if slot.key == key
+                    && slot.len == len
+                    && (len <= 8 || text[slot.start..slot.start + len] == text[a..b])
+                {
+                    break slot.id;
+                }
+                k = (k + 1) & mask;
             };
             out.push(id);
         }
-        table.len()
+        text.truncate(text_len);
+        next as usize
     }
 
     /// Appends `tok`, a subslice of `line` whose bytes start at `base` in `text`, as a span.
@@ -892,6 +958,42 @@ mod tests {
             let want = Tokenizer::Thirteen.tokenize_joined(&line, false);
             let want: Vec<&[u8]> = py_split(&want).map(str::as_bytes).collect();
             proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The packed-key interner against byte-slice keys: spans of every length around the
+        /// 8-byte key (NUL bytes too, which the zero padding of short keys must not confuse).
+        #[test]
+        fn interner_matches_byte_keys(
+            text in proptest::collection::vec(proptest::sample::select(vec![0u8, b'a', b'b', 0xff]), 0..64),
+            cuts in proptest::collection::vec((0usize..64, 0usize..20), 0..200),
+        ) {
+            use std::collections::HashMap;
+            let mut it = SpanInterner {
+                text: text.clone(),
+                ..Default::default()
+            };
+            for &(a, l) in &cuts {
+                let a = a.min(text.len());
+                it.spans.push((a, (a + l).min(text.len())));
+            }
+            let mut want = Vec::new();
+            let mut ids: HashMap<&[u8], u32> = HashMap::new();
+            for &(a, b) in &it.spans {
+                let n = ids.len() as u32;
+                want.push(*ids.entry(&text[a..b]).or_insert(n));
+            }
+            let mut got = Vec::new();
+            // twice: the second round runs on a table left over from the first (stamps)
+            for _ in 0..2 {
+                got.clear();
+                let vocab = it.intern(&mut got);
+                proptest::prop_assert_eq!(&got, &want);
+                proptest::prop_assert_eq!(vocab, ids.len());
+                proptest::prop_assert_eq!(&it.text, &text);
+            }
         }
     }
 
