@@ -70,6 +70,40 @@ fn is_punct(c: char) -> bool {
 
 /// sacrebleu `CHRF._remove_punctuation`: splits one punctuation mark off the end, else the start.
 fn words<'a>(sent: &'a str, mut emit: impl FnMut(&'a str)) {
+    if sent.is_ascii() {
+        // Bytes are characters: split at ASCII whitespace, test the end bytes.
+        let b = sent.as_bytes();
+        let n = b.len();
+        let space = |c: u8| matches!(c, 0x09..=0x0D | 0x1C..=0x20);
+        let mut i = 0;
+        loop {
+            while i < n && space(b[i]) {
+                i += 1;
+            }
+            if i == n {
+                return;
+            }
+            let start = i;
+            while i < n && !space(b[i]) {
+                i += 1;
+            }
+            let w = &sent[start..i];
+            if w.len() >= 2 && b[i - 1].is_ascii_punctuation() {
+                emit(&w[..w.len() - 1]);
+                emit(&w[w.len() - 1..]);
+            } else if w.len() >= 2 && b[start].is_ascii_punctuation() {
+                emit(&w[..1]);
+                emit(&w[1..]);
+            } else {
+                emit(w);
+            }
+        }
+    }
+    words_general(sent, emit);
+}
+
+/// `words` character by character, for any text (the oracle of the ASCII path in tests).
+fn words_general<'a>(sent: &'a str, mut emit: impl FnMut(&'a str)) {
     for w in py_split(sent) {
         let mut chars = w.chars();
         let (first, last) = match (chars.next(), chars.next_back()) {
@@ -370,7 +404,7 @@ mod tests {
                 .map(String::from)
                 .collect();
             let mut ws = Vec::new();
-            words(&s, |w| ws.push(w.to_owned()));
+            words_general(&s, |w| ws.push(w.to_owned()));
             (chars, ws)
         };
         let (hc, hw) = prep(hyp);
@@ -429,6 +463,16 @@ mod tests {
             let (want, wf) = oracle(&cfg, &hyp, &refs);
             proptest::prop_assert_eq!(out, want);
             proptest::prop_assert_eq!(f.to_bits(), wf.to_bits());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_words_match_general(s in "[ab.,!(\\- \t\n\u{1c}\u{1f}]{0,30}") {
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            words(&s, |w| fast.push(w));
+            words_general(&s, |w| general.push(w));
+            proptest::prop_assert_eq!(fast, general);
         }
     }
 
