@@ -228,11 +228,21 @@ fn push_chars(
         *slot
     };
     if text.is_ascii() {
-        for &b in text.as_bytes() {
-            if whitespace || !matches!(b, 0x09..=0x0D | 0x1C..=0x20) {
-                seq.push(id_of(u32::from(b), ascii));
+        // Branch free over the whitespace: every byte is written, a skipped one is overwritten
+        // (a whitespace byte may get an id no position uses, which changes no count).
+        let b = text.as_bytes();
+        let mut k = seq.len();
+        seq.resize(k + b.len(), 0);
+        for &c in b {
+            let slot = &mut ascii[usize::from(c)];
+            if *slot == u32::MAX {
+                *slot = *next;
+                *next += 1;
             }
+            seq[k] = *slot;
+            k += usize::from(whitespace || !matches!(c, 0x09..=0x0D | 0x1C..=0x20));
         }
+        seq.truncate(k);
     } else {
         for c in text.chars() {
             if whitespace || !is_py_space(c) {
