@@ -329,18 +329,32 @@ pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> Spans1
     let mut mb_cur = c_cur & C_DOTCOMMA != 0;
     let mut p = 0;
     while p < n {
-        if c_cur == 0 && c_prev == 0 {
-            // Two plain bytes (letters, ...): no rule fires until the next byte of another class;
-            // the token goes on, and the state after the run is that of a plain byte pair.
-            p += 1;
+        if c_cur == 0 {
+            // A plain byte (letters, ...) is in no rule's class: it is not `[.,]` (no `mb`/`mc`
+            // match at it, none taken by the next byte), not `-`, not a digit; a boundary falls
+            // before it only through its predecessors. The plain bytes after it are then plain
+            // pairs, where no rule fires: the token goes on to the next byte of another class.
+            let boundary = c_prev & C_PUNCT != 0
+                || mb_prev
+                || mc_prev
+                || (c_prev2 & C_DIGIT != 0 && c_prev & C_DASH != 0);
+            if start == usize::MAX {
+                start = p;
+            } else if boundary {
+                out.push((base + start, base + p));
+                start = p;
+            }
+            let q = p + 1;
+            p = q;
             while p < n && CLASS_13A[b[p] as usize] == 0 {
                 p += 1;
             }
+            c_prev2 = if p == q { c_prev } else { 0 };
+            c_prev = 0;
             c_cur = cls(p);
             mb_prev = false;
             mb_cur = c_cur & C_DOTCOMMA != 0;
             mc_prev = false;
-            c_prev2 = 0;
             continue;
         }
         let c_next = cls(p + 1);
