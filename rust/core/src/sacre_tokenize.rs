@@ -359,6 +359,22 @@ pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> Spans1
         }
         let c_next = cls(p + 1);
         high |= c_cur;
+        if c_cur & C_SPACE != 0 {
+            // Whitespace ends the open token; it is not `[.,]` (no `mb`/`mc` at it) and, being
+            // punctuation or a non-digit no match took, lets a `[.,]` after it match `mb`.
+            if start != usize::MAX {
+                out.push((base + start, base + p));
+                start = usize::MAX;
+            }
+            mb_prev = false;
+            mb_cur = c_next & C_DOTCOMMA != 0;
+            mc_prev = false;
+            c_prev2 = c_prev;
+            c_prev = c_cur;
+            c_cur = c_next;
+            p += 1;
+            continue;
+        }
         let mb_next =
             c_next & C_DOTCOMMA != 0 && (c_cur & C_PUNCT != 0 || (c_cur & C_DIGIT == 0 && !mb_cur));
         let bnd_ab = (c_prev | c_cur) & C_PUNCT != 0 || mb_cur || mb_prev;
