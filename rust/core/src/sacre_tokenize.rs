@@ -283,6 +283,18 @@ static CLASS_13A: [u8; 256] = {
     t
 };
 
+/// The high bit of every byte of `x` (little-endian) that is not an ASCII letter, SWAR.
+#[inline(always)]
+fn non_letters(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Folded to lower case, high bits cleared: per byte < 0x80, so the adds never carry over.
+    let y = (x | (0x20 * LO)) & !HI;
+    let ge_a = y + (0x80 - b'a' as u64) * LO; // high bit: y >= 'a'
+    let gt_z = y + (0x80 - b'z' as u64 - 1) * LO; // high bit: y > 'z'
+    !(ge_a & !gt_z & !x) & HI
+}
+
 /// What `spans_13a` found in its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spans13a {
@@ -346,6 +358,15 @@ pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> Spans1
             }
             let q = p + 1;
             p = q;
+            // ASCII letters 8 at a time, then byte by byte (the other plain bytes, the tail).
+            while let Some(w) = b.get(p..p + 8) {
+                let stop = non_letters(u64::from_le_bytes(w.try_into().unwrap()));
+                if stop != 0 {
+                    p += stop.trailing_zeros() as usize / 8;
+                    break;
+                }
+                p += 8;
+            }
             while p < n && CLASS_13A[b[p] as usize] == 0 {
                 p += 1;
             }
@@ -517,6 +538,28 @@ mod tests {
             assert_eq!(is_p(c), in_ranges(REGEX_P, cp), "{cp:#x}");
             assert_eq!(is_s(c), in_ranges(REGEX_S, cp), "{cp:#x}");
             assert_eq!(is_n(c), in_ranges(REGEX_N, cp), "{cp:#x}");
+        }
+    }
+
+    #[test]
+    fn non_letters_swar() {
+        for c in 0u8..=255 {
+            for pos in 0..8 {
+                let mut w = *b"abcdefgh";
+                w[pos] = c;
+                let got = non_letters(u64::from_le_bytes(w));
+                let want = if c.is_ascii_alphabetic() {
+                    0
+                } else {
+                    0x80u64 << (8 * pos)
+                };
+                assert_eq!(got, want, "{c:#x} at {pos}");
+            }
+        }
+        // a plain non-letter stops the SWAR step, never a letter
+        assert_eq!(CLASS_13A[b'\'' as usize], 0);
+        for c in (b'a'..=b'z').chain(b'A'..=b'Z') {
+            assert_eq!(CLASS_13A[c as usize], 0);
         }
     }
 
