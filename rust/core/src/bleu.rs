@@ -948,7 +948,7 @@ mod tests {
 
         #[test]
         fn thirteen_a_spans_match_regexes(
-            line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}|(&quot;|&amp;|&lt;|&gt;|&|<|<skipped>|-\n|\n|a|1|\\.|,| |-|é){0,16}"
+            line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}|(&quot;|&amp;|&lt;|&gt;|&|<|<skipped>|-\n|\n|a|1|\\.|,| |-|é){0,16}|([a-zA-Z'\u{1}\u{7f}]{0,19}[ .,\\-1&é]{0,2}){0,8}"
         ) {
             let cfg = BleuConfig::new("13a", false, 4).unwrap();
             let mut it = SpanInterner::default();
