@@ -456,10 +456,26 @@ impl NgramEngine {
         if matches.len() == 1 {
             return;
         }
+        // The order-1 live positions, filtered as `single_ref_step` would (reference first).
+        let mut r_w_first = 0usize;
         live.clear();
-        live.extend((h_end..r_end).map(|i| (i as u32, seq[i])));
-        let mut r_live = live.len();
-        live.extend((0..h_end).map(|i| (i as u32, seq[i])));
+        live.resize(r_end, (0, 0));
+        let mut w = 0usize;
+        for (lo, hi) in [(h_end, r_end), (0, h_end)] {
+            for (i, &s) in seq.iter().enumerate().take(hi).skip(lo) {
+                let c = cnt[s as usize];
+                live[w] = (i as u32, s);
+                w += usize::from((c[0] != 0) & (c[1] != 0) & (i + 1 < hi));
+            }
+            if lo != 0 {
+                r_w_first = w;
+            }
+        }
+        live.truncate(w);
+        let mut r_live = r_w_first;
+        if r_live == 0 || w == r_live {
+            return;
+        }
         for (n, out) in matches.iter_mut().enumerate().skip(1) {
             let grams = cnt.len();
             let (r_w, w, m) = match grams.checked_mul(alphabet).filter(|&s| s <= DENSE_LIMIT) {
@@ -600,10 +616,16 @@ fn single_ref_step(
             *w += usize::from(keep);
         }
     };
-    let mut w = 0usize;
-    filter(live, &mut w, 0, r_live, r_end);
-    let r_w = w;
-    filter(live, &mut w, r_live, total, h_end);
+    let (w, r_w) = if n == 1 {
+        // `single_ref_matches` filtered the order-1 positions as it listed them.
+        (total, r_live)
+    } else {
+        let mut w = 0usize;
+        filter(live, &mut w, 0, r_live, r_end);
+        let r_w = w;
+        filter(live, &mut w, r_live, total, h_end);
+        (w, r_w)
+    };
     // At most one new id per live position.
     cnt_next.clear();
     cnt_next.resize(w, [0, 0]);
