@@ -270,6 +270,9 @@ pub(crate) struct NgramEngine {
     live1: Vec<(u32, u32)>,
     cnt: Vec<[u32; 2]>,
     cnt_next: Vec<[u32; 2]>,
+    /// Single-reference id table: `stamp << 24 | id` (ids below 2^24).
+    table32: Vec<u32>,
+    stamp8: u32,
 }
 
 impl NgramEngine {
@@ -429,8 +432,8 @@ impl NgramEngine {
         let Self {
             seq,
             sides,
-            table,
-            stamp,
+            table32: table,
+            stamp8: stamp,
             map,
             live1: live,
             cnt,
@@ -478,26 +481,29 @@ impl NgramEngine {
         }
         for (n, out) in matches.iter_mut().enumerate().skip(1) {
             let grams = cnt.len();
-            let (r_w, w, m) = match grams.checked_mul(alphabet).filter(|&s| s <= DENSE_LIMIT) {
+            let dense = grams
+                .checked_mul(alphabet)
+                .filter(|&s| s <= DENSE_LIMIT && live.len() < 1 << 24);
+            let (r_w, w, m) = match dense {
                 Some(size) => {
                     if table.len() < size {
                         table.resize(size, 0);
                     }
-                    *stamp = stamp.wrapping_add(1);
-                    if *stamp == 0 {
+                    *stamp += 1;
+                    if *stamp == 256 {
                         table.fill(0);
                         *stamp = 1;
                     }
-                    let st = u64::from(*stamp);
+                    let st = *stamp;
                     let ends = (h_end, r_end);
                     single_ref_step(seq, live, r_live, cnt, cnt_next, n, ends, |g, s, next| {
                         let slot = &mut table[g as usize * alphabet + s as usize];
-                        let id = if *slot >> 32 == st {
-                            *slot as u32
+                        let id = if *slot >> 24 == st {
+                            *slot & 0xFF_FFFF
                         } else {
                             next
                         };
-                        *slot = (st << 32) | u64::from(id);
+                        *slot = (st << 24) | id;
                         id
                     })
                 }
