@@ -265,9 +265,10 @@ pub(crate) struct NgramEngine {
     a: Vec<u32>,
     b: Vec<u32>,
     c: Vec<u32>,
-    /// Single-reference path: live `(position, gram id)` (reference side first) and the
-    /// `[hypothesis, reference]` counts of the current and next order's grams.
-    live1: Vec<(u32, u32)>,
+    /// Single-reference path: live `(position, gram id)` of the reference and of the hypothesis,
+    /// and the `[hypothesis, reference]` counts of the current and next order's grams.
+    live_r: Vec<(u32, u32)>,
+    live_h: Vec<(u32, u32)>,
     cnt: Vec<[u32; 2]>,
     cnt_next: Vec<[u32; 2]>,
     /// Single-reference id table: `stamp << 24 | id` (ids below 2^24).
@@ -425,9 +426,9 @@ impl NgramEngine {
     }
 
     /// One reference (sides 0 and 1): `matches[n-1] = sum_g min(hyp(g), ref(g))` for `n` in
-    /// `1..=matches.len()` (`matches` zeroed). Same elimination as `advance`, but each order is
-    /// one pass over the live positions that drops, renumbers and counts at once, and the counts
-    /// of a new gram are created with its id (no per-order zeroing).
+    /// `1..=matches.len()` (`matches` zeroed). Same elimination as `advance`, but the live
+    /// positions of each side are a list of (position, gram id) renumbered and counted in one
+    /// pass per order, the counts of a new gram created with its id (no per-order zeroing).
     fn single_ref_matches(&mut self, alphabet: usize, matches: &mut [i64]) {
         let Self {
             seq,
@@ -435,7 +436,8 @@ impl NgramEngine {
             table32: table,
             stamp8: stamp,
             map,
-            live1: live,
+            live_r,
+            live_h,
             cnt,
             cnt_next,
             ..
@@ -459,32 +461,29 @@ impl NgramEngine {
         if matches.len() == 1 {
             return;
         }
-        // The order-1 live positions, filtered as `single_ref_step` would (reference first).
-        let mut r_w_first = 0usize;
-        live.clear();
-        live.resize(r_end, (0, 0));
-        let mut w = 0usize;
-        for (lo, hi) in [(h_end, r_end), (0, h_end)] {
+        // The order-1 live positions, filtered as `single_ref_step` would.
+        for (list, lo, hi) in [(&mut *live_r, h_end, r_end), (&mut *live_h, 0, h_end)] {
+            list.clear();
+            list.resize(hi - lo, (0, 0));
+            let mut w = 0usize;
             for (i, &s) in seq.iter().enumerate().take(hi).skip(lo) {
                 let c = cnt[s as usize];
-                live[w] = (i as u32, s);
+                list[w] = (i as u32, s);
                 w += usize::from((c[0] != 0) & (c[1] != 0) & (i + 1 < hi));
             }
-            if lo != 0 {
-                r_w_first = w;
-            }
-        }
-        live.truncate(w);
-        let mut r_live = r_w_first;
-        if r_live == 0 || w == r_live {
-            return;
+            list.truncate(w);
         }
         for (n, out) in matches.iter_mut().enumerate().skip(1) {
+            if live_r.is_empty() || live_h.is_empty() {
+                break;
+            }
             let grams = cnt.len();
             let dense = grams
                 .checked_mul(alphabet)
-                .filter(|&s| s <= DENSE_LIMIT && live.len() < 1 << 24);
-            let (r_w, w, m) = match dense {
+                .filter(|&s| s <= DENSE_LIMIT && live_r.len() + live_h.len() < 1 << 24);
+            let lists = (&mut *live_r, &mut *live_h);
+            let ends = (h_end, r_end);
+            *out = match dense {
                 Some(size) => {
                     if table.len() < size {
                         table.resize(size, 0);
@@ -495,8 +494,7 @@ impl NgramEngine {
                         *stamp = 1;
                     }
                     let st = *stamp;
-                    let ends = (h_end, r_end);
-                    single_ref_step(seq, live, r_live, cnt, cnt_next, n, ends, |g, s, next| {
+                    single_ref_step(seq, lists, cnt, cnt_next, n, ends, |g, s, next| {
                         let slot = &mut table[g as usize * alphabet + s as usize];
                         let id = if *slot >> 24 == st {
                             *slot & 0xFF_FFFF
@@ -509,20 +507,13 @@ impl NgramEngine {
                 }
                 None => {
                     map.clear();
-                    let ends = (h_end, r_end);
-                    single_ref_step(seq, live, r_live, cnt, cnt_next, n, ends, |g, s, next| {
+                    single_ref_step(seq, lists, cnt, cnt_next, n, ends, |g, s, next| {
                         *map.entry((u64::from(g) << 32) | u64::from(s))
                             .or_insert(next)
                     })
                 }
             };
-            *out = m;
-            live.truncate(w);
-            r_live = r_w;
             std::mem::swap(cnt, cnt_next);
-            if r_w == 0 || w == r_w {
-                break;
-            }
         }
     }
 
@@ -595,65 +586,63 @@ impl NgramEngine {
     }
 }
 
-/// One order of `NgramEngine::single_ref_matches`: keeps the live positions whose order-`n` gram
-/// is in both sides and that start an order-`n + 1` gram, renumbers them with `lookup(gram,
-/// next symbol, id for a new gram)`, and counts them into `cnt_next`. Both passes are branch
-/// free (which positions survive and which grams are new follow the text, not a pattern).
-/// Returns (live reference positions, live positions, matches of order `n + 1`).
-#[allow(clippy::too_many_arguments)]
+/// Live `(position, gram id)` of one side.
+type LiveList = Vec<(u32, u32)>;
+
+/// One order of `NgramEngine::single_ref_matches`: turns the live order-`n` grams of both sides
+/// into order-`n + 1` grams with `lookup(gram, next symbol, id for a new gram)`, counts them into
+/// `cnt_next`, and returns the matches of order `n + 1`. Every pass is branch free.
+///
+/// On entry `live_h` holds only hypothesis positions whose gram is in both sides and that start
+/// an order-`n + 1` gram; the reference positions are filtered here, once the hypothesis counts
+/// of order `n` are complete. The hypothesis pass comes last, when the reference counts of order
+/// `n + 1` are complete, so it filters its positions for the next order as it goes.
 #[inline(always)]
 fn single_ref_step(
     seq: &[u32],
-    live: &mut [(u32, u32)],
-    r_live: usize,
+    (live_r, live_h): (&mut LiveList, &mut LiveList),
     cnt: &[[u32; 2]],
     cnt_next: &mut Vec<[u32; 2]>,
     n: usize,
     (h_end, r_end): (usize, usize),
     mut lookup: impl FnMut(u32, u32, u32) -> u32,
-) -> (usize, usize, i64) {
-    let total = live.len();
-    let filter = |live: &mut [(u32, u32)], w: &mut usize, lo: usize, hi: usize, end: usize| {
-        for j in lo..hi {
-            let (i, g) = live[j];
+) -> i64 {
+    let mut w = 0usize;
+    if n > 1 {
+        // (the order-1 lists come filtered)
+        for j in 0..live_r.len() {
+            let (i, g) = live_r[j];
             let c = cnt[g as usize];
-            let keep = (c[0] != 0) & (c[1] != 0) & (i as usize + n < end);
-            live[*w] = (i, g);
-            *w += usize::from(keep);
+            live_r[w] = (i, g);
+            w += usize::from((c[0] != 0) & (c[1] != 0) & (i as usize + n < r_end));
         }
-    };
-    let (w, r_w) = if n == 1 {
-        // `single_ref_matches` filtered the order-1 positions as it listed them.
-        (total, r_live)
-    } else {
-        let mut w = 0usize;
-        filter(live, &mut w, 0, r_live, r_end);
-        let r_w = w;
-        filter(live, &mut w, r_live, total, h_end);
-        (w, r_w)
-    };
+        live_r.truncate(w);
+    }
     // At most one new id per live position.
     cnt_next.clear();
-    cnt_next.resize(w, [0, 0]);
+    cnt_next.resize(live_r.len() + live_h.len(), [0, 0]);
     let mut next = 0u32;
-    for e in &mut live[..r_w] {
+    for e in live_r.iter_mut() {
         let id = lookup(e.1, seq[e.0 as usize + n], next);
         next += u32::from(id == next);
         cnt_next[id as usize][1] += 1;
         e.1 = id;
     }
-    // The hypothesis positions see complete reference counts.
     let mut m = 0i64;
-    for e in &mut live[r_w..w] {
-        let id = lookup(e.1, seq[e.0 as usize + n], next);
+    w = 0;
+    for j in 0..live_h.len() {
+        let (i, g) = live_h[j];
+        let id = lookup(g, seq[i as usize + n], next);
         next += u32::from(id == next);
         let c = &mut cnt_next[id as usize];
         c[0] += 1;
         m += i64::from(c[0] <= c[1]);
-        e.1 = id;
+        live_h[w] = (i, id);
+        w += usize::from((c[1] != 0) & (i as usize + n + 1 < h_end));
     }
+    live_h.truncate(w);
     cnt_next.truncate(next as usize);
-    (r_w, w, m)
+    m
 }
 
 /// Per-thread buffers reused across segments (cleared, never shrunk).
