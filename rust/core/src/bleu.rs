@@ -426,9 +426,10 @@ impl NgramEngine {
     }
 
     /// One reference (sides 0 and 1): `matches[n-1] = sum_g min(hyp(g), ref(g))` for `n` in
-    /// `1..=matches.len()` (`matches` zeroed). Same elimination as `advance`, but the live
-    /// positions of each side are a list of (position, gram id) renumbered and counted in one
-    /// pass per order, the counts of a new gram created with its id (no per-order zeroing).
+    /// `1..=matches.len()` (`matches` zeroed). Like `advance`, but the live positions of each
+    /// side are a list of (position, gram id) renumbered and counted in one pass per order, the
+    /// counts of a new gram created with its id (no per-order zeroing); hypothesis positions whose
+    /// gram is not in the reference drop out (reference positions only at order 1).
     fn single_ref_matches(&mut self, alphabet: usize, matches: &mut [i64]) {
         let Self {
             seq,
@@ -494,7 +495,7 @@ impl NgramEngine {
                         *stamp = 1;
                     }
                     let st = *stamp;
-                    single_ref_step(seq, lists, cnt, cnt_next, n, ends, |g, s, next| {
+                    single_ref_step(seq, lists, cnt_next, n, ends, |g, s, next| {
                         let slot = &mut table[g as usize * alphabet + s as usize];
                         let id = if *slot >> 24 == st {
                             *slot & 0xFF_FFFF
@@ -507,7 +508,7 @@ impl NgramEngine {
                 }
                 None => {
                     map.clear();
-                    single_ref_step(seq, lists, cnt, cnt_next, n, ends, |g, s, next| {
+                    single_ref_step(seq, lists, cnt_next, n, ends, |g, s, next| {
                         *map.entry((u64::from(g) << 32) | u64::from(s))
                             .or_insert(next)
                     })
@@ -594,29 +595,22 @@ type LiveList = Vec<(u32, u32)>;
 /// `cnt_next`, and returns the matches of order `n + 1`. Every pass is branch free.
 ///
 /// On entry `live_h` holds only hypothesis positions whose gram is in both sides and that start
-/// an order-`n + 1` gram; the reference positions are filtered here, once the hypothesis counts
-/// of order `n` are complete. The hypothesis pass comes last, when the reference counts of order
+/// an order-`n + 1` gram. The hypothesis pass comes last, when the reference counts of order
 /// `n + 1` are complete, so it filters its positions for the next order as it goes.
 #[inline(always)]
 fn single_ref_step(
     seq: &[u32],
     (live_r, live_h): (&mut LiveList, &mut LiveList),
-    cnt: &[[u32; 2]],
     cnt_next: &mut Vec<[u32; 2]>,
     n: usize,
     (h_end, r_end): (usize, usize),
     mut lookup: impl FnMut(u32, u32, u32) -> u32,
 ) -> i64 {
-    let mut w = 0usize;
-    if n > 1 {
-        // (the order-1 lists come filtered)
-        for j in 0..live_r.len() {
-            let (i, g) = live_r[j];
-            let c = cnt[g as usize];
-            live_r[w] = (i, g);
-            w += usize::from((c[0] != 0) & (c[1] != 0) & (i as usize + n < r_end));
-        }
-        live_r.truncate(w);
+    // Reference positions that cannot extend are the last ones (the order-1 list comes
+    // filtered). The others stay whether or not their gram is in the hypothesis: one that is
+    // not only makes grams that are not either, which count nothing, and checking costs a pass.
+    while live_r.last().is_some_and(|&(i, _)| i as usize + n >= r_end) {
+        live_r.pop();
     }
     // At most one new id per live position.
     cnt_next.clear();
@@ -629,7 +623,7 @@ fn single_ref_step(
         e.1 = id;
     }
     let mut m = 0i64;
-    w = 0;
+    let mut w = 0usize;
     for j in 0..live_h.len() {
         let (i, g) = live_h[j];
         let id = lookup(g, seq[i as usize + n], next);
