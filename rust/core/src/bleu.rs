@@ -2,10 +2,8 @@
 //! `[sys_len, ref_len, correct_1..n, total_1..n]`, summed over a corpus, then `compute_bleu`.
 
 use std::cell::RefCell;
-use std::hash::Hasher;
 
-use hashbrown::HashTable;
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 
 use crate::error::{MetricError, Result};
 use crate::ngram::ngram_total;
@@ -127,41 +125,109 @@ pub fn closest_ref_len(hyp_len: usize, ref_lens: impl IntoIterator<Item = usize>
 pub(crate) struct SpanInterner {
     pub text: Vec<u8>,
     pub spans: Vec<(usize, usize)>,
-    table: HashTable<(usize, usize, u32)>,
+    table: Vec<InternSlot>,
+    stamp: u32,
 }
 
-#[inline]
-fn hash_bytes(b: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(b);
-    h.finish()
+/// An open-addressing slot of `SpanInterner::intern`, live when `stamp` is the current one.
+/// `key` is the token's first (up to) 8 bytes, packed little-endian and zero-masked past its
+/// length, so tokens of at most 8 bytes compare as (`key`, `len`) without touching the text.
+#[derive(Clone, Copy, Default)]
+struct InternSlot {
+    key: u64,
+    start: usize,
+    len: usize,
+    id: u32,
+    stamp: u32,
+}
+
+const INTERN_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The first `min(len, 8)` bytes at `a` as a little-endian u64 (`text` has 8 bytes past any span).
+#[inline(always)]
+fn packed_prefix(text: &[u8], a: usize, len: usize) -> u64 {
+    let w = u64::from_le_bytes(text[a..a + 8].try_into().unwrap());
+    if len >= 8 {
+        w
+    } else {
+        w & ((1u64 << (8 * len)) - 1)
+    }
 }
 
 impl SpanInterner {
     pub fn clear(&mut self) {
         self.text.clear();
         self.spans.clear();
-        self.table.clear();
     }
 
-    /// Appends the id of every span to `out` (equal bytes, equal id); returns the id count.
+    /// Appends the id of every span to `out` (equal bytes, equal id, ids in order of first
+    /// occurrence); returns the id count.
     pub fn intern(&mut self, out: &mut Vec<u32>) -> usize {
-        let Self { text, spans, table } = self;
-        table.clear();
+        let Self {
+            text,
+            spans,
+            table,
+            stamp,
+        } = self;
+        // Load factor at most 1/2.
+        let want = (2 * spans.len()).next_power_of_two().max(64);
+        if table.len() < want {
+            table.clear();
+            table.resize(want, InternSlot::default());
+            *stamp = 0;
+        }
+        *stamp = stamp.wrapping_add(1);
+        if *stamp == 0 {
+            table.fill(InternSlot::default());
+            *stamp = 1;
+        }
+        let st = *stamp;
+        let bits = table.len().trailing_zeros();
+        let mask = table.len() - 1;
+        let text_len = text.len();
+        text.extend_from_slice(&[0u8; 8]);
+        let mut next = 0u32;
+        out.reserve(spans.len());
         for &(a, b) in spans.iter() {
-            let tok = &text[a..b];
-            let h = hash_bytes(tok);
-            let id = match table.find(h, |&(x, y, _)| &text[x..y] == tok) {
-                Some(&(_, _, id)) => id,
-                None => {
-                    let id = table.len() as u32;
-                    table.insert_unique(h, (a, b, id), |&(x, y, _)| hash_bytes(&text[x..y]));
-                    id
+            let len = b - a;
+            let key = packed_prefix(text, a, len);
+            let mut h = (key ^ len as u64).wrapping_mul(INTERN_MUL);
+            if len > 8 {
+                // the remaining 8-byte chunks, the last one overlapping
+                let mut i = a + 8;
+                while i < b {
+                    let j = i.min(b - 8);
+                    let c = u64::from_le_bytes(text[j..j + 8].try_into().unwrap());
+                    h = (h.rotate_left(23) ^ c).wrapping_mul(INTERN_MUL);
+                    i += 8;
                 }
+            }
+            let mut k = (h >> (64 - bits)) as usize;
+            let id = loop {
+                let slot = &mut table[k];
+                if slot.stamp != st {
+                    *slot = InternSlot {
+                        key,
+                        start: a,
+                        len,
+                        id: next,
+                        stamp: st,
+                    };
+                    next += 1;
+                    break next - 1;
+                }
+                if slot.key == key
+                    && slot.len == len
+                    && (len <= 8 || text[slot.start..slot.start + len] == text[a..b])
+                {
+                    break slot.id;
+                }
+                k = (k + 1) & mask;
             };
             out.push(id);
         }
-        table.len()
+        text.truncate(text_len);
+        next as usize
     }
 
     /// Appends `tok`, a subslice of `line` whose bytes start at `base` in `text`, as a span.
@@ -199,6 +265,15 @@ pub(crate) struct NgramEngine {
     a: Vec<u32>,
     b: Vec<u32>,
     c: Vec<u32>,
+    /// Single-reference path: live `(position, gram id)` of the reference and of the hypothesis,
+    /// and the `[hypothesis, reference]` counts of the current and next order's grams.
+    live_r: Vec<(u32, u32)>,
+    live_h: Vec<(u32, u32)>,
+    cnt: Vec<[u32; 2]>,
+    cnt_next: Vec<[u32; 2]>,
+    /// Single-reference id table: `stamp << 24 | id` (ids below 2^24).
+    table32: Vec<u32>,
+    stamp8: u32,
 }
 
 impl NgramEngine {
@@ -303,6 +378,9 @@ impl NgramEngine {
     pub fn max_ref_matches(&mut self, alphabet: usize, matches: &mut [i64]) {
         matches.fill(0);
         let n_sides = self.n_sides();
+        if n_sides == 2 {
+            return self.single_ref_matches(alphabet, matches);
+        }
         self.start();
         let mut grams = alphabet;
         for n in 1..=matches.len() {
@@ -347,12 +425,108 @@ impl NgramEngine {
         }
     }
 
+    /// One reference (sides 0 and 1): `matches[n-1] = sum_g min(hyp(g), ref(g))` for `n` in
+    /// `1..=matches.len()` (`matches` zeroed). Like `advance`, but the live positions of each
+    /// side are a list of (position, gram id) renumbered and counted in one pass per order, the
+    /// counts of a new gram created with its id (no per-order zeroing); hypothesis positions whose
+    /// gram is not in the reference drop out (reference positions only at order 1).
+    fn single_ref_matches(&mut self, alphabet: usize, matches: &mut [i64]) {
+        let Self {
+            seq,
+            sides,
+            table32: table,
+            stamp8: stamp,
+            map,
+            live_r,
+            live_h,
+            cnt,
+            cnt_next,
+            ..
+        } = self;
+        let Some(first) = matches.first_mut() else {
+            return;
+        };
+        let (h_end, r_end) = (sides[1], sides[2]);
+        cnt.clear();
+        cnt.resize(alphabet, [0, 0]);
+        for &s in &seq[h_end..r_end] {
+            cnt[s as usize][1] += 1;
+        }
+        let mut m = 0i64;
+        for &s in &seq[..h_end] {
+            let c = &mut cnt[s as usize];
+            c[0] += 1;
+            m += i64::from(c[0] <= c[1]);
+        }
+        *first = m;
+        if matches.len() == 1 {
+            return;
+        }
+        // The order-1 live positions, filtered as `single_ref_step` would.
+        for (list, lo, hi) in [(&mut *live_r, h_end, r_end), (&mut *live_h, 0, h_end)] {
+            list.clear();
+            list.resize(hi - lo, (0, 0));
+            let mut w = 0usize;
+            for (i, &s) in seq.iter().enumerate().take(hi).skip(lo) {
+                let c = cnt[s as usize];
+                list[w] = (i as u32, s);
+                w += usize::from((c[0] != 0) & (c[1] != 0) & (i + 1 < hi));
+            }
+            list.truncate(w);
+        }
+        for (n, out) in matches.iter_mut().enumerate().skip(1) {
+            if live_r.is_empty() || live_h.is_empty() {
+                break;
+            }
+            let grams = cnt.len();
+            let dense = grams
+                .checked_mul(alphabet)
+                .filter(|&s| s <= DENSE_LIMIT && live_r.len() + live_h.len() < 1 << 24);
+            let lists = (&mut *live_r, &mut *live_h);
+            let ends = (h_end, r_end);
+            *out = match dense {
+                Some(size) => {
+                    if table.len() < size {
+                        table.resize(size, 0);
+                    }
+                    *stamp += 1;
+                    if *stamp == 256 {
+                        table.fill(0);
+                        *stamp = 1;
+                    }
+                    let st = *stamp;
+                    single_ref_step(seq, lists, cnt_next, n, ends, |g, s, next| {
+                        let slot = &mut table[g as usize * alphabet + s as usize];
+                        let id = if *slot >> 24 == st {
+                            *slot & 0xFF_FFFF
+                        } else {
+                            next
+                        };
+                        *slot = (st << 24) | id;
+                        id
+                    })
+                }
+                None => {
+                    map.clear();
+                    single_ref_step(seq, lists, cnt_next, n, ends, |g, s, next| {
+                        *map.entry((u64::from(g) << 32) | u64::from(s))
+                            .or_insert(next)
+                    })
+                }
+            };
+            std::mem::swap(cnt, cnt_next);
+        }
+    }
+
     /// chrF: `out[k * max_order + n - 1] = sum_g min(hyp(g), ref_k(g))` for reference k.
     pub fn per_ref_matches(&mut self, alphabet: usize, max_order: usize, out: &mut Vec<i64>) {
         let n_sides = self.n_sides();
         let n_refs = n_sides - 1;
         out.clear();
         out.resize(n_refs * max_order, 0);
+        if n_refs == 1 {
+            return self.single_ref_matches(alphabet, out);
+        }
         self.start();
         let mut grams = alphabet;
         for n in 1..=max_order {
@@ -413,6 +587,58 @@ impl NgramEngine {
     }
 }
 
+/// Live `(position, gram id)` of one side.
+type LiveList = Vec<(u32, u32)>;
+
+/// One order of `NgramEngine::single_ref_matches`: turns the live order-`n` grams of both sides
+/// into order-`n + 1` grams with `lookup(gram, next symbol, id for a new gram)`, counts them into
+/// `cnt_next`, and returns the matches of order `n + 1`. Every pass is branch free.
+///
+/// On entry `live_h` holds only hypothesis positions whose gram is in both sides and that start
+/// an order-`n + 1` gram. The hypothesis pass comes last, when the reference counts of order
+/// `n + 1` are complete, so it filters its positions for the next order as it goes.
+#[inline(always)]
+fn single_ref_step(
+    seq: &[u32],
+    (live_r, live_h): (&mut LiveList, &mut LiveList),
+    cnt_next: &mut Vec<[u32; 2]>,
+    n: usize,
+    (h_end, r_end): (usize, usize),
+    mut lookup: impl FnMut(u32, u32, u32) -> u32,
+) -> i64 {
+    // Reference positions that cannot extend are the last ones (the order-1 list comes
+    // filtered). The others stay whether or not their gram is in the hypothesis: one that is
+    // not only makes grams that are not either, which count nothing, and checking costs a pass.
+    while live_r.last().is_some_and(|&(i, _)| i as usize + n >= r_end) {
+        live_r.pop();
+    }
+    // At most one new id per live position.
+    cnt_next.clear();
+    cnt_next.resize(live_r.len() + live_h.len(), [0, 0]);
+    let mut next = 0u32;
+    for e in live_r.iter_mut() {
+        let id = lookup(e.1, seq[e.0 as usize + n], next);
+        next += u32::from(id == next);
+        cnt_next[id as usize][1] += 1;
+        e.1 = id;
+    }
+    let mut m = 0i64;
+    let mut w = 0usize;
+    for j in 0..live_h.len() {
+        let (i, g) = live_h[j];
+        let id = lookup(g, seq[i as usize + n], next);
+        next += u32::from(id == next);
+        let c = &mut cnt_next[id as usize];
+        c[0] += 1;
+        m += i64::from(c[0] <= c[1]);
+        live_h[w] = (i, id);
+        w += usize::from((c[1] != 0) & (i as usize + n + 1 < h_end));
+    }
+    live_h.truncate(w);
+    cnt_next.truncate(next as usize);
+    m
+}
+
 /// Per-thread buffers reused across segments (cleared, never shrunk).
 #[derive(Default)]
 struct BleuScratch {
@@ -438,10 +664,17 @@ fn push_tokens(cfg: &BleuConfig, line: &str, it: &mut SpanInterner, tmp: &mut St
     let line = py_rstrip(line);
     let base = it.text.len();
     if cfg.tokenizer == Tokenizer::Thirteen {
-        let s = rewrite_13a(line);
-        it.text.extend_from_slice(s.as_bytes());
         let first = it.spans.len();
-        if spans_13a(&it.text[base..], base, &mut it.spans) {
+        it.text.extend_from_slice(line.as_bytes());
+        let mut found = spans_13a(&it.text[base..], base, &mut it.spans);
+        if found.rewrite {
+            // The scan saw a byte 13a's replacements look at: tokenize the rewritten line instead.
+            it.text.truncate(base);
+            it.spans.truncate(first);
+            it.text.extend_from_slice(rewrite_13a(line).as_bytes());
+            found = spans_13a(&it.text[base..], base, &mut it.spans);
+        }
+        if found.non_ascii {
             // Non-ASCII: split the spans again at Unicode whitespace (str.split()).
             let raw: Vec<(usize, usize)> = it.spans.drain(first..).collect();
             for (a, b) in raw {
@@ -705,7 +938,8 @@ mod tests {
     }
 
     // Characters that exercise every 13a rule, whitespace kinds and non-ASCII letters/spaces.
-    const ALPHABET: &str = "[ab1.,\\-&<;:'\"( \t\n\u{a0}\u{3000}\u{1c}é中ΣA]{0,24}";
+    // The second alternative: 13a's replacements (entities, `<skipped>`, line breaks).
+    const ALPHABET: &str = "[ab1.,\\-&<;:'\"( \t\n\u{a0}\u{3000}\u{1c}é中ΣA]{0,24}|(&quot;|&amp;|&lt;|&gt;|&|<|<skipped>|-\n|\n|a|1|\\.|,| |-){0,10}";
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
@@ -724,7 +958,9 @@ mod tests {
         }
 
         #[test]
-        fn thirteen_a_spans_match_regexes(line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}") {
+        fn thirteen_a_spans_match_regexes(
+            line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}|(&quot;|&amp;|&lt;|&gt;|&|<|<skipped>|-\n|\n|a|1|\\.|,| |-|é){0,16}|([a-zA-Z'\u{1}\u{7f}]{0,19}[ .,\\-1&é]{0,2}){0,8}"
+        ) {
             let cfg = BleuConfig::new("13a", false, 4).unwrap();
             let mut it = SpanInterner::default();
             let mut tmp = String::new();
@@ -733,6 +969,42 @@ mod tests {
             let want = Tokenizer::Thirteen.tokenize_joined(&line, false);
             let want: Vec<&[u8]> = py_split(&want).map(str::as_bytes).collect();
             proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The packed-key interner against byte-slice keys: spans of every length around the
+        /// 8-byte key (NUL bytes too, which the zero padding of short keys must not confuse).
+        #[test]
+        fn interner_matches_byte_keys(
+            text in proptest::collection::vec(proptest::sample::select(vec![0u8, b'a', b'b', 0xff]), 0..64),
+            cuts in proptest::collection::vec((0usize..64, 0usize..20), 0..200),
+        ) {
+            use std::collections::HashMap;
+            let mut it = SpanInterner {
+                text: text.clone(),
+                ..Default::default()
+            };
+            for &(a, l) in &cuts {
+                let a = a.min(text.len());
+                it.spans.push((a, (a + l).min(text.len())));
+            }
+            let mut want = Vec::new();
+            let mut ids: HashMap<&[u8], u32> = HashMap::new();
+            for &(a, b) in &it.spans {
+                let n = ids.len() as u32;
+                want.push(*ids.entry(&text[a..b]).or_insert(n));
+            }
+            let mut got = Vec::new();
+            // twice: the second round runs on a table left over from the first (stamps)
+            for _ in 0..2 {
+                got.clear();
+                let vocab = it.intern(&mut got);
+                proptest::prop_assert_eq!(&got, &want);
+                proptest::prop_assert_eq!(vocab, ids.len());
+                proptest::prop_assert_eq!(&it.text, &text);
+            }
         }
     }
 

@@ -246,6 +246,7 @@ const C_DOTCOMMA: u8 = 4; // [.,]
 const C_DASH: u8 = 8; // '-'
 const C_SPACE: u8 = 16; // ASCII Python whitespace (str.split separators)
 const C_HIGH: u8 = 32; // a byte of a non-ASCII character
+const C_REWRITE: u8 = 64; // '\n', '&', '<': `rewrite_13a` may change the line
 /// The padding space 13a puts around the line: punctuation class and whitespace.
 const C_PAD: u8 = C_PUNCT | C_SPACE;
 
@@ -273,15 +274,41 @@ static CLASS_13A: [u8; 256] = {
         if c >= 0x80 {
             k |= C_HIGH;
         }
+        if matches!(c, b'\n' | b'&' | b'<') {
+            k |= C_REWRITE;
+        }
         t[i] = k;
         i += 1;
     }
     t
 };
 
+/// The high bit of every byte of `x` (little-endian) that is not an ASCII letter, SWAR.
+#[inline(always)]
+fn non_letters(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Folded to lower case, high bits cleared: per byte < 0x80, so the adds never carry over.
+    let y = (x | (0x20 * LO)) & !HI;
+    let ge_a = y + (0x80 - b'a' as u64) * LO; // high bit: y >= 'a'
+    let gt_z = y + (0x80 - b'z' as u64 - 1) * LO; // high bit: y > 'z'
+    !(ge_a & !gt_z & !x) & HI
+}
+
+/// What `spans_13a` found in its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spans13a {
+    /// `b` has non-ASCII bytes.
+    pub non_ascii: bool,
+    /// `b` has a byte `rewrite_13a` looks at (`needs_13a_rewrite(b)`).
+    pub rewrite: bool,
+}
+
 /// The 13a tokens of `b` (already through `rewrite_13a` and `rstrip`) as byte spans, offset by
 /// `base`, in one pass with no intermediate strings. Tokens are split at ASCII whitespace only;
-/// returns whether `b` has non-ASCII bytes (then the caller splits spans at Unicode whitespace).
+/// returns what the caller must still do: `non_ascii` (split spans at Unicode whitespace) and
+/// `rewrite` (`b` has a byte `rewrite_13a` looks at, so the spans only hold if `b` was already
+/// rewritten: `needs_13a_rewrite(b)`, found during the scan at no extra cost).
 ///
 /// `regexp_post`'s four substitutions only insert spaces, so a token is a span of the input and
 /// only "is there a space before byte p" matters. With `mb`/`mc` the matches of the second and
@@ -296,7 +323,7 @@ static CLASS_13A: [u8; 256] = {
 ///   earlier ever separates a digit from a following `-`).
 ///
 /// A multi-byte character is in none of these classes, as in the character-level regexes.
-pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
+pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> Spans13a {
     let n = b.len();
     let cls = |i: usize| {
         if i < n {
@@ -312,17 +339,61 @@ pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
     let (mut mb_prev, mut mc_prev) = (false, false);
     // The padding space before the line is a non-digit that no match has taken.
     let mut mb_cur = c_cur & C_DOTCOMMA != 0;
-    for p in 0..n {
+    let mut p = 0;
+    while p < n {
+        if c_cur == 0 {
+            // A plain byte (letters, ...) is in no rule's class: it is not `[.,]` (no `mb`/`mc`
+            // match at it, none taken by the next byte), not `-`, not a digit; a boundary falls
+            // before it only through its predecessors. The plain bytes after it are then plain
+            // pairs, where no rule fires: the token goes on to the next byte of another class.
+            let boundary = c_prev & C_PUNCT != 0
+                || mb_prev
+                || mc_prev
+                || (c_prev2 & C_DIGIT != 0 && c_prev & C_DASH != 0);
+            if start == usize::MAX {
+                start = p;
+            } else if boundary {
+                out.push((base + start, base + p));
+                start = p;
+            }
+            let q = p + 1;
+            p = q;
+            // ASCII letters 8 at a time, then byte by byte (the other plain bytes, the tail).
+            while let Some(w) = b.get(p..p + 8) {
+                let stop = non_letters(u64::from_le_bytes(w.try_into().unwrap()));
+                if stop != 0 {
+                    p += stop.trailing_zeros() as usize / 8;
+                    break;
+                }
+                p += 8;
+            }
+            while p < n && CLASS_13A[b[p] as usize] == 0 {
+                p += 1;
+            }
+            c_prev2 = if p == q { c_prev } else { 0 };
+            c_prev = 0;
+            c_cur = cls(p);
+            mb_prev = false;
+            mb_cur = c_cur & C_DOTCOMMA != 0;
+            mc_prev = false;
+            continue;
+        }
         let c_next = cls(p + 1);
         high |= c_cur;
-        if c_cur == 0 && c_prev == 0 {
-            // Two plain bytes (letters, ...): no rule fires here; the token goes on.
+        if c_cur & C_SPACE != 0 {
+            // Whitespace ends the open token; it is not `[.,]` (no `mb`/`mc` at it) and, being
+            // punctuation or a non-digit no match took, lets a `[.,]` after it match `mb`.
+            if start != usize::MAX {
+                out.push((base + start, base + p));
+                start = usize::MAX;
+            }
             mb_prev = false;
             mb_cur = c_next & C_DOTCOMMA != 0;
             mc_prev = false;
             c_prev2 = c_prev;
             c_prev = c_cur;
             c_cur = c_next;
+            p += 1;
             continue;
         }
         let mb_next =
@@ -355,11 +426,15 @@ pub fn spans_13a(b: &[u8], base: usize, out: &mut Vec<(usize, usize)>) -> bool {
         c_prev2 = c_prev;
         c_prev = c_cur;
         c_cur = c_next;
+        p += 1;
     }
     if start != usize::MAX {
         out.push((base + start, base + n));
     }
-    high & C_HIGH != 0
+    Spans13a {
+        non_ascii: high & C_HIGH != 0,
+        rewrite: high & C_REWRITE != 0,
+    }
 }
 
 #[inline]
@@ -463,6 +538,28 @@ mod tests {
             assert_eq!(is_p(c), in_ranges(REGEX_P, cp), "{cp:#x}");
             assert_eq!(is_s(c), in_ranges(REGEX_S, cp), "{cp:#x}");
             assert_eq!(is_n(c), in_ranges(REGEX_N, cp), "{cp:#x}");
+        }
+    }
+
+    #[test]
+    fn non_letters_swar() {
+        for c in 0u8..=255 {
+            for pos in 0..8 {
+                let mut w = *b"abcdefgh";
+                w[pos] = c;
+                let got = non_letters(u64::from_le_bytes(w));
+                let want = if c.is_ascii_alphabetic() {
+                    0
+                } else {
+                    0x80u64 << (8 * pos)
+                };
+                assert_eq!(got, want, "{c:#x} at {pos}");
+            }
+        }
+        // a plain non-letter stops the SWAR step, never a letter
+        assert_eq!(CLASS_13A[b'\'' as usize], 0);
+        for c in (b'a'..=b'z').chain(b'A'..=b'Z') {
+            assert_eq!(CLASS_13A[c as usize], 0);
         }
     }
 
