@@ -129,7 +129,9 @@ def test_tables_every_format(tmp_path, corpus, fmt):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.Table.from_pylist(rows), path)
+        # several row groups: the reader goes through them one at a time
+        pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=37)
+        assert pq.ParquetFile(path).num_row_groups == 9
     per_pair = tmp_path / "pp.jsonl"
     out = run_cli("score", "-i", str(path), "--pred-col", "output", "--ref-col", "target",
                   "--id-col", "id", "--by", "lang", "-m", METRICS, "--per-pair", str(per_pair),
@@ -144,6 +146,7 @@ def test_tables_every_format(tmp_path, corpus, fmt):
     assert len(lines) == len(preds) == report["per_pair"]["rows"]
     first = json.loads(lines[0])
     assert str(first["id"]) == "0" and first["lang"] == groups[0]
+    assert [str(json.loads(x)["id"]) for x in lines] == [str(i) for i in ids]  # every row, in order
     want = lexmetrics.rouge(preds[:1], refs[:1], rouge_types=("rouge1",))["rouge1"].fmeasure[0]
     assert first["rouge1_fmeasure"] == want
     assert first["bleu"] == lexmetrics.sentence_bleu(preds[:1], refs[:1])[0]
