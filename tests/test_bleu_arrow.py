@@ -10,17 +10,18 @@ HYPS = ["The cat sat on the mat.", "3.5 e-mail &amp; 2019-2020", "", "中文,Eng
 REFS = ["The cat is on the mat.", "3,5 e-mail & 2019 - 2020", "x", "中文, English 测试 οδος", "a b c d e g"]
 
 
-def _columns():
+def _columns(texts=HYPS, split=2):
+    """`texts` as every kind of column, by name (the chunked one split at `split`)."""
     pa = pytest.importorskip("pyarrow")
     pl = pytest.importorskip("polars")
     pd = pytest.importorskip("pandas")
     return {
-        "pyarrow": pa.array(HYPS),
-        "pyarrow-large": pa.array(HYPS, type=pa.large_string()),
-        "pyarrow-chunked": pa.chunked_array([HYPS[:2], HYPS[2:]]),
-        "polars": pl.Series(HYPS),
-        "pandas-arrow": pd.Series(HYPS, dtype="string[pyarrow]"),
-        "pandas-object": pd.Series(HYPS, dtype=object),
+        "pyarrow": pa.array(texts),
+        "pyarrow-large": pa.array(texts, type=pa.large_string()),
+        "pyarrow-chunked": pa.chunked_array([texts[:split], texts[split:]]),
+        "polars": pl.Series(texts),
+        "pandas-arrow": pd.Series(texts, dtype="string[pyarrow]"),
+        "pandas-object": pd.Series(texts, dtype=object),
     }
 
 
@@ -42,15 +43,7 @@ def test_arrow_nulls_are_refused_with_the_index():
 
 @pytest.mark.parametrize("kind", list(_columns()))
 def test_arrow_references_equal_list(kind):
-    pa, pl, pd = (pytest.importorskip(m) for m in ("pyarrow", "polars", "pandas"))
-    refs = {
-        "pyarrow": pa.array(REFS),
-        "pyarrow-large": pa.array(REFS, type=pa.large_string()),
-        "pyarrow-chunked": pa.chunked_array([REFS[:3], REFS[3:]]),
-        "polars": pl.Series(REFS),
-        "pandas-arrow": pd.Series(REFS, dtype="string[pyarrow]"),
-        "pandas-object": pd.Series(REFS, dtype=object),
-    }[kind]
+    refs = _columns(REFS, split=3)[kind]
     hyps = _columns()[kind]
     assert lm.corpus_bleu(hyps, refs) == lm.corpus_bleu(HYPS, REFS)
     assert lm.corpus_chrf(hyps, refs, word_order=2) == lm.corpus_chrf(HYPS, REFS, word_order=2)

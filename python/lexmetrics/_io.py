@@ -244,61 +244,52 @@ def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
         yield f"{reader.line_num}", dict(zip(header, row))
 
 
-def _open_parquet(pq: Any, path: str) -> Any:
+def _table_columns(spec: TableSpec) -> list[str]:
+    return list(dict.fromkeys(spec.pred_cols + spec.ref_cols + spec.id_cols + ([spec.by] if spec.by else [])))
+
+
+def _parquet_batches(path: str, spec: TableSpec, batch_size: int) -> Iterator[Any]:
+    """The table's columns as record batches, one row group after another (memory bounded by the
+    largest row group)."""
+    from ._dependencies import require
+
+    pq = require("pyarrow.parquet", "parquet input")
     # pre_buffer=False: with pyarrow's default (True) the reader keeps the buffered column chunks
     # of the whole file alive while iterating (peak RSS grew with the file: 1.7 GB on a 1.5 GB
     # file), instead of one row group at a time.
     try:
-        return pq.ParquetFile(path, pre_buffer=False)
+        pf = pq.ParquetFile(path, pre_buffer=False)
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise InputFileError(f"{path}: not a readable parquet file ({exc})") from None
-
-
-def _parquet_batches(pf: Any, batch_size: int, cols: list[str]) -> Iterator[Any]:
-    """Record batches of one row group after another (memory bounded by the largest row group)."""
+    cols = _table_columns(spec)
+    missing = [c for c in cols if c not in pf.schema_arrow.names]
+    if missing:
+        raise InputFileError(f"{path}: missing column {missing[0]!r}")
     for i in range(pf.num_row_groups):
         yield from pf.iter_batches(batch_size=batch_size, row_groups=[i], columns=cols)
 
 
 def _parquet_records(path: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:
-    from ._dependencies import require
-
-    pq = require("pyarrow.parquet", "parquet input")
-    pf = _open_parquet(pq, path)
-    cols = list(dict.fromkeys(spec.pred_cols + spec.ref_cols + spec.id_cols + ([spec.by] if spec.by else [])))
-    missing = [c for c in cols if c not in pf.schema_arrow.names]
-    if missing:
-        raise InputFileError(f"{path}: missing column {missing[0]!r}")
     row = 0
-    for batch in _parquet_batches(pf, chunk_size, cols):
+    for batch in _parquet_batches(path, spec, chunk_size):
         data = batch.to_pydict()
         for i in range(batch.num_rows):
             row += 1
-            yield f"row {row}", {c: data[c][i] for c in cols}
+            yield f"row {row}", {c: data[c][i] for c in data}
 
 
 class _Fallback(Exception):
     """The Arrow fast path cannot read this input exactly; the Python reader takes over."""
 
 
-def _table_columns(spec: TableSpec) -> list[str]:
-    return list(dict.fromkeys(spec.pred_cols + spec.ref_cols + spec.id_cols + ([spec.by] if spec.by else [])))
-
-
 def _arrow_batches(path: str, fmt: str, spec: TableSpec) -> Iterator[Any]:
     """Record batches read by pyarrow's streaming readers (C++ parsing, no Python object per row)."""
     import pyarrow as pa
 
-    cols = _table_columns(spec)
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        pf = _open_parquet(pq, path)
-        missing = [c for c in cols if c not in pf.schema_arrow.names]
-        if missing:
-            raise InputFileError(f"{path}: missing column {missing[0]!r}")
-        yield from _parquet_batches(pf, 1 << 16, cols)
+        yield from _parquet_batches(path, spec, 1 << 16)
         return
+    cols = _table_columns(spec)
     stream = pa.input_stream(path, compression="detect")
     if fmt == "jsonl":
         import pyarrow.json as pj

@@ -196,10 +196,6 @@ def score_udf(
         return _F.arrow_udf(_UdfTask(cfg, include_stats), rt, _F.ArrowUDFType.SCALAR)
 
 
-def _by_list(by: str | Sequence[str] | None) -> list[str]:
-    return _arrow._by_list(by)
-
-
 def state_frame(
     df: DataFrame,
     metrics: Sequence[str] | str = DEFAULT_METRICS,
@@ -216,7 +212,7 @@ def state_frame(
     Lazy. Save it to merge corpora later (``lexmetrics.arrow.corpus_from_states`` on its rows, or
     union with other state frames and sum again): every value is an exact int64 sum.
     """
-    by_l = _by_list(by)
+    by_l = _arrow._by_list(by)
     cfg = _arrow._Config(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
     _check_columns(df, pred_col, ref_col, by_l)
     fields = {f.name: f for f in df.schema.fields}
@@ -260,7 +256,7 @@ def corpus_scores(
     ``{"precision", "recall", "fmeasure", "n", "signature"}`` (the correctly rounded means of the
     per-row scores), ``bleu`` and ``chrf`` as ``{"score", ..., "signature", "text"}``.
     """
-    by_l = _by_list(by)
+    by_l = _arrow._by_list(by)
     cfg = _arrow._Config(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
     summed = state_frame(
         df, metrics, pred_col=pred_col, ref_col=ref_col, by=by_l, on_null=on_null,
