@@ -14,6 +14,7 @@ Unlike sacrebleu, mismatched ``hypotheses``/``references`` lengths raise instead
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
@@ -46,6 +47,11 @@ SMOOTH_DEFAULTS: dict[str, Optional[float]] = {"none": None, "floor": 0.1, "add-
 
 References = Sequence[Union[str, Sequence[str]]]
 
+#: Largest n-gram order accepted (BLEU ``max_ngram_order``, chrF ``char_order``/``word_order``).
+#: An order longer than every input is valid and scores as sacrebleu does; the bound only keeps the
+#: per-pair statistics (``2 + 2n`` / ``3n`` integers) from being sized by an unchecked argument.
+MAX_ORDER = 256
+
 
 # ---------------------------------------------------------------------------------------------
 # option checks (the native layer re-checks; these give Python-level types and messages)
@@ -58,16 +64,30 @@ def _check_bool(value: object, name: str) -> bool:
     return bool(value)
 
 
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+def _check_int(value: object, name: str, minimum: int, maximum: Optional[int] = None) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise InputTypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:
         raise InputValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise InputValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
 
 
+def _check_order(value: object, name: str, minimum: int) -> int:
+    return _check_int(value, name, minimum, MAX_ORDER)
+
+
 def _check_workers(workers: object) -> Optional[int]:
-    return None if workers is None else _check_int(workers, "workers", 1)
+    """``workers``: None (all cores) or an int >= 1; above ``4 * cpus`` (at most 256) it is
+    clamped natively. The same check and exception types for every metric."""
+    if workers is None:
+        return None
+    if isinstance(workers, (bool, np.bool_)) or not isinstance(workers, (int, np.integer)):
+        raise InputTypeError(f"workers must be an int >= 1 or None, got {type(workers).__name__}")
+    if workers < 1:
+        raise InputValueError(f"workers must be >= 1, got {workers}")
+    return int(workers)
 
 
 def _check_smooth(method: object, value: object) -> tuple[str, Optional[float]]:
@@ -77,8 +97,13 @@ def _check_smooth(method: object, value: object) -> tuple[str, Optional[float]]:
         raise InputValueError(
             f"unknown smooth_method={method!r}; expected one of 'exp', 'floor', 'add-k', 'none'"
         )
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
+    if value is not None and (
+        isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+    ):
         raise InputTypeError(f"smooth_value must be a number or None, got {type(value).__name__}")
+    # sacrebleu fails on a negative floor (math domain error) and returns NaN for NaN.
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise InputValueError(f"smooth_value must be a finite number >= 0, got {value}")
     return method, value
 
 
@@ -89,8 +114,10 @@ def _check_tokenize(tokenize: object) -> str:
 
 
 def _check_beta(beta: object) -> float:
-    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)):
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, (int, float, np.integer, np.floating)):
         raise InputTypeError(f"beta must be a number, got {type(beta).__name__}")
+    if not math.isfinite(beta):
+        raise InputValueError(f"beta must be a finite number, got {beta}")
     return float(beta)
 
 
@@ -216,7 +243,7 @@ def _bleu_stats(hypotheses, references, tokenize, lowercase, max_ngram_order, wo
         references_arg(references),
         _check_tokenize(tokenize),
         _check_bool(lowercase, "lowercase"),
-        _check_int(max_ngram_order, "max_ngram_order", 1),
+        _check_order(max_ngram_order, "max_ngram_order", 1),
         _check_workers(workers),
     )
 
@@ -253,7 +280,7 @@ def bleu_from_stats(
 
     ``tokenize``, ``lowercase`` and ``nrefs`` only feed the signature.
     """
-    n = _check_int(max_ngram_order, "max_ngram_order", 1)
+    n = _check_order(max_ngram_order, "max_ngram_order", 1)
     smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)
     summed = _summed(stats, 2 + 2 * n, "BLEU")
     return _bleu_result(
@@ -320,7 +347,7 @@ def sentence_bleu(
         references_arg(references),
         _check_tokenize(tokenize),
         _check_bool(lowercase, "lowercase"),
-        _check_int(max_ngram_order, "max_ngram_order", 1),
+        _check_order(max_ngram_order, "max_ngram_order", 1),
         smooth_method,
         None if smooth_value is None else float(smooth_value),
         _check_bool(use_effective_order, "use_effective_order"),
@@ -334,8 +361,8 @@ def sentence_bleu(
 
 
 def _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing):
-    c = _check_int(char_order, "char_order", 0)
-    w = _check_int(word_order, "word_order", 0)
+    c = _check_order(char_order, "char_order", 0)
+    w = _check_order(word_order, "word_order", 0)
     if c + w == 0:
         raise InputValueError("char_order + word_order must be >= 1")
     return (

@@ -15,8 +15,14 @@ class InputValueError(LexmetricsError, ValueError):
     """An input or option has a bad value (mismatched lengths, unknown metric, ...)."""
 
 
+class InternalError(LexmetricsError, RuntimeError):
+    """A bug in lexmetrics (a Rust panic caught at the native boundary), never the input's fault."""
+
+
 class MissingDependencyError(LexmetricsError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 
 
-__all__ = ["LexmetricsError", "InputTypeError", "InputValueError", "MissingDependencyError"]
+__all__ = [
+    "LexmetricsError", "InputTypeError", "InputValueError", "InternalError", "MissingDependencyError",
+]

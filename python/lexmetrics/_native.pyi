@@ -1,11 +1,13 @@
 # Typed stubs for the private native module. Public API: lexmetrics/__init__.py.
 
 from collections.abc import Sequence
+from typing import Optional
 
 __all__ = [
     "__version__",
     "BUILD_PROFILE",
     "default_workers",
+    "_panic_test_hook",
     "rouge_tokenize",
     "rouge_texts",
     "rouge_docs",
@@ -28,12 +30,14 @@ __version__: str
 BUILD_PROFILE: str  # "release" or "debug"
 
 def default_workers() -> int: ...
+def _panic_test_hook(n: int, at: Optional[int] = None, workers: Optional[int] = None) -> int:
+    """Test hook: panics at entry (at=None) or in item `at`; must raise InternalError."""
 
 # ======================================================================
 # ROUGE (rust/python/src/rouge.rs)
 # ======================================================================
 
-from typing import Optional, Union  # noqa: E402
+from typing import Union  # noqa: E402
 
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402

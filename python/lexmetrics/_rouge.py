@@ -15,6 +15,7 @@ import numpy as np
 from . import _native
 from ._columns import references_arg
 from ._dependencies import require
+from ._bleu import _check_workers
 from ._errors import InputTypeError, InputValueError, MissingDependencyError
 from ._exactsum import exact_mean
 
@@ -222,8 +223,34 @@ def _as_str(x: Any, where: str) -> str:
     raise InputTypeError(f"{where} must be str, got {type(x).__name__}")
 
 
+def _column_rows(x: Any) -> Any:
+    """An Arrow-exporting column (pyarrow, polars, pandas) as a list of Python values (nulls are
+    None); the pre-split path iterates Python objects, and iterating pyarrow yields scalars."""
+    if isinstance(x, (str, bytes, list, tuple)) or not (
+        hasattr(x, "__arrow_c_stream__") or hasattr(x, "__arrow_c_array__") or hasattr(x, "to_pylist")
+    ):
+        return x
+    if callable(getattr(x, "to_pylist", None)):  # pyarrow Array / ChunkedArray
+        return x.to_pylist()
+    module = type(x).__module__
+    if module.startswith("polars") and callable(getattr(x, "to_list", None)):
+        return x.to_list()
+    if module.startswith("pandas") and callable(getattr(x, "tolist", None)):
+        import pandas as pd
+
+        # pd.NA / NaN for missing rows read as None, like Arrow nulls.
+        return [v if isinstance(v, (str, list, tuple)) or not pd.isna(v) else None for v in x.tolist()]
+    try:
+        import pyarrow as pa
+
+        return pa.chunked_array(x).to_pylist()
+    except Exception:  # not convertible: iterate it as a plain sequence
+        return x
+
+
 def _normalize(predictions: Any, references: Any) -> tuple[list[str], list[list[str]]]:
     """Validates the inputs of the pre-split path; references become lists of str."""
+    predictions, references = _column_rows(predictions), _column_rows(references)
     if isinstance(predictions, str):
         raise InputTypeError("predictions must be a sequence of str, not a single str")
     if isinstance(references, str):
@@ -424,6 +451,7 @@ def rouge(
         ``result["rougeL"].mean()`` the corpus means.
     """
     types = _check_types(rouge_types)
+    workers = _check_workers(workers)
     # rouge-score: a truthy tokenizer replaces the default one and the stemmer.
     tok = tokenizer if tokenizer else None
     stem = bool(use_stemmer) and tok is None

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use rustc_hash::FxHashMap;
 
 use crate::error::{MetricError, Result};
-use crate::ngram::ngram_total;
+use crate::ngram::{check_order, ngram_total};
 use crate::pystr::{py_lower, py_rstrip, py_split};
 use crate::sacre_tokenize::{rewrite_13a, spans_13a, Tokenizer};
 
@@ -58,9 +58,7 @@ pub struct BleuConfig {
 
 impl BleuConfig {
     pub fn new(tokenize: &str, lowercase: bool, max_order: usize) -> Result<Self> {
-        if max_order == 0 {
-            return Err(MetricError::value("max_ngram_order must be >= 1"));
-        }
+        check_order("max_ngram_order", max_order, 1)?;
         Ok(Self {
             tokenizer: Tokenizer::parse(tokenize)?,
             lowercase,
@@ -91,10 +89,17 @@ impl BleuScoring {
         effective_order: bool,
         max_order: usize,
     ) -> Result<Self> {
-        if max_order == 0 {
-            return Err(MetricError::value("max_ngram_order must be >= 1"));
-        }
+        check_order("max_ngram_order", max_order, 1)?;
         let smooth = Smooth::parse(smooth_method)?;
+        // sacrebleu turns a negative floor into a math domain error and NaN into a NaN score;
+        // no smoothing value outside [0, inf) means anything.
+        if let Some(v) = smooth_value {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(MetricError::value(format!(
+                    "smooth_value must be a finite number >= 0, got {v}"
+                )));
+            }
+        }
         let smooth_value = smooth_value.or(smooth.default_value()).unwrap_or(0.0);
         Ok(Self {
             smooth,

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use crate::bleu::{NgramEngine, SpanInterner};
 use crate::error::{MetricError, Result};
-use crate::ngram::ngram_total;
+use crate::ngram::{check_order, ngram_total};
 use crate::pystr::{is_py_space, py_lower, py_split};
 
 /// sacrebleu chrF's `eps`.
@@ -35,6 +35,8 @@ impl ChrfConfig {
         whitespace: bool,
         eps_smoothing: bool,
     ) -> Result<Self> {
+        check_order("char_order", char_order, 0)?;
+        check_order("word_order", word_order, 0)?;
         if char_order + word_order == 0 {
             return Err(MetricError::value("char_order + word_order must be >= 1"));
         }

@@ -16,6 +16,10 @@ pub enum ErrorKind {
     Value,
     /// Feature exists in the reference but is not supported here: Python `ValueError`.
     Unsupported,
+    /// A bug in lexmetrics (a caught panic): Python `lexmetrics.InternalError`.
+    Internal,
+    /// The call was asked to stop (`crate::interrupt`): the binding raises the pending signal.
+    Interrupted,
 }
 
 impl MetricError {
@@ -30,6 +34,20 @@ impl MetricError {
         Self {
             kind: ErrorKind::Unsupported,
             message: message.into(),
+            index: None,
+        }
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Internal,
+            message: message.into(),
+            index: None,
+        }
+    }
+    pub fn interrupted() -> Self {
+        Self {
+            kind: ErrorKind::Interrupted,
+            message: "interrupted".into(),
             index: None,
         }
     }

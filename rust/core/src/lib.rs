@@ -3,6 +3,7 @@
 //! No Python here: `cargo test` runs without an interpreter. The PyO3 layer lives in `rust/python`.
 
 pub mod error;
+pub mod interrupt;
 pub mod ngram;
 
 // ROUGE

@@ -4,6 +4,23 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::error::{MetricError, Result};
+
+/// Largest n-gram order accepted for BLEU `max_ngram_order` and chrF `char_order`/`word_order`.
+/// Orders longer than every input are still valid (they count no n-grams); this bound only keeps
+/// the per-pair statistics (`2 + 2n` or `3n` integers) from being sized by an unchecked argument.
+pub const MAX_ORDER: usize = 256;
+
+/// Checks an n-gram order option against `min..=MAX_ORDER`, naming it in the error.
+pub fn check_order(name: &str, value: usize, min: usize) -> Result<usize> {
+    if value < min || value > MAX_ORDER {
+        return Err(MetricError::value(format!(
+            "{name} must be between {min} and {MAX_ORDER}, got {value}"
+        )));
+    }
+    Ok(value)
+}
+
 /// Maps token strings to dense ids `0..len()`. Reuse one per thread and `clear()` between pairs.
 #[derive(Default)]
 pub struct Interner<'a> {

@@ -8,7 +8,9 @@ use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 
-use crate::common::{check_same_len, extract_strs, metric_error, par_map, value_error};
+use crate::common::{
+    check_same_len, extract_strs, guarded, metric_error, par_map, resolve_workers, value_error,
+};
 use crate::texts::{extract_refs_texts, extract_texts, Texts};
 
 /// Inputs of one batch call: hypotheses (borrowed `str` objects or Arrow buffers, zero-copy) and
@@ -91,7 +93,7 @@ fn stats_rows<'py, F>(
     py: Python<'py>,
     n: usize,
     width: usize,
-    workers: Option<usize>,
+    workers: usize,
     row: F,
 ) -> PyResult<Bound<'py, PyArray2<i64>>>
 where
@@ -127,16 +129,19 @@ fn bleu_stats<'py>(
     tokenize: &str,
     lowercase: bool,
     max_ngram_order: i64,
-    workers: Option<usize>,
+    workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
-    let n_max = order(py, max_ngram_order, "max_ngram_order")?;
-    let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
-    let pairs = Pairs::extract(hypotheses, references)?;
-    let width = cfg.n_stats();
-    let arr = stats_rows(py, pairs.len(), width, workers, |i, out| {
-        pairs.with_pair(i, |h, r| bleu::segment_stats(&cfg, h, r, out))
-    })?;
-    Ok((arr, pairs.nrefs()))
+    guarded(|| {
+        let workers = resolve_workers(py, workers)?;
+        let n_max = order(py, max_ngram_order, "max_ngram_order")?;
+        let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
+        let pairs = Pairs::extract(hypotheses, references)?;
+        let width = cfg.n_stats();
+        let arr = stats_rows(py, pairs.len(), width, workers, |i, out| {
+            pairs.with_pair(i, |h, r| bleu::segment_stats(&cfg, h, r, out))
+        })?;
+        Ok((arr, pairs.nrefs()))
+    })
 }
 
 /// Sentence BLEU of every pair.
@@ -154,19 +159,22 @@ fn sentence_bleu<'py>(
     smooth_method: &str,
     smooth_value: Option<f64>,
     use_effective_order: bool,
-    workers: Option<usize>,
+    workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let n_max = order(py, max_ngram_order, "max_ngram_order")?;
-    let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
-    let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
-        .map_err(|e| metric_error(py, e))?;
-    let pairs = Pairs::extract(hypotheses, references)?;
-    let scores = par_map(py, pairs.len(), workers, |i| {
-        pairs
-            .with_pair(i, |h, r| bleu::sentence_bleu(&cfg, &sc, h, r))
-            .map_err(|e| e.at(i))
-    })?;
-    Ok(scores.into_pyarray(py))
+    guarded(|| {
+        let workers = resolve_workers(py, workers)?;
+        let n_max = order(py, max_ngram_order, "max_ngram_order")?;
+        let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
+        let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
+            .map_err(|e| metric_error(py, e))?;
+        let pairs = Pairs::extract(hypotheses, references)?;
+        let scores = par_map(py, pairs.len(), workers, |i| {
+            pairs
+                .with_pair(i, |h, r| bleu::sentence_bleu(&cfg, &sc, h, r))
+                .map_err(|e| e.at(i))
+        })?;
+        Ok(scores.into_pyarray(py))
+    })
 }
 
 /// sacrebleu `compute_bleu` on one summed statistics vector:
@@ -182,11 +190,13 @@ fn bleu_from_stats(
     use_effective_order: bool,
     max_ngram_order: i64,
 ) -> PyResult<(f64, Vec<f64>, Vec<f64>, Vec<f64>, f64)> {
-    let n_max = order(py, max_ngram_order, "max_ngram_order")?;
-    let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
-        .map_err(|e| metric_error(py, e))?;
-    let r = bleu::compute_bleu(&stats, &sc).map_err(|e| metric_error(py, e))?;
-    Ok((r.score, r.counts, r.totals, r.precisions, r.bp))
+    guarded(|| {
+        let n_max = order(py, max_ngram_order, "max_ngram_order")?;
+        let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
+            .map_err(|e| metric_error(py, e))?;
+        let r = bleu::compute_bleu(&stats, &sc).map_err(|e| metric_error(py, e))?;
+        Ok((r.score, r.counts, r.totals, r.precisions, r.bp))
+    })
 }
 
 fn chrf_config(
@@ -219,25 +229,28 @@ fn chrf_stats<'py>(
     lowercase: bool,
     whitespace: bool,
     eps_smoothing: bool,
-    workers: Option<usize>,
+    workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
-    let cfg = chrf_config(
-        py,
-        char_order,
-        word_order,
-        beta,
-        lowercase,
-        whitespace,
-        eps_smoothing,
-    )?;
-    let pairs = Pairs::extract(hypotheses, references)?;
-    let width = cfg.n_stats();
-    let arr = stats_rows(py, pairs.len(), width, workers, |i, out| {
-        pairs.with_pair(i, |h, r| {
-            chrf::segment_stats(&cfg, h, r, out);
-        })
-    })?;
-    Ok((arr, pairs.nrefs()))
+    guarded(|| {
+        let workers = resolve_workers(py, workers)?;
+        let cfg = chrf_config(
+            py,
+            char_order,
+            word_order,
+            beta,
+            lowercase,
+            whitespace,
+            eps_smoothing,
+        )?;
+        let pairs = Pairs::extract(hypotheses, references)?;
+        let width = cfg.n_stats();
+        let arr = stats_rows(py, pairs.len(), width, workers, |i, out| {
+            pairs.with_pair(i, |h, r| {
+                chrf::segment_stats(&cfg, h, r, out);
+            })
+        })?;
+        Ok((arr, pairs.nrefs()))
+    })
 }
 
 /// Sentence chrF of every pair.
@@ -255,24 +268,27 @@ fn sentence_chrf<'py>(
     lowercase: bool,
     whitespace: bool,
     eps_smoothing: bool,
-    workers: Option<usize>,
+    workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let cfg = chrf_config(
-        py,
-        char_order,
-        word_order,
-        beta,
-        lowercase,
-        whitespace,
-        eps_smoothing,
-    )?;
-    let pairs = Pairs::extract(hypotheses, references)?;
-    let width = cfg.n_stats();
-    let scores = par_map(py, pairs.len(), workers, |i| {
-        let mut out = vec![0i64; width];
-        Ok(pairs.with_pair(i, |h, r| chrf::segment_stats(&cfg, h, r, &mut out)))
-    })?;
-    Ok(scores.into_pyarray(py))
+    guarded(|| {
+        let workers = resolve_workers(py, workers)?;
+        let cfg = chrf_config(
+            py,
+            char_order,
+            word_order,
+            beta,
+            lowercase,
+            whitespace,
+            eps_smoothing,
+        )?;
+        let pairs = Pairs::extract(hypotheses, references)?;
+        let width = cfg.n_stats();
+        let scores = par_map(py, pairs.len(), workers, |i| {
+            let mut out = vec![0i64; width];
+            Ok(pairs.with_pair(i, |h, r| chrf::segment_stats(&cfg, h, r, &mut out)))
+        })?;
+        Ok(scores.into_pyarray(py))
+    })
 }
 
 /// sacrebleu `CHRF._compute_f_score` on one summed statistics vector.
@@ -286,16 +302,18 @@ fn chrf_from_stats(
     beta: f64,
     eps_smoothing: bool,
 ) -> PyResult<f64> {
-    let cfg = chrf_config(
-        py,
-        char_order,
-        word_order,
-        beta,
-        false,
-        false,
-        eps_smoothing,
-    )?;
-    chrf::score_from_stats(&cfg, &stats).map_err(|e| metric_error(py, e))
+    guarded(|| {
+        let cfg = chrf_config(
+            py,
+            char_order,
+            word_order,
+            beta,
+            false,
+            false,
+            eps_smoothing,
+        )?;
+        chrf::score_from_stats(&cfg, &stats).map_err(|e| metric_error(py, e))
+    })
 }
 
 /// sacrebleu BLEU preprocessing of each line (`lower()`, `rstrip()`, tokenizer), tokens joined by
@@ -308,32 +326,38 @@ fn sacre_tokenize(
     tokenize: &str,
     lowercase: bool,
 ) -> PyResult<Vec<String>> {
-    let tok = Tokenizer::parse(tokenize).map_err(|e| metric_error(py, e))?;
-    let lines = extract_strs(lines, "lines")?;
-    Ok(lines
-        .iter()
-        .map(|l| tok.tokenize_joined(l, lowercase))
-        .collect())
+    guarded(|| {
+        let tok = Tokenizer::parse(tokenize).map_err(|e| metric_error(py, e))?;
+        let lines = extract_strs(lines, "lines")?;
+        Ok(lines
+            .iter()
+            .map(|l| tok.tokenize_joined(l, lowercase))
+            .collect())
+    })
 }
 
 /// Python `str.lower()` of each line, as the Rust core computes it.
 #[pyfunction]
 fn py_lower(lines: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    let lines = extract_strs(lines, "lines")?;
-    Ok(lines
-        .iter()
-        .map(|l| pystr::py_lower(l).into_owned())
-        .collect())
+    guarded(|| {
+        let lines = extract_strs(lines, "lines")?;
+        Ok(lines
+            .iter()
+            .map(|l| pystr::py_lower(l).into_owned())
+            .collect())
+    })
 }
 
 /// Python `str.split()` of each line, as the Rust core computes it.
 #[pyfunction]
 fn py_split(lines: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<String>>> {
-    let lines = extract_strs(lines, "lines")?;
-    Ok(lines
-        .iter()
-        .map(|l| pystr::py_split(l).map(str::to_owned).collect())
-        .collect())
+    guarded(|| {
+        let lines = extract_strs(lines, "lines")?;
+        Ok(lines
+            .iter()
+            .map(|l| pystr::py_split(l).map(str::to_owned).collect())
+            .collect())
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

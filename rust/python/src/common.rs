@@ -1,47 +1,78 @@
 //! Shared plumbing for every batch call: input extraction with indexed errors, worker pools,
-//! chunked parallel execution outside the interpreter lock with Ctrl-C polling between chunks.
+//! chunked parallel execution outside the interpreter lock with Ctrl-C polling while it runs,
+//! and the panic guard every entry point goes through.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
 
-use lexmetrics_core::error::MetricError;
-use pyo3::exceptions::PyValueError;
+use lexmetrics_core::error::{ErrorKind, MetricError};
+use lexmetrics_core::interrupt;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyList, PyString, PyTuple};
 use rayon::prelude::*;
 
 /// Pairs per chunk between two checks for Ctrl-C. Results do not depend on it.
 pub const CHUNK: usize = 1 << 14;
 
-fn errors_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    py.import("lexmetrics._errors")
-}
+/// How often the waiting interpreter thread looks for a pending signal while the workers run.
+const SIGNAL_POLL: Duration = Duration::from_millis(20);
+
+// The classes are imported once (cached by PyO3), not looked up per raise.
+pyo3::import_exception!(lexmetrics._errors, InputTypeError);
+pyo3::import_exception!(lexmetrics._errors, InputValueError);
+pyo3::import_exception!(lexmetrics._errors, InternalError);
 
 /// `lexmetrics.InputTypeError(msg)` (a `TypeError` subclass).
-pub fn type_error(py: Python<'_>, msg: String) -> PyErr {
-    match errors_module(py).and_then(|m| m.getattr("InputTypeError")) {
-        Ok(cls) => match cls.call1((msg,)) {
-            Ok(inst) => PyErr::from_value(inst),
-            Err(e) => e,
-        },
-        Err(e) => e,
-    }
+pub fn type_error(_py: Python<'_>, msg: String) -> PyErr {
+    InputTypeError::new_err(msg)
 }
 
 /// `lexmetrics.InputValueError(msg)` (a `ValueError` subclass).
-pub fn value_error(py: Python<'_>, msg: String) -> PyErr {
-    match errors_module(py).and_then(|m| m.getattr("InputValueError")) {
-        Ok(cls) => match cls.call1((msg,)) {
-            Ok(inst) => PyErr::from_value(inst),
-            Err(e) => e,
-        },
-        Err(_) => PyValueError::new_err(msg),
-    }
+pub fn value_error(_py: Python<'_>, msg: String) -> PyErr {
+    InputValueError::new_err(msg)
+}
+
+/// `lexmetrics.InternalError(msg)`: a bug in lexmetrics, never the user's input.
+pub fn internal_error(msg: String) -> PyErr {
+    InternalError::new_err(format!(
+        "{msg} (a bug in lexmetrics: please report it with the input that caused it)"
+    ))
 }
 
 pub fn metric_error(py: Python<'_>, e: MetricError) -> PyErr {
-    value_error(py, e.to_string())
+    match e.kind {
+        ErrorKind::Internal => internal_error(e.to_string()),
+        ErrorKind::Interrupted => pyo3::exceptions::PyKeyboardInterrupt::new_err(()),
+        ErrorKind::Value | ErrorKind::Unsupported => value_error(py, e.to_string()),
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        format!("internal error: {s}")
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        format!("internal error: {s}")
+    } else {
+        "internal error".into()
+    }
+}
+
+/// Runs one native entry point, turning a Rust panic into `lexmetrics.InternalError` (a
+/// `PanicException` would be a `BaseException` that `except Exception` does not catch).
+pub fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(internal_error(panic_message(&*p))))
+}
+
+/// `f(i)` with a panic turned into an internal error at index `i`.
+fn guarded_item<T>(
+    f: &(impl Fn(usize) -> Result<T, MetricError> + Sync),
+    i: usize,
+) -> Result<T, MetricError> {
+    catch_unwind(AssertUnwindSafe(|| f(i)))
+        .unwrap_or_else(|p| Err(MetricError::internal(panic_message(&*p)).at(i)))
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -125,6 +156,15 @@ pub fn extract_refs(
             flat.push(s);
         } else if item.is_none() {
             return Err(type_error(py, format!("{what}[{i}] is None")));
+        } else if item.is_instance_of::<PyBytes>() || item.is_instance_of::<PyByteArray>() {
+            // Iterating bytes would blame its first int; name the bytes object itself.
+            return Err(type_error(
+                py,
+                format!(
+                    "{what}[{i}] must be str or a sequence of str, got {} (decode it first)",
+                    type_name(&item)
+                ),
+            ));
         } else {
             let inner = item.try_iter().map_err(|_| {
                 type_error(
@@ -168,7 +208,16 @@ pub fn check_same_len(py: Python<'_>, a: usize, an: &str, b: usize, bn: &str) ->
     Ok(())
 }
 
-/// Worker count when the caller passes `workers=None`: `LEXMETRICS_NUM_THREADS`, else all cores.
+/// Most threads one call uses: `workers` above it is clamped (results never depend on it).
+pub fn max_workers() -> usize {
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    (4 * cpus).clamp(1, 256)
+}
+
+/// Worker count when the caller passes `workers=None`: `LEXMETRICS_NUM_THREADS`, else all cores
+/// (clamped to `max_workers()`).
 #[pyfunction]
 pub fn default_workers() -> usize {
     std::env::var("LEXMETRICS_NUM_THREADS")
@@ -180,73 +229,193 @@ pub fn default_workers() -> usize {
                 .map(|n| n.get())
                 .unwrap_or(1)
         })
+        .min(max_workers())
 }
 
-type PoolKey = (u32, usize);
+/// Pools kept alive at once (per process); older ones are dropped, which ends their threads.
+const POOLS_KEPT: usize = 4;
 
-/// One pool per (process id, size): a child forked by a DataLoader never reuses its parent's
-/// threads (they do not exist after fork), it builds its own.
+/// A pool of `workers` threads for this process: a child forked by a DataLoader never reuses
+/// its parent's threads (they do not exist after fork), it builds its own. The few most recently
+/// used sizes are kept, so varying `workers` does not accumulate threads.
 fn pool(workers: usize) -> PyResult<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<PoolKey, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let key = (std::process::id(), workers);
+    type Pools = Vec<(u32, usize, Arc<rayon::ThreadPool>)>;
+    static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
+    let pid = std::process::id();
     let mut pools = POOLS
-        .get_or_init(|| Mutex::new(HashMap::new()))
+        .get_or_init(|| Mutex::new(Vec::new()))
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    pools.retain(|k, _| k.0 == key.0);
-    if let Some(p) = pools.get(&key) {
-        return Ok(p.clone());
+    pools.retain(|(p, _, _)| *p == pid);
+    if let Some(k) = pools.iter().position(|(_, w, _)| *w == workers) {
+        let hit = pools.remove(k);
+        let p = hit.2.clone();
+        pools.push(hit);
+        return Ok(p);
     }
     let p = rayon::ThreadPoolBuilder::new()
         .num_threads(workers)
         .thread_name(|i| format!("lexmetrics-{i}"))
         .build()
-        .map_err(|e| PyValueError::new_err(format!("cannot start {workers} workers: {e}")))?;
+        .map_err(|e| internal_error(format!("cannot start {workers} worker threads: {e}")))?;
     let p = Arc::new(p);
-    pools.insert(key, p.clone());
+    if pools.len() >= POOLS_KEPT {
+        pools.remove(0);
+    }
+    pools.push((pid, workers, p.clone()));
     Ok(p)
 }
 
-/// Resolves the `workers=` argument (None -> default, 0 is an error).
-pub fn resolve_workers(py: Python<'_>, workers: Option<usize>) -> PyResult<usize> {
-    match workers {
-        None => Ok(default_workers()),
-        Some(0) => Err(value_error(py, "workers must be >= 1".into())),
-        Some(n) => Ok(n),
+/// The one validation of `workers=` for every entry point: None (the default), or an int >= 1
+/// (not a bool), clamped to `max_workers()`.
+pub fn resolve_workers(py: Python<'_>, workers: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+    let Some(obj) = workers.filter(|w| !w.is_none()) else {
+        return Ok(default_workers());
+    };
+    let bad_type = || {
+        type_error(
+            py,
+            format!(
+                "workers must be an int >= 1 or None, got {}",
+                type_name(obj)
+            ),
+        )
+    };
+    if obj.is_instance_of::<PyBool>() {
+        return Err(bad_type());
+    }
+    let n: i64 = match obj.extract::<i64>() {
+        Ok(n) => n,
+        // An int beyond i64: huge positive is clamped like any large count.
+        Err(_) if obj.is_instance_of::<PyInt>() => {
+            if obj.gt(0)? {
+                i64::MAX
+            } else {
+                i64::MIN
+            }
+        }
+        Err(_) => return Err(bad_type()),
+    };
+    if n < 1 {
+        return Err(value_error(py, format!("workers must be >= 1, got {obj}")));
+    }
+    Ok(usize::try_from(n).unwrap_or(usize::MAX).min(max_workers()))
+}
+
+/// Runs `job` on `pool` while this (interpreter) thread waits outside the interpreter lock,
+/// waking every `SIGNAL_POLL` to run pending signal handlers. On Ctrl-C the core is asked to stop
+/// (`interrupt::request`), the job returns early and the handler's exception is raised.
+fn run_interruptible<R, J>(py: Python<'_>, pool: &rayon::ThreadPool, job: J) -> PyResult<R>
+where
+    R: Send,
+    J: Fn() -> Result<R, MetricError> + Sync,
+{
+    loop {
+        let done: Mutex<Option<Result<R, MetricError>>> = Mutex::new(None);
+        let cv = Condvar::new();
+        let mut raised: Option<PyErr> = None;
+        pool.in_place_scope(|s| {
+            s.spawn(|_| {
+                let r = catch_unwind(AssertUnwindSafe(&job))
+                    .unwrap_or_else(|p| Err(MetricError::internal(panic_message(&*p))));
+                *done.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                cv.notify_all();
+            });
+            loop {
+                let finished = py.detach(|| {
+                    let g = done.lock().unwrap_or_else(|p| p.into_inner());
+                    let (g, _) = cv
+                        .wait_timeout_while(g, SIGNAL_POLL, |r| r.is_none())
+                        .unwrap_or_else(|p| p.into_inner());
+                    g.is_some()
+                });
+                if finished {
+                    break;
+                }
+                if raised.is_none() {
+                    if let Err(e) = py.check_signals() {
+                        interrupt::request();
+                        raised = Some(e);
+                    }
+                }
+            }
+        });
+        let r = done
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|| Err(MetricError::internal("worker finished without a result")));
+        if let Some(e) = raised {
+            interrupt::clear();
+            return Err(e);
+        }
+        match r {
+            Ok(v) => return Ok(v),
+            Err(e) if e.kind == ErrorKind::Interrupted => {
+                // Another call's Ctrl-C stopped this one too: wait for it to end, then rerun.
+                py.detach(|| {
+                    while interrupt::is_requested() {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                });
+                py.check_signals()?;
+            }
+            Err(e) => return Err(metric_error(py, e)),
+        }
     }
 }
 
-/// Computes `f(i)` for `i in 0..n` on `workers` threads, outside the interpreter lock, in chunks,
-/// polling for Ctrl-C between chunks. The first error (lowest index) wins. Output order is `0..n`
-/// whatever the worker count.
-pub fn par_map<T, F>(py: Python<'_>, n: usize, workers: Option<usize>, f: F) -> PyResult<Vec<T>>
+/// Computes `f(i)` for `i in 0..n` on `workers` threads (from `resolve_workers`), outside the
+/// interpreter lock, in chunks; Ctrl-C is seen while a chunk runs. The first error (lowest index)
+/// wins; a panic becomes `InternalError`. Output order is `0..n` whatever the worker count.
+pub fn par_map<T, F>(py: Python<'_>, n: usize, workers: usize, f: F) -> PyResult<Vec<T>>
 where
     T: Send,
     F: Fn(usize) -> Result<T, MetricError> + Sync + Send,
 {
-    let workers = resolve_workers(py, workers)?;
-    let mut out: Vec<T> = Vec::with_capacity(n);
-    if workers == 1 {
-        // No pool hop for the single-worker case (also the fork-safe path).
-        let mut start = 0;
-        while start < n {
-            let end = (start + CHUNK).min(n);
-            let r: Result<Vec<T>, MetricError> = py.detach(|| (start..end).map(&f).collect());
-            out.extend(r.map_err(|e| metric_error(py, e))?);
-            py.check_signals()?;
-            start = end;
-        }
-        return Ok(out);
-    }
+    let workers = workers.clamp(1, max_workers());
     let pool = pool(workers)?;
+    let mut out: Vec<T> = Vec::with_capacity(n);
+    let step = if workers == 1 { CHUNK } else { CHUNK * workers };
     let mut start = 0;
     while start < n {
-        let end = (start + CHUNK * workers).min(n);
-        let r: Result<Vec<T>, MetricError> =
-            py.detach(|| pool.install(|| (start..end).into_par_iter().map(&f).collect()));
-        out.extend(r.map_err(|e| metric_error(py, e))?);
-        py.check_signals()?;
+        let end = (start + step).min(n);
+        let r: Vec<T> = run_interruptible(py, &pool, || {
+            if workers == 1 {
+                (start..end).map(|i| guarded_item(&f, i)).collect()
+            } else {
+                (start..end)
+                    .into_par_iter()
+                    .map(|i| guarded_item(&f, i))
+                    .collect()
+            }
+        })?;
+        out.extend(r);
         start = end;
     }
     Ok(out)
+}
+
+/// Test hook: panics inside the entry point (`at is None`) or in worker item `at` of `n`, to
+/// check that a bug surfaces as `InternalError` and never as a `PanicException`.
+#[pyfunction]
+#[pyo3(signature = (n, at=None, workers=None))]
+pub fn _panic_test_hook(
+    py: Python<'_>,
+    n: usize,
+    at: Option<usize>,
+    workers: Option<&Bound<'_, PyAny>>,
+) -> PyResult<usize> {
+    guarded(|| {
+        let workers = resolve_workers(py, workers)?;
+        let Some(at) = at else {
+            panic!("test hook panic at entry");
+        };
+        let v = par_map(py, n, workers, |i| {
+            if i == at {
+                panic!("test hook panic at item {i}");
+            }
+            Ok(i)
+        })?;
+        Ok(v.len())
+    })
 }

@@ -21,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         },
     )?;
     m.add_function(wrap_pyfunction!(common::default_workers, m)?)?;
+    m.add_function(wrap_pyfunction!(common::_panic_test_hook, m)?)?;
     rouge::register(m)?;
     bleu::register(m)?;
     porter::register(m)?;

@@ -3,16 +3,18 @@
 use lexmetrics_core::porter::StemCache;
 use pyo3::prelude::*;
 
-use crate::common::extract_strs;
+use crate::common::{extract_strs, guarded};
 
 /// Stems each word as nltk's `PorterStemmer().stem(word)` (NLTK_EXTENSIONS) does.
 #[pyfunction]
 fn porter_stem(py: Python<'_>, words: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    let words = extract_strs(words, "words")?;
-    Ok(py.detach(|| {
-        let mut cache = StemCache::new();
-        words.iter().map(|w| cache.stem(w).to_owned()).collect()
-    }))
+    guarded(|| {
+        let words = extract_strs(words, "words")?;
+        Ok(py.detach(|| {
+            let mut cache = StemCache::new();
+            words.iter().map(|w| cache.stem(w).to_owned()).collect()
+        }))
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::common::{check_same_len, par_map, resolve_workers, type_error, value_error};
+use crate::common::{check_same_len, guarded, par_map, resolve_workers, type_error, value_error};
 use crate::texts::{extract_refs_texts, extract_texts};
 
 type Arrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<bool>>);
@@ -49,7 +49,7 @@ fn run<'py, S, P, D, R>(
     refs_of: impl Fn(usize) -> R + Sync,
     types: &[RougeType],
     use_stemmer: bool,
-    workers: Option<usize>,
+    workers: usize,
 ) -> PyResult<Arrays<'py>>
 where
     S: AsRef<str>,
@@ -58,7 +58,7 @@ where
     R: IntoIterator<Item = D>,
 {
     let nt = types.len();
-    let w = resolve_workers(py, workers)?;
+    let w = workers;
     let mut scores = vec![0.0f64; nt * 3 * n];
     let mut int_zero = vec![false; nt * n];
     if n > 0 {
@@ -79,7 +79,7 @@ where
                 })
             })
             .collect();
-        par_map(py, nblocks, Some(w), |b| {
+        par_map(py, nblocks, w, |b| {
             let mut guard = outs[b].lock().unwrap_or_else(|p| p.into_inner());
             let out = &mut *guard;
             let lo = b * block;
@@ -92,7 +92,7 @@ where
                 catch_unwind(AssertUnwindSafe(|| {
                     score_group_into(pred(i).borrow(), refs_of(i), types, use_stemmer, slots)
                 }))
-                .map_err(|_| MetricError::value("internal error while scoring").at(i))?
+                .map_err(|_| MetricError::internal("internal error while scoring").at(i))?
                 .map_err(|e| e.at(i))?;
                 let k = i - lo;
                 for (t, s) in slots.iter().enumerate() {
@@ -121,29 +121,32 @@ fn rouge_texts<'py>(
     references: &Bound<'py, PyAny>,
     rouge_types: Vec<String>,
     use_stemmer: bool,
-    workers: Option<usize>,
+    workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Arrays<'py>> {
-    let types = parse_types(py, &rouge_types)?;
-    let preds = extract_texts(predictions, "predictions")?;
-    let (refs, offsets) = extract_refs_texts(references, "references")?;
-    check_same_len(
-        py,
-        preds.len(),
-        "predictions",
-        offsets.len() - 1,
-        "references",
-    )?;
-    // Borrowed views; `preds` and `refs` stay owned here so Arrow buffers are released attached.
-    let (preds, refs) = (&preds, &refs);
-    run(
-        py,
-        preds.len(),
-        |i| Doc::Text(preds.get(i)),
-        |i| (offsets[i]..offsets[i + 1]).map(|j| Doc::Text(refs.get(j))),
-        &types,
-        use_stemmer,
-        workers,
-    )
+    guarded(|| {
+        let workers = resolve_workers(py, workers)?;
+        let types = parse_types(py, &rouge_types)?;
+        let preds = extract_texts(predictions, "predictions")?;
+        let (refs, offsets) = extract_refs_texts(references, "references")?;
+        check_same_len(
+            py,
+            preds.len(),
+            "predictions",
+            offsets.len() - 1,
+            "references",
+        )?;
+        // Borrowed views; `preds` and `refs` stay owned here so Arrow buffers are released attached.
+        let (preds, refs) = (&preds, &refs);
+        run(
+            py,
+            preds.len(),
+            |i| Doc::Text(preds.get(i)),
+            |i| (offsets[i]..offsets[i + 1]).map(|j| Doc::Text(refs.get(j))),
+            &types,
+            use_stemmer,
+            workers,
+        )
+    })
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -261,38 +264,46 @@ fn rouge_docs<'py>(
     ref_offsets: Vec<usize>,
     rouge_types: Vec<String>,
     use_stemmer: bool,
-    workers: Option<usize>,
+    workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Arrays<'py>> {
-    let types = parse_types(py, &rouge_types)?;
-    let preds = extract_docs(predictions, "predictions")?;
-    let refs = extract_docs(references, "references")?;
-    let ok = ref_offsets.len() == preds.len() + 1
-        && ref_offsets.first() == Some(&0)
-        && ref_offsets.last() == Some(&refs.len())
-        && ref_offsets.windows(2).all(|w| w[0] < w[1]);
-    if !ok {
-        return Err(value_error(
+    guarded(|| {
+        let workers = resolve_workers(py, workers)?;
+        let types = parse_types(py, &rouge_types)?;
+        let preds = extract_docs(predictions, "predictions")?;
+        let refs = extract_docs(references, "references")?;
+        let ok = ref_offsets.len() == preds.len() + 1
+            && ref_offsets.first() == Some(&0)
+            && ref_offsets.last() == Some(&refs.len())
+            && ref_offsets.windows(2).all(|w| w[0] < w[1]);
+        if !ok {
+            return Err(value_error(
             py,
             "ref_offsets must rise strictly from 0 to len(references), one group per prediction"
                 .into(),
         ));
-    }
-    run(
-        py,
-        preds.len(),
-        |i| &preds[i],
-        |i| &refs[ref_offsets[i]..ref_offsets[i + 1]],
-        &types,
-        use_stemmer,
-        workers,
-    )
+        }
+        run(
+            py,
+            preds.len(),
+            |i| &preds[i],
+            |i| &refs[ref_offsets[i]..ref_offsets[i + 1]],
+            &types,
+            use_stemmer,
+            workers,
+        )
+    })
 }
 
 /// rouge-score's default tokenizer (`rouge_score.tokenize.tokenize`) on one text.
 #[pyfunction]
 #[pyo3(signature = (text, use_stemmer=false))]
-fn rouge_tokenize(text: PyBackedStr, use_stemmer: bool) -> Vec<String> {
-    lexmetrics_core::rouge_tokenize::tokenize(&text, use_stemmer)
+fn rouge_tokenize(text: PyBackedStr, use_stemmer: bool) -> PyResult<Vec<String>> {
+    guarded(|| {
+        Ok(lexmetrics_core::rouge_tokenize::tokenize(
+            &text,
+            use_stemmer,
+        ))
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -9,7 +9,7 @@ use pyo3::types::{PyList, PyString, PyTuple};
 
 pub use crate::arrow::NullPolicy;
 use crate::arrow::{import_strings, ArrowStrings};
-use crate::common::{extract_strs, type_error, value_error};
+use crate::common::{extract_strs, guarded, type_error, value_error};
 
 enum Inner {
     Py(Vec<PyBackedStr>),
@@ -187,8 +187,10 @@ fn extract_for_test(obj: &Bound<'_, PyAny>, what: &str, nulls: &str) -> PyResult
 #[pyfunction]
 #[pyo3(signature = (obj, *, nulls = "error", what = "texts"))]
 fn _texts_debug(obj: &Bound<'_, PyAny>, nulls: &str, what: &str) -> PyResult<Vec<String>> {
-    let texts = extract_for_test(obj, what, nulls)?;
-    Ok(texts.iter().map(str::to_owned).collect())
+    guarded(|| {
+        let texts = extract_for_test(obj, what, nulls)?;
+        Ok(texts.iter().map(str::to_owned).collect())
+    })
 }
 
 /// Test hook: total UTF-8 bytes of the rows, summed detached from the interpreter (no per-row
@@ -197,17 +199,21 @@ fn _texts_debug(obj: &Bound<'_, PyAny>, nulls: &str, what: &str) -> PyResult<Vec
 #[pyo3(signature = (obj, *, nulls = "error", what = "texts"))]
 fn _texts_total_bytes(obj: &Bound<'_, PyAny>, nulls: &str, what: &str) -> PyResult<usize> {
     let py = obj.py();
-    let texts = extract_for_test(obj, what, nulls)?;
-    let texts = &texts;
-    Ok(py.detach(|| texts.iter().map(str::len).sum()))
+    guarded(|| {
+        let texts = extract_for_test(obj, what, nulls)?;
+        let texts = &texts;
+        Ok(py.detach(|| texts.iter().map(str::len).sum()))
+    })
 }
 
 /// Test hook: which path `extract_texts` takes for `obj` ("arrow" or "python").
 #[pyfunction]
 #[pyo3(signature = (obj, *, nulls = "error"))]
 fn _texts_source(obj: &Bound<'_, PyAny>, nulls: &str) -> PyResult<&'static str> {
-    let texts = extract_for_test(obj, "texts", nulls)?;
-    Ok(if texts.is_arrow() { "arrow" } else { "python" })
+    guarded(|| {
+        let texts = extract_for_test(obj, "texts", nulls)?;
+        Ok(if texts.is_arrow() { "arrow" } else { "python" })
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
