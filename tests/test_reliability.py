@@ -248,3 +248,108 @@ def test_bytes_reference_is_named(bad):
             fn(H, ["the cat", bad])
     with pytest.raises(InputTypeError, match=r"hypotheses\[1\] must be str, got (bytes|bytearray)"):
         lm.corpus_bleu(["x", bad], ["x", "y"])
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Ctrl-C inside one long pair
+# ---------------------------------------------------------------------------------------------
+
+# Every reference sentence "a b" shares "a" with every prediction sentence but can never be fully
+# covered, so each one is compared with all 40k prediction sentences: seconds of work in one pair.
+_LONG_PAIR = textwrap.dedent(
+    """
+    import sys, time
+    import lexmetrics as lm
+    pred = "\\n".join(["a"] * 40_000)
+    ref = "\\n".join(["a b"] * 40_000)
+    kw = dict(rouge_types=["rougeLsum"], workers={workers})
+    if {split}:
+        kw["tokenizer"] = type("T", (), {{"tokenize": lambda self, s: s.split()}})()
+    print("ready", flush=True)
+    t0 = time.perf_counter()
+    try:
+        lm.rouge([pred], [ref], **kw)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(0)
+    print("finished", time.perf_counter() - t0, flush=True)
+    sys.exit(1)
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("workers,split", [(1, False), (2, False), (1, True)])
+def test_ctrl_c_stops_one_long_rougelsum_pair(workers, split):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LONG_PAIR.format(workers=workers, split=split)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(1.0)
+        assert proc.poll() is None, "the pair finished before Ctrl-C: make it longer"
+        t0 = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        elapsed = time.perf_counter() - t0
+    finally:
+        proc.kill()
+    assert "interrupted" in out, out + err
+    assert proc.returncode == 0
+    # Polled every 20 ms by the waiting thread and every 1024 sentences in the core (was 9-24 s).
+    assert elapsed < 1.0, elapsed
+
+
+def test_interrupted_flag_is_cleared_after_ctrl_c():
+    # A call after an interrupted one scores normally (the stop request does not linger).
+    code = textwrap.dedent(
+        """
+        import os, signal, threading, time
+        import lexmetrics as lm
+        pred = "\\n".join(["a"] * 40_000); ref = "\\n".join(["a b"] * 40_000)
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            lm.rouge([pred], [ref], rouge_types=["rougeLsum"], workers=1)
+        except KeyboardInterrupt:
+            pass
+        r = lm.rouge(["a\\nb c"], ["a b\\nc"], rouge_types=["rougeLsum"])
+        print(float(r["rougeLsum"].fmeasure[0]))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    from rouge_score import rouge_scorer
+
+    want = rouge_scorer.RougeScorer(["rougeLsum"]).score("a b\nc", "a\nb c")["rougeLsum"].fmeasure
+    assert float(out.stdout.strip()) == want
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. rougeLsum follows the matching work, not the product of sentence counts
+# ---------------------------------------------------------------------------------------------
+
+
+def test_rougelsum_many_sentences_matches_rouge_score():
+    from rouge_score import rouge_scorer
+
+    rng = np.random.default_rng(3)
+    scorer = rouge_scorer.RougeScorer(["rougeLsum"])
+    preds, refs, want = [], [], []
+    for k in range(6):
+        n_p, n_r = int(rng.integers(1, 200)), int(rng.integers(1, 200))
+        words = [f"w{i}" for i in range(int(rng.integers(2, 40)))]
+
+        def side(n):
+            sents = []
+            for _ in range(n):
+                length = int(rng.integers(0, 90 if rng.random() < 0.1 else 5))
+                sents.append(" ".join(rng.choice(words, length)))
+            return "\n".join(sents)
+
+        p, r = side(n_p), side(n_r)
+        preds.append(p)
+        refs.append(r)
+        want.append(tuple(scorer.score(r, p)["rougeLsum"]))
+    got = lm.rouge(preds, refs, rouge_types=["rougeLsum"])["rougeLsum"]
+    assert list(zip(got.precision, got.recall, got.fmeasure)) == want

@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use rustc_hash::FxHashMap;
 
 use crate::error::{MetricError, Result};
+use crate::interrupt;
 use crate::lcs::{lcs_len, LcsScratch};
 use crate::ngram::{clipped_overlap, count_ngrams, NgramCounts};
 use crate::porter;
@@ -388,6 +389,70 @@ struct Scratch {
     marks: Vec<bool>,
     cnt_r: Vec<u32>,
     cnt_c: Vec<u32>,
+    sent_index: SentIndex,
+}
+
+/// Calls `f` on the prediction sentences that may share an LCS with reference sentence `r`
+/// (number `ri`): all of them, or with `indexed` only those holding one of its tokens, each once,
+/// in no particular order (the union does not depend on it), until `f` returns true.
+fn visit_candidates(
+    pred: &TokDoc,
+    ix: &mut SentIndex,
+    indexed: bool,
+    r: &[u32],
+    ri: u32,
+    mut f: impl FnMut(&[u32]) -> bool,
+) -> Result<()> {
+    if !indexed {
+        for (j, c) in pred.sentences().enumerate() {
+            if j % 1024 == 1023 {
+                interrupt::check()?;
+            }
+            if f(c) {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    let toks = pred.sent_tokens();
+    let mut visited = 0usize;
+    for &t in r {
+        let t = t as usize;
+        let (a, b) = (ix.post_start[t] as usize, ix.post_start[t + 1] as usize);
+        for &si in &ix.post[a..b] {
+            let seen = &mut ix.seen[si as usize];
+            if *seen == ri {
+                continue;
+            }
+            *seen = ri;
+            visited += 1;
+            if visited % 1024 == 0 {
+                interrupt::check()?;
+            }
+            let (x, y) = ix.sents[si as usize];
+            if f(&toks[x as usize..y as usize]) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Above this many prediction sentences, rougeLsum looks candidates up by token (`SentIndex`).
+const LSUM_INDEX_MIN_SENTS: usize = 8;
+
+/// Inverted index of the prediction's sentences (reused buffers).
+#[derive(Default)]
+struct SentIndex {
+    /// Non-empty sentences as token ranges of `sent_tokens()`.
+    sents: Vec<(u32, u32)>,
+    /// CSR postings: token -> sentences holding it.
+    post_start: Vec<u32>,
+    post: Vec<u32>,
+    /// Last sentence seen per token (dedup while building).
+    last: Vec<u32>,
+    /// Last reference sentence that visited each prediction sentence (each visited once).
+    seen: Vec<u32>,
 }
 
 thread_local! {
@@ -593,7 +658,7 @@ fn ngram_hits(pred: &[u32], refr: &[u32], n: usize, k: usize, s: &mut NgramScrat
 }
 
 impl Scratch {
-    fn score_type(&mut self, t: RougeType) -> Score {
+    fn score_type(&mut self, t: RougeType) -> Result<Score> {
         let k = self.locals.k as usize;
         let (pred, refd) = (&self.pred, &self.refd);
         match t {
@@ -602,88 +667,158 @@ impl Scratch {
                 let hits = ngram_hits(&pred.whole, &refd.whole, n, k, &mut self.ngrams);
                 let pt = (pred.whole.len() + 1).saturating_sub(n) as u64;
                 let rt = (refd.whole.len() + 1).saturating_sub(n) as u64;
-                prf(hits, pt, rt)
+                Ok(prf(hits, pt, rt))
             }
             RougeType::L => {
                 if pred.whole.is_empty() || refd.whole.is_empty() {
-                    return INT_ZERO;
+                    return Ok(INT_ZERO);
                 }
                 let l = lcs_len(&pred.whole, &refd.whole, k, &mut self.lcs) as u64;
-                prf(l, pred.whole.len() as u64, refd.whole.len() as u64)
+                Ok(prf(l, pred.whole.len() as u64, refd.whole.len() as u64))
             }
             RougeType::Lsum => self.lsum(),
         }
     }
 
+    /// Indexes the prediction's sentences by token (`post[post_start[t]..post_start[t + 1]]`
+    /// lists the sentences holding token `t`, each once), so a reference sentence is only
+    /// compared with the sentences it shares a token with: the others have an empty LCS.
+    fn index_pred_sentences(&mut self, k: usize) {
+        let pred = &self.pred;
+        let ix = &mut self.sent_index;
+        ix.sents.clear();
+        // The same non-empty sentences, in the same order, as `TokDoc::sentences`.
+        let mut start = 0u32;
+        for &e in &pred.ends {
+            if e > start {
+                ix.sents.push((start, e));
+            }
+            start = e;
+        }
+        ix.post_start.clear();
+        ix.post_start.resize(k + 2, 0);
+        ix.last.clear();
+        ix.last.resize(k, u32::MAX);
+        let toks = pred.sent_tokens();
+        for (si, &(a, b)) in ix.sents.iter().enumerate() {
+            for &t in &toks[a as usize..b as usize] {
+                if ix.last[t as usize] != si as u32 {
+                    ix.last[t as usize] = si as u32;
+                    ix.post_start[t as usize + 2] += 1;
+                }
+            }
+        }
+        for t in 2..ix.post_start.len() {
+            ix.post_start[t] += ix.post_start[t - 1];
+        }
+        ix.post.clear();
+        ix.post.resize(ix.post_start[k + 1] as usize, 0);
+        ix.last.fill(u32::MAX);
+        for (si, &(a, b)) in ix.sents.iter().enumerate() {
+            for &t in &toks[a as usize..b as usize] {
+                if ix.last[t as usize] != si as u32 {
+                    ix.last[t as usize] = si as u32;
+                    let slot = &mut ix.post_start[t as usize + 1];
+                    ix.post[*slot as usize] = si as u32;
+                    *slot += 1;
+                }
+            }
+        }
+        ix.seen.clear();
+        ix.seen.resize(ix.sents.len(), u32::MAX);
+    }
+
     /// rouge-score `_summary_level_lcs(ref_sents, pred_sents)`.
-    fn lsum(&mut self) -> Score {
+    fn lsum(&mut self) -> Result<Score> {
         let k = self.locals.k as usize;
-        let (pred, refd) = (&self.pred, &self.refd);
-        let (ctoks, rtoks) = (pred.sent_tokens(), refd.sent_tokens());
-        let m = rtoks.len();
-        let n = ctoks.len();
+        let (m, n) = (self.refd.sent_tokens().len(), self.pred.sent_tokens().len());
         if m == 0 || n == 0 {
-            return INT_ZERO;
+            return Ok(INT_ZERO);
         }
         if self.cnt_r.len() < k {
             self.cnt_r.resize(k, 0);
             self.cnt_c.resize(k, 0);
         }
-        for &t in rtoks {
+        for &t in self.refd.sent_tokens() {
             self.cnt_r[t as usize] += 1;
         }
-        for &t in ctoks {
+        for &t in self.pred.sent_tokens() {
             self.cnt_c[t as usize] += 1;
         }
+        // A few prediction sentences: compare with all of them; many: only those sharing a token.
+        let indexed = self.pred.ends.len() > LSUM_INDEX_MIN_SENTS;
+        if indexed {
+            self.index_pred_sentences(k);
+        }
+        let hits = self.lsum_hits(k, indexed);
+        for &t in self.refd.sent_tokens() {
+            self.cnt_r[t as usize] = 0;
+        }
+        for &t in self.pred.sent_tokens() {
+            self.cnt_c[t as usize] = 0;
+        }
+        // R = hits / m, P = hits / n as in the reference.
+        Ok(prf(hits?, n as u64, m as u64))
+    }
+
+    /// The union-LCS hit count of `lsum` (the token counters are set up by the caller).
+    fn lsum_hits(&mut self, k: usize, indexed: bool) -> Result<u64> {
         let mut hits = 0u64;
         // Union sorted ascending; ROUGE-1.5.5's no-double-counting via token counters.
-        let mut take = |t: u32, cnt_c: &mut [u32], cnt_r: &mut [u32]| {
+        let take = |t: u32, cnt_c: &mut [u32], cnt_r: &mut [u32], hits: &mut u64| {
             let t = t as usize;
             let h = u32::from(cnt_c[t] > 0 && cnt_r[t] > 0);
             cnt_c[t] -= h;
             cnt_r[t] -= h;
-            hits += u64::from(h);
+            *hits += u64::from(h);
         };
-        for r in refd.sentences() {
-            self.lcs.load_pattern(r, k);
+        let Scratch {
+            pred,
+            refd,
+            lcs,
+            idx,
+            marks,
+            cnt_r,
+            cnt_c,
+            sent_index,
+            ..
+        } = self;
+        for (ri, r) in refd.sentences().enumerate() {
+            interrupt::check()?;
+            lcs.load_pattern(r, k);
+            // Once every position of `r` is in the union, no other sentence can change it.
             if r.len() <= 64 {
-                let mut marks = 0u64;
-                for c in pred.sentences() {
-                    marks |= self.lcs.index_mask_against(c);
+                let all = u64::MAX >> (64 - r.len());
+                let mut m = 0u64;
+                visit_candidates(pred, sent_index, indexed, r, ri as u32, |c| {
+                    m |= lcs.index_mask_against(c);
+                    m == all
+                })?;
+                while m != 0 {
+                    take(r[m.trailing_zeros() as usize], cnt_c, cnt_r, &mut hits);
+                    m &= m - 1;
                 }
-                while marks != 0 {
-                    take(
-                        r[marks.trailing_zeros() as usize],
-                        &mut self.cnt_c,
-                        &mut self.cnt_r,
-                    );
-                    marks &= marks - 1;
-                }
-                continue;
-            }
-            self.marks.clear();
-            self.marks.resize(r.len(), false);
-            for c in pred.sentences() {
-                self.idx.clear();
-                self.lcs.indices_against(c, &mut self.idx);
-                for &i in &self.idx {
-                    self.marks[i as usize] = true;
-                }
-            }
-            for (i, &mk) in self.marks.iter().enumerate() {
-                if mk {
-                    take(r[i], &mut self.cnt_c, &mut self.cnt_r);
+            } else {
+                marks.clear();
+                marks.resize(r.len(), false);
+                let mut marked = 0usize;
+                visit_candidates(pred, sent_index, indexed, r, ri as u32, |c| {
+                    idx.clear();
+                    lcs.indices_against(c, idx);
+                    for &i in idx.iter() {
+                        marked += usize::from(!marks[i as usize]);
+                        marks[i as usize] = true;
+                    }
+                    marked == r.len()
+                })?;
+                for (i, &mk) in marks.iter().enumerate() {
+                    if mk {
+                        take(r[i], cnt_c, cnt_r, &mut hits);
+                    }
                 }
             }
         }
-        for &t in rtoks {
-            self.cnt_r[t as usize] = 0;
-        }
-        for &t in ctoks {
-            self.cnt_c[t as usize] = 0;
-        }
-        // R = hits / m, P = hits / n as in the reference.
-        prf(hits, n as u64, m as u64)
+        Ok(hits)
     }
 
     fn group<S: AsRef<str>, D: Borrow<Doc<S>>>(
@@ -732,7 +867,7 @@ impl Scratch {
             };
             tk.doc(r.borrow(), need, &mut self.refd)?;
             for (ti, &t) in types.iter().enumerate() {
-                let s = self.score_type(t);
+                let s = self.score_type(t)?;
                 // score_multi: np.argmax over F, the first reference wins ties.
                 if ri == 0 || s.fmeasure > out[ti].fmeasure {
                     out[ti] = s;
@@ -980,8 +1115,42 @@ mod tests {
         .prop_map(|v| v.join(" "))
     }
 
+    /// Many sentences (the indexed rougeLsum path), some longer than 64 tokens, some sharing no
+    /// token with the other side.
+    fn many_sentences() -> impl Strategy<Value = String> {
+        let sentence = prop_oneof![
+            4 => prop::collection::vec(prop::sample::select(vec!["a", "b", "c", "d", "e", "x9", "é"]), 0..6),
+            1 => prop::collection::vec(prop::sample::select(vec!["a", "b", "zz", "q"]), 60..80),
+            1 => prop::collection::vec(prop::sample::select(vec!["u", "v", "w"]), 1..4),
+        ];
+        prop::collection::vec(sentence, 0..40).prop_map(|ss| {
+            ss.iter()
+                .map(|s| s.join(" "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    /// Cases per property: `PROPTEST_CASES` (the fuzz profile raises it), else `default`.
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
+        #![proptest_config(ProptestConfig::with_cases(cases(200)))]
+        #[test]
+        fn lsum_many_sentences_matches_naive(t in many_sentences(), p in many_sentences()) {
+            let got = score_texts(&t, &p, &[RougeType::Lsum], false).unwrap();
+            let s = got.as_slice()[0];
+            prop_assert_eq!((s.precision, s.recall, s.fmeasure, s.int_zero), naive_score(&t, &p, RougeType::Lsum));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases(400)))]
         #[test]
         fn matches_naive_port(t in text(), p in text()) {
             let types = [RougeType::N(1), RougeType::N(2), RougeType::N(3), RougeType::N(9), RougeType::L, RougeType::Lsum];
