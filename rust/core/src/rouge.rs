@@ -426,7 +426,7 @@ fn visit_candidates(
             }
             *seen = ri;
             visited += 1;
-            if visited % 1024 == 0 {
+            if visited.is_multiple_of(1024) {
                 interrupt::check()?;
             }
             let (x, y) = ix.sents[si as usize];
