@@ -17,7 +17,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _common import require_release
 
 require_release()

@@ -11,11 +11,10 @@ import sys
 import textwrap
 import time
 
+import lexmetrics as lm
 import numpy as np
 import pytest
 import sacrebleu
-
-import lexmetrics as lm
 from lexmetrics import _native
 from lexmetrics._errors import InputTypeError, InputValueError, InternalError
 
@@ -336,11 +335,11 @@ def test_rougelsum_many_sentences_matches_rouge_score():
     rng = np.random.default_rng(3)
     scorer = rouge_scorer.RougeScorer(["rougeLsum"])
     preds, refs, want = [], [], []
-    for k in range(6):
+    for _ in range(6):
         n_p, n_r = int(rng.integers(1, 200)), int(rng.integers(1, 200))
         words = [f"w{i}" for i in range(int(rng.integers(2, 40)))]
 
-        def side(n):
+        def side(n, words=words):
             sents = []
             for _ in range(n):
                 length = int(rng.integers(0, 90 if rng.random() < 0.1 else 5))
@@ -353,3 +352,164 @@ def test_rougelsum_many_sentences_matches_rouge_score():
         want.append(tuple(scorer.score(r, p)["rougeLsum"]))
     got = lm.rouge(preds, refs, rouge_types=["rougeLsum"])["rougeLsum"]
     assert list(zip(got.precision, got.recall, got.fmeasure)) == want
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. lone surrogates score as sacrebleu / rouge-score score them
+# ---------------------------------------------------------------------------------------------
+
+_ALPHABET = ["a", "b", "ab", " ", "  ", "\ud83d", "\ude00", "\udfff", "\ud800", ".", ",", "中", "1", "😀",
+             "-", "A", "\u00e9", "\U000F0000", "\U000F083D", "\U00100000", "&quot;", "İ"]
+
+
+def _surrogate_texts(seed, n=60):
+    rng = np.random.default_rng(seed)
+    def one():
+        return "".join(rng.choice(_ALPHABET, int(rng.integers(0, 25))))
+    hyps = [one() for _ in range(n)]
+    refs = [[one() for _ in range(int(rng.integers(1, 3)))] for _ in range(n)]
+    hyps[0] = "I love it \ud83d"  # an emoji cut in half
+    refs[0] = ["I love it \ud83d\ude00"]
+    return hyps, refs
+
+
+def _streams(refs):
+    width = max(len(r) for r in refs)
+    return [[r[k] if k < len(r) else None for r in refs] for k in range(width)]
+
+
+@pytest.mark.parametrize("tokenize", ["13a", "intl", "zh", "char", "none"])
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_lone_surrogates_bleu_matches_sacrebleu(tokenize, lowercase):
+    hyps, refs = _surrogate_texts(len(tokenize) * 2 + lowercase)
+    bleu = sacrebleu.metrics.BLEU(tokenize=tokenize, lowercase=lowercase)
+    assert lm.corpus_bleu(hyps, refs, tokenize=tokenize, lowercase=lowercase).score == \
+        bleu.corpus_score(hyps, _streams(refs)).score
+    sbleu = sacrebleu.metrics.BLEU(tokenize=tokenize, lowercase=lowercase, effective_order=True)
+    got = lm.sentence_bleu(hyps, refs, tokenize=tokenize, lowercase=lowercase)
+    assert [float(x) for x in got] == [sbleu.sentence_score(h, r).score for h, r in zip(hyps, refs)]
+
+
+@pytest.mark.parametrize("word_order", [0, 2])
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_lone_surrogates_chrf_matches_sacrebleu(word_order, lowercase):
+    hyps, refs = _surrogate_texts(7 + word_order)
+    chrf = sacrebleu.metrics.CHRF(word_order=word_order, lowercase=lowercase)
+    assert lm.corpus_chrf(hyps, refs, word_order=word_order, lowercase=lowercase).score == \
+        chrf.corpus_score(hyps, _streams(refs)).score
+    got = lm.sentence_chrf(hyps, refs, word_order=word_order, lowercase=lowercase)
+    assert [float(x) for x in got] == [chrf.sentence_score(h, r).score for h, r in zip(hyps, refs)]
+
+
+def test_lone_surrogate_against_an_arrow_reference_column():
+    pa = pytest.importorskip("pyarrow")
+    hyps = ["x \ud83d y", "\U000F0000 z"]
+    refs = ["x \U000F083D y", "\U000F0000 z \ud800"]
+    want = sacrebleu.corpus_bleu(hyps, [refs]).score
+    assert lm.corpus_bleu(hyps, pa.array(refs[:1] + ["\U000F0000 z"])).score == \
+        sacrebleu.corpus_bleu(hyps, [refs[:1] + ["\U000F0000 z"]]).score
+    assert lm.corpus_bleu(hyps, [[r] for r in refs]).score == want
+
+
+def test_lone_surrogate_with_every_private_block_used_raises_naming_the_item():
+    blocks = [0xF0000 + 0x800 * j for j in range(31)] + [0x100000 + 0x800 * j for j in range(31)]
+    crowded = "".join(chr(b) for b in blocks)
+    with pytest.raises(InputValueError, match=r"references\[1\]\[0\] holds a lone surrogate"):
+        lm.corpus_bleu(["a", crowded], [["a"], ["b \udc00"]])
+    # One block left free is enough.
+    hyps, refs = ["a", crowded[:-1]], ["a", "b \udc00"]
+    assert lm.corpus_bleu(hyps, refs).score == sacrebleu.corpus_bleu(hyps, [refs]).score
+
+
+def test_lone_surrogate_errors_name_the_character_where_not_scored():
+    with pytest.raises(InputTypeError, match=r"lines\[1\] holds a lone surrogate \(character 2"):
+        _native.sacre_tokenize(["ok", "ab\ud83d"])
+
+
+class _Whitespace:
+    def tokenize(self, text):
+        return text.split()
+
+
+def _write_punkt_tab(root) -> None:
+    d = root / "tokenizers" / "punkt_tab" / "english"
+    d.mkdir(parents=True)
+    (d / "collocations.tab").write_text("")
+    (d / "sent_starters.txt").write_text("however\nthe\n")
+    (d / "abbrev_types.txt").write_text("dr\nmr\ne.g\n")
+    (d / "ortho_context.tab").write_text("")
+
+
+@pytest.fixture
+def punkt(tmp_path, monkeypatch):
+    nltk = pytest.importorskip("nltk")
+    from nltk.tokenize import _get_punkt_tokenizer
+
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
+    _write_punkt_tab(tmp_path)
+    _get_punkt_tokenizer.cache_clear()
+    yield
+    _get_punkt_tokenizer.cache_clear()
+
+
+@pytest.mark.parametrize("tokenizer", [None, _Whitespace()])
+@pytest.mark.parametrize("split", [False, True])
+def test_lone_surrogates_rouge_matches_rouge_score(tokenizer, split, punkt):
+    from rouge_score import rouge_scorer
+
+    types = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+    preds = ["\ud83d x. I am here \ud83d\nsecond one.", "plain text", "a\udfffb c"]
+    refs = ["x \ud83d. I am \ud83d here", "plain \ud800 text", "a\U000F07FFb c"]
+    got = lm.rouge(preds, refs, rouge_types=types, tokenizer=tokenizer, split_summaries=split)
+    scorer = rouge_scorer.RougeScorer(types, tokenizer=tokenizer, split_summaries=split)
+    for i, (p, r) in enumerate(zip(preds, refs)):
+        want = scorer.score(r, p)
+        for t in types:
+            assert (got[t].precision[i], got[t].recall[i], got[t].fmeasure[i]) == tuple(want[t]), (i, t)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Arrow, polars and pandas columns on the pre-split ROUGE path
+# ---------------------------------------------------------------------------------------------
+
+
+def _columns(values):
+    out = {"list": values}
+    pa = pytest.importorskip("pyarrow")
+    out["pyarrow"] = pa.array(values)
+    out["pyarrow_chunked"] = pa.chunked_array([values[:1], values[1:]])
+    try:
+        import polars as pl
+
+        out["polars"] = pl.Series(values)
+    except ImportError:
+        pass
+    try:
+        import pandas as pd
+
+        out["pandas_arrow"] = pd.Series(values, dtype="string[pyarrow]")
+        out["pandas_object"] = pd.Series(values, dtype=object)
+    except ImportError:
+        pass
+    return out
+
+
+@pytest.mark.parametrize("kind", ["list", "pyarrow", "pyarrow_chunked", "polars", "pandas_arrow", "pandas_object"])
+@pytest.mark.parametrize("opts", [{"tokenizer": _Whitespace()}, {"split_summaries": True},
+                                  {"split_summaries": True, "tokenizer": _Whitespace()}])
+def test_table_columns_with_tokenizer_or_split_summaries(kind, opts, punkt):
+    preds = ["The cat sat. It was on the mat.", "hello world", "a b c d"]
+    refs = ["A cat sat on the mat. Fine.", "hello there world", "d c b a"]
+    types = ["rouge1", "rougeL", "rougeLsum"]
+    want = lm.rouge(preds, refs, rouge_types=types, **opts).to_dict()
+    cp, cr = _columns(preds), _columns(refs)
+    if kind not in cp:
+        pytest.skip(f"{kind} not installed")
+    got = lm.rouge(cp[kind], cr[kind], rouge_types=types, **opts).to_dict()
+    assert got == want
+
+
+def test_table_column_nulls_are_named_on_the_pre_split_path():
+    pa = pytest.importorskip("pyarrow")
+    with pytest.raises(InputTypeError, match=r"predictions\[1\] is None"):
+        lm.rouge(pa.array(["a", None]), ["a", "b"], tokenizer=_Whitespace())

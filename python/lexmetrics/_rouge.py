@@ -13,9 +13,9 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from . import _native
+from ._bleu import _check_workers
 from ._columns import references_arg
 from ._dependencies import require
-from ._bleu import _check_workers
 from ._errors import InputTypeError, InputValueError, MissingDependencyError
 from ._exactsum import exact_mean
 
@@ -318,8 +318,13 @@ def _build_docs(
     types: list[str],
     split_summaries: bool,
     tokenizer: Any,
+    remap_all: bool = False,
 ) -> tuple[list[tuple], list[tuple], list[int]]:
-    """``(whole, sentences)`` per document, made as rouge-score's ``score`` makes them."""
+    """``(whole, sentences)`` per document, made as rouge-score's ``score`` makes them.
+
+    ``remap_all``: map every token to a private string (tokens holding lone surrogates cannot
+    cross into Rust; tokens are only compared for equality, so any one-to-one map scores the same).
+    """
     tok = None if tokenizer is None else _tokenize_fn(tokenizer)
     # rouge-score skips whole-text tokenization when rouge_types == ["rougeLsum"].
     want_whole = any(t != "rougeLsum" for t in types)
@@ -343,7 +348,7 @@ def _build_docs(
     for i, (p, rs) in enumerate(zip(preds, refs)):
         group = [doc(p, f"predictions[{i}]")]
         group += [doc(r, f"references[{i}][{k}]") for k, r in enumerate(rs)]
-        if tok is not None and any(_has_non_str(d) for d in group):
+        if tok is not None and (remap_all or any(_has_non_str(d) for d in group)):
             try:
                 group = _remap_tokens(group)
             except TypeError as exc:
@@ -355,32 +360,18 @@ def _build_docs(
 
 
 def _clean_surrogates(seq: Any) -> Any:
-    """Lone surrogates cannot cross into Rust as UTF-8; for the default tokenizer they are
-    separators like every other non-ASCII character, so '?' (also a separator) is equivalent."""
+    """Lone surrogates cannot cross into Rust as UTF-8. For the default tokenizer (and nltk's
+    sentence splitter) they are like a private-use character: neither a letter, digit, space nor
+    punctuation, so that character stands in for them."""
 
     def fix(s: Any) -> Any:
         if isinstance(s, str):
-            return s.encode("utf-8", "replace").decode("utf-8")
+            return "".join("\U000F0000" if "\ud800" <= c <= "\udfff" else c for c in s)
         if isinstance(s, (list, tuple)):
             return [fix(x) for x in s]
         return s
 
     return [fix(x) for x in seq]
-
-
-def _has_surrogates(seq: list) -> bool:
-    def bad(s: Any) -> bool:
-        if isinstance(s, str):
-            try:
-                s.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-            return False
-        if isinstance(s, (list, tuple)):
-            return any(bad(x) for x in s)
-        return False
-
-    return any(bad(x) for x in seq)
 
 
 def _score_arrays(
@@ -394,27 +385,24 @@ def _score_arrays(
 ) -> tuple[np.ndarray, np.ndarray, int]:
     references = references_arg(references)
     if tokenizer is None and not split_summaries:
-        try:
-            flat, iz = _native.rouge_texts(predictions, references, types, use_stemmer, workers)
-        except InputTypeError:
-            try:
-                predictions, references = list(predictions), list(references)
-            except TypeError:
-                raise InputTypeError(
-                    "predictions and references must be sequences"
-                ) from None
-            if not (_has_surrogates(predictions) or _has_surrogates(references)):
-                raise
-            # Lone surrogates were the cause: retry with them replaced (same tokens).
-            flat, iz = _native.rouge_texts(
-                _clean_surrogates(predictions), _clean_surrogates(references), types,
-                use_stemmer, workers,
-            )
+        # Lone surrogates are scored natively (as private-use characters: separators here too).
+        flat, iz = _native.rouge_texts(predictions, references, types, use_stemmer, workers)
         n = len(iz) // len(types)
     else:
         preds, refs = _normalize(predictions, references)
         pdocs, rdocs, offsets = _build_docs(preds, refs, types, split_summaries, tokenizer)
-        flat, iz = _native.rouge_docs(pdocs, rdocs, offsets, types, use_stemmer, workers)
+        try:
+            flat, iz = _native.rouge_docs(pdocs, rdocs, offsets, types, use_stemmer, workers)
+        except InputTypeError as exc:
+            if "lone surrogate" not in str(exc):
+                raise
+            if tokenizer is None:  # default tokenizer: a surrogate separates tokens like '?'
+                preds = _clean_surrogates(preds)
+                refs = [_clean_surrogates(r) for r in refs]
+            pdocs, rdocs, offsets = _build_docs(
+                preds, refs, types, split_summaries, tokenizer, remap_all=tokenizer is not None
+            )
+            flat, iz = _native.rouge_docs(pdocs, rdocs, offsets, types, use_stemmer, workers)
         n = len(preds)
     return flat.reshape(len(types), 3, n), iz.reshape(len(types), n), n
 

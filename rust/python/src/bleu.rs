@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use crate::common::{
     check_same_len, extract_strs, guarded, metric_error, par_map, resolve_workers, value_error,
 };
-use crate::texts::{extract_refs_texts, extract_texts, Texts};
+use crate::texts::{extract_pairs, Texts};
 
 /// Inputs of one batch call: hypotheses (borrowed `str` objects or Arrow buffers, zero-copy) and
 /// per-hypothesis references.
@@ -24,8 +24,8 @@ struct Pairs {
 impl Pairs {
     fn extract(hypotheses: &Bound<'_, PyAny>, references: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = hypotheses.py();
-        let hyps = extract_texts(hypotheses, "hypotheses")?;
-        let (refs, offsets) = extract_refs_texts(references, "references")?;
+        let (hyps, refs, offsets) =
+            extract_pairs(hypotheses, "hypotheses", references, "references")?;
         check_same_len(
             py,
             hyps.len(),

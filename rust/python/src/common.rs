@@ -14,6 +14,8 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyList, PyString, PyTuple};
 use rayon::prelude::*;
 
+use crate::surrogates::Pending;
+
 /// Pairs per chunk between two checks for Ctrl-C. Results do not depend on it.
 pub const CHUNK: usize = 1 << 14;
 
@@ -84,6 +86,58 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 
 /// Borrows every item of a sequence of `str` (no copies). `what` names the argument in errors.
 pub fn extract_strs(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<PyBackedStr>> {
+    extract_strs_pending(obj, what, None)
+}
+
+/// The error for a `str` that is not valid Unicode (lone surrogates), naming the first one.
+pub fn surrogate_error(item: &Bound<'_, PyAny>, name: &str) -> PyErr {
+    let py = item.py();
+    let at = item
+        .try_iter()
+        .ok()
+        .and_then(|it| {
+            it.enumerate().find_map(|(k, c)| {
+                let c = c.ok()?;
+                c.extract::<PyBackedStr>().is_err().then(|| {
+                    let cp = c
+                        .call_method0("__repr__")
+                        .map(|r| r.to_string())
+                        .unwrap_or_default();
+                    format!(" (character {k}, {cp})")
+                })
+            })
+        })
+        .unwrap_or_default();
+    type_error(
+        py,
+        format!("{name} holds a lone surrogate{at}: it is not valid Unicode text here"),
+    )
+}
+
+/// Records a lone-surrogate `str` in `pending` (to be remapped) and returns a placeholder, or
+/// fails naming it when the caller does not remap.
+fn surrogate_item(
+    item: &Bound<'_, PyAny>,
+    index: usize,
+    name: impl FnOnce() -> String,
+    pending: Option<&mut Pending>,
+) -> PyResult<PyBackedStr> {
+    let name = name();
+    match (pending, item.cast::<PyString>()) {
+        (Some(p), Ok(s)) => {
+            p.push((index, name, s.clone().unbind()));
+            PyString::new(item.py(), "").try_into()
+        }
+        _ => Err(surrogate_error(item, &name)),
+    }
+}
+
+/// `extract_strs`, recording lone-surrogate strings in `pending` instead of failing.
+pub fn extract_strs_pending(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+    mut pending: Option<&mut Pending>,
+) -> PyResult<Vec<PyBackedStr>> {
     let py = obj.py();
     if obj.is_instance_of::<PyString>() {
         return Err(type_error(
@@ -98,9 +152,19 @@ pub fn extract_strs(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<PyBacked
         )
     })?;
     let mut out = Vec::with_capacity(n);
-    let push = |out: &mut Vec<PyBackedStr>, i: usize, item: Bound<'_, PyAny>| -> PyResult<()> {
+    let mut push = |out: &mut Vec<PyBackedStr>, i: usize, item: Bound<'_, PyAny>| -> PyResult<()> {
         match item.extract::<PyBackedStr>() {
             Ok(s) => {
+                out.push(s);
+                Ok(())
+            }
+            Err(_) if item.is_instance_of::<PyString>() => {
+                let s = surrogate_item(
+                    &item,
+                    out.len(),
+                    || format!("{what}[{i}]"),
+                    pending.as_deref_mut(),
+                )?;
                 out.push(s);
                 Ok(())
             }
@@ -131,6 +195,7 @@ pub fn extract_strs(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<PyBacked
 pub fn extract_refs(
     obj: &Bound<'_, PyAny>,
     what: &str,
+    mut pending: Option<&mut Pending>,
 ) -> PyResult<(Vec<PyBackedStr>, Vec<usize>)> {
     let py = obj.py();
     if obj.is_instance_of::<PyString>() {
@@ -153,6 +218,14 @@ pub fn extract_refs(
     {
         let item = item?;
         if let Ok(s) = item.extract::<PyBackedStr>() {
+            flat.push(s);
+        } else if item.is_instance_of::<PyString>() {
+            let s = surrogate_item(
+                &item,
+                flat.len(),
+                || format!("{what}[{i}]"),
+                pending.as_deref_mut(),
+            )?;
             flat.push(s);
         } else if item.is_none() {
             return Err(type_error(py, format!("{what}[{i}] is None")));
@@ -180,6 +253,15 @@ pub fn extract_refs(
                 let r = r?;
                 match r.extract::<PyBackedStr>() {
                     Ok(s) => flat.push(s),
+                    Err(_) if r.is_instance_of::<PyString>() => {
+                        let s = surrogate_item(
+                            &r,
+                            flat.len(),
+                            || format!("{what}[{i}][{k}]"),
+                            pending.as_deref_mut(),
+                        )?;
+                        flat.push(s);
+                    }
                     Err(_) => {
                         return Err(type_error(
                             py,

@@ -7,6 +7,7 @@ mod bleu;
 mod common;
 mod porter;
 mod rouge;
+mod surrogates;
 mod texts;
 
 #[pymodule]

@@ -12,8 +12,10 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::common::{check_same_len, guarded, par_map, resolve_workers, type_error, value_error};
-use crate::texts::{extract_refs_texts, extract_texts};
+use crate::common::{
+    check_same_len, guarded, par_map, resolve_workers, surrogate_error, type_error, value_error,
+};
+use crate::texts::extract_pairs;
 
 type Arrays<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<bool>>);
 
@@ -126,8 +128,8 @@ fn rouge_texts<'py>(
     guarded(|| {
         let workers = resolve_workers(py, workers)?;
         let types = parse_types(py, &rouge_types)?;
-        let preds = extract_texts(predictions, "predictions")?;
-        let (refs, offsets) = extract_refs_texts(references, "references")?;
+        let (preds, refs, offsets) =
+            extract_pairs(predictions, "predictions", references, "references")?;
         check_same_len(
             py,
             preds.len(),
@@ -166,7 +168,7 @@ fn extract_piece(
         return obj
             .extract::<PyBackedStr>()
             .map(Piece::Text)
-            .map_err(|_| type_error(py, format!("{} is not encodable as UTF-8", what())));
+            .map_err(|_| surrogate_error(obj, &what()));
     }
     let it = obj.try_iter().map_err(|_| {
         type_error(
@@ -183,6 +185,9 @@ fn extract_piece(
         let t = t?;
         match t.extract::<PyBackedStr>() {
             Ok(s) => toks.push(s),
+            Err(_) if t.is_instance_of::<PyString>() => {
+                return Err(surrogate_error(&t, &format!("{}[{k}]", what())))
+            }
             Err(_) => {
                 return Err(type_error(
                     py,

@@ -9,7 +9,11 @@ use pyo3::types::{PyList, PyString, PyTuple};
 
 pub use crate::arrow::NullPolicy;
 use crate::arrow::{import_strings, ArrowStrings};
-use crate::common::{extract_strs, guarded, type_error, value_error};
+use crate::common::{
+    extract_refs, extract_strs, extract_strs_pending, guarded, surrogate_error, type_error,
+    value_error,
+};
+use crate::surrogates::{remap, Pending};
 
 enum Inner {
     Py(Vec<PyBackedStr>),
@@ -48,6 +52,19 @@ impl Texts {
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator + '_ {
         (0..self.len()).map(move |i| self.get(i))
+    }
+
+    /// Replaces row `i` of a column read from Python objects (lone-surrogate remapping).
+    pub fn set(&mut self, i: usize, s: PyBackedStr) -> PyResult<()> {
+        match &mut self.inner {
+            Inner::Py(v) if i < v.len() => {
+                v[i] = s;
+                Ok(())
+            }
+            _ => Err(crate::common::internal_error(format!(
+                "cannot replace row {i} of this column"
+            ))),
+        }
     }
 
     /// Whether the rows are borrowed from Arrow buffers (rather than Python `str` objects).
@@ -161,6 +178,9 @@ fn extract_strs_or_empty(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<PyB
             out.push(empty.clone_ref(py));
         } else {
             out.push(item.extract::<PyBackedStr>().map_err(|_| {
+                if item.is_instance_of::<PyString>() {
+                    return surrogate_error(&item, &format!("{what}[{i}]"));
+                }
                 type_error(
                     py,
                     format!("{what}[{i}] must be str, got {}", item.get_type()),
@@ -232,6 +252,33 @@ pub fn extract_refs_texts(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(Texts
         let offsets = (0..=texts.len()).collect();
         return Ok((texts, offsets));
     }
-    let (flat, offsets) = crate::common::extract_refs(obj, what)?;
+    let (flat, offsets) = extract_refs(obj, what, None)?;
     Ok((Texts::from(flat), offsets))
+}
+
+/// Predictions (or hypotheses) and their references for a metric call, as
+/// `extract_texts` + `extract_refs_texts`, except that `str` items holding lone surrogates are
+/// scored like sacrebleu does (see `surrogates`) instead of refused.
+pub fn extract_pairs(
+    preds: &Bound<'_, PyAny>,
+    preds_what: &str,
+    refs: &Bound<'_, PyAny>,
+    refs_what: &str,
+) -> PyResult<(Texts, Texts, Vec<usize>)> {
+    let py = preds.py();
+    let (mut pp, mut pr) = (Pending::new(), Pending::new());
+    let mut p = match arrow_source(preds)? {
+        Some(_) => extract_texts(preds, preds_what)?,
+        None => Texts::from(extract_strs_pending(preds, preds_what, Some(&mut pp))?),
+    };
+    let (mut r, offsets) = if arrow_source(refs)?.is_some() {
+        extract_refs_texts(refs, refs_what)?
+    } else {
+        let (flat, offsets) = extract_refs(refs, refs_what, Some(&mut pr))?;
+        (Texts::from(flat), offsets)
+    };
+    if !pp.is_empty() || !pr.is_empty() {
+        remap(py, &mut [(&mut p, pp), (&mut r, pr)])?;
+    }
+    Ok((p, r, offsets))
 }
