@@ -947,7 +947,7 @@ mod tests {
     const ALPHABET: &str = "[ab1.,\\-&<;:'\"( \t\n\u{a0}\u{3000}\u{1c}é中ΣA]{0,24}|(&quot;|&amp;|&lt;|&gt;|&|<|<skipped>|-\n|\n|a|1|\\.|,| |-){0,10}";
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz::cases(3000)))]
         #[test]
         fn matches_oracle(
             hyp in ALPHABET,
@@ -962,6 +962,33 @@ mod tests {
             proptest::prop_assert_eq!(fast(&cfg, &hyp, &refs), oracle(&cfg, &hyp, &refs));
         }
 
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz::cases(100)))]
+        #[test]
+        fn fuzz_bleu_matches_oracle(
+            hyp in crate::fuzz::fuzz_text(),
+            refs in proptest::collection::vec(crate::fuzz::fuzz_text(), 1..4),
+            tok in 0usize..5,
+            lc in proptest::prelude::any::<bool>(),
+            order in proptest::prop_oneof![1usize..7, 7usize..=crate::ngram::MAX_ORDER],
+        ) {
+            let cfg = BleuConfig::new(crate::fuzz::TOKENIZERS[tok], lc, order).unwrap();
+            let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+            let stats = fast(&cfg, &hyp, &refs);
+            proptest::prop_assert_eq!(&stats, &oracle(&cfg, &hyp, &refs));
+            for sm in ["exp", "floor", "add-k", "none"] {
+                let sc = BleuScoring::new(sm, None, true, order).unwrap();
+                let s = compute_bleu(&stats, &sc).unwrap().score;
+                // exp(ln(100)) may land one ulp above 100, as in sacrebleu.
+                proptest::prop_assert!(s.is_finite() && (0.0..=100.0 + 1e-9).contains(&s), "{} {}", sm, s);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz::cases(3000)))]
         #[test]
         fn thirteen_a_spans_match_regexes(
             line in "[ab1.,\\-&<;\"( \t\n\u{a0}é]{0,40}|.{0,30}|(&quot;|&amp;|&lt;|&gt;|&|<|<skipped>|-\n|\n|a|1|\\.|,| |-|é){0,16}|([a-zA-Z'\u{1}\u{7f}]{0,19}[ .,\\-1&é]{0,2}){0,8}"
@@ -978,7 +1005,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz::cases(2000)))]
         /// The packed-key interner against byte-slice keys: spans of every length around the
         /// 8-byte key (NUL bytes too, which the zero padding of short keys must not confuse).
         #[test]

@@ -476,7 +476,7 @@ mod tests {
     const ALPHABET: &str = "[ab1.,!( \t\u{a0}\u{3000}é中ΣA]{0,30}";
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz::cases(3000)))]
         #[test]
         fn matches_oracle(
             hyp in ALPHABET,
@@ -488,6 +488,29 @@ mod tests {
         ) {
             proptest::prop_assume!(c + w > 0);
             let cfg = ChrfConfig::new(c, w, 2.0, lc, ws, false).unwrap();
+            let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+            let mut out = vec![0i64; cfg.n_stats()];
+            let f = segment_stats(&cfg, &hyp, &refs, &mut out);
+            let (want, wf) = oracle(&cfg, &hyp, &refs);
+            proptest::prop_assert_eq!(out, want);
+            proptest::prop_assert_eq!(f.to_bits(), wf.to_bits());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz::cases(100)))]
+        #[test]
+        fn fuzz_chrf_matches_oracle(
+            hyp in crate::fuzz::fuzz_text(),
+            refs in proptest::collection::vec(crate::fuzz::fuzz_text(), 1..4),
+            c in proptest::prop_oneof![0usize..7, 7usize..=crate::ngram::MAX_ORDER],
+            w in 0usize..4,
+            lc in proptest::prelude::any::<bool>(),
+            ws in proptest::prelude::any::<bool>(),
+            eps in proptest::prelude::any::<bool>(),
+        ) {
+            proptest::prop_assume!(c + w > 0);
+            let cfg = ChrfConfig::new(c, w, 2.0, lc, ws, eps).unwrap();
             let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
             let mut out = vec![0i64; cfg.n_stats()];
             let f = segment_stats(&cfg, &hyp, &refs, &mut out);

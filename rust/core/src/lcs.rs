@@ -521,7 +521,24 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig::with_cases(crate::fuzz::cases(300)))]
+        #[test]
+        fn fuzz_lcs_matches_dp((a, b) in seqs(), budget in 1usize..64) {
+            let t = lcs_table_naive(&a, &b);
+            let want = lcs_indices_naive(&a, &b);
+            for mut s in [LcsScratch::new(), LcsScratch::sparse()] {
+                let al = alpha(&a, &b);
+                prop_assert_eq!(lcs_len(&a, &b, al, &mut s), t[a.len()][b.len()] as usize);
+                let mut out = Vec::new();
+                lcs_indices(&a, &b, al, &mut s, &mut out);
+                prop_assert_eq!(&out, &want);
+                out.clear();
+                s.load_pattern(&a, al);
+                s.indices_with_budget(&b, &mut out, budget);
+                prop_assert_eq!(&out, &want);
+            }
+        }
+
         #[test]
         fn len_matches_dp((a, b) in seqs()) {
             let t = lcs_table_naive(&a, &b);

@@ -3,6 +3,8 @@
 //! No Python here: `cargo test` runs without an interpreter. The PyO3 layer lives in `rust/python`.
 
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod interrupt;
 pub mod ngram;
 

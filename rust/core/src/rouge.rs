@@ -935,6 +935,7 @@ pub fn score_texts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzz::{cases, fuzz_text};
     use crate::lcs::{lcs_indices_naive, lcs_table_naive};
     use crate::rouge_tokenize::tokenize;
     use proptest::prelude::*;
@@ -1131,18 +1132,10 @@ mod tests {
         })
     }
 
-    /// Cases per property: `PROPTEST_CASES` (the fuzz profile raises it), else `default`.
-    fn cases(default: u32) -> u32 {
-        std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(cases(200)))]
         #[test]
-        fn lsum_many_sentences_matches_naive(t in many_sentences(), p in many_sentences()) {
+        fn fuzz_lsum_many_sentences_matches_naive(t in many_sentences(), p in many_sentences()) {
             let got = score_texts(&t, &p, &[RougeType::Lsum], false).unwrap();
             let s = got.as_slice()[0];
             prop_assert_eq!((s.precision, s.recall, s.fmeasure, s.int_zero), naive_score(&t, &p, RougeType::Lsum));
@@ -1151,6 +1144,17 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(cases(400)))]
+        #[test]
+        fn fuzz_rouge_matches_naive_port(t in fuzz_text(), p in fuzz_text(), stem in any::<bool>()) {
+            let types = [RougeType::N(1), RougeType::N(2), RougeType::N(4), RougeType::L, RougeType::Lsum];
+            let got = score_texts(&t, &p, &types, stem).unwrap();
+            if !stem {
+                for (ty, s) in types.iter().zip(got.as_slice()) {
+                    prop_assert_eq!((s.precision, s.recall, s.fmeasure, s.int_zero), naive_score(&t, &p, *ty), "{:?}", ty);
+                }
+            }
+        }
+
         #[test]
         fn matches_naive_port(t in text(), p in text()) {
             let types = [RougeType::N(1), RougeType::N(2), RougeType::N(3), RougeType::N(9), RougeType::L, RougeType::Lsum];

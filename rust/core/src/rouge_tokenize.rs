@@ -496,7 +496,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz::cases(2000)))]
         #[test]
         fn fast_scanner_matches_general(t in mixed_text()) {
             let slow = events(|b, f| for_each_token_general(&t, b, f));

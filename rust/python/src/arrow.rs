@@ -6,6 +6,11 @@
 //! reading them later needs no checks and creates no Python objects.
 //! Spec: <https://arrow.apache.org/docs/format/CDataInterface.html> and
 //! <https://arrow.apache.org/docs/format/CStreamInterface.html>.
+//!
+//! Like Arrow itself, this trusts that the producer's buffers stay unchanged while a call runs
+//! (the interpreter lock is released meanwhile): columns must not be mutated during a call.
+// Every unsafe block states why it is sound (clippy enforces it).
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr;
@@ -440,9 +445,12 @@ fn import_chunk(
     } else {
         None
     };
-    // SAFETY (all reads below): pointers come from the producer, which the spec obliges to
-    // provide buffers covering `offset + length` rows; values are range-checked before use.
-    let valid = |i: usize| validity.is_none_or(|v| unsafe { v.is_valid(i) });
+    // Pointers come from the producer, which the spec obliges to provide buffers covering
+    // `offset + length` rows; values are range-checked before use.
+    let valid = |i: usize| {
+        // SAFETY: only called with `i < len`: the validity bitmap covers `offset + len` bits.
+        validity.is_none_or(|v| unsafe { v.is_valid(i) })
+    };
     if nulls == NullPolicy::Error {
         if let Some(i) = (0..len).find(|&i| !valid(i)) {
             return Err(Bad::Null(base + i));
@@ -482,7 +490,10 @@ fn import_offsets<O: Offset>(
     }
     // SAFETY: the offsets buffer holds `offset + length + 1` entries (spec).
     let offsets = unsafe { offsets.add(offset) };
-    let at = |k: usize| unsafe { ptr::read_unaligned(offsets.add(k)) }.to_usize();
+    let at = |k: usize| {
+        // SAFETY: only called with `k <= len`: inside the `offset + len + 1` offsets.
+        unsafe { ptr::read_unaligned(offsets.add(k)) }.to_usize()
+    };
     let Some(first) = at(0) else {
         return malformed("negative first offset");
     };
@@ -556,18 +567,22 @@ fn import_views(
     }
     // SAFETY: the views buffer holds `offset + length` views of 16 bytes.
     let views = unsafe { views.add(16 * offset) };
+    // SAFETY: only called with pointers to the 4-byte fields of a view inside the views buffer.
     let rd = |p: *const u8| unsafe { ptr::read_unaligned(p.cast::<i32>()) };
     for k in 0..len {
         if !valid(k) {
             continue;
         }
+        // SAFETY: `k < len`, so view `offset + k` is inside the views buffer (16 bytes each).
         let view = unsafe { views.add(16 * k) };
         let Ok(n) = usize::try_from(rd(view)) else {
             return malformed(format!("negative view length at row {}", base + k));
         };
         let bytes: &[u8] = if n <= 12 {
+            // SAFETY: an inline view stores its `n <= 12` bytes at offset 4 of its 16 bytes.
             unsafe { std::slice::from_raw_parts(view.add(4), n) }
         } else {
+            // SAFETY: the buffer index and offset fields lie at bytes 8 and 12 of the view.
             let (buf, off) = (rd(unsafe { view.add(8) }), rd(unsafe { view.add(12) }));
             let (Ok(buf), Ok(off)) = (usize::try_from(buf), usize::try_from(off)) else {
                 return malformed(format!("negative view buffer/offset at row {}", base + k));
@@ -640,8 +655,8 @@ fn import_dict(
     if ptr.is_null() {
         return malformed("NULL dictionary indices buffer");
     }
-    // SAFETY: the indices buffer holds `offset + length` keys.
     let keys = Keys {
+        // SAFETY: the indices buffer holds `offset + length` keys.
         ptr: unsafe { ptr.add(size * offset) },
         width,
     };
@@ -649,8 +664,10 @@ fn import_dict(
         if !valid(k) {
             continue;
         }
+        // SAFETY: `k < len` keys follow `keys.ptr` (see above).
         match unsafe { keys.get(k) } {
             Some(key) if key < dict.len => {
+                // SAFETY: `key < dict.len`, checked on the line above.
                 if nulls == NullPolicy::Error && unsafe { dict.is_null(key) } {
                     return Err(Bad::Null(base + k));
                 }
@@ -736,7 +753,10 @@ fn stream_error(stream: &mut FfiStream, rc: c_int) -> String {
     let msg = stream.get_last_error.and_then(|f| {
         // SAFETY: the stream is live; the message stays valid until the next call on it.
         let p = unsafe { f(stream) };
-        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+        (!p.is_null()).then(|| {
+            // SAFETY: a non-null error message is a NUL-terminated string owned by the stream.
+            unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+        })
     });
     msg.unwrap_or_else(|| format!("error code {rc}"))
 }
@@ -787,8 +807,8 @@ fn import_stream(obj: &Bound<'_, PyAny>, what: &str, nulls: NullPolicy) -> PyRes
         if arr.0.is_released() {
             break;
         }
-        // SAFETY: `_schema` is a live schema we own (a raw pointer avoids borrowing `col` twice).
         let schema: *const FfiSchema = &*col._schema.0;
+        // SAFETY: `_schema` is a live schema we own (a raw pointer avoids borrowing `col` twice).
         col.push(unsafe { &*schema }, arr, nulls)
             .map_err(|b| to_pyerr(py, what, b))?;
     }
