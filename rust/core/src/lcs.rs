@@ -14,8 +14,13 @@
 //! the backtrack, so memory is `O((|c|/K + K) * |r|/64)` words (about 8 MB for a 100k x 100k pair)
 //! at the cost of a second forward pass.
 
+/// Text columns between two looks at the stop request in the multi-word scans.
+const POLL_COLUMNS: usize = 4096;
+
 /// Stored-column budget (in `u64` words) below which the backtrack keeps every column.
 pub const FULL_COLUMNS_WORDS: usize = 1 << 20;
+
+use crate::interrupt;
 
 const NONE: u32 = u32::MAX;
 
@@ -234,7 +239,11 @@ impl LcsScratch {
         let mut v = std::mem::take(&mut self.v);
         v.clear();
         v.resize(self.words, !0u64);
-        for &c in text {
+        for (j, &c) in text.iter().enumerate() {
+            // A stop request ends the scan; the caller discards the value (see `interrupt`).
+            if j % POLL_COLUMNS == POLL_COLUMNS - 1 && interrupt::is_requested() {
+                break;
+            }
             self.step_multi(&mut v, c);
         }
         let zeros = count_zeros(&v, m);
@@ -339,20 +348,36 @@ impl LcsScratch {
         v.resize(w, !0u64);
         cols.clear();
         ckpt.clear();
+        let mut stopped = false;
         if nblocks == 1 {
             cols.reserve(n * w);
-            for &c in text {
+            for (j, &c) in text.iter().enumerate() {
+                if j % POLL_COLUMNS == POLL_COLUMNS - 1 && interrupt::is_requested() {
+                    stopped = true;
+                    break;
+                }
                 self.step_multi(&mut v, c);
                 cols.extend_from_slice(&v);
             }
         } else {
             // Checkpoint b holds V_{b*k}.
             for (j, &c) in text.iter().enumerate() {
+                if j % POLL_COLUMNS == POLL_COLUMNS - 1 && interrupt::is_requested() {
+                    stopped = true;
+                    break;
+                }
                 if j % k == 0 {
                     ckpt.extend_from_slice(&v);
                 }
                 self.step_multi(&mut v, c);
             }
+        }
+        if stopped {
+            // No backtrack over missing columns: the caller discards the result (`interrupt`).
+            self.v = v;
+            self.cols = cols;
+            self.ckpt = ckpt;
+            return;
         }
         let pat = std::mem::take(&mut self.pat_syms);
         let (mut i, mut j) = (m, n);

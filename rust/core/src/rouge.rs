@@ -868,6 +868,8 @@ impl Scratch {
             tk.doc(r.borrow(), need, &mut self.refd)?;
             for (ti, &t) in types.iter().enumerate() {
                 let s = self.score_type(t)?;
+                // An LCS scan cut short by a stop request returned a partial value: drop it.
+                interrupt::check()?;
                 // score_multi: np.argmax over F, the first reference wins ties.
                 if ri == 0 || s.fmeasure > out[ti].fmeasure {
                     out[ti] = s;
