@@ -107,7 +107,17 @@ pub fn extract_texts_with(
     what: &str,
     nulls: NullPolicy,
 ) -> PyResult<Texts> {
-    if let Some(source) = arrow_source(obj)? {
+    extract_texts_from(obj, arrow_source(obj)?, what, nulls)
+}
+
+/// `extract_texts_with` once `arrow_source(obj)` is known.
+fn extract_texts_from(
+    obj: &Bound<'_, PyAny>,
+    source: Option<Bound<'_, PyAny>>,
+    what: &str,
+    nulls: NullPolicy,
+) -> PyResult<Texts> {
+    if let Some(source) = source {
         if let Some(col) = import_strings(&source, what, nulls)? {
             return Ok(Texts {
                 inner: Inner::Arrow(col),
@@ -268,7 +278,7 @@ pub fn extract_pairs(
     let py = preds.py();
     let (mut pp, mut pr) = (Pending::new(), Pending::new());
     let mut p = match arrow_source(preds)? {
-        Some(_) => extract_texts(preds, preds_what)?,
+        Some(source) => extract_texts_from(preds, Some(source), preds_what, NullPolicy::Error)?,
         None => Texts::from(extract_strs_pending(preds, preds_what, Some(&mut pp))?),
     };
     let (mut r, offsets) = if arrow_source(refs)?.is_some() {
