@@ -513,3 +513,22 @@ def test_table_column_nulls_are_named_on_the_pre_split_path():
     pa = pytest.importorskip("pyarrow")
     with pytest.raises(InputTypeError, match=r"predictions\[1\] is None"):
         lm.rouge(pa.array(["a", None]), ["a", "b"], tokenizer=_Whitespace())
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_builds_its_own_pool():
+    # DataLoader workers fork: the parent's pool threads do not exist in the child.
+    want = lm.rouge(H * 40, [r[0] for r in R] * 40, workers=2).to_dict()
+    pid = os.fork()
+    if pid == 0:  # child: must not hang on the parent's (absent) threads
+        ok = lm.rouge(H * 40, [r[0] for r in R] * 40, workers=2).to_dict() == want
+        os._exit(0 if ok else 1)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail("the forked child hung")
