@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 use crate::common::{
     check_same_len, extract_strs, guarded, metric_error, par_map, resolve_workers, value_error,
+    INLINE_BYTES,
 };
 use crate::texts::{extract_pairs, Texts};
 
@@ -42,6 +43,13 @@ impl Pairs {
 
     fn len(&self) -> usize {
         self.hyps.len()
+    }
+
+    /// Input size for `par_map` (exact up to `INLINE_BYTES`).
+    fn work_bytes(&self) -> usize {
+        self.hyps
+            .bytes_upto(INLINE_BYTES)
+            .saturating_add(self.refs.bytes_upto(INLINE_BYTES))
     }
 
     /// The references of pair `i`, borrowed into `buf` (reused across the pairs of a worker).
@@ -94,6 +102,7 @@ fn stats_rows<'py, F>(
     n: usize,
     width: usize,
     workers: usize,
+    work_bytes: usize,
     row: F,
 ) -> PyResult<Bound<'py, PyArray2<i64>>>
 where
@@ -101,7 +110,7 @@ where
 {
     const GROUP: usize = 64;
     let groups = n.div_ceil(GROUP);
-    let parts = par_map(py, groups, workers, |gi| {
+    let parts = par_map(py, groups, workers, work_bytes, |gi| {
         let lo = gi * GROUP;
         let hi = (lo + GROUP).min(n);
         let mut out = vec![0i64; (hi - lo) * width];
@@ -137,9 +146,14 @@ fn bleu_stats<'py>(
         let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
         let pairs = Pairs::extract(hypotheses, references)?;
         let width = cfg.n_stats();
-        let arr = stats_rows(py, pairs.len(), width, workers, |i, out| {
-            pairs.with_pair(i, |h, r| bleu::segment_stats(&cfg, h, r, out))
-        })?;
+        let arr = stats_rows(
+            py,
+            pairs.len(),
+            width,
+            workers,
+            pairs.work_bytes(),
+            |i, out| pairs.with_pair(i, |h, r| bleu::segment_stats(&cfg, h, r, out)),
+        )?;
         Ok((arr, pairs.nrefs()))
     })
 }
@@ -168,7 +182,7 @@ fn sentence_bleu<'py>(
         let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
             .map_err(|e| metric_error(py, e))?;
         let pairs = Pairs::extract(hypotheses, references)?;
-        let scores = par_map(py, pairs.len(), workers, |i| {
+        let scores = par_map(py, pairs.len(), workers, pairs.work_bytes(), |i| {
             pairs
                 .with_pair(i, |h, r| bleu::sentence_bleu(&cfg, &sc, h, r))
                 .map_err(|e| e.at(i))
@@ -244,11 +258,18 @@ fn chrf_stats<'py>(
         )?;
         let pairs = Pairs::extract(hypotheses, references)?;
         let width = cfg.n_stats();
-        let arr = stats_rows(py, pairs.len(), width, workers, |i, out| {
-            pairs.with_pair(i, |h, r| {
-                chrf::segment_stats(&cfg, h, r, out);
-            })
-        })?;
+        let arr = stats_rows(
+            py,
+            pairs.len(),
+            width,
+            workers,
+            pairs.work_bytes(),
+            |i, out| {
+                pairs.with_pair(i, |h, r| {
+                    chrf::segment_stats(&cfg, h, r, out);
+                })
+            },
+        )?;
         Ok((arr, pairs.nrefs()))
     })
 }
@@ -283,7 +304,7 @@ fn sentence_chrf<'py>(
         )?;
         let pairs = Pairs::extract(hypotheses, references)?;
         let width = cfg.n_stats();
-        let scores = par_map(py, pairs.len(), workers, |i| {
+        let scores = par_map(py, pairs.len(), workers, pairs.work_bytes(), |i| {
             let mut out = vec![0i64; width];
             Ok(pairs.with_pair(i, |h, r| chrf::segment_stats(&cfg, h, r, &mut out)))
         })?;

@@ -446,32 +446,80 @@ where
     }
 }
 
+/// `run()`, run again if another call's Ctrl-C stopped it (see `run_interruptible`).
+fn rerun_if_stopped<R>(
+    py: Python<'_>,
+    mut run: impl FnMut() -> Result<R, MetricError>,
+) -> PyResult<R> {
+    loop {
+        match run() {
+            Err(e) if e.kind == ErrorKind::Interrupted => {
+                py.detach(|| {
+                    while interrupt::is_requested() {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                });
+                py.check_signals()?;
+            }
+            r => return r.map_err(|e| metric_error(py, e)),
+        }
+    }
+}
+
+/// Input size (UTF-8 bytes) up to which a call runs inline on the calling thread, seeing Ctrl-C
+/// only between chunks: its worst case (a quadratic rougeLsum pair) still ends within ~0.1 s,
+/// and a small call skips the hand-off to a worker thread (tens of microseconds).
+pub const INLINE_BYTES: usize = 16 * 1024;
+
 /// Computes `f(i)` for `i in 0..n` on `workers` threads (from `resolve_workers`), outside the
-/// interpreter lock, in chunks; Ctrl-C is seen while a chunk runs. The first error (lowest index)
-/// wins; a panic becomes `InternalError`. Output order is `0..n` whatever the worker count.
-pub fn par_map<T, F>(py: Python<'_>, n: usize, workers: usize, f: F) -> PyResult<Vec<T>>
+/// interpreter lock, in chunks. Ctrl-C is seen while a chunk runs when the input is larger than
+/// `INLINE_BYTES` (`work_bytes`: the caller's estimate), else between chunks. The first error
+/// (lowest index) wins; a panic becomes `InternalError`. Output order is `0..n` whatever the
+/// worker count.
+pub fn par_map<T, F>(
+    py: Python<'_>,
+    n: usize,
+    workers: usize,
+    work_bytes: usize,
+    f: F,
+) -> PyResult<Vec<T>>
 where
     T: Send,
     F: Fn(usize) -> Result<T, MetricError> + Sync + Send,
 {
     let workers = workers.clamp(1, max_workers());
-    let pool = pool(workers)?;
     let mut out: Vec<T> = Vec::with_capacity(n);
     let step = if workers == 1 { CHUNK } else { CHUNK * workers };
+    let inline = work_bytes <= INLINE_BYTES;
+    let pool = if workers == 1 && inline {
+        None
+    } else {
+        Some(pool(workers)?)
+    };
+    let chunk = |start: usize, end: usize| -> Result<Vec<T>, MetricError> {
+        if workers == 1 {
+            (start..end).map(|i| guarded_item(&f, i)).collect()
+        } else {
+            (start..end)
+                .into_par_iter()
+                .map(|i| guarded_item(&f, i))
+                .collect()
+        }
+    };
     let mut start = 0;
     while start < n {
         let end = (start + step).min(n);
-        let r: Vec<T> = run_interruptible(py, &pool, || {
-            if workers == 1 {
-                (start..end).map(|i| guarded_item(&f, i)).collect()
-            } else {
-                (start..end)
-                    .into_par_iter()
-                    .map(|i| guarded_item(&f, i))
-                    .collect()
+        let r: Vec<T> = match (&pool, inline) {
+            (Some(pool), false) => run_interruptible(py, pool, || chunk(start, end))?,
+            (Some(pool), true) => {
+                rerun_if_stopped(py, || py.detach(|| pool.install(|| chunk(start, end))))?
             }
-        })?;
+            (None, _) => rerun_if_stopped(py, || py.detach(|| chunk(start, end)))?,
+        };
         out.extend(r);
+        if inline {
+            py.check_signals()?;
+        }
         start = end;
     }
     Ok(out)
@@ -492,7 +540,7 @@ pub fn _panic_test_hook(
         let Some(at) = at else {
             panic!("test hook panic at entry");
         };
-        let v = par_map(py, n, workers, |i| {
+        let v = par_map(py, n, workers, n, |i| {
             if i == at {
                 panic!("test hook panic at item {i}");
             }

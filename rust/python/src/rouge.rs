@@ -14,6 +14,7 @@ use pyo3::types::{PyString, PyTuple};
 
 use crate::common::{
     check_same_len, guarded, par_map, resolve_workers, surrogate_error, type_error, value_error,
+    INLINE_BYTES,
 };
 use crate::texts::extract_pairs;
 
@@ -52,6 +53,7 @@ fn run<'py, S, P, D, R>(
     types: &[RougeType],
     use_stemmer: bool,
     workers: usize,
+    work_bytes: usize,
 ) -> PyResult<Arrays<'py>>
 where
     S: AsRef<str>,
@@ -81,7 +83,7 @@ where
                 })
             })
             .collect();
-        par_map(py, nblocks, w, |b| {
+        par_map(py, nblocks, w, work_bytes, |b| {
             let mut guard = outs[b].lock().unwrap_or_else(|p| p.into_inner());
             let out = &mut *guard;
             let lo = b * block;
@@ -147,6 +149,9 @@ fn rouge_texts<'py>(
             &types,
             use_stemmer,
             workers,
+            preds
+                .bytes_upto(INLINE_BYTES)
+                .saturating_add(refs.bytes_upto(INLINE_BYTES)),
         )
     })
 }
@@ -243,6 +248,27 @@ fn extract_doc(obj: &Bound<'_, PyAny>, what: &str, i: usize) -> PyResult<Doc<PyB
     Ok(Doc::Parts { whole, sents })
 }
 
+/// Input size of pre-split documents for `par_map` (exact up to `INLINE_BYTES`).
+fn docs_bytes(docs: &[Doc<PyBackedStr>]) -> usize {
+    let piece = |p: &Piece<PyBackedStr>| match p {
+        Piece::Text(t) => t.len(),
+        Piece::Tokens(ts) => ts.iter().map(|t| t.len() + 1).sum(),
+    };
+    let mut total = 0usize;
+    for d in docs {
+        total += match d {
+            Doc::Text(t) => t.len(),
+            Doc::Parts { whole, sents } => {
+                whole.as_ref().map_or(0, piece) + sents.iter().flatten().map(piece).sum::<usize>()
+            }
+        };
+        if total > INLINE_BYTES {
+            break;
+        }
+    }
+    total
+}
+
 fn extract_docs(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Doc<PyBackedStr>>> {
     let py = obj.py();
     let it = obj.try_iter().map_err(|_| {
@@ -295,6 +321,7 @@ fn rouge_docs<'py>(
             &types,
             use_stemmer,
             workers,
+            docs_bytes(&preds).saturating_add(docs_bytes(&refs)),
         )
     })
 }

@@ -67,6 +67,19 @@ impl Texts {
         }
     }
 
+    /// Total UTF-8 bytes of the rows, counted only up to a little past `limit` (a cheap size
+    /// estimate that does not walk a huge column).
+    pub fn bytes_upto(&self, limit: usize) -> usize {
+        let mut total = 0usize;
+        for s in self.iter() {
+            total += s.len();
+            if total > limit {
+                break;
+            }
+        }
+        total
+    }
+
     /// Whether the rows are borrowed from Arrow buffers (rather than Python `str` objects).
     pub fn is_arrow(&self) -> bool {
         matches!(self.inner, Inner::Arrow(_))
