@@ -290,12 +290,20 @@ pub fn check_same_len(py: Python<'_>, a: usize, an: &str, b: usize, bn: &str) ->
     Ok(())
 }
 
+/// CPUs available to this process, read once (`available_parallelism` reads cgroup files on
+/// every call: tens of microseconds).
+fn cpus() -> usize {
+    static CPUS: OnceLock<usize> = OnceLock::new();
+    *CPUS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
 /// Most threads one call uses: `workers` above it is clamped (results never depend on it).
 pub fn max_workers() -> usize {
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    (4 * cpus).clamp(1, 256)
+    (4 * cpus()).clamp(1, 256)
 }
 
 /// Worker count when the caller passes `workers=None`: `LEXMETRICS_NUM_THREADS`, else all cores
@@ -306,11 +314,7 @@ pub fn default_workers() -> usize {
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
+        .unwrap_or_else(cpus)
         .min(max_workers())
 }
 
