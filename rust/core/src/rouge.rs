@@ -415,6 +415,22 @@ fn visit_candidates(
         return Ok(());
     }
     let toks = pred.sent_tokens();
+    // When `r`'s tokens are in most sentences anyway, a plain scan beats the index lookups.
+    let listed: usize = r
+        .iter()
+        .map(|&t| (ix.post_start[t as usize + 1] - ix.post_start[t as usize]) as usize)
+        .sum();
+    if listed >= ix.sents.len() / 2 {
+        for (j, &(x, y)) in ix.sents.iter().enumerate() {
+            if j % 1024 == 1023 {
+                interrupt::check()?;
+            }
+            if f(&toks[x as usize..y as usize]) {
+                break;
+            }
+        }
+        return Ok(());
+    }
     let mut visited = 0usize;
     for &t in r {
         let t = t as usize;
