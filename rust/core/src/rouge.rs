@@ -404,10 +404,8 @@ fn visit_candidates(
     mut f: impl FnMut(&[u32]) -> bool,
 ) -> Result<()> {
     if !indexed {
-        for (j, c) in pred.sentences().enumerate() {
-            if j % 1024 == 1023 {
-                interrupt::check()?;
-            }
+        // At most `LSUM_INDEX_MIN_SENTS` sentences: no stop check needed inside.
+        for c in pred.sentences() {
             if f(c) {
                 break;
             }
@@ -421,12 +419,12 @@ fn visit_candidates(
         .map(|&t| (ix.post_start[t as usize + 1] - ix.post_start[t as usize]) as usize)
         .sum();
     if listed >= ix.sents.len() / 2 {
-        for (j, &(x, y)) in ix.sents.iter().enumerate() {
-            if j % 1024 == 1023 {
-                interrupt::check()?;
-            }
-            if f(&toks[x as usize..y as usize]) {
-                break;
+        for block in ix.sents.chunks(1024) {
+            interrupt::check()?;
+            for &(x, y) in block {
+                if f(&toks[x as usize..y as usize]) {
+                    return Ok(());
+                }
             }
         }
         return Ok(());
