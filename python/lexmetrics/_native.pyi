@@ -22,6 +22,11 @@ __all__ = [
     "_texts_debug",
     "_texts_total_bytes",
     "_texts_source",
+    "_use_bundled_python_tables",
+    "_use_bundled_regex_classes",
+    "_set_python_tables",
+    "_set_regex_classes",
+    "_unicode_info",
 ]
 
 __version__: str
@@ -124,3 +129,24 @@ def _texts_total_bytes(obj: object, *, nulls: str = "error", what: str = "texts"
 def _texts_source(obj: object, *, nulls: str = "error") -> str: ...
 
 # (end text columns)
+
+# ======================================================================
+# Unicode tables (rust/python/src/unicode.rs; chosen by lexmetrics/_unicode.py)
+# ======================================================================
+
+def _use_bundled_python_tables(unidata_version: str) -> bool: ...
+def _use_bundled_regex_classes(regex_version: str) -> bool: ...
+def _set_python_tables(
+    unidata_version: str,
+    whitespace: Sequence[tuple[int, int]],
+    lower: Sequence[tuple[int, int, int, int]],
+    case_ignorable: Sequence[tuple[int, int]],
+    cased: Sequence[tuple[int, int]],
+) -> None: ...
+def _set_regex_classes(
+    regex_version: str,
+    p: Sequence[tuple[int, int]],
+    s: Sequence[tuple[int, int]],
+    n: Sequence[tuple[int, int]],
+) -> None: ...
+def _unicode_info() -> dict[str, object]: ...

@@ -16,4 +16,5 @@ pub mod bleu;
 pub mod chrf;
 pub mod pystr;
 pub mod sacre_tokenize;
+pub mod unicode_data;
 pub mod unicode_tables;

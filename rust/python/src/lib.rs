@@ -8,6 +8,7 @@ mod common;
 mod porter;
 mod rouge;
 mod texts;
+mod unicode;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -25,5 +26,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     bleu::register(m)?;
     porter::register(m)?;
     texts::register(m)?;
+    unicode::register(m)?;
     Ok(())
 }
