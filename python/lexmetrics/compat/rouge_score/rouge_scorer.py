@@ -10,6 +10,7 @@ use_stemmer=True, ROUGE-1.5.5.pl -m -e data -n 2 -a settings.xml (as rouge-score
 from __future__ import annotations
 
 import collections
+import logging
 
 from ... import _native
 from ..._rouge import _check_types, _remap_tokens, _score_arrays
@@ -19,6 +20,7 @@ from .tokenize import is_native_porter
 __all__ = ["RougeScorer", "lcs_ind"]
 
 _ZERO = scoring.Score(precision=0, recall=0, fmeasure=0)
+_log = logging.getLogger(__name__)
 
 
 def _native_stemming(tokenizer):
@@ -65,6 +67,7 @@ class RougeScorer(scoring.BaseScorer):
             self._tokenizer = tokenizer
         else:
             self._tokenizer = tokenizers.DefaultTokenizer(use_stemmer)
+            _log.info("Using default tokenizer.")
         self._split_summaries = split_summaries
 
     def _run(self, targets, predictions, workers=None):
