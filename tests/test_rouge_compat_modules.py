@@ -110,8 +110,20 @@ def test_tokenize_rejects_non_text_like_rouge_score():
     for bad in (None, 3):
         with pytest.raises(AttributeError):
             rtok.tokenize(bad, None)
-        with pytest.raises(AttributeError):
+        # AttributeError as in rouge-score, and TypeError as everywhere in lexmetrics.
+        with pytest.raises(AttributeError, match="text must be str or bytes"):
             ctok.tokenize(bad, None)
+        with pytest.raises(TypeError):
+            ctokenizers.DefaultTokenizer().tokenize(bad)
+
+
+def test_tokenize_lone_surrogates_are_separators():
+    text = "a\ud800b caf\udce9 running"
+    for stemmer in (None, porter.PorterStemmer(), _Upper()):
+        assert ctok.tokenize(text, stemmer) == rtok.tokenize(text, stemmer)
+    for use_stemmer in (False, True):
+        mine = ctokenizers.DefaultTokenizer(use_stemmer).tokenize(text)
+        assert mine == rtokenizers.DefaultTokenizer(use_stemmer).tokenize(text)
 
 
 # --- tokenizers --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ... import _native
+from ..._errors import InputTypeError
 
 __all__ = [
     "NON_ALPHANUM_PATTERN",
@@ -42,6 +43,18 @@ def is_native_porter(stemmer) -> bool:
     )
 
 
+class TextTypeError(InputTypeError, AttributeError):
+    """``text`` is not str or bytes (rouge-score fails on ``text.lower()``: an AttributeError)."""
+
+
+def _native_tokens(text, use_stemmer):
+    try:
+        return _native.rouge_tokenize(text, use_stemmer)
+    except UnicodeEncodeError:
+        # Lone surrogates cannot cross into Rust; like '?', they are separators here.
+        return _native.rouge_tokenize(text.encode("utf-8", "replace").decode("utf-8"), use_stemmer)
+
+
 def _as_text(text):
     if isinstance(text, bytes):
         # rouge-score lowercases the bytes (ASCII only), then decodes; every non-ASCII character
@@ -49,8 +62,10 @@ def _as_text(text):
         return _NON_ASCII_RE.sub(" ", text.lower().decode("utf-8"))
     if isinstance(text, str):
         return text
-    # rouge-score calls text.lower(): anything else fails there.
-    raise AttributeError(f"'{type(text).__name__}' object has no attribute 'lower'")
+    raise TextTypeError(
+        f"text must be str or bytes, got {type(text).__name__} "
+        f"('{type(text).__name__}' object has no attribute 'lower')"
+    )
 
 
 def _ensure_str(token):
@@ -77,10 +92,10 @@ def tokenize(text, stemmer):
     """
     text = _as_text(text)
     if not stemmer:
-        return _native.rouge_tokenize(text, False)
+        return _native_tokens(text, False)
     if is_native_porter(stemmer):
-        return _native.rouge_tokenize(text, True)
-    tokens = _native.rouge_tokenize(text, False)
+        return _native_tokens(text, True)
+    tokens = _native_tokens(text, False)
     # Only stem words more than 3 characters long (as rouge-score does).
     tokens = [_ensure_str(stemmer.stem(x)) if len(x) > 3 else x for x in tokens]
     return [x for x in tokens if VALID_TOKEN_RE.match(x)]

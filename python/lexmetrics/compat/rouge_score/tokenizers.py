@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import abc
 
-from ... import _native
 from . import tokenize  # noqa: F401  (rouge-score's tokenizers module exposes it too)
 
 __all__ = ["Tokenizer", "DefaultTokenizer"]
@@ -39,4 +38,4 @@ class DefaultTokenizer(Tokenizer):
         self.use_stemmer = bool(use_stemmer)
 
     def tokenize(self, text):
-        return _native.rouge_tokenize(tokenize._as_text(text), self.use_stemmer)
+        return tokenize._native_tokens(tokenize._as_text(text), self.use_stemmer)
