@@ -207,8 +207,15 @@ def _rows_to_chunk(
     return Chunk(start, systems, refs, ids, groups)
 
 
+def _without_bom(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Drops a UTF-8 byte order mark at the start of the file (as pyarrow's readers and Python's
+    utf-8-sig do), so both table readers give the same answer."""
+    for lineno, line in lines:
+        yield lineno, (line[1:] if lineno == 1 and line.startswith("\ufeff") else line)
+
+
 def _jsonl_records(path: str) -> Iterator[tuple[str, dict]]:
-    for lineno, line in _lines(path):
+    for lineno, line in _without_bom(_lines(path)):
         if not line.strip():
             continue
         try:
@@ -221,7 +228,7 @@ def _jsonl_records(path: str) -> Iterator[tuple[str, dict]]:
 
 
 def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
-    reader = csv.reader((line for _, line in _raw_lines(path)), delimiter=delimiter, strict=True)
+    reader = csv.reader((line for _, line in _without_bom(_raw_lines(path))), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -265,17 +272,36 @@ def _parquet_batches(path: str, spec: TableSpec, batch_size: int) -> Iterator[An
     missing = [c for c in cols if c not in pf.schema_arrow.names]
     if missing:
         raise InputFileError(f"{path}: missing column {missing[0]!r}")
+    import pyarrow as pa
+
     for i in range(pf.num_row_groups):
-        yield from pf.iter_batches(batch_size=batch_size, row_groups=[i], columns=cols)
+        try:
+            yield from pf.iter_batches(batch_size=batch_size, row_groups=[i], columns=cols)
+        except (pa.ArrowException, OSError) as exc:  # a corrupt page, a bad compressed block
+            raise InputFileError(f"{path}: row group {i}: cannot read ({exc})") from None
 
 
 def _parquet_records(path: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:
     row = 0
     for batch in _parquet_batches(path, spec, chunk_size):
-        data = batch.to_pydict()
+        try:
+            data = batch.to_pydict()
+        except UnicodeDecodeError:
+            _raise_bad_utf8_cell(path, batch, row)
         for i in range(batch.num_rows):
             row += 1
             yield f"row {row}", {c: data[c][i] for c in data}
+
+
+def _raise_bad_utf8_cell(path: str, batch: Any, row: int) -> None:
+    """Names the first cell of ``batch`` (rows after ``row``) that is not valid UTF-8."""
+    for i in range(batch.num_rows):
+        for c in batch.schema.names:
+            try:
+                batch.column(c)[i].as_py()
+            except UnicodeDecodeError as exc:
+                raise InputFileError(f"{path}:row {row + i + 1}: column {c!r}: invalid UTF-8 ({exc.reason})") from None
+    raise InputFileError(f"{path}: invalid UTF-8 after row {row}")
 
 
 class _Fallback(Exception):
@@ -359,6 +385,9 @@ def _batch_to_chunk(batch: Any, spec: TableSpec, start: int) -> Chunk:
         groups = batch.column(spec.by)
         if groups.null_count:
             raise _Fallback(f"column {spec.by!r} has nulls")
+    for c in dict.fromkeys([*spec.id_cols, *([spec.by] if spec.by else [])]):
+        if c not in spec.pred_cols and c not in spec.ref_cols:
+            batch.column(c).validate(full=True)  # invalid UTF-8 in an id: the line-precise reader names it
     return Chunk(start, systems, refs, ids, groups)
 
 
@@ -370,6 +399,15 @@ def _python_records(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> It
     if fmt == "parquet":
         return _parquet_records(path, spec, chunk_size)
     raise InputValueError(f"unknown table format {fmt!r}")
+
+
+def locate_row(path: str, fmt: str, spec: TableSpec, row: int) -> str:
+    """Where (line, or ``row N`` in parquet) the 0-based data row ``row`` of a table is: re-reads the
+    file with the line-precise reader, so it is only for error messages."""
+    for i, (where, _) in enumerate(_python_records(path, fmt, spec, 1024)):
+        if i == row:
+            return where
+    return f"row {row + 1}"
 
 
 def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterator[Chunk]:
@@ -396,7 +434,7 @@ def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterato
                 if start == 0:
                     raise InputFileError(f"{path}: no rows")
                 return
-            except (_Fallback, pa.ArrowException):
+            except (_Fallback, pa.ArrowException, OSError):  # OSError: e.g. a truncated .gz
                 pass  # the Python reader below resumes and names the file and line of any error
     records = _python_records(path, fmt, spec, chunk_size)
     for _ in range(start):  # resume after the rows the fast path already yielded
@@ -422,6 +460,12 @@ def _as_list(v: Any) -> list:
     return list(v)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only portable way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
 class AtomicPerPairWriter:
     """Per-pair rows to jsonl / csv / parquet, written to a temp file and renamed on success."""
 
@@ -434,7 +478,11 @@ class AtomicPerPairWriter:
             raise InputValueError(f"--per-pair: unknown format of {path!r} (use .jsonl, .csv or .parquet)")
         d = os.path.dirname(os.path.abspath(path))
         fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
-        os.close(fd)
+        try:
+            # mkstemp makes the file 0600; an output file gets the umask's mode like any other.
+            os.fchmod(fd, 0o666 & ~_umask())
+        finally:
+            os.close(fd)
         self._fh: IO | None = None
         self._csv = None
         self._pq = None
