@@ -503,7 +503,7 @@ class AtomicPerPairWriter:
             vals = [columns[c] for c in names]
             self._fh.write(
                 "".join(
-                    dumps(dict(zip(names, row)), ensure_ascii=False) + "\n" for row in zip(*vals)
+                    dumps(dict(zip(names, row)), ensure_ascii=False, default=str) + "\n" for row in zip(*vals)
                 )
             )
         elif self.fmt == "csv":

@@ -384,6 +384,7 @@ class _Accumulator:
         self.groups: dict[tuple, list] = {}
 
     def _entry(self, key: tuple) -> list:
+        key = _canonical_key(key)
         e = self.groups.get(key)
         if e is None:
             e = self.groups[key] = [0, 0, [s.empty_state() for s in self.specs]]
@@ -462,8 +463,30 @@ class _Accumulator:
 
 
 def _sort_key(key: tuple) -> tuple:
-    # None sorts first; mixed types sort by type name so sorting never fails.
-    return tuple((v is not None, type(v).__name__, v) for v in key)
+    # None sorts first, NaN after the other floats; mixed types sort by type name so sorting never fails.
+    return tuple(
+        (v is not None, type(v).__name__, v is _NAN, 0.0 if v is _NAN else v) for v in key
+    )
+
+
+# The one NaN of group keys: Spark groups every NaN together (and -0.0 with 0.0), but
+# float("nan") != float("nan") would give each NaN row a group of its own in a dict.
+_NAN = float("nan")
+
+
+def _canonical(v: Any) -> Any:
+    if isinstance(v, float):
+        if v != v:
+            return _NAN
+        if v == 0.0:
+            return 0.0
+    return v
+
+
+def _canonical_key(key: tuple) -> tuple:
+    if any(isinstance(v, float) for v in key):
+        return tuple(_canonical(v) for v in key)
+    return key
 
 
 def _block(specs: list[MetricSpec], n: int, skipped: int, states: list[np.ndarray]) -> dict[str, Any]:
@@ -490,7 +513,13 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
 def _keys(batch: Batch, by: list[str]) -> list[tuple] | None:
     if not by:
         return None
-    cols = [_column(batch, c).to_pylist() for c in by]
+    cols = []
+    for c in by:
+        col = _column(batch, c)
+        vals = col.to_pylist()
+        if pa.types.is_floating(col.type):
+            vals = [_canonical(v) for v in vals]
+        cols.append(vals)
     return list(zip(*cols, strict=True))
 
 

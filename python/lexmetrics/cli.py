@@ -254,7 +254,14 @@ def _finite_or_null(obj: Any) -> Any:
 
 
 def _key(v: Any) -> str:
-    return v if isinstance(v, str) else json.dumps(v)
+    """A group's name: a string as is, any other value as JSON writes it (1, 1.5, true, null, NaN),
+    which is how ``json.dumps`` writes the typed keys of ``lexmetrics.spark.corpus_scores``.
+    Grouping follows Spark's: all NaNs are one group, -0.0 is 0.0."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float) and v == 0.0:
+        v = 0.0
+    return json.dumps(v, default=str)  # default: dates and other non-JSON values by their text
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -377,12 +384,14 @@ def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.Tab
 def _group_masks(groups) -> list[tuple[str, np.ndarray]]:
     """(key, row mask) for each distinct group value, in order of first appearance."""
     if hasattr(groups, "to_numpy") and hasattr(groups, "type"):  # an Arrow array
-        import pyarrow.compute as pc
-
-        return [
-            (_key(g.as_py()), pc.equal(groups, g).to_numpy(zero_copy_only=False))
-            for g in pc.unique(groups)
-        ]
+        # dictionary_encode puts all NaNs in one entry (an equality test would match none)
+        enc = groups.dictionary_encode(null_encoding="encode")
+        idx = enc.indices.to_numpy(zero_copy_only=False)
+        masks: dict[str, np.ndarray] = {}
+        for i, g in enumerate(enc.dictionary.to_pylist()):
+            k = _key(g)
+            masks[k] = (masks[k] | (idx == i)) if k in masks else (idx == i)  # -0.0 joins 0.0
+        return list(masks.items())
     keys = np.array([_key(g) for g in groups], dtype=object)
     return [(g, keys == g) for g in dict.fromkeys(keys.tolist())]
 
