@@ -267,3 +267,33 @@ def test_bom_is_accepted_on_both_table_readers(tmp_path):
         {"prediction": "a b", "reference": "a b c"}, {"prediction": "c", "reference": "d"}]
     p = run_cli("score", "-i", str(tmp_path / "b.csv"), "-m", "bleu")
     assert _strict_json(p.stdout)["n"] == 2
+
+
+# -- 7. --by groups as Spark's groupBy makes them ---------------------------------------------
+
+
+def test_by_groups_nan_once_and_negative_zero_with_zero(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    sacrebleu = pytest.importorskip("sacrebleu")
+    preds, refs = _corpus(60, seed=3)
+    gvals = [1.5, float("nan"), -0.0, 0.0]
+    g = [gvals[i % 4] for i in range(60)]
+    for name, extra in (("plain.parquet", {}), ("nulls.parquet", {"g": g[:-1] + [None]})):
+        col = extra.get("g", g)
+        pq.write_table(pa.table({"prediction": preds, "reference": refs, "g": pa.array(col, pa.float64())}),
+                       tmp_path / name)
+        p = run_cli("score", "-i", str(tmp_path / name), "-m", "bleu", "--by", "g")
+        groups = _strict_json(p.stdout)["groups"]
+        members = {
+            "1.5": [i for i in range(60) if col[i] == 1.5],
+            "NaN": [i for i in range(60) if col[i] is not None and col[i] != col[i]],
+            "0.0": [i for i in range(60) if col[i] == 0.0],
+            "null": [i for i in range(60) if col[i] is None],
+        }
+        members = {k: v for k, v in members.items() if v}
+        assert sorted(groups) == sorted(members)
+        for k, rows in members.items():
+            assert groups[k]["n"] == len(rows)
+            want = sacrebleu.corpus_bleu([preds[i] for i in rows], [[refs[i] for i in rows]]).score
+            assert groups[k]["metrics"]["bleu"]["score"] == want
