@@ -135,7 +135,7 @@ class _StateTask:
         self.cfg, self.by = cfg, by
 
     def __call__(self, batches):
-        acc = _arrow._Accumulator(self.cfg.specs)
+        acc = _arrow._Accumulator(self.cfg.specs, self.cfg.data_nrefs)
         by_fields = None
         for b in batches:
             if by_fields is None:
@@ -345,7 +345,7 @@ def corpus_scores(
         workers=cfg.workers, **options,
     )
     rows = _collect(summed)
-    acc = _arrow._Accumulator(cfg.specs)
+    acc = _arrow._Accumulator(cfg.specs, cfg.data_nrefs)
     k = len(by_l)
     for r in rows:
         acc.add_state_row(tuple(r[:k]), r[k], int(r[k + 1]), int(r[k + 2]))

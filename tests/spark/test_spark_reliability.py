@@ -168,3 +168,19 @@ def test_cli_and_spark_name_groups_alike(spark, frame, tmp_path):
         for key in cli:
             assert cli[key]["n"] == sp[key]["n"]
             assert cli[key]["metrics"]["bleu"]["score"] == sp[key]["metrics"]["bleu"]["score"]
+
+
+def test_corpus_signatures_say_the_number_of_references(spark):
+    from sacrebleu.metrics import BLEU
+
+    rows = [(i, PREDS[i], ROWS[i]["refs"], ROWS[i]["refs"][: 1 + i % 2]) for i in range(200)]
+    frame = spark.createDataFrame(rows, "id long, prediction string, two array<string>, some array<string>")
+    for col, want in (("two", "nrefs:2|"), ("some", "nrefs:var|")):
+        res = LS.corpus_scores(frame.repartition(3), ["bleu", "chrf"], ref_col=col)
+        refs = [r[3 if col == "some" else 2] for r in rows]
+        streams = [[r[j] if j < len(r) else None for r in refs] for j in range(2)]
+        bleu = BLEU()
+        score = bleu.corpus_score([r[1] for r in rows], streams)
+        assert res["metrics"]["bleu"]["score"] == score.score
+        assert res["metrics"]["bleu"]["signature"].split("|version:")[0] == bleu.get_signature().format().split("|version:")[0]
+        assert res["metrics"]["chrf"]["signature"].startswith(want)
