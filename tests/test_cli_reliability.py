@@ -297,3 +297,26 @@ def test_by_groups_nan_once_and_negative_zero_with_zero(tmp_path):
             assert groups[k]["n"] == len(rows)
             want = sacrebleu.corpus_bleu([preds[i] for i in rows], [[refs[i] for i in rows]]).score
             assert groups[k]["metrics"]["bleu"]["score"] == want
+
+
+# -- 8. errors name what the user gave ---------------------------------------------------------
+
+
+def test_unwritable_per_pair_names_the_users_path(tmp_path):
+    _write_lines(tmp_path / "h.txt", ["a b"])
+    (tmp_path / "out.jsonl").mkdir()
+    for out in (tmp_path / "missing" / "pp.jsonl", tmp_path / "out.jsonl"):
+        p = run_cli("score", "-i", str(tmp_path / "h.txt"), "-r", str(tmp_path / "h.txt"), "-m", "bleu",
+                    "--per-pair", str(out), check=False)
+        err = _one_line_error(p)
+        assert f"--per-pair {out}:" in err and ".part" not in err, err
+    _no_part_files(tmp_path)
+
+
+def test_unknown_metric_options_are_named():
+    import lexmetrics
+    from lexmetrics.accumulators import Accumulators
+
+    with pytest.raises(lexmetrics.InputTypeError, match="unknown metric option 'tokenise'") as info:
+        Accumulators(("bleu",), tokenise="13a")
+    assert "build_specs" not in str(info.value)

@@ -477,7 +477,12 @@ class AtomicPerPairWriter:
         if self.fmt == "text":
             raise InputValueError(f"--per-pair: unknown format of {path!r} (use .jsonl, .csv or .parquet)")
         d = os.path.dirname(os.path.abspath(path))
-        fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
+        if os.path.isdir(path):
+            raise InputValueError(f"--per-pair {path}: is a directory")
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
+        except OSError as exc:  # name the user's path, not the temporary file's
+            raise InputValueError(f"--per-pair {path}: cannot write: {exc.strerror or exc}") from None
         try:
             # mkstemp makes the file 0600; an output file gets the umask's mode like any other.
             os.fchmod(fd, 0o666 & ~_umask())
@@ -534,7 +539,10 @@ class AtomicPerPairWriter:
             self._fh.close()
         if self._pq is not None:
             self._pq.close()
-        os.replace(self.tmp, self.path)
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            raise InputValueError(f"--per-pair {self.path}: cannot write: {exc.strerror or exc}") from None
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):

@@ -311,6 +311,16 @@ class ChrfSpec(MetricSpec):
         return {self.name: result["score"]}
 
 
+def check_options(options: dict[str, Any]) -> None:
+    """Raises naming the first keyword that is not a metric option of :func:`build_specs`."""
+    import inspect
+
+    known = [n for n, p in inspect.signature(build_specs).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    for name in options:
+        if name not in known:
+            raise InputTypeError(f"unknown metric option {name!r}; options: {', '.join(known)}")
+
+
 def build_specs(
     metrics: Sequence[str],
     *,

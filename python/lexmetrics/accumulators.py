@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs
+from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs, check_options
 
 __all__ = [
     "MetricAccumulator",
@@ -378,8 +378,6 @@ class Accumulators(MetricAccumulator):
     ) -> None:
         if isinstance(metrics, str):
             metrics = (metrics,)
-        try:
-            specs = build_specs(tuple(metrics), **options)
-        except TypeError as exc:
-            raise InputTypeError(str(exc)) from exc
+        check_options(options)
+        specs = build_specs(tuple(metrics), **options)
         super().__init__(specs, workers=workers)

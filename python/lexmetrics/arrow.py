@@ -27,7 +27,7 @@ import numpy as np
 
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs
+from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs, check_options
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -76,10 +76,8 @@ class _Config:
             raise InputValueError(f"on_null must be one of {_ON_NULL}, got {on_null!r}")
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
             raise InputValueError(f"workers must be a positive int or None, got {workers!r}")
-        try:
-            self.specs: list[MetricSpec] = build_specs(list(metrics), **options)
-        except TypeError as exc:  # an unknown option name
-            raise InputTypeError(f"bad metric option: {exc}") from None
+        check_options(dict(options))
+        self.specs: list[MetricSpec] = build_specs(list(metrics), **options)
         # The signatures' nrefs comes from the data unless given as an option.
         self.data_nrefs = "nrefs" not in options
         self.pred_col = pred_col
