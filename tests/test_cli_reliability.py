@@ -320,3 +320,13 @@ def test_unknown_metric_options_are_named():
     with pytest.raises(lexmetrics.InputTypeError, match="unknown metric option 'tokenise'") as info:
         Accumulators(("bleu",), tokenise="13a")
     assert "build_specs" not in str(info.value)
+
+
+def test_lone_surrogate_in_id_or_by_column_names_the_line(tmp_path):
+    rows = [json.dumps({"prediction": "a b", "reference": "a b", "id": f"x{i}"}) for i in range(5)]
+    rows[3] = json.dumps({"prediction": "a b", "reference": "a b", "id": "cut \ud83d"})
+    (tmp_path / "s.jsonl").write_text("\n".join(rows) + "\n")
+    for opts in (["--id-col", "id", "--per-pair", str(tmp_path / "pp.csv")], ["--by", "id"]):
+        p = run_cli("score", "-i", str(tmp_path / "s.jsonl"), "-m", "bleu", *opts, check=False)
+        assert "s.jsonl:4: column 'id' holds a lone surrogate" in _one_line_error(p)
+    _no_part_files(tmp_path)

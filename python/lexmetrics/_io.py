@@ -173,6 +173,20 @@ def _cell_texts(path: str, where: str, col: str, value: object) -> str | list[st
     raise InputFileError(f"{path}:{where}: column {col!r} must be a string, got {type(value).__name__}")
 
 
+def _writable(path: str, where: str, col: str, value: Any) -> Any:
+    """``value`` of an id / group column, refused (naming the line) if it holds a lone surrogate
+    (a JSON escape like \\ud83d), which no UTF-8 output can carry."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputFileError(
+                f"{path}:{where}: column {col!r} holds a lone surrogate ({value[exc.start]!r}), "
+                "which cannot be written as UTF-8"
+            ) from None
+    return value
+
+
 def _rows_to_chunk(
     path: str, rows: list[tuple[str, dict]], spec: TableSpec, start: int
 ) -> Chunk:
@@ -198,12 +212,12 @@ def _rows_to_chunk(
         for c in spec.id_cols:
             if c not in rec:
                 raise InputFileError(f"{path}:{where}: missing column {c!r}")
-            ids[c].append(rec[c])
+            ids[c].append(_writable(path, where, c, rec[c]))
         if groups is not None:
             assert spec.by is not None
             if spec.by not in rec:
                 raise InputFileError(f"{path}:{where}: missing column {spec.by!r}")
-            groups.append(rec[spec.by])
+            groups.append(_writable(path, where, spec.by, rec[spec.by]))
     return Chunk(start, systems, refs, ids, groups)
 
 
