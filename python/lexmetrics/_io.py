@@ -498,8 +498,8 @@ class AtomicPerPairWriter:
         except OSError as exc:  # name the user's path, not the temporary file's
             raise InputValueError(f"--per-pair {path}: cannot write: {exc.strerror or exc}") from None
         try:
-            # mkstemp makes the file 0600; an output file gets the umask's mode like any other.
-            os.fchmod(fd, 0o666 & ~_umask())
+            if hasattr(os, "fchmod"):  # POSIX: mkstemp makes the file 0600; honour the umask instead
+                os.fchmod(fd, 0o666 & ~_umask())
         finally:
             os.close(fd)
         self._fh: IO | None = None
