@@ -11,13 +11,14 @@ The batch CLI, the training accumulators and the Spark integration all build on 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
 from . import _exactsum
-from ._errors import InputValueError
+from ._errors import InputTypeError, InputValueError
 
 ROUGE_TYPES = tuple(f"rouge{i}" for i in range(1, 10)) + ("rougeL", "rougeLsum")
 METRIC_NAMES = ROUGE_TYPES + ("bleu", "chrf", "chrf++")
@@ -58,6 +59,27 @@ class MetricSpec:
     def headline(self, result: dict[str, Any]) -> dict[str, float]:
         """Named headline numbers of a computed result (what intervals and tests report)."""
         raise NotImplementedError
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InputTypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise InputValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_bool(value: object, name: str) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputTypeError(f"{name} must be a bool, got {type(value).__name__}")
+
+
+def _check_number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise InputTypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise InputValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
 
 
 @dataclass
@@ -133,6 +155,27 @@ class BleuSpec(MetricSpec):
     max_ngram_order: int = 4
     nrefs: int | str = 1
     name: str = field(default="bleu", init=False)
+
+    def __post_init__(self) -> None:
+        # Checked where the spec is built (the Spark driver, the accumulator's constructor), not at
+        # the first batch.
+        from . import _native
+        from ._bleu import SMOOTH_DEFAULTS
+
+        if not isinstance(self.tokenize, str):
+            raise InputTypeError(f"tokenize must be a str, got {type(self.tokenize).__name__}")
+        _native.sacre_tokenize([""], self.tokenize)  # an unknown tokenizer raises, named
+        if not isinstance(self.smooth_method, str) or self.smooth_method not in SMOOTH_DEFAULTS:
+            raise InputValueError(
+                f"unknown smooth_method={self.smooth_method!r}; expected one of {', '.join(map(repr, SMOOTH_DEFAULTS))}"
+            )
+        if self.smooth_value is not None:
+            v = _check_number(self.smooth_value, "smooth_value")
+            if SMOOTH_DEFAULTS[self.smooth_method] is not None and v < 0:  # used by floor / add-k only
+                raise InputValueError(f"smooth_value must be >= 0, got {self.smooth_value!r}")
+        self.max_ngram_order = _check_int(self.max_ngram_order, "max_ngram_order", 1)
+        _check_bool(self.lowercase, "lowercase")
+        _check_bool(self.use_effective_order, "use_effective_order")
 
     def columns(self):
         n = self.max_ngram_order
@@ -210,6 +253,15 @@ class ChrfSpec(MetricSpec):
     eps_smoothing: bool = False
     nrefs: int | str = 1
 
+    def __post_init__(self) -> None:
+        self.char_order = _check_int(self.char_order, "chrf char_order", 0)
+        self.word_order = _check_int(self.word_order, "chrf word_order", 0)
+        if self.char_order + self.word_order < 1:
+            raise InputValueError("chrf char_order + word_order must be >= 1, got 0")
+        _check_number(self.beta, "chrf beta")
+        for name in ("lowercase", "whitespace", "eps_smoothing"):
+            _check_bool(getattr(self, name), f"chrf {name}")
+
     @property
     def name(self) -> str:  # type: ignore[override]
         return "chrf++" if self.word_order else "chrf"
@@ -257,6 +309,16 @@ class ChrfSpec(MetricSpec):
 
     def headline(self, result):
         return {self.name: result["score"]}
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """Raises naming the first keyword that is not a metric option of :func:`build_specs`."""
+    import inspect
+
+    known = [n for n, p in inspect.signature(build_specs).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    for name in options:
+        if name not in known:
+            raise InputTypeError(f"unknown metric option {name!r}; options: {', '.join(known)}")
 
 
 def build_specs(
