@@ -77,3 +77,25 @@ class Net(torch.nn.Module):
 def tiny_net(seed: int = 0, dtype=torch.float32) -> Net:
     torch.manual_seed(seed)
     return Net().to(dtype).eval()
+
+
+def _bert_config():
+    return transformers.BertConfig(
+        vocab_size=64,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=32,
+        num_labels=3,
+    )
+
+
+def tiny_bert_classifier(seed: int = 0):
+    torch.manual_seed(seed)
+    return transformers.BertForSequenceClassification(_bert_config()).eval()
+
+
+def tiny_bert(seed: int = 0):
+    torch.manual_seed(seed)
+    return transformers.BertModel(_bert_config()).eval()

@@ -12,6 +12,8 @@ require("torch", "lexmetrics.train")
 require("safetensors", "lexmetrics.train")
 
 from ._io import (  # noqa: E402
+    UnsupportedAdapterError,
+    infer_task_type,
     load_lora_adapter,
     load_prompt_adapter,
     lora_state_dict,
@@ -34,6 +36,8 @@ from .lora import (  # noqa: E402
 from .prompt_tuning import SoftPromptModel  # noqa: E402
 
 __all__ = [
+    "UnsupportedAdapterError",
+    "infer_task_type",
     "LoraLinear",
     "LoraLayerInfo",
     "LoraReport",

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterator, Literal, Optional, Sequence, Union
 
 import torch
 from torch import nn
 
+from .modules_to_save import (
+    TASK_MODULES_TO_SAVE,
+    ModulesToSaveWrapper,
+    is_inside,
+    modules_to_save_layers,
+    wrap_modules_to_save,
+)
+
 __all__ = [
     "LoraLinear",
+    "ModulesToSaveWrapper",
     "LoraLayerInfo",
     "LoraReport",
     "inject_lora",
@@ -31,7 +41,9 @@ __all__ = [
 
 TargetModules = Union[str, Sequence[str]]
 BiasMode = Literal["none", "all", "lora_only"]
-InitMode = Union[bool, Literal["gaussian"]]
+InitMode = Union[bool, Literal["gaussian", "pissa", "olora"]]
+# Inits that rewrite the base weight deterministically (peft re-runs them when it loads the adapter).
+BASE_REWRITING_INITS = ("pissa", "olora")
 
 
 def _is_conv1d(module: nn.Module) -> bool:
@@ -105,18 +117,63 @@ class LoraLinear(nn.Module):
     @torch.no_grad()
     def reset_lora_parameters(self, init_lora_weights: InitMode = True) -> None:
         """peft's init: True -> A kaiming-uniform(a=sqrt 5), B = 0; "gaussian" -> A ~ N(0, 1/r), B = 0;
-        False -> both keep nn.Linear's random init (the adapter is active from the start)."""
+        False -> both keep nn.Linear's random init (the adapter is active from the start);
+        "pissa" / "olora" -> A, B from the SVD / QR of the base weight, which keeps the residual."""
         if init_lora_weights is False:
             return
         if init_lora_weights is True:
             nn.init.kaiming_uniform_(self.lora_A.weight, a=math.sqrt(5))
         elif isinstance(init_lora_weights, str) and init_lora_weights.lower() == "gaussian":
             nn.init.normal_(self.lora_A.weight, std=1 / self.r)
+        elif init_lora_weights == "pissa":
+            self._pissa_init()
+            return
+        elif isinstance(init_lora_weights, str) and init_lora_weights.lower() == "olora":
+            self._olora_init()
+            return
         else:
             raise ValueError(
-                f"init_lora_weights must be True, False or 'gaussian', got {init_lora_weights!r}"
+                "init_lora_weights must be True, False, 'gaussian', 'pissa' or 'olora', got "
+                f"{init_lora_weights!r}"
             )
         nn.init.zeros_(self.lora_B.weight)
+
+    def _check_float_base(self, init: str) -> torch.dtype:
+        dtype = self.base_layer.weight.dtype
+        if dtype not in (torch.float32, torch.float16, torch.bfloat16):
+            raise TypeError(
+                f"init_lora_weights={init!r} needs a float32/float16/bfloat16 base weight"
+            )
+        return dtype
+
+    def _pissa_init(self) -> None:
+        """peft ``pissa_init`` (exact SVD): A = sqrt(S_r/s) U_r^T, B = V_r sqrt(S_r/s), W -= s B A."""
+        dtype = self._check_float_base("pissa")
+        weight = self.base_layer.weight.to(torch.float32)
+        weight = weight.T if self.fan_in_fan_out else weight
+        v, s, uh = torch.linalg.svd(weight.data, full_matrices=False)
+        s_r = s[: self.r] / self.scaling
+        lora_a = torch.diag(torch.sqrt(s_r)) @ uh[: self.r]
+        lora_b = v[:, : self.r] @ torch.diag(torch.sqrt(s_r))
+        self.lora_A.weight.data = lora_a
+        self.lora_B.weight.data = lora_b
+        weight = (weight.data - self.scaling * lora_b @ lora_a).to(dtype)
+        self.base_layer.weight.data = weight.T if self.fan_in_fan_out else weight
+
+    def _olora_init(self) -> None:
+        """peft ``olora_init``: Q, R = qr(W); B = Q[:, :r], A = R[:r], W -= s B A."""
+        dtype = self._check_float_base("olora")
+        if self.fan_in_fan_out:
+            # peft takes the QR of the stored (in, out) weight, which only fits square Conv1D layers
+            raise ValueError(
+                "init_lora_weights='olora' is not supported on Conv1D (fan_in_fan_out) layers"
+            )
+        weight = self.base_layer.weight.to(torch.float32)
+        q, r = torch.linalg.qr(weight.data)
+        self.lora_A.weight.data = r[: self.r].contiguous()
+        self.lora_B.weight.data = q[:, : self.r].contiguous()
+        weight.data -= self.scaling * self.lora_B.weight @ self.lora_A.weight
+        self.base_layer.weight.data = weight.to(dtype)
 
     def delta_weight(self) -> torch.Tensor:
         """``B @ A * scaling`` in the base weight's layout (transposed for Conv1D), in the adapter dtype
@@ -185,6 +242,28 @@ def _set_submodule(model: nn.Module, name: str, new: nn.Module) -> None:
     setattr(parent, child, new)
 
 
+def _fan_in_fan_out(module: nn.Module, requested: Optional[bool]) -> bool:
+    """The layout the layer really has; a wrong explicit value is reset with peft's own warnings."""
+    conv1d = _is_conv1d(module)
+    if requested is None or requested == conv1d:
+        return conv1d
+    if conv1d:
+        warnings.warn(
+            "fan_in_fan_out is set to False but the target module is `Conv1D`. "
+            "Setting fan_in_fan_out to True.",
+            UserWarning,
+            stacklevel=3,
+        )
+    else:
+        warnings.warn(
+            "fan_in_fan_out is set to True but the target module is `torch.nn.Linear`. "
+            "Setting fan_in_fan_out to False.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return conv1d
+
+
 def inject_lora(
     model: nn.Module,
     target_modules: TargetModules,
@@ -197,6 +276,8 @@ def inject_lora(
     use_rslora: bool = False,
     init_lora_weights: InitMode = True,
     bias: BiasMode = "none",
+    modules_to_save: Optional[Sequence[str]] = None,
+    task_type: Optional[str] = None,
     freeze_base: bool = True,
 ) -> list[str]:
     """Replaces every matching ``nn.Linear`` / ``Conv1D`` with a :class:`LoraLinear`, in place.
@@ -206,6 +287,11 @@ def inject_lora(
     linear layer but the output layer. ``fan_in_fan_out=None`` detects
     ``Conv1D`` (weight stored (in, out)) per layer. With ``freeze_base`` every non-LoRA parameter is
     frozen (see :func:`mark_only_lora_trainable` for ``bias``). Returns the adapted paths.
+
+    ``modules_to_save`` (peft's: every module whose path ends with one of the names) get a trainable
+    full copy, saved with the adapter; LoRA never goes inside them. ``task_type="SEQ_CLS"`` or
+    ``"TOKEN_CLS"`` adds ``classifier`` and ``score``, ``"QUESTION_ANS"`` adds ``qa_outputs``, as
+    peft's task models do; the task type is also what :func:`save_lora_adapter` writes.
 
     Raises ``ValueError`` if nothing matched (peft does the same) or a match is not a linear layer.
     """
@@ -218,8 +304,13 @@ def inject_lora(
         raise ValueError(
             "target_modules must be a regex string or a non-empty list of module names"
         )
-    if any(True for _ in lora_layers(model)):
+    if any(True for _ in lora_layers(model)) or any(True for _ in modules_to_save_layers(model)):
         raise ValueError("model already has LoRA layers; unload_lora(model) first")
+    if isinstance(modules_to_save, str):
+        raise TypeError("modules_to_save must be a list of module names, not a str")
+    to_save = list(
+        dict.fromkeys([*(modules_to_save or ()), *TASK_MODULES_TO_SAVE.get(task_type or "", ())])
+    )
     selected: list[tuple[str, nn.Module]] = []
     output_layer = _output_layer(model) if target_modules == "all-linear" else None
     for name, module in model.named_modules():
@@ -229,7 +320,7 @@ def inject_lora(
                 continue
         elif not name or not _matches(target_modules, name):
             continue
-        if _matches(exclude_modules, name):
+        if _matches(exclude_modules, name) or is_inside(name, to_save):
             continue
         if not _is_adaptable(module):
             # peft raises too ("Target module ... is not supported")
@@ -244,7 +335,7 @@ def inject_lora(
             f"{type(model).__name__}"
         )
     for name, module in selected:
-        fifo = _is_conv1d(module) if fan_in_fan_out is None else fan_in_fan_out
+        fifo = _fan_in_fan_out(module, fan_in_fan_out)
         layer = LoraLinear(
             module,
             r,
@@ -254,7 +345,10 @@ def inject_lora(
             use_rslora=use_rslora,
             init_lora_weights=init_lora_weights,
         )
+        # A new module starts in training mode; keep the mode of the layer it replaces (eval stays eval).
+        layer.train(module.training)
         _set_submodule(model, name, layer)
+    wrap_modules_to_save(model, to_save)
     # Remembered for save_lora_adapter's adapter_config.json.
     model._lexmetrics_lora_config = {  # type: ignore[attr-defined]
         "r": r,
@@ -269,6 +363,8 @@ def inject_lora(
         "use_rslora": use_rslora,
         "bias": bias,
         "init_lora_weights": init_lora_weights,
+        "modules_to_save": to_save or None,
+        "task_type": task_type,
     }
     if freeze_base:
         mark_only_lora_trainable(model, bias)
@@ -281,8 +377,15 @@ def mark_only_lora_trainable(model: nn.Module, bias: BiasMode = "none") -> None:
     if bias not in ("none", "all", "lora_only"):
         raise ValueError(f"bias must be 'none', 'all' or 'lora_only', got {bias!r}")
     for name, p in model.named_parameters():
-        p.requires_grad = ".lora_A." in f".{name}" or ".lora_B." in f".{name}"
-        if bias == "all" and name.rsplit(".", 1)[-1] == "bias":
+        dotted = f".{name}"
+        p.requires_grad = (
+            ".lora_A." in dotted or ".lora_B." in dotted or ".modules_to_save." in dotted
+        )
+        if (
+            bias == "all"
+            and name.rsplit(".", 1)[-1] == "bias"
+            and ".original_module." not in dotted
+        ):
             p.requires_grad = True
     if bias == "lora_only":
         for _, layer in lora_layers(model):
@@ -319,6 +422,9 @@ def unload_lora(model: nn.Module, merge: bool = True) -> nn.Module:
         else:
             layer.unmerge()
         _set_submodule(model, name, layer.base_layer)
+    # peft's merge_and_unload / unload both keep the trained copy of each module to save
+    for name, wrapper in list(modules_to_save_layers(model)):
+        _set_submodule(model, name, wrapper.trained_module)
     if hasattr(model, "_lexmetrics_lora_config"):
         del model._lexmetrics_lora_config
     return model
