@@ -161,7 +161,9 @@ def test_our_pissa_olora_adapters_load_in_peft(tmp_path, init):
         ((n, m) for n, m in ref.named_modules() if isinstance(m, peft.tuners.lora.Linear)),
     ):
         assert torch.equal(layer.base_layer.weight, peft_layer.base_layer.weight), name
-        assert torch.equal(layer.lora_A.weight, peft_layer.lora_A["default"].weight), name
+        assert torch.equal(layer.lora_A["default"].weight, peft_layer.lora_A["default"].weight), (
+            name
+        )
     randomize_lora(net, scale=0.05)
     save_lora_adapter(net, tmp_path)
     assert torch.equal(peft_load(tiny_net(), tmp_path)(x), net(x))
@@ -209,7 +211,7 @@ def test_second_load_is_refused_not_silently_replaced(tmp_path):
         save_lora_adapter(net, tmp_path / str(i))
     model = load_lora_adapter(tiny_net(), tmp_path / "0")
     first = model(x)
-    with pytest.raises(ValueError, match="already has LoRA layers"):
+    with pytest.raises(ValueError, match="already has LoRA adapter .default."):
         load_lora_adapter(model, tmp_path / "1")
     assert torch.equal(model(x), first)
     load_lora_adapter(model, tmp_path / "1", overwrite=True)

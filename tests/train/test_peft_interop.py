@@ -29,7 +29,7 @@ def randomize_b(model, seed=1):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for _, layer in lora_layers(model):
-            w = layer.lora_B.weight
+            w = layer.lora_B["default"].weight
             w.copy_(torch.randn(w.shape, generator=g, dtype=w.dtype) * 0.1)
 
 

@@ -19,8 +19,17 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from .._errors import InputValueError
-from .lora import BASE_REWRITING_INITS, inject_lora, lora_layers, mark_only_lora_trainable
-from .modules_to_save import ADAPTER_NAME, TASK_MODULES_TO_SAVE, modules_to_save_layers
+from .lora import (
+    BASE_REWRITING_INITS,
+    DEFAULT_ADAPTER,
+    active_adapters,
+    adapter_config,
+    inject_lora,
+    lora_adapters,
+    lora_layers,
+    mark_only_lora_trainable,
+)
+from .modules_to_save import TASK_MODULES_TO_SAVE, modules_to_save_layers
 from .prompt_tuning import SoftPromptModel
 
 __all__ = [
@@ -128,99 +137,121 @@ def _read(path: PathLike, peft_type: str) -> tuple[dict[str, Any], dict[str, tor
 
 
 def _adapter_keys(
-    model: nn.Module, bias: Optional[str], extra_heads: Sequence[str] = ()
+    model: nn.Module,
+    adapter_name: str,
+    bias: Optional[str] = None,
+    extra_heads: Sequence[str] = (),
 ) -> dict[str, str]:
-    """Saved key -> ``model.state_dict()`` key of every adapter tensor: LoRA matrices, biases per
-    ``bias``, the trained copy of each module to save under the module's own path (peft drops
-    ``modules_to_save.default.``), and the frozen heads in ``extra_heads`` (see save_lora_adapter)."""
+    """Saved key -> ``model.state_dict()`` key of every tensor of adapter ``adapter_name``: LoRA
+    matrices (peft drops the adapter name on save), biases per ``bias``, its copy of each module to
+    save under the module's own path (``classifier.weight``), and the frozen heads ``extra_heads``."""
     layers = dict(lora_layers(model))
     if not layers:
         raise ValueError(f"{type(model).__name__} has no LoRA layers")
     if bias is None:
-        bias = getattr(model, "_lexmetrics_lora_config", {}).get("bias", "none")
+        bias = adapter_config(model, adapter_name).get("bias", "none")
     lora_bias = {f"{name}.base_layer.bias" for name in layers}
     wrappers = dict(modules_to_save_layers(model))
+    marks = tuple(f".{m}.{adapter_name}." for m in ("lora_A", "lora_B"))
     keys: dict[str, str] = {}
     for name in model.state_dict():
         dotted = f".{name}"
         if any(name.startswith(w + ".") for w in wrappers):
             continue
-        keep = ".lora_A." in dotted or ".lora_B." in dotted
-        keep |= bias == "all" and name.rsplit(".", 1)[-1] == "bias"
-        keep |= bias == "lora_only" and name in lora_bias
-        if keep:
+        mark = next((m for m in marks if m in dotted), None)
+        if mark is not None:
+            keys[_PREFIX + dotted.replace(mark, mark[: -len(adapter_name) - 1])[1:]] = name
+        elif (bias == "all" and name.rsplit(".", 1)[-1] == "bias") or (
+            bias == "lora_only" and name in lora_bias
+        ):
             keys[_PREFIX + name] = name
     for path, wrapper in wrappers.items():
-        inner = f"{path}.modules_to_save.{ADAPTER_NAME}."
-        for name in wrapper.trained_module.state_dict():
-            keys[f"{_PREFIX}{path}.{name}"] = inner + name
+        if adapter_name in wrapper.modules_to_save:
+            inner = f"{path}.modules_to_save.{adapter_name}."
+            for name in wrapper.modules_to_save[adapter_name].state_dict():
+                keys[f"{_PREFIX}{path}.{name}"] = inner + name
     for path in extra_heads:
+        own = f"{path}.original_module." if path in wrappers else f"{path}."
         for name in model.get_submodule(path).state_dict():
-            keys[f"{_PREFIX}{path}.{name}"] = f"{path}.{name}"
+            if path not in wrappers or name.startswith("original_module."):
+                name = name.removeprefix("original_module.")
+                keys[f"{_PREFIX}{path}.{name}"] = own + name
     return keys
 
 
-def lora_state_dict(model: nn.Module, bias: Optional[str] = None) -> dict[str, torch.Tensor]:
-    """The adapter tensors under peft's saved keys. ``bias`` ("none"/"all"/"lora_only", default: the
-    mode given to :func:`inject_lora`) adds biases as peft does (``<path>.base_layer.bias``);
-    modules to save are stored under their own path (``base_model.model.classifier.weight``)."""
+def lora_state_dict(
+    model: nn.Module, bias: Optional[str] = None, *, adapter_name: Optional[str] = None
+) -> dict[str, torch.Tensor]:
+    """Adapter ``adapter_name``'s tensors (default: the active one) under peft's saved keys.
+    ``bias`` ("none"/"all"/"lora_only", default: the mode given to :func:`inject_lora`) adds biases
+    as peft does (``<path>.base_layer.bias``); modules to save are stored under their own path
+    (``base_model.model.classifier.weight``)."""
+    name = adapter_name or (active_adapters(model) or [DEFAULT_ADAPTER])[0]
     state = model.state_dict()
-    return {saved: state[own] for saved, own in _adapter_keys(model, bias).items()}
+    return {saved: state[own] for saved, own in _adapter_keys(model, name, bias).items()}
 
 
-def _unwrapped_heads(model: nn.Module, task_type: Optional[str]) -> list[str]:
-    """Task heads peft will wrap on load (e.g. ``classifier`` for SEQ_CLS) that are not wrapped here:
-    peft requires their weights in the file, so the frozen ones are saved as they are."""
+def _unwrapped_heads(model: nn.Module, adapter_name: str, task_type: Optional[str]) -> list[str]:
+    """Task heads peft will wrap on load (e.g. ``classifier`` for SEQ_CLS) with no copy for this
+    adapter here: peft requires their weights in the file, so the frozen ones are saved as they are."""
     names = TASK_MODULES_TO_SAVE.get(task_type or "", ())
-    wrapped = [n for n, _ in modules_to_save_layers(model)]
+    wrappers = dict(modules_to_save_layers(model))
+    copied = [n for n, w in wrappers.items() if adapter_name in w.modules_to_save]
     heads: list[str] = []
     for key, _ in model.named_modules():
         if not key or not any(key.endswith(n) for n in names):
             continue
         if any(
-            key == w or key.startswith(w + ".") or w.startswith(key + ".") for w in wrapped + heads
-        ):
+            key == w or key.startswith(w + ".") or w.startswith(key + ".") for w in copied + heads
+        ) or any(key.startswith(w + ".") for w in wrappers):
             continue
         heads.append(key)
     return heads
 
 
 def _lora_config(
-    model: nn.Module, task_type: Optional[str], base_model_name_or_path: Optional[str]
+    model: nn.Module,
+    adapter_name: str,
+    task_type: Optional[str],
+    base_model_name_or_path: Optional[str],
 ) -> dict[str, Any]:
     """``task_type`` is already resolved."""
-    layers = list(lora_layers(model))
+    layers = [(n, m) for n, m in lora_layers(model) if adapter_name in m.lora_A]
     first = layers[0][1]
-    if any(
-        (layer.r, layer.lora_alpha, layer.use_rslora)
-        != (first.r, first.lora_alpha, first.use_rslora)
-        for _, layer in layers
-    ):
+
+    def hyper(layer: Any) -> tuple:
+        return (
+            layer.r[adapter_name],
+            layer.lora_alpha[adapter_name],
+            layer.use_rslora[adapter_name],
+        )
+
+    if any(hyper(layer) != hyper(first) for _, layer in layers):
         raise ValueError(
             "LoRA layers differ in r/lora_alpha/use_rslora; peft's format needs one value each"
         )
-    saved = getattr(model, "_lexmetrics_lora_config", {})
+    saved = adapter_config(model, adapter_name)
     # Exact paths of what is adapted, so peft targets the same modules whatever the original patterns.
     target_modules = saved.get("target_modules") or sorted({name for name, _ in layers})
-    dropout = first.lora_dropout.p if isinstance(first.lora_dropout, nn.Dropout) else 0.0
+    drop = first.lora_dropout[adapter_name]
     init = saved.get("init_lora_weights", True)
     return {
         "peft_type": "LORA",
         "task_type": task_type,
         "base_model_name_or_path": _name_or_path(model, base_model_name_or_path),
-        "r": first.r,
-        "lora_alpha": first.lora_alpha,
-        "lora_dropout": dropout,
+        "r": first.r[adapter_name],
+        "lora_alpha": first.lora_alpha[adapter_name],
+        "lora_dropout": drop.p if isinstance(drop, nn.Dropout) else 0.0,
         "target_modules": target_modules,
         "exclude_modules": saved.get("exclude_modules"),
         # peft flips this per layer for Conv1D (with a warning) and back for nn.Linear
         "fan_in_fan_out": all(layer.fan_in_fan_out for _, layer in layers),
         "bias": saved.get("bias", "none"),
-        "use_rslora": first.use_rslora,
+        "use_rslora": first.use_rslora[adapter_name],
         "use_dora": False,
         "init_lora_weights": init if isinstance(init, (bool, str)) else True,
         "inference_mode": True,
-        "modules_to_save": _saved_module_names(model, task_type),
+        "modules_to_save": _saved_module_names(model, adapter_name, task_type),
         "layers_to_transform": None,
         "layers_pattern": None,
         "rank_pattern": {},
@@ -228,8 +259,10 @@ def _lora_config(
     }
 
 
-def _saved_module_names(model: nn.Module, task_type: Optional[str]) -> Optional[list[str]]:
-    saved = getattr(model, "_lexmetrics_lora_config", {}).get("modules_to_save") or []
+def _saved_module_names(
+    model: nn.Module, adapter_name: str, task_type: Optional[str]
+) -> Optional[list[str]]:
+    saved = adapter_config(model, adapter_name).get("modules_to_save") or []
     names = list(dict.fromkeys([*saved, *TASK_MODULES_TO_SAVE.get(task_type or "", ())]))
     return names or None
 
@@ -240,19 +273,32 @@ def save_lora_adapter(
     *,
     task_type: Optional[str] = None,
     base_model_name_or_path: Optional[str] = None,
+    selected_adapters: Optional[Sequence[str]] = None,
 ) -> None:
     """Writes ``model``'s adapters so that ``peft.PeftModel.from_pretrained(base, path)`` loads them.
 
-    ``task_type`` defaults to :func:`infer_task_type` (e.g. ``SEQ_CLS`` for a classifier, ``None``
-    for a plain ``nn.Module``).
+    peft's layout: adapter ``"default"`` goes to ``path``, any other one to ``path/<name>``
+    (``selected_adapters``: which ones, default all). ``task_type`` defaults to what
+    :func:`inject_lora` was given, else :func:`infer_task_type` (``SEQ_CLS`` for a classifier,
+    ``None`` for a plain ``nn.Module``).
     """
-    if task_type is None:
-        task_type = getattr(model, "_lexmetrics_lora_config", {}).get("task_type")
-    task_type = _task_type(model, task_type)
+    names = lora_adapters(model)
+    if not names:
+        raise ValueError(f"{type(model).__name__} has no LoRA layers")
+    chosen = names if selected_adapters is None else list(selected_adapters)
+    for adapter in chosen:
+        if adapter not in names:
+            raise ValueError(f"no LoRA adapter {adapter!r} in the model (adapters: {names})")
     state = model.state_dict()
-    keys = _adapter_keys(model, None, _unwrapped_heads(model, task_type))
-    tensors = {saved: state[own] for saved, own in keys.items()}
-    _write(path, _lora_config(model, task_type, base_model_name_or_path), tensors)
+    for adapter in chosen:
+        task = _task_type(
+            model,
+            task_type if task_type is not None else adapter_config(model, adapter).get("task_type"),
+        )
+        keys = _adapter_keys(model, adapter, None, _unwrapped_heads(model, adapter, task))
+        tensors = {saved: state[own] for saved, own in keys.items()}
+        out = Path(path) if adapter == DEFAULT_ADAPTER else Path(path) / adapter
+        _write(out, _lora_config(model, adapter, task, base_model_name_or_path), tensors)
 
 
 _UNSUPPORTED = (
@@ -281,7 +327,12 @@ _ADAPTER_NAME = re.compile(r"\.(lora_[AB])\.[^.]+\.weight$")
 
 
 def load_lora_adapter(
-    model: nn.Module, path: PathLike, *, is_trainable: bool = False, overwrite: bool = False
+    model: nn.Module,
+    path: PathLike,
+    *,
+    adapter_name: str = DEFAULT_ADAPTER,
+    is_trainable: bool = False,
+    overwrite: bool = False,
 ) -> nn.Module:
     """Loads a peft LoRA adapter directory (ours or peft's) into ``model`` in place and returns it.
 
@@ -293,8 +344,10 @@ def load_lora_adapter(
     residual the adapter was trained on. Features that cannot be reproduced raise
     :class:`UnsupportedAdapterError`.
 
-    A model that already has LoRA layers is refused (its weights would be silently replaced) unless
-    ``overwrite=True``, which copies the adapter into those layers.
+    Into a model that already has adapters, a new ``adapter_name`` is added beside them, inactive
+    and frozen until :func:`set_adapter` (peft's ``load_adapter``). An existing ``adapter_name`` is
+    refused (its weights would be silently replaced) unless ``overwrite=True``, which copies the
+    file into that adapter.
     """
     config, tensors = _read(path, "LORA")
     for key in _UNSUPPORTED:
@@ -314,11 +367,13 @@ def load_lora_adapter(
         raise ValueError(
             "adapter_config.json has no target_modules (peft's per-architecture default is not resolved here)"
         )
-    if any(True for _ in lora_layers(model)):
+    before = lora_adapters(model)
+    if adapter_name in before:
         if not overwrite:
             raise ValueError(
-                f"model already has LoRA layers; loading {path} would replace their weights. "
-                "unload_lora(model) first, or pass overwrite=True to copy the adapter into them"
+                f"model already has LoRA adapter {adapter_name!r}; loading {path} would replace "
+                "its weights. Pass adapter_name='<new name>' to add it beside, or overwrite=True "
+                "to copy the file into it"
             )
         if init in BASE_REWRITING_INITS:
             raise UnsupportedAdapterError(
@@ -338,9 +393,10 @@ def load_lora_adapter(
             bias=config.get("bias") or "none",
             modules_to_save=config.get("modules_to_save"),
             task_type=config.get("task_type"),
+            adapter_name=adapter_name,
         )
     bias = config.get("bias") or "none"
-    expected = _adapter_keys(model, bias)
+    expected = _adapter_keys(model, adapter_name, bias)
     # peft tolerates the adapter name in keys (".lora_A.default.weight"); so do we.
     got = {_ADAPTER_NAME.sub(r".\1.weight", k): v for k, v in tensors.items()}
     missing = sorted(set(expected) - set(got))
@@ -366,6 +422,8 @@ def load_lora_adapter(
         for key, tensor in got.items():
             dest = params[expected[key]]
             dest.copy_(tensor.to(dtype=dest.dtype, device=dest.device))
+    if before and adapter_name not in before:
+        return model  # an added adapter stays inactive and frozen, as in peft
     if is_trainable:
         mark_only_lora_trainable(model, bias)
     else:

@@ -7,6 +7,7 @@ adapter leaves the model unchanged (peft ``tuners/lora/layer.py``, ``reset_lora_
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import warnings
@@ -37,6 +38,12 @@ __all__ = [
     "lora_layers",
     "count_parameters",
     "lora_report",
+    "lora_adapters",
+    "active_adapters",
+    "set_adapter",
+    "delete_adapter",
+    "disable_adapter",
+    "DEFAULT_ADAPTER",
 ]
 
 TargetModules = Union[str, Sequence[str]]
@@ -65,11 +72,16 @@ def _matches(patterns: Optional[TargetModules], name: str) -> bool:
     return any(name == p or name.endswith("." + p) for p in patterns)
 
 
-class LoraLinear(nn.Module):
-    """A frozen ``nn.Linear`` / ``Conv1D`` plus a low-rank update ``B @ A`` (peft's ``lora.Linear``).
+DEFAULT_ADAPTER = "default"
 
-    Attributes mirror peft: ``base_layer``, ``lora_A`` (``nn.Linear(in, r)``), ``lora_B``
-    (``nn.Linear(r, out)``), ``lora_dropout``, ``scaling``, ``merged``, ``fan_in_fan_out``.
+
+class LoraLinear(nn.Module):
+    """A frozen ``nn.Linear`` / ``Conv1D`` plus named low-rank updates ``B @ A`` (peft's ``lora.Linear``).
+
+    Attributes mirror peft, keyed by adapter name: ``lora_A[name]`` (``nn.Linear(in, r)``),
+    ``lora_B[name]`` (``nn.Linear(r, out)``), ``lora_dropout[name]``, ``r``, ``lora_alpha``,
+    ``scaling``, ``use_rslora`` (dicts); plus ``base_layer``, ``active_adapters``,
+    ``disable_adapters``, ``merged_adapters`` and ``fan_in_fan_out``.
     """
 
     def __init__(
@@ -83,24 +95,62 @@ class LoraLinear(nn.Module):
         use_rslora: bool = False,
         init_lora_weights: InitMode = True,
         adapter_dtype: Optional[torch.dtype] = None,
+        adapter_name: str = DEFAULT_ADAPTER,
     ) -> None:
         super().__init__()
-        if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
-            raise ValueError(f"r must be a positive int, got {r!r}")
-        if not 0.0 <= lora_dropout < 1.0:
-            raise ValueError(f"lora_dropout must be in [0, 1), got {lora_dropout!r}")
         weight = base_layer.weight
         d_out, d_in = (weight.shape[1], weight.shape[0]) if fan_in_fan_out else tuple(weight.shape)
         self.base_layer = base_layer
         self.in_features = int(d_in)
         self.out_features = int(d_out)
-        self.r = r
-        self.lora_alpha = lora_alpha
-        self.use_rslora = use_rslora
         self.fan_in_fan_out = fan_in_fan_out
+        self.lora_A = nn.ModuleDict()
+        self.lora_B = nn.ModuleDict()
+        self.lora_dropout = nn.ModuleDict()
+        self.r: dict[str, int] = {}
+        self.lora_alpha: dict[str, float] = {}
+        self.scaling: dict[str, float] = {}
+        self.use_rslora: dict[str, bool] = {}
+        self.active_adapters: list[str] = [adapter_name]
+        self.disable_adapters = False
+        self.merged_adapters: list[str] = []
+        self.update_layer(
+            adapter_name,
+            r,
+            lora_alpha,
+            lora_dropout,
+            use_rslora=use_rslora,
+            init_lora_weights=init_lora_weights,
+            adapter_dtype=adapter_dtype,
+        )
+
+    def update_layer(
+        self,
+        adapter_name: str,
+        r: int,
+        lora_alpha: float,
+        lora_dropout: float = 0.0,
+        *,
+        use_rslora: bool = False,
+        init_lora_weights: InitMode = True,
+        adapter_dtype: Optional[torch.dtype] = None,
+    ) -> None:
+        """Adds adapter ``adapter_name`` (peft ``LoraLayer.update_layer``); the active ones stay active."""
+        if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
+            raise ValueError(f"r must be a positive int, got {r!r}")
+        if not 0.0 <= lora_dropout < 1.0:
+            raise ValueError(f"lora_dropout must be in [0, 1), got {lora_dropout!r}")
+        if not isinstance(adapter_name, str) or not adapter_name or "." in adapter_name:
+            raise ValueError(
+                f"adapter_name must be a non-empty str without '.', got {adapter_name!r}"
+            )
+        weight = self.base_layer.weight
+        self.r[adapter_name] = r
+        self.lora_alpha[adapter_name] = lora_alpha
+        self.use_rslora[adapter_name] = use_rslora
         # peft: scaling = alpha / r, or alpha / sqrt(r) with use_rslora (layer.py update_layer)
-        self.scaling = lora_alpha / math.sqrt(r) if use_rslora else lora_alpha / r
-        self.lora_dropout: nn.Module = (
+        self.scaling[adapter_name] = lora_alpha / math.sqrt(r) if use_rslora else lora_alpha / r
+        self.lora_dropout[adapter_name] = (
             nn.Dropout(lora_dropout) if lora_dropout > 0 else nn.Identity()
         )
         if adapter_dtype is None:
@@ -109,34 +159,46 @@ class LoraLinear(nn.Module):
                 torch.float32 if weight.dtype in (torch.float16, torch.bfloat16) else weight.dtype
             )
         kw = {"device": weight.device, "dtype": adapter_dtype}
-        self.lora_A = nn.Linear(self.in_features, r, bias=False, **kw)
-        self.lora_B = nn.Linear(r, self.out_features, bias=False, **kw)
-        self.merged = False
-        self.reset_lora_parameters(init_lora_weights)
+        self.lora_A[adapter_name] = nn.Linear(self.in_features, r, bias=False, **kw)
+        self.lora_B[adapter_name] = nn.Linear(r, self.out_features, bias=False, **kw)
+        self.reset_lora_parameters(init_lora_weights, adapter_name)
+        for module in (self.lora_A, self.lora_B, self.lora_dropout):
+            module[adapter_name].train(self.training)
+
+    @property
+    def active_adapter(self) -> str:
+        return self.active_adapters[0]
+
+    @property
+    def merged(self) -> bool:
+        return bool(self.merged_adapters)
 
     @torch.no_grad()
-    def reset_lora_parameters(self, init_lora_weights: InitMode = True) -> None:
+    def reset_lora_parameters(
+        self, init_lora_weights: InitMode = True, adapter_name: str = DEFAULT_ADAPTER
+    ) -> None:
         """peft's init: True -> A kaiming-uniform(a=sqrt 5), B = 0; "gaussian" -> A ~ N(0, 1/r), B = 0;
         False -> both keep nn.Linear's random init (the adapter is active from the start);
         "pissa" / "olora" -> A, B from the SVD / QR of the base weight, which keeps the residual."""
+        lora_a, lora_b = self.lora_A[adapter_name], self.lora_B[adapter_name]
         if init_lora_weights is False:
             return
         if init_lora_weights is True:
-            nn.init.kaiming_uniform_(self.lora_A.weight, a=math.sqrt(5))
+            nn.init.kaiming_uniform_(lora_a.weight, a=math.sqrt(5))
         elif isinstance(init_lora_weights, str) and init_lora_weights.lower() == "gaussian":
-            nn.init.normal_(self.lora_A.weight, std=1 / self.r)
+            nn.init.normal_(lora_a.weight, std=1 / self.r[adapter_name])
         elif init_lora_weights == "pissa":
-            self._pissa_init()
+            self._pissa_init(adapter_name)
             return
         elif isinstance(init_lora_weights, str) and init_lora_weights.lower() == "olora":
-            self._olora_init()
+            self._olora_init(adapter_name)
             return
         else:
             raise ValueError(
                 "init_lora_weights must be True, False, 'gaussian', 'pissa' or 'olora', got "
                 f"{init_lora_weights!r}"
             )
-        nn.init.zeros_(self.lora_B.weight)
+        nn.init.zeros_(lora_b.weight)
 
     def _check_float_base(self, init: str) -> torch.dtype:
         dtype = self.base_layer.weight.dtype
@@ -146,21 +208,22 @@ class LoraLinear(nn.Module):
             )
         return dtype
 
-    def _pissa_init(self) -> None:
+    def _pissa_init(self, adapter_name: str) -> None:
         """peft ``pissa_init`` (exact SVD): A = sqrt(S_r/s) U_r^T, B = V_r sqrt(S_r/s), W -= s B A."""
         dtype = self._check_float_base("pissa")
+        r, scaling = self.r[adapter_name], self.scaling[adapter_name]
         weight = self.base_layer.weight.to(torch.float32)
         weight = weight.T if self.fan_in_fan_out else weight
         v, s, uh = torch.linalg.svd(weight.data, full_matrices=False)
-        s_r = s[: self.r] / self.scaling
-        lora_a = torch.diag(torch.sqrt(s_r)) @ uh[: self.r]
-        lora_b = v[:, : self.r] @ torch.diag(torch.sqrt(s_r))
-        self.lora_A.weight.data = lora_a
-        self.lora_B.weight.data = lora_b
-        weight = (weight.data - self.scaling * lora_b @ lora_a).to(dtype)
+        s_r = s[:r] / scaling
+        lora_a = torch.diag(torch.sqrt(s_r)) @ uh[:r]
+        lora_b = v[:, :r] @ torch.diag(torch.sqrt(s_r))
+        self.lora_A[adapter_name].weight.data = lora_a
+        self.lora_B[adapter_name].weight.data = lora_b
+        weight = (weight.data - scaling * lora_b @ lora_a).to(dtype)
         self.base_layer.weight.data = weight.T if self.fan_in_fan_out else weight
 
-    def _olora_init(self) -> None:
+    def _olora_init(self, adapter_name: str) -> None:
         """peft ``olora_init``: Q, R = qr(W); B = Q[:, :r], A = R[:r], W -= s B A."""
         dtype = self._check_float_base("olora")
         if self.fan_in_fan_out:
@@ -168,17 +231,20 @@ class LoraLinear(nn.Module):
             raise ValueError(
                 "init_lora_weights='olora' is not supported on Conv1D (fan_in_fan_out) layers"
             )
+        r, scaling = self.r[adapter_name], self.scaling[adapter_name]
+        lora_a, lora_b = self.lora_A[adapter_name], self.lora_B[adapter_name]
         weight = self.base_layer.weight.to(torch.float32)
-        q, r = torch.linalg.qr(weight.data)
-        self.lora_A.weight.data = r[: self.r].contiguous()
-        self.lora_B.weight.data = q[:, : self.r].contiguous()
-        weight.data -= self.scaling * self.lora_B.weight @ self.lora_A.weight
+        q, rr = torch.linalg.qr(weight.data)
+        lora_a.weight.data = rr[:r].contiguous()
+        lora_b.weight.data = q[:, :r].contiguous()
+        weight.data -= scaling * lora_b.weight @ lora_a.weight
         self.base_layer.weight.data = weight.to(dtype)
 
-    def delta_weight(self) -> torch.Tensor:
+    def delta_weight(self, adapter_name: Optional[str] = None) -> torch.Tensor:
         """``B @ A * scaling`` in the base weight's layout (transposed for Conv1D), in the adapter dtype
         as peft's ``get_delta_weight``; the in-place add in :meth:`merge` rounds once to the base dtype."""
-        w_a, w_b = self.lora_A.weight, self.lora_B.weight
+        name = self.active_adapter if adapter_name is None else adapter_name
+        w_a, w_b = self.lora_A[name].weight, self.lora_B[name].weight
         dtype = w_b.dtype
         # peft casts half-precision CPU merges to float32 (slow half matmuls on CPU)
         if w_b.device.type == "cpu" and dtype in (torch.float16, torch.bfloat16):
@@ -186,30 +252,62 @@ class LoraLinear(nn.Module):
         delta = w_b @ w_a
         if self.fan_in_fan_out:
             delta = delta.T
-        return (delta * self.scaling).to(dtype)
+        return (delta * self.scaling[name]).to(dtype)
 
     @torch.no_grad()
-    def merge(self) -> None:
-        """Adds the update into the base weight (peft ``merge``, non-safe mode); idempotent."""
-        if not self.merged:
-            self.base_layer.weight.data += self.delta_weight()
-            self.merged = True
+    def merge(self, adapter_names: Optional[Sequence[str]] = None) -> None:
+        """Adds the active (or the given) adapters into the base weight (peft ``merge``, non-safe
+        mode); an adapter already merged is skipped."""
+        for name in self.active_adapters if adapter_names is None else adapter_names:
+            if name in self.lora_A and name not in self.merged_adapters:
+                self.base_layer.weight.data += self.delta_weight(name)
+                self.merged_adapters.append(name)
 
     @torch.no_grad()
     def unmerge(self) -> None:
-        """Subtracts the update again (peft ``unmerge``); exact up to float rounding."""
-        if self.merged:
-            self.base_layer.weight.data -= self.delta_weight()
-            self.merged = False
+        """Subtracts the merged updates again, last merged first (peft ``unmerge``)."""
+        while self.merged_adapters:
+            name = self.merged_adapters.pop()
+            self.base_layer.weight.data -= self.delta_weight(name)
+
+    def set_adapter(self, adapter_names: Union[str, Sequence[str]], trainable: bool = True) -> None:
+        """Makes ``adapter_names`` the active adapters; only their matrices require grad if
+        ``trainable`` (peft ``LoraLayer.set_adapter``)."""
+        names = [adapter_names] if isinstance(adapter_names, str) else list(adapter_names)
+        for group in (self.lora_A, self.lora_B):
+            for key, module in group.items():
+                module.requires_grad_(trainable and key in names)
+        self.active_adapters = names
+
+    def delete_adapter(self, adapter_name: str) -> None:
+        """Removes adapter ``adapter_name`` (unmerge first if merged)."""
+        if adapter_name in self.merged_adapters:
+            raise ValueError(f"adapter {adapter_name!r} is merged; unmerge it before deleting")
+        for group in (self.lora_A, self.lora_B, self.lora_dropout):
+            del group[adapter_name]
+        for attr in (self.r, self.lora_alpha, self.scaling, self.use_rslora):
+            del attr[adapter_name]
+        self.active_adapters = [a for a in self.active_adapters if a != adapter_name]
 
     def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        if self.disable_adapters:
+            # peft: a disabled layer computes the base model, unmerging first if needed
+            if self.merged:
+                self.unmerge()
+            return self.base_layer(x, *args, **kwargs)
         result = self.base_layer(x, *args, **kwargs)
         if self.merged:
             return result
         result_dtype = result.dtype
-        x = x.to(self.lora_A.weight.dtype)
-        # Same operation order as peft's lora.Linear.forward, so outputs match bit for bit.
-        result = result + self.lora_B(self.lora_A(self.lora_dropout(x))) * self.scaling
+        for name in self.active_adapters:
+            if name not in self.lora_A:
+                continue
+            lora_a = self.lora_A[name]
+            x = x.to(lora_a.weight.dtype)
+            # Same operation order as peft's lora.Linear.forward, so outputs match bit for bit.
+            result = (
+                result + self.lora_B[name](lora_a(self.lora_dropout[name](x))) * self.scaling[name]
+            )
         return result.to(result_dtype)
 
     @property
@@ -220,7 +318,8 @@ class LoraLinear(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"in={self.in_features}, out={self.out_features}, r={self.r}, "
-            f"scaling={self.scaling:g}, fan_in_fan_out={self.fan_in_fan_out}, merged={self.merged}"
+            f"active={self.active_adapters}, fan_in_fan_out={self.fan_in_fan_out}, "
+            f"merged={self.merged_adapters}"
         )
 
 
@@ -264,6 +363,30 @@ def _fan_in_fan_out(module: nn.Module, requested: Optional[bool]) -> bool:
     return conv1d
 
 
+def lora_adapters(model: nn.Module) -> list[str]:
+    """Names of the LoRA adapters in ``model``, in the order they were added."""
+    names: dict[str, None] = {}
+    for _, layer in lora_layers(model):
+        names.update(dict.fromkeys(layer.lora_A.keys()))
+    return list(names)
+
+
+def active_adapters(model: nn.Module) -> list[str]:
+    """The adapters the forward uses (peft's ``active_adapters``); empty without LoRA."""
+    for _, layer in lora_layers(model):
+        return list(layer.active_adapters)
+    return []
+
+
+def _saved_configs(model: nn.Module) -> dict[str, dict]:
+    return model.__dict__.setdefault("_lexmetrics_lora_config", {})
+
+
+def adapter_config(model: nn.Module, adapter_name: str) -> dict:
+    """What :func:`inject_lora` was given for ``adapter_name`` (used for adapter_config.json)."""
+    return _saved_configs(model).get(adapter_name, {})
+
+
 def inject_lora(
     model: nn.Module,
     target_modules: TargetModules,
@@ -278,9 +401,10 @@ def inject_lora(
     bias: BiasMode = "none",
     modules_to_save: Optional[Sequence[str]] = None,
     task_type: Optional[str] = None,
+    adapter_name: str = DEFAULT_ADAPTER,
     freeze_base: bool = True,
 ) -> list[str]:
-    """Replaces every matching ``nn.Linear`` / ``Conv1D`` with a :class:`LoraLinear`, in place.
+    """Adds LoRA adapter ``adapter_name`` to every matching ``nn.Linear`` / ``Conv1D``, in place.
 
     ``target_modules``/``exclude_modules`` follow peft: a list matches a module path exactly or as a
     dotted suffix, a str is a regex that must match the whole path, and ``"all-linear"`` takes every
@@ -293,7 +417,11 @@ def inject_lora(
     ``"TOKEN_CLS"`` adds ``classifier`` and ``score``, ``"QUESTION_ANS"`` adds ``qa_outputs``, as
     peft's task models do; the task type is also what :func:`save_lora_adapter` writes.
 
-    Raises ``ValueError`` if nothing matched (peft does the same) or a match is not a linear layer.
+    The first adapter is active. A further ``adapter_name`` is added beside the others as peft's
+    ``add_adapter`` does: inactive and frozen until :func:`set_adapter`.
+
+    Raises ``ValueError`` if nothing matched (peft does the same), a match is not a linear layer, or
+    ``adapter_name`` already exists.
     """
     if isinstance(target_modules, str):
         try:
@@ -304,25 +432,38 @@ def inject_lora(
         raise ValueError(
             "target_modules must be a regex string or a non-empty list of module names"
         )
-    if any(True for _ in lora_layers(model)) or any(True for _ in modules_to_save_layers(model)):
-        raise ValueError("model already has LoRA layers; unload_lora(model) first")
+    existing = lora_adapters(model)
+    if adapter_name in existing:
+        raise ValueError(
+            f"model already has a LoRA adapter {adapter_name!r}; pass another adapter_name, or "
+            "delete_adapter / unload_lora first"
+        )
     if isinstance(modules_to_save, str):
         raise TypeError("modules_to_save must be a list of module names, not a str")
     to_save = list(
         dict.fromkeys([*(modules_to_save or ()), *TASK_MODULES_TO_SAVE.get(task_type or "", ())])
     )
+    active = active_adapters(model) or [adapter_name]
     selected: list[tuple[str, nn.Module]] = []
+    inner: list[str] = []  # LoRA layers and wrappers: their children are never targets
     output_layer = _output_layer(model) if target_modules == "all-linear" else None
     for name, module in model.named_modules():
+        if any(name.startswith(p + ".") for p in inner):
+            continue
+        if isinstance(module, (LoraLinear, ModulesToSaveWrapper)):
+            inner.append(name)
+        if isinstance(module, ModulesToSaveWrapper):
+            continue
+        base = module.base_layer if isinstance(module, LoraLinear) else module
         if target_modules == "all-linear":
             # peft: every Linear/Conv1D except the output layer (lm_head)
-            if not _is_adaptable(module) or module is output_layer:
+            if not _is_adaptable(base) or base is output_layer:
                 continue
         elif not name or not _matches(target_modules, name):
             continue
         if _matches(exclude_modules, name) or is_inside(name, to_save):
             continue
-        if not _is_adaptable(module):
+        if not _is_adaptable(base):
             # peft raises too ("Target module ... is not supported")
             raise ValueError(
                 f"target module {name!r} is {type(module).__name__}; only nn.Linear and "
@@ -335,22 +476,32 @@ def inject_lora(
             f"{type(model).__name__}"
         )
     for name, module in selected:
-        fifo = _fan_in_fan_out(module, fan_in_fan_out)
+        if isinstance(module, LoraLinear):
+            module.update_layer(
+                adapter_name,
+                r,
+                lora_alpha,
+                lora_dropout,
+                use_rslora=use_rslora,
+                init_lora_weights=init_lora_weights,
+            )
+            continue
         layer = LoraLinear(
             module,
             r,
             lora_alpha,
             lora_dropout,
-            fan_in_fan_out=fifo,
+            fan_in_fan_out=_fan_in_fan_out(module, fan_in_fan_out),
             use_rslora=use_rslora,
             init_lora_weights=init_lora_weights,
+            adapter_name=adapter_name,
         )
         # A new module starts in training mode; keep the mode of the layer it replaces (eval stays eval).
         layer.train(module.training)
         _set_submodule(model, name, layer)
-    wrap_modules_to_save(model, to_save)
+    wrap_modules_to_save(model, to_save, adapter_name)
     # Remembered for save_lora_adapter's adapter_config.json.
-    model._lexmetrics_lora_config = {  # type: ignore[attr-defined]
+    _saved_configs(model)[adapter_name] = {
         "r": r,
         "lora_alpha": lora_alpha,
         "lora_dropout": lora_dropout,
@@ -366,32 +517,38 @@ def inject_lora(
         "modules_to_save": to_save or None,
         "task_type": task_type,
     }
-    if freeze_base:
+    if existing:
+        # peft's add_adapter: the active adapters stay active; the new one is frozen until set
+        for _, lora_layer in lora_layers(model):
+            lora_layer.active_adapters = list(active)
+            if adapter_name in lora_layer.lora_A:
+                lora_layer.lora_A[adapter_name].requires_grad_(False)
+                lora_layer.lora_B[adapter_name].requires_grad_(False)
+        for _, wrapper in modules_to_save_layers(model):
+            wrapper.active_adapter = active[0]
+            if adapter_name in wrapper.modules_to_save:
+                wrapper.modules_to_save[adapter_name].requires_grad_(False)
+    elif freeze_base:
         mark_only_lora_trainable(model, bias)
     return [name for name, _ in selected]
 
 
 def mark_only_lora_trainable(model: nn.Module, bias: BiasMode = "none") -> None:
-    """Freezes everything but the LoRA matrices; ``bias`` as in peft/loralib: "none", "all" (every
-    bias in the model) or "lora_only" (the biases of adapted layers)."""
+    """Freezes everything but the active adapters' LoRA matrices and module copies; ``bias`` as in
+    peft/loralib: "none", "all" (every bias in the model) or "lora_only" (the adapted layers')."""
     if bias not in ("none", "all", "lora_only"):
         raise ValueError(f"bias must be 'none', 'all' or 'lora_only', got {bias!r}")
     for name, p in model.named_parameters():
-        dotted = f".{name}"
-        p.requires_grad = (
-            ".lora_A." in dotted or ".lora_B." in dotted or ".modules_to_save." in dotted
-        )
-        if (
-            bias == "all"
-            and name.rsplit(".", 1)[-1] == "bias"
-            and ".original_module." not in dotted
-        ):
-            p.requires_grad = True
-    if bias == "lora_only":
-        for _, layer in lora_layers(model):
-            b = getattr(layer.base_layer, "bias", None)
-            if b is not None:
-                b.requires_grad = True
+        p.requires_grad = bias == "all" and name.rsplit(".", 1)[-1] == "bias"
+        if ".original_module." in f".{name}" or ".modules_to_save." in f".{name}":
+            p.requires_grad = False
+    for _, layer in lora_layers(model):
+        layer.set_adapter(layer.active_adapters, trainable=True)
+        b = getattr(layer.base_layer, "bias", None)
+        if bias == "lora_only" and b is not None:
+            b.requires_grad = True
+    for _, wrapper in modules_to_save_layers(model):
+        wrapper.set_adapter(wrapper.active_adapter, trainable=True)
 
 
 def _require_lora(model: nn.Module) -> list[tuple[str, LoraLinear]]:
@@ -401,10 +558,73 @@ def _require_lora(model: nn.Module) -> list[tuple[str, LoraLinear]]:
     return layers
 
 
-def merge_lora(model: nn.Module) -> None:
-    """Merges every adapter into its base weight (forward then costs nothing extra)."""
+def _require_adapter(model: nn.Module, adapter_name: str) -> None:
+    names = lora_adapters(model)
+    if adapter_name not in names:
+        raise ValueError(f"no LoRA adapter {adapter_name!r} in the model (adapters: {names})")
+
+
+def set_adapter(model: nn.Module, adapter_name: str, *, inference_mode: bool = False) -> None:
+    """Makes ``adapter_name`` the active adapter (peft ``set_adapter``): merged layers are unmerged,
+    its matrices and module copies require grad unless ``inference_mode``, the others are frozen."""
+    _require_adapter(model, adapter_name)
+    for _, layer in lora_layers(model):
+        if layer.merged:
+            warnings.warn(
+                "Adapter cannot be set when the model is merged. Unmerging the model first.",
+                UserWarning,
+                stacklevel=2,
+            )
+            layer.unmerge()
+        layer.set_adapter(adapter_name, trainable=not inference_mode)
+    for _, wrapper in modules_to_save_layers(model):
+        wrapper.set_adapter(adapter_name, trainable=not inference_mode)
+
+
+def delete_adapter(model: nn.Module, adapter_name: str) -> None:
+    """Removes ``adapter_name`` everywhere; if it was active, the first remaining adapter becomes
+    active, as in peft. The last adapter cannot be deleted (use ``unload_lora(model, merge=False)``)."""
+    _require_adapter(model, adapter_name)
+    remaining = [a for a in lora_adapters(model) if a != adapter_name]
+    if not remaining:
+        raise ValueError(
+            f"{adapter_name!r} is the only adapter; unload_lora(model, merge=False) removes it"
+        )
+    was_active = adapter_name in active_adapters(model)
+    for _, layer in lora_layers(model):
+        if adapter_name in layer.lora_A:
+            layer.delete_adapter(adapter_name)
+    for _, wrapper in modules_to_save_layers(model):
+        wrapper.delete_adapter(adapter_name)
+    _saved_configs(model).pop(adapter_name, None)
+    if was_active:
+        set_adapter(model, remaining[0])
+
+
+@contextlib.contextmanager
+def disable_adapter(model: nn.Module) -> Iterator[nn.Module]:
+    """``with disable_adapter(model):`` runs the base model (peft's ``disable_adapter``, what TRL's DPO
+    uses for the reference model): LoRA layers skip their updates (unmerging first if merged) and
+    modules to save use their originals. On exit the adapters are on again; ``requires_grad`` flags
+    are left as they were (peft re-enables grads of the active adapter on exit)."""
+    layers = [m for _, m in lora_layers(model)] + [m for _, m in modules_to_save_layers(model)]
+    before = [m.disable_adapters for m in layers]
+    try:
+        for m in layers:
+            m.disable_adapters = True
+        yield model
+    finally:
+        for m, flag in zip(layers, before):
+            m.disable_adapters = flag
+
+
+def merge_lora(model: nn.Module, adapter_names: Optional[Sequence[str]] = None) -> None:
+    """Merges the active adapters (or ``adapter_names``) into the base weights (forward then costs
+    nothing extra); an adapter already merged is skipped."""
+    for name in adapter_names or ():
+        _require_adapter(model, name)
     for _, layer in _require_lora(model):
-        layer.merge()
+        layer.merge(adapter_names)
 
 
 def unmerge_lora(model: nn.Module) -> None:
@@ -413,20 +633,26 @@ def unmerge_lora(model: nn.Module) -> None:
         layer.unmerge()
 
 
-def unload_lora(model: nn.Module, merge: bool = True) -> nn.Module:
-    """Puts the plain base layers back (merged if ``merge``, else the original weights); returns
-    ``model`` (peft ``merge_and_unload`` / ``unload``). Parameters keep their ``requires_grad``."""
-    for name, layer in _require_lora(model):
+def unload_lora(
+    model: nn.Module, merge: bool = True, adapter_names: Optional[Sequence[str]] = None
+) -> nn.Module:
+    """Puts the plain base layers back, with the active adapters (or ``adapter_names``) merged in if
+    ``merge``, else the original weights; returns ``model`` (peft ``merge_and_unload`` / ``unload``).
+    Each module to save becomes the active adapter's copy. Parameters keep their ``requires_grad``."""
+    layers = _require_lora(model)
+    for name in adapter_names or ():
+        _require_adapter(model, name)
+    for name, layer in layers:
+        layer.unmerge()
         if merge:
-            layer.merge()
-        else:
-            layer.unmerge()
+            layer.merge(adapter_names)
+            layer.merged_adapters = []
         _set_submodule(model, name, layer.base_layer)
-    # peft's merge_and_unload / unload both keep the trained copy of each module to save
+    # peft's merge_and_unload / unload both keep the active copy of each module to save
     for name, wrapper in list(modules_to_save_layers(model)):
+        wrapper.disable_adapters = False
         _set_submodule(model, name, wrapper.trained_module)
-    if hasattr(model, "_lexmetrics_lora_config"):
-        del model._lexmetrics_lora_config
+    model.__dict__.pop("_lexmetrics_lora_config", None)
     return model
 
 
@@ -501,7 +727,9 @@ def lora_report(model: nn.Module) -> LoraReport:
     """Builds a :class:`LoraReport` (works on any model; ``layers`` is empty without LoRA)."""
     trainable, total = count_parameters(model)
     infos = tuple(
-        LoraLayerInfo(name, layer.in_features, layer.out_features, layer.r)
+        LoraLayerInfo(name, layer.in_features, layer.out_features, layer.r[adapter])
         for name, layer in lora_layers(model)
+        for adapter in layer.active_adapters
+        if adapter in layer.r
     )
     return LoraReport(trainable, total, infos)
