@@ -153,13 +153,17 @@ def _adapter_keys(
     lora_bias = {f"{name}.base_layer.bias" for name in layers}
     wrappers = dict(modules_to_save_layers(model))
     marks = tuple(f".{m}.{adapter_name}." for m in ("lora_A", "lora_B"))
+    magnitude = f".lora_magnitude_vector.{adapter_name}.weight"
     keys: dict[str, str] = {}
     for name in model.state_dict():
         dotted = f".{name}"
         if any(name.startswith(w + ".") for w in wrappers):
             continue
         mark = next((m for m in marks if m in dotted), None)
-        if mark is not None:
+        if dotted.endswith(magnitude):
+            # peft saves DoRA's magnitude as "<path>.lora_magnitude_vector"
+            keys[_PREFIX + name[: -len(magnitude) + 1] + "lora_magnitude_vector"] = name
+        elif mark is not None:
             keys[_PREFIX + dotted.replace(mark, mark[: -len(adapter_name) - 1])[1:]] = name
         elif (bias == "all" and name.rsplit(".", 1)[-1] == "bias") or (
             bias == "lora_only" and name in lora_bias
@@ -224,11 +228,12 @@ def _lora_config(
             layer.r[adapter_name],
             layer.lora_alpha[adapter_name],
             layer.use_rslora[adapter_name],
+            layer.use_dora[adapter_name],
         )
 
     if any(hyper(layer) != hyper(first) for _, layer in layers):
         raise ValueError(
-            "LoRA layers differ in r/lora_alpha/use_rslora; peft's format needs one value each"
+            "LoRA layers differ in r/lora_alpha/use_rslora/use_dora; peft's format needs one value each"
         )
     saved = adapter_config(model, adapter_name)
     # Exact paths of what is adapted, so peft targets the same modules whatever the original patterns.
@@ -248,7 +253,7 @@ def _lora_config(
         "fan_in_fan_out": all(layer.fan_in_fan_out for _, layer in layers),
         "bias": saved.get("bias", "none"),
         "use_rslora": first.use_rslora[adapter_name],
-        "use_dora": False,
+        "use_dora": bool(first.use_dora[adapter_name]),
         "init_lora_weights": init if isinstance(init, (bool, str)) else True,
         "inference_mode": True,
         "modules_to_save": _saved_module_names(model, adapter_name, task_type),
@@ -302,7 +307,6 @@ def save_lora_adapter(
 
 
 _UNSUPPORTED = (
-    "use_dora",
     "layers_to_transform",
     "rank_pattern",
     "alpha_pattern",
@@ -389,6 +393,7 @@ def load_lora_adapter(
             lora_dropout=float(config.get("lora_dropout") or 0.0),
             exclude_modules=config.get("exclude_modules"),
             use_rslora=bool(config.get("use_rslora", False)),
+            use_dora=bool(config.get("use_dora", False)),
             init_lora_weights=init if init in BASE_REWRITING_INITS else True,
             bias=config.get("bias") or "none",
             modules_to_save=config.get("modules_to_save"),

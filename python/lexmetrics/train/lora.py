@@ -75,6 +75,19 @@ def _matches(patterns: Optional[TargetModules], name: str) -> bool:
 DEFAULT_ADAPTER = "default"
 
 
+class DoraMagnitude(nn.Module):
+    """DoRA's learned magnitude ``m`` (one per output feature) in ``weight``, as peft's
+    ``DoraLinearLayer`` stores it (``lora_magnitude_vector[name].weight``)."""
+
+    def __init__(self, weight: torch.Tensor) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(weight, requires_grad=True)
+
+
+def _transpose(weight: torch.Tensor, fan_in_fan_out: bool) -> torch.Tensor:
+    return weight.T if fan_in_fan_out else weight
+
+
 class LoraLinear(nn.Module):
     """A frozen ``nn.Linear`` / ``Conv1D`` plus named low-rank updates ``B @ A`` (peft's ``lora.Linear``).
 
@@ -93,6 +106,7 @@ class LoraLinear(nn.Module):
         *,
         fan_in_fan_out: bool = False,
         use_rslora: bool = False,
+        use_dora: bool = False,
         init_lora_weights: InitMode = True,
         adapter_dtype: Optional[torch.dtype] = None,
         adapter_name: str = DEFAULT_ADAPTER,
@@ -107,6 +121,9 @@ class LoraLinear(nn.Module):
         self.lora_A = nn.ModuleDict()
         self.lora_B = nn.ModuleDict()
         self.lora_dropout = nn.ModuleDict()
+        self.lora_magnitude_vector = nn.ModuleDict()
+        self.use_dora: dict[str, bool] = {}
+        self._dora_weight_norm: dict[str, torch.Tensor] = {}
         self.r: dict[str, int] = {}
         self.lora_alpha: dict[str, float] = {}
         self.scaling: dict[str, float] = {}
@@ -120,6 +137,7 @@ class LoraLinear(nn.Module):
             lora_alpha,
             lora_dropout,
             use_rslora=use_rslora,
+            use_dora=use_dora,
             init_lora_weights=init_lora_weights,
             adapter_dtype=adapter_dtype,
         )
@@ -132,6 +150,7 @@ class LoraLinear(nn.Module):
         lora_dropout: float = 0.0,
         *,
         use_rslora: bool = False,
+        use_dora: bool = False,
         init_lora_weights: InitMode = True,
         adapter_dtype: Optional[torch.dtype] = None,
     ) -> None:
@@ -162,8 +181,65 @@ class LoraLinear(nn.Module):
         self.lora_A[adapter_name] = nn.Linear(self.in_features, r, bias=False, **kw)
         self.lora_B[adapter_name] = nn.Linear(r, self.out_features, bias=False, **kw)
         self.reset_lora_parameters(init_lora_weights, adapter_name)
-        for module in (self.lora_A, self.lora_B, self.lora_dropout):
-            module[adapter_name].train(self.training)
+        self.use_dora[adapter_name] = use_dora
+        if use_dora:
+            self._dora_init(adapter_name)
+        for group in self._adapter_groups():
+            if adapter_name in group:
+                group[adapter_name].train(self.training)
+
+    def _adapter_groups(self) -> tuple[nn.ModuleDict, ...]:
+        return (self.lora_A, self.lora_B, self.lora_dropout, self.lora_magnitude_vector)
+
+    def _weight_norm(
+        self, weight: torch.Tensor, lora_weight: torch.Tensor, scaling: float
+    ) -> torch.Tensor:
+        """peft ``DoraLinearLayer.get_weight_norm``: row-wise L2 norm of ``W + scaling * BA``."""
+        weight = _transpose(weight, self.fan_in_fan_out)
+        weight = weight + scaling * lora_weight
+        return torch.linalg.norm(weight, dim=1).to(weight.dtype)
+
+    @torch.no_grad()
+    def _dora_init(self, adapter_name: str) -> None:
+        """peft ``DoraLinearLayer.update_layer``: m starts at ``||W + s BA||`` row-wise, so the
+        adapted layer equals the base layer at init."""
+        lora_a = self.lora_A[adapter_name].weight
+        lora_b = self.lora_B[adapter_name].weight
+        weight = self.base_layer.weight
+        norm = self._weight_norm(
+            weight.to(lora_a.device), lora_b @ lora_a, self.scaling[adapter_name]
+        )
+        self.lora_magnitude_vector[adapter_name] = DoraMagnitude(norm)
+
+    def _dora_forward(self, name: str, x: torch.Tensor, result: torch.Tensor) -> torch.Tensor:
+        """peft ``DoraLinearVariant.forward``, same operations in the same order. The column norm is
+        detached (DoRA paper section 4.3), so it gets no gradient."""
+        lora_a, lora_b = self.lora_A[name], self.lora_B[name]
+        dropout, scaling = self.lora_dropout[name], self.scaling[name]
+        base_result: Optional[torch.Tensor]
+        if isinstance(dropout, nn.Identity) or not self.training:
+            base_result = result
+        else:
+            x = dropout(x)
+            base_result = None
+        eye = torch.eye(
+            lora_a.weight.shape[1], device=lora_a.weight.device, dtype=lora_a.weight.dtype
+        )
+        lora_weight = lora_b(lora_a(eye)).T.to(x.dtype)
+        magnitude = self.lora_magnitude_vector[name].weight
+        weight = self.base_layer.weight.to(x.dtype)
+        weight_norm = self._weight_norm(weight, lora_weight.detach(), scaling).detach()
+        mag_norm_scale = (magnitude / weight_norm).view(1, -1)
+        lora_result = lora_b(lora_a(x))
+        if base_result is not None:
+            bias = getattr(self.base_layer, "bias", None)
+            if bias is not None:
+                base_result = base_result - bias
+        else:
+            base_result = nn.functional.linear(x, _transpose(weight, self.fan_in_fan_out))
+        return result + (
+            (mag_norm_scale - 1) * base_result + mag_norm_scale * lora_result * scaling
+        )
 
     @property
     def active_adapter(self) -> str:
@@ -259,22 +335,45 @@ class LoraLinear(nn.Module):
         """Adds the active (or the given) adapters into the base weight (peft ``merge``, non-safe
         mode); an adapter already merged is skipped."""
         for name in self.active_adapters if adapter_names is None else adapter_names:
-            if name in self.lora_A and name not in self.merged_adapters:
-                self.base_layer.weight.data += self.delta_weight(name)
-                self.merged_adapters.append(name)
+            if name not in self.lora_A or name in self.merged_adapters:
+                continue
+            weight = self.base_layer.weight
+            if self.use_dora[name]:
+                if self.merged_adapters:
+                    # peft replays earlier merges to get the unmerged norm; not reproduced here
+                    raise ValueError(
+                        f"cannot merge DoRA adapter {name!r} on top of {self.merged_adapters}"
+                    )
+                delta = self.delta_weight(name)
+                # peft merge_unsafe: the norm of the unmerged weight, kept for unmerge
+                norm = self._weight_norm(weight, _transpose(delta, self.fan_in_fan_out), 1)
+                self._dora_weight_norm[name] = norm.detach()
+                factor = self.lora_magnitude_vector[name].weight / self._dora_weight_norm[name]
+                factor = _transpose(factor.view(-1, 1), self.fan_in_fan_out)
+                weight.data = (factor * (weight.data + delta)).to(weight.dtype)
+            else:
+                weight.data += self.delta_weight(name)
+            self.merged_adapters.append(name)
 
     @torch.no_grad()
     def unmerge(self) -> None:
         """Subtracts the merged updates again, last merged first (peft ``unmerge``)."""
         while self.merged_adapters:
             name = self.merged_adapters.pop()
-            self.base_layer.weight.data -= self.delta_weight(name)
+            weight = self.base_layer.weight
+            if self.use_dora[name]:
+                norm = self._dora_weight_norm.pop(name)
+                factor = self.lora_magnitude_vector[name].weight / norm
+                factor = _transpose(factor.view(-1, 1), self.fan_in_fan_out)
+                weight.data = (weight.data / factor - self.delta_weight(name)).to(weight.dtype)
+            else:
+                weight.data -= self.delta_weight(name)
 
     def set_adapter(self, adapter_names: Union[str, Sequence[str]], trainable: bool = True) -> None:
         """Makes ``adapter_names`` the active adapters; only their matrices require grad if
         ``trainable`` (peft ``LoraLayer.set_adapter``)."""
         names = [adapter_names] if isinstance(adapter_names, str) else list(adapter_names)
-        for group in (self.lora_A, self.lora_B):
+        for group in (self.lora_A, self.lora_B, self.lora_magnitude_vector):
             for key, module in group.items():
                 module.requires_grad_(trainable and key in names)
         self.active_adapters = names
@@ -283,9 +382,10 @@ class LoraLinear(nn.Module):
         """Removes adapter ``adapter_name`` (unmerge first if merged)."""
         if adapter_name in self.merged_adapters:
             raise ValueError(f"adapter {adapter_name!r} is merged; unmerge it before deleting")
-        for group in (self.lora_A, self.lora_B, self.lora_dropout):
-            del group[adapter_name]
-        for attr in (self.r, self.lora_alpha, self.scaling, self.use_rslora):
+        for group in self._adapter_groups():
+            if adapter_name in group:
+                del group[adapter_name]
+        for attr in (self.r, self.lora_alpha, self.scaling, self.use_rslora, self.use_dora):
             del attr[adapter_name]
         self.active_adapters = [a for a in self.active_adapters if a != adapter_name]
 
@@ -305,9 +405,13 @@ class LoraLinear(nn.Module):
             lora_a = self.lora_A[name]
             x = x.to(lora_a.weight.dtype)
             # Same operation order as peft's lora.Linear.forward, so outputs match bit for bit.
-            result = (
-                result + self.lora_B[name](lora_a(self.lora_dropout[name](x))) * self.scaling[name]
-            )
+            if self.use_dora[name]:
+                result = self._dora_forward(name, x, result)
+            else:
+                result = (
+                    result
+                    + self.lora_B[name](lora_a(self.lora_dropout[name](x))) * self.scaling[name]
+                )
         return result.to(result_dtype)
 
     @property
@@ -397,6 +501,7 @@ def inject_lora(
     exclude_modules: Optional[TargetModules] = None,
     fan_in_fan_out: Optional[bool] = None,
     use_rslora: bool = False,
+    use_dora: bool = False,
     init_lora_weights: InitMode = True,
     bias: BiasMode = "none",
     modules_to_save: Optional[Sequence[str]] = None,
@@ -408,7 +513,8 @@ def inject_lora(
 
     ``target_modules``/``exclude_modules`` follow peft: a list matches a module path exactly or as a
     dotted suffix, a str is a regex that must match the whole path, and ``"all-linear"`` takes every
-    linear layer but the output layer. ``fan_in_fan_out=None`` detects
+    linear layer but the output layer. ``use_dora`` adds DoRA's magnitude vector (peft's exact
+    formulation, merge included). ``fan_in_fan_out=None`` detects
     ``Conv1D`` (weight stored (in, out)) per layer. With ``freeze_base`` every non-LoRA parameter is
     frozen (see :func:`mark_only_lora_trainable` for ``bias``). Returns the adapted paths.
 
@@ -483,6 +589,7 @@ def inject_lora(
                 lora_alpha,
                 lora_dropout,
                 use_rslora=use_rslora,
+                use_dora=use_dora,
                 init_lora_weights=init_lora_weights,
             )
             continue
@@ -493,6 +600,7 @@ def inject_lora(
             lora_dropout,
             fan_in_fan_out=_fan_in_fan_out(module, fan_in_fan_out),
             use_rslora=use_rslora,
+            use_dora=use_dora,
             init_lora_weights=init_lora_weights,
             adapter_name=adapter_name,
         )
@@ -512,6 +620,7 @@ def inject_lora(
         if exclude_modules is None or isinstance(exclude_modules, str)
         else sorted(set(exclude_modules)),
         "use_rslora": use_rslora,
+        "use_dora": use_dora,
         "bias": bias,
         "init_lora_weights": init_lora_weights,
         "modules_to_save": to_save or None,
@@ -522,8 +631,13 @@ def inject_lora(
         for _, lora_layer in lora_layers(model):
             lora_layer.active_adapters = list(active)
             if adapter_name in lora_layer.lora_A:
-                lora_layer.lora_A[adapter_name].requires_grad_(False)
-                lora_layer.lora_B[adapter_name].requires_grad_(False)
+                for group in (
+                    lora_layer.lora_A,
+                    lora_layer.lora_B,
+                    lora_layer.lora_magnitude_vector,
+                ):
+                    if adapter_name in group:
+                        group[adapter_name].requires_grad_(False)
         for _, wrapper in modules_to_save_layers(model):
             wrapper.active_adapter = active[0]
             if adapter_name in wrapper.modules_to_save:
