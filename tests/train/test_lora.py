@@ -92,7 +92,7 @@ def test_exclude_modules_and_errors():
     with pytest.raises(ValueError, match="matched no"):
         inject_lora(tiny_gpt2(), "attn")  # a str is a full match, not a search
     with pytest.raises(ValueError, match="only nn.Linear"):
-        inject_lora(tiny_gpt2(), ["wte"])
+        inject_lora(tiny_gpt2(), ["ln_f"])
     with pytest.raises(ValueError, match="regex"):
         inject_lora(tiny_gpt2(), "c_(attn")
     with pytest.raises(ValueError, match="positive int"):

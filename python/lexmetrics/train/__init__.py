@@ -21,6 +21,7 @@ from ._io import (  # noqa: E402
     save_prompt_adapter,
 )
 from .lora import (  # noqa: E402
+    LoraEmbedding,
     LoraLayerInfo,
     LoraLinear,
     LoraReport,
@@ -45,6 +46,7 @@ __all__ = [
     "UnsupportedAdapterError",
     "infer_task_type",
     "LoraLinear",
+    "LoraEmbedding",
     "LoraLayerInfo",
     "LoraReport",
     "ModulesToSaveWrapper",

@@ -154,13 +154,17 @@ def _adapter_keys(
     wrappers = dict(modules_to_save_layers(model))
     marks = tuple(f".{m}.{adapter_name}." for m in ("lora_A", "lora_B"))
     magnitude = f".lora_magnitude_vector.{adapter_name}.weight"
+    embedding = tuple(f".{m}.{adapter_name}" for m in ("lora_embedding_A", "lora_embedding_B"))
     keys: dict[str, str] = {}
     for name in model.state_dict():
         dotted = f".{name}"
         if any(name.startswith(w + ".") for w in wrappers):
             continue
         mark = next((m for m in marks if m in dotted), None)
-        if dotted.endswith(magnitude):
+        if dotted.endswith(embedding):
+            # peft saves embedding LoRA as "<path>.lora_embedding_A" / "_B"
+            keys[_PREFIX + name[: -len(adapter_name) - 1]] = name
+        elif dotted.endswith(magnitude):
             # peft saves DoRA's magnitude as "<path>.lora_magnitude_vector"
             keys[_PREFIX + name[: -len(magnitude) + 1] + "lora_magnitude_vector"] = name
         elif mark is not None:
@@ -220,7 +224,7 @@ def _lora_config(
     base_model_name_or_path: Optional[str],
 ) -> dict[str, Any]:
     """``task_type`` is already resolved."""
-    layers = [(n, m) for n, m in lora_layers(model) if adapter_name in m.lora_A]
+    layers = [(n, m) for n, m in lora_layers(model) if adapter_name in m.r]
     first = layers[0][1]
 
     def hyper(layer: Any) -> tuple:

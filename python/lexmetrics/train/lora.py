@@ -12,7 +12,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterator, Literal, Optional, Sequence, Union
+from typing import Any, Iterator, Literal, Optional, Sequence, Union
 
 import torch
 from torch import nn
@@ -27,6 +27,7 @@ from .modules_to_save import (
 
 __all__ = [
     "LoraLinear",
+    "LoraEmbedding",
     "ModulesToSaveWrapper",
     "LoraLayerInfo",
     "LoraReport",
@@ -335,7 +336,7 @@ class LoraLinear(nn.Module):
         """Adds the active (or the given) adapters into the base weight (peft ``merge``, non-safe
         mode); an adapter already merged is skipped."""
         for name in self.active_adapters if adapter_names is None else adapter_names:
-            if name not in self.lora_A or name in self.merged_adapters:
+            if name not in self.r or name in self.merged_adapters:
                 continue
             weight = self.base_layer.weight
             if self.use_dora[name]:
@@ -373,9 +374,9 @@ class LoraLinear(nn.Module):
         """Makes ``adapter_names`` the active adapters; only their matrices require grad if
         ``trainable`` (peft ``LoraLayer.set_adapter``)."""
         names = [adapter_names] if isinstance(adapter_names, str) else list(adapter_names)
-        for group in (self.lora_A, self.lora_B, self.lora_magnitude_vector):
-            for key, module in group.items():
-                module.requires_grad_(trainable and key in names)
+        for group in self._adapter_groups():
+            for key, item in group.items():
+                item.requires_grad_(trainable and key in names)
         self.active_adapters = names
 
     def delete_adapter(self, adapter_name: str) -> None:
@@ -400,7 +401,7 @@ class LoraLinear(nn.Module):
             return result
         result_dtype = result.dtype
         for name in self.active_adapters:
-            if name not in self.lora_A:
+            if name not in self.r:
                 continue
             lora_a = self.lora_A[name]
             x = x.to(lora_a.weight.dtype)
@@ -425,6 +426,177 @@ class LoraLinear(nn.Module):
             f"active={self.active_adapters}, fan_in_fan_out={self.fan_in_fan_out}, "
             f"merged={self.merged_adapters}"
         )
+
+
+class LoraEmbedding(LoraLinear):
+    """A frozen ``nn.Embedding`` plus named low-rank updates (peft's ``lora.Embedding``).
+
+    ``lora_embedding_A[name]`` is (r, num_embeddings), ``lora_embedding_B[name]`` is (dim, r); the
+    update is ``embedding(x, A.T) @ B.T * scaling``. Default init: A = 0, B ~ N(0, 1). No dropout
+    (peft's embedding forward applies none); DoRA and PiSSA/OLoRA are not offered here.
+    """
+
+    def __init__(
+        self,
+        base_layer: nn.Embedding,
+        r: int,
+        lora_alpha: float,
+        lora_dropout: float = 0.0,
+        *,
+        use_rslora: bool = False,
+        use_dora: bool = False,
+        init_lora_weights: InitMode = True,
+        adapter_dtype: Optional[torch.dtype] = None,
+        adapter_name: str = DEFAULT_ADAPTER,
+        fan_in_fan_out: bool = False,
+    ) -> None:
+        nn.Module.__init__(self)
+        self.base_layer = base_layer
+        self.in_features = int(base_layer.num_embeddings)
+        self.out_features = int(base_layer.embedding_dim)
+        self.fan_in_fan_out = False
+        self.lora_embedding_A = nn.ParameterDict()
+        self.lora_embedding_B = nn.ParameterDict()
+        self.lora_dropout = nn.ModuleDict()
+        self.use_dora: dict[str, bool] = {}
+        self.r: dict[str, int] = {}
+        self.lora_alpha: dict[str, float] = {}
+        self.scaling: dict[str, float] = {}
+        self.use_rslora: dict[str, bool] = {}
+        self.active_adapters: list[str] = [adapter_name]
+        self.disable_adapters = False
+        self.merged_adapters: list[str] = []
+        self.update_layer(
+            adapter_name,
+            r,
+            lora_alpha,
+            lora_dropout,
+            use_rslora=use_rslora,
+            use_dora=use_dora,
+            init_lora_weights=init_lora_weights,
+            adapter_dtype=adapter_dtype,
+        )
+
+    def update_layer(
+        self,
+        adapter_name: str,
+        r: int,
+        lora_alpha: float,
+        lora_dropout: float = 0.0,
+        *,
+        use_rslora: bool = False,
+        use_dora: bool = False,
+        init_lora_weights: InitMode = True,
+        adapter_dtype: Optional[torch.dtype] = None,
+    ) -> None:
+        if use_dora:
+            raise ValueError("use_dora is not supported on nn.Embedding layers here")
+        if init_lora_weights not in (True, False, "gaussian"):
+            raise ValueError(
+                f"init_lora_weights={init_lora_weights!r} is not supported on nn.Embedding layers"
+            )
+        if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
+            raise ValueError(f"r must be a positive int, got {r!r}")
+        if not 0.0 <= lora_dropout < 1.0:
+            raise ValueError(f"lora_dropout must be in [0, 1), got {lora_dropout!r}")
+        weight = self.base_layer.weight
+        self.r[adapter_name] = r
+        self.lora_alpha[adapter_name] = lora_alpha
+        self.use_rslora[adapter_name] = use_rslora
+        self.use_dora[adapter_name] = False
+        self.scaling[adapter_name] = lora_alpha / math.sqrt(r) if use_rslora else lora_alpha / r
+        # Kept for the saved config only: peft's embedding forward never applies it.
+        self.lora_dropout[adapter_name] = (
+            nn.Dropout(lora_dropout) if lora_dropout > 0 else nn.Identity()
+        )
+        if adapter_dtype is None:
+            adapter_dtype = (
+                torch.float32 if weight.dtype in (torch.float16, torch.bfloat16) else weight.dtype
+            )
+        # peft draws both with torch.randn (on CPU, float32) before moving them to the base layer
+        weight_a = torch.randn((r, self.in_features))
+        weight_b = torch.randn((self.out_features, r))
+        kw = {"device": weight.device, "dtype": adapter_dtype}
+        self.lora_embedding_A[adapter_name] = nn.Parameter(weight_a.to(**kw))
+        self.lora_embedding_B[adapter_name] = nn.Parameter(weight_b.to(**kw))
+        if init_lora_weights is not False:
+            with torch.no_grad():
+                # peft (after loralib): A = 0, B ~ N(0, 1), for True and "gaussian" alike
+                nn.init.zeros_(self.lora_embedding_A[adapter_name])
+                nn.init.normal_(self.lora_embedding_B[adapter_name])
+
+    def _adapter_groups(self) -> tuple[Any, ...]:
+        return (self.lora_embedding_A, self.lora_embedding_B, self.lora_dropout)
+
+    def delta_weight(self, adapter_name: Optional[str] = None) -> torch.Tensor:
+        """``(B @ A).T * scaling``, shaped like the embedding table (peft ``get_delta_weight``)."""
+        name = self.active_adapter if adapter_name is None else adapter_name
+        w_a, w_b = self.lora_embedding_A[name], self.lora_embedding_B[name]
+        dtype = w_a.dtype
+        cast = w_b.device.type == "cpu" and dtype in (torch.float16, torch.bfloat16)
+        if cast:
+            w_a, w_b = w_a.float(), w_b.float()
+        delta = (w_b @ w_a).T * self.scaling[name]
+        return delta.to(dtype) if cast else delta
+
+    @torch.no_grad()
+    def merge(self, adapter_names: Optional[Sequence[str]] = None) -> None:
+        for name in self.active_adapters if adapter_names is None else adapter_names:
+            if name in self.r and name not in self.merged_adapters:
+                weight = self.base_layer.weight
+                weight.data += self.delta_weight(name).to(weight.dtype)
+                self.merged_adapters.append(name)
+
+    @torch.no_grad()
+    def unmerge(self) -> None:
+        while self.merged_adapters:
+            name = self.merged_adapters.pop()
+            weight = self.base_layer.weight
+            weight.data -= self.delta_weight(name).to(weight.dtype)
+
+    def _embed(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        base = self.base_layer
+        return nn.functional.embedding(
+            x,
+            weight,
+            padding_idx=base.padding_idx,
+            max_norm=base.max_norm,
+            norm_type=base.norm_type,
+            scale_grad_by_freq=base.scale_grad_by_freq,
+            sparse=base.sparse,
+        )
+
+    def _embed_scale(self) -> Optional[torch.Tensor]:
+        """Scaled embeddings (e.g. Gemma's) multiply the update too, as in peft ``_get_embed_scale``."""
+        scale = getattr(self.base_layer, "embed_scale", None)
+        if scale is None:
+            return None
+        weight = self.base_layer.weight
+        if isinstance(scale, (int, float)):
+            return torch.tensor(scale, device=weight.device, dtype=weight.dtype)
+        if isinstance(scale, torch.Tensor) and scale.numel() == 1:
+            return scale
+        raise ValueError("embed_scale of an adapted embedding must be a scalar")
+
+    def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        if self.disable_adapters:
+            if self.merged:
+                self.unmerge()
+            return self.base_layer(x, *args, **kwargs)
+        result = self.base_layer(x, *args, **kwargs)
+        if self.merged:
+            return result
+        result_dtype = result.dtype
+        embed_scale = self._embed_scale()
+        for name in self.active_adapters:
+            if name not in self.r:
+                continue
+            after_a = self._embed(x, self.lora_embedding_A[name].T)
+            update = (after_a @ self.lora_embedding_B[name].T) * self.scaling[name]
+            if embed_scale is not None:
+                update = update * embed_scale.to(update.dtype)
+            result = result + update
+        return result.to(result_dtype)
 
 
 def _output_layer(model: nn.Module) -> Optional[nn.Module]:
@@ -471,7 +643,7 @@ def lora_adapters(model: nn.Module) -> list[str]:
     """Names of the LoRA adapters in ``model``, in the order they were added."""
     names: dict[str, None] = {}
     for _, layer in lora_layers(model):
-        names.update(dict.fromkeys(layer.lora_A.keys()))
+        names.update(dict.fromkeys(layer.r))
     return list(names)
 
 
@@ -569,11 +741,11 @@ def inject_lora(
             continue
         if _matches(exclude_modules, name) or is_inside(name, to_save):
             continue
-        if not _is_adaptable(base):
+        if not (_is_adaptable(base) or isinstance(base, nn.Embedding)):
             # peft raises too ("Target module ... is not supported")
             raise ValueError(
-                f"target module {name!r} is {type(module).__name__}; only nn.Linear and "
-                "transformers Conv1D are supported"
+                f"target module {name!r} is {type(module).__name__}; only nn.Linear, "
+                "transformers Conv1D and nn.Embedding are supported"
             )
         selected.append((name, module))
     if not selected:
@@ -593,12 +765,15 @@ def inject_lora(
                 init_lora_weights=init_lora_weights,
             )
             continue
-        layer = LoraLinear(
+        cls = LoraEmbedding if isinstance(module, nn.Embedding) else LoraLinear
+        layer = cls(
             module,
             r,
             lora_alpha,
             lora_dropout,
-            fan_in_fan_out=_fan_in_fan_out(module, fan_in_fan_out),
+            fan_in_fan_out=False
+            if cls is LoraEmbedding
+            else _fan_in_fan_out(module, fan_in_fan_out),
             use_rslora=use_rslora,
             use_dora=use_dora,
             init_lora_weights=init_lora_weights,
@@ -630,14 +805,9 @@ def inject_lora(
         # peft's add_adapter: the active adapters stay active; the new one is frozen until set
         for _, lora_layer in lora_layers(model):
             lora_layer.active_adapters = list(active)
-            if adapter_name in lora_layer.lora_A:
-                for group in (
-                    lora_layer.lora_A,
-                    lora_layer.lora_B,
-                    lora_layer.lora_magnitude_vector,
-                ):
-                    if adapter_name in group:
-                        group[adapter_name].requires_grad_(False)
+            for group in lora_layer._adapter_groups():
+                if adapter_name in group:
+                    group[adapter_name].requires_grad_(False)
         for _, wrapper in modules_to_save_layers(model):
             wrapper.active_adapter = active[0]
             if adapter_name in wrapper.modules_to_save:
@@ -706,7 +876,7 @@ def delete_adapter(model: nn.Module, adapter_name: str) -> None:
         )
     was_active = adapter_name in active_adapters(model)
     for _, layer in lora_layers(model):
-        if adapter_name in layer.lora_A:
+        if adapter_name in layer.r:
             layer.delete_adapter(adapter_name)
     for _, wrapper in modules_to_save_layers(model):
         wrapper.delete_adapter(adapter_name)
