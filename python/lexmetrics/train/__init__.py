@@ -21,6 +21,7 @@ from ._io import (  # noqa: E402
     save_prompt_adapter,
 )
 from .lora import (  # noqa: E402
+    LoraConv2d,
     LoraEmbedding,
     LoraLayerInfo,
     LoraLinear,
@@ -47,6 +48,7 @@ __all__ = [
     "infer_task_type",
     "LoraLinear",
     "LoraEmbedding",
+    "LoraConv2d",
     "LoraLayerInfo",
     "LoraReport",
     "ModulesToSaveWrapper",

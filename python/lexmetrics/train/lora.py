@@ -28,6 +28,7 @@ from .modules_to_save import (
 __all__ = [
     "LoraLinear",
     "LoraEmbedding",
+    "LoraConv2d",
     "ModulesToSaveWrapper",
     "LoraLayerInfo",
     "LoraReport",
@@ -114,7 +115,12 @@ class LoraLinear(nn.Module):
     ) -> None:
         super().__init__()
         weight = base_layer.weight
-        d_out, d_in = (weight.shape[1], weight.shape[0]) if fan_in_fan_out else tuple(weight.shape)
+        if isinstance(base_layer, nn.Conv2d):
+            d_in, d_out = base_layer.in_channels, base_layer.out_channels
+        elif fan_in_fan_out:
+            d_out, d_in = weight.shape[1], weight.shape[0]
+        else:
+            d_out, d_in = tuple(weight.shape)
         self.base_layer = base_layer
         self.in_features = int(d_in)
         self.out_features = int(d_out)
@@ -179,8 +185,7 @@ class LoraLinear(nn.Module):
                 torch.float32 if weight.dtype in (torch.float16, torch.bfloat16) else weight.dtype
             )
         kw = {"device": weight.device, "dtype": adapter_dtype}
-        self.lora_A[adapter_name] = nn.Linear(self.in_features, r, bias=False, **kw)
-        self.lora_B[adapter_name] = nn.Linear(r, self.out_features, bias=False, **kw)
+        self.lora_A[adapter_name], self.lora_B[adapter_name] = self._new_lora_pair(r, kw)
         self.reset_lora_parameters(init_lora_weights, adapter_name)
         self.use_dora[adapter_name] = use_dora
         if use_dora:
@@ -188,6 +193,12 @@ class LoraLinear(nn.Module):
         for group in self._adapter_groups():
             if adapter_name in group:
                 group[adapter_name].train(self.training)
+
+    def _new_lora_pair(self, r: int, kw: dict[str, Any]) -> tuple[nn.Module, nn.Module]:
+        return (
+            nn.Linear(self.in_features, r, bias=False, **kw),
+            nn.Linear(r, self.out_features, bias=False, **kw),
+        )
 
     def _adapter_groups(self) -> tuple[nn.ModuleDict, ...]:
         return (self.lora_A, self.lora_B, self.lora_dropout, self.lora_magnitude_vector)
@@ -599,6 +610,84 @@ class LoraEmbedding(LoraLinear):
         return result.to(result_dtype)
 
 
+class LoraConv2d(LoraLinear):
+    """A frozen ``nn.Conv2d`` plus named low-rank updates (peft's ``lora.Conv2d``): ``lora_A`` is a
+    conv with the base kernel, stride and padding into ``r`` channels, ``lora_B`` a 1x1 conv back
+    (with the base ``groups``). DoRA and PiSSA/OLoRA are not offered here."""
+
+    def update_layer(
+        self,
+        adapter_name: str,
+        r: int,
+        lora_alpha: float,
+        lora_dropout: float = 0.0,
+        *,
+        use_rslora: bool = False,
+        use_dora: bool = False,
+        init_lora_weights: InitMode = True,
+        adapter_dtype: Optional[torch.dtype] = None,
+    ) -> None:
+        if use_dora:
+            raise ValueError("use_dora is not supported on nn.Conv2d layers here")
+        if init_lora_weights not in (True, False, "gaussian"):
+            raise ValueError(
+                f"init_lora_weights={init_lora_weights!r} is not supported on nn.Conv2d layers"
+            )
+        groups = self.base_layer.groups
+        if isinstance(r, int) and r > 0 and r % groups:
+            # peft's limit too
+            raise ValueError(f"r={r} must be divisible by the conv's groups={groups}")
+        super().update_layer(
+            adapter_name,
+            r,
+            lora_alpha,
+            lora_dropout,
+            use_rslora=use_rslora,
+            init_lora_weights=init_lora_weights,
+            adapter_dtype=adapter_dtype,
+        )
+
+    def _new_lora_pair(self, r: int, kw: dict[str, Any]) -> tuple[nn.Module, nn.Module]:
+        base = self.base_layer
+        # as peft: A copies kernel, stride and padding (not dilation), B is 1x1 with the base groups
+        lora_a = nn.Conv2d(
+            self.in_features, r, base.kernel_size, base.stride, base.padding, bias=False, **kw
+        )
+        lora_b = nn.Conv2d(
+            r, self.out_features, (1, 1), (1, 1), groups=base.groups, bias=False, **kw
+        )
+        return lora_a, lora_b
+
+    def delta_weight(self, adapter_name: Optional[str] = None) -> torch.Tensor:
+        """peft ``_ConvNd.get_delta_weight`` for 2-d kernels."""
+        name = self.active_adapter if adapter_name is None else adapter_name
+        w_a, w_b = self.lora_A[name].weight, self.lora_B[name].weight
+        dtype = w_a.dtype
+        cast = w_b.device.type == "cpu" and dtype in (torch.float16, torch.bfloat16)
+        if cast:
+            w_a, w_b = w_a.float(), w_b.float()
+        scaling = self.scaling[name]
+        if self.base_layer.weight.size()[2:4] == (1, 1):
+            delta = (w_b.squeeze(3).squeeze(2) @ w_a.squeeze(3).squeeze(2)).unsqueeze(2).unsqueeze(
+                3
+            ) * scaling
+        else:
+            delta = nn.functional.conv2d(w_a.transpose(0, 1), w_b)
+            if self.base_layer.groups > 1:
+                delta = delta * scaling
+            else:
+                delta = delta.transpose(0, 1) * scaling
+        return delta.to(dtype) if cast else delta
+
+    @torch.no_grad()
+    def merge(self, adapter_names: Optional[Sequence[str]] = None) -> None:
+        if self.base_layer.groups > 1:
+            raise ValueError(
+                "merging is not supported for conv layers with groups > 1 (as in peft)"
+            )
+        super().merge(adapter_names)
+
+
 def _output_layer(model: nn.Module) -> Optional[nn.Module]:
     get = getattr(model, "get_output_embeddings", None)
     return get() if callable(get) else None
@@ -741,11 +830,11 @@ def inject_lora(
             continue
         if _matches(exclude_modules, name) or is_inside(name, to_save):
             continue
-        if not (_is_adaptable(base) or isinstance(base, nn.Embedding)):
+        if not (_is_adaptable(base) or isinstance(base, (nn.Embedding, nn.Conv2d))):
             # peft raises too ("Target module ... is not supported")
             raise ValueError(
                 f"target module {name!r} is {type(module).__name__}; only nn.Linear, "
-                "transformers Conv1D and nn.Embedding are supported"
+                "transformers Conv1D, nn.Embedding and nn.Conv2d are supported"
             )
         selected.append((name, module))
     if not selected:
@@ -765,15 +854,17 @@ def inject_lora(
                 init_lora_weights=init_lora_weights,
             )
             continue
-        cls = LoraEmbedding if isinstance(module, nn.Embedding) else LoraLinear
+        cls: type[LoraLinear] = LoraLinear
+        if isinstance(module, nn.Embedding):
+            cls = LoraEmbedding
+        elif isinstance(module, nn.Conv2d):
+            cls = LoraConv2d
         layer = cls(
             module,
             r,
             lora_alpha,
             lora_dropout,
-            fan_in_fan_out=False
-            if cls is LoraEmbedding
-            else _fan_in_fan_out(module, fan_in_fan_out),
+            fan_in_fan_out=_fan_in_fan_out(module, fan_in_fan_out) if cls is LoraLinear else False,
             use_rslora=use_rslora,
             use_dora=use_dora,
             init_lora_weights=init_lora_weights,
