@@ -42,6 +42,7 @@ from .lora import (  # noqa: E402
     unmerge_lora,
 )
 from .prompt_tuning import SoftPromptModel  # noqa: E402
+from .trainable_tokens import TrainableTokensLayer, TrainableTokensWrapper  # noqa: E402
 
 __all__ = [
     "UnsupportedAdapterError",
@@ -53,6 +54,8 @@ __all__ = [
     "LoraReport",
     "ModulesToSaveWrapper",
     "SoftPromptModel",
+    "TrainableTokensLayer",
+    "TrainableTokensWrapper",
     "active_adapters",
     "count_parameters",
     "delete_adapter",

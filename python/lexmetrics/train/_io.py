@@ -31,6 +31,7 @@ from .lora import (
 )
 from .modules_to_save import TASK_MODULES_TO_SAVE, modules_to_save_layers
 from .prompt_tuning import SoftPromptModel
+from .trainable_tokens import trainable_tokens_layers
 
 __all__ = [
     "UnsupportedAdapterError",
@@ -178,6 +179,12 @@ def _adapter_keys(
             inner = f"{path}.modules_to_save.{adapter_name}."
             for name in wrapper.modules_to_save[adapter_name].state_dict():
                 keys[f"{_PREFIX}{path}.{name}"] = inner + name
+    for path, tokens in trainable_tokens_layers(model):
+        # peft saves the rows once, under the embedding (not the tied output layer)
+        if tokens.tied_adapter is None and adapter_name in tokens.trainable_tokens_delta:
+            keys[f"{_PREFIX}{path}.trainable_tokens_delta"] = (
+                f"{path}.trainable_tokens_delta.{adapter_name}"
+            )
     for path in extra_heads:
         own = f"{path}.original_module." if path in wrappers else f"{path}."
         for name in model.get_submodule(path).state_dict():
@@ -261,6 +268,7 @@ def _lora_config(
         "init_lora_weights": init if isinstance(init, (bool, str)) else True,
         "inference_mode": True,
         "modules_to_save": _saved_module_names(model, adapter_name, task_type),
+        "trainable_token_indices": saved.get("trainable_token_indices"),
         "layers_to_transform": None,
         "layers_pattern": None,
         "rank_pattern": {},
@@ -316,7 +324,6 @@ _UNSUPPORTED = (
     "alpha_pattern",
     "lora_bias",
     "target_parameters",
-    "trainable_token_indices",
     "layer_replication",
     "megatron_config",
     "use_qalora",
@@ -402,6 +409,7 @@ def load_lora_adapter(
             bias=config.get("bias") or "none",
             modules_to_save=config.get("modules_to_save"),
             task_type=config.get("task_type"),
+            trainable_token_indices=config.get("trainable_token_indices"),
             adapter_name=adapter_name,
         )
     bias = config.get("bias") or "none"

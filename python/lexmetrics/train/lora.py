@@ -24,6 +24,13 @@ from .modules_to_save import (
     modules_to_save_layers,
     wrap_modules_to_save,
 )
+from .trainable_tokens import (
+    TokenIndices,
+    TrainableTokensLayer,
+    TrainableTokensWrapper,
+    trainable_tokens_layers,
+    wrap_trainable_tokens,
+)
 
 __all__ = [
     "LoraLinear",
@@ -767,6 +774,7 @@ def inject_lora(
     bias: BiasMode = "none",
     modules_to_save: Optional[Sequence[str]] = None,
     task_type: Optional[str] = None,
+    trainable_token_indices: Optional[TokenIndices] = None,
     adapter_name: str = DEFAULT_ADAPTER,
     freeze_base: bool = True,
 ) -> list[str]:
@@ -783,6 +791,9 @@ def inject_lora(
     full copy, saved with the adapter; LoRA never goes inside them. ``task_type="SEQ_CLS"`` or
     ``"TOKEN_CLS"`` adds ``classifier`` and ``score``, ``"QUESTION_ANS"`` adds ``qa_outputs``, as
     peft's task models do; the task type is also what :func:`save_lora_adapter` writes.
+
+    ``trainable_token_indices`` (peft's) trains only those rows of the input embedding (a list) or
+    of the named embeddings (a dict ``{name: ids}``); a tied output layer shares them.
 
     The first adapter is active. A further ``adapter_name`` is added beside the others as peft's
     ``add_adapter`` does: inactive and frozen until :func:`set_adapter`.
@@ -817,9 +828,9 @@ def inject_lora(
     for name, module in model.named_modules():
         if any(name.startswith(p + ".") for p in inner):
             continue
-        if isinstance(module, (LoraLinear, ModulesToSaveWrapper)):
+        if isinstance(module, (LoraLinear, ModulesToSaveWrapper, TrainableTokensWrapper)):
             inner.append(name)
-        if isinstance(module, ModulesToSaveWrapper):
+        if isinstance(module, (ModulesToSaveWrapper, TrainableTokensWrapper)):
             continue
         base = module.base_layer if isinstance(module, LoraLinear) else module
         if target_modules == "all-linear":
@@ -873,6 +884,14 @@ def inject_lora(
         # A new module starts in training mode; keep the mode of the layer it replaces (eval stays eval).
         layer.train(module.training)
         _set_submodule(model, name, layer)
+    if trainable_token_indices is not None:
+        token_targets = trainable_token_indices if isinstance(trainable_token_indices, dict) else {}
+        if any(t in to_save for t in token_targets):
+            # peft refuses this combination too
+            raise ValueError(
+                "an embedding cannot be in both modules_to_save and trainable_token_indices"
+            )
+        wrap_trainable_tokens(model, trainable_token_indices, adapter_name)
     wrap_modules_to_save(model, to_save, adapter_name)
     # Remembered for save_lora_adapter's adapter_config.json.
     _saved_configs(model)[adapter_name] = {
@@ -891,6 +910,7 @@ def inject_lora(
         "init_lora_weights": init_lora_weights,
         "modules_to_save": to_save or None,
         "task_type": task_type,
+        "trainable_token_indices": trainable_token_indices,
     }
     if existing:
         # peft's add_adapter: the active adapters stay active; the new one is frozen until set
@@ -903,6 +923,10 @@ def inject_lora(
             wrapper.active_adapter = active[0]
             if adapter_name in wrapper.modules_to_save:
                 wrapper.modules_to_save[adapter_name].requires_grad_(False)
+        for _, tokens in trainable_tokens_layers(model):
+            tokens.active_adapters = list(active)
+            if adapter_name in tokens.trainable_tokens_delta:
+                tokens.trainable_tokens_delta[adapter_name].requires_grad_(False)
     elif freeze_base:
         mark_only_lora_trainable(model, bias)
     return [name for name, _ in selected]
@@ -924,6 +948,13 @@ def mark_only_lora_trainable(model: nn.Module, bias: BiasMode = "none") -> None:
             b.requires_grad = True
     for _, wrapper in modules_to_save_layers(model):
         wrapper.set_adapter(wrapper.active_adapter, trainable=True)
+    for _, tokens in trainable_tokens_layers(model):
+        tokens.set_adapter(tokens.active_adapters, trainable=True)
+
+
+def _tuner_layers(model: nn.Module) -> list[Union[LoraLinear, TrainableTokensLayer]]:
+    """Every layer that merges and switches adapters: LoRA layers and trainable-token layers."""
+    return [m for _, m in lora_layers(model)] + [m for _, m in trainable_tokens_layers(model)]
 
 
 def _require_lora(model: nn.Module) -> list[tuple[str, LoraLinear]]:
@@ -943,7 +974,7 @@ def set_adapter(model: nn.Module, adapter_name: str, *, inference_mode: bool = F
     """Makes ``adapter_name`` the active adapter (peft ``set_adapter``): merged layers are unmerged,
     its matrices and module copies require grad unless ``inference_mode``, the others are frozen."""
     _require_adapter(model, adapter_name)
-    for _, layer in lora_layers(model):
+    for layer in _tuner_layers(model):
         if layer.merged:
             warnings.warn(
                 "Adapter cannot be set when the model is merged. Unmerging the model first.",
@@ -969,6 +1000,8 @@ def delete_adapter(model: nn.Module, adapter_name: str) -> None:
     for _, layer in lora_layers(model):
         if adapter_name in layer.r:
             layer.delete_adapter(adapter_name)
+    for _, tokens in trainable_tokens_layers(model):
+        tokens.delete_adapter(adapter_name)
     for _, wrapper in modules_to_save_layers(model):
         wrapper.delete_adapter(adapter_name)
     _saved_configs(model).pop(adapter_name, None)
@@ -982,7 +1015,7 @@ def disable_adapter(model: nn.Module) -> Iterator[nn.Module]:
     uses for the reference model): LoRA layers skip their updates (unmerging first if merged) and
     modules to save use their originals. On exit the adapters are on again; ``requires_grad`` flags
     are left as they were (peft re-enables grads of the active adapter on exit)."""
-    layers = [m for _, m in lora_layers(model)] + [m for _, m in modules_to_save_layers(model)]
+    layers: list[Any] = [*_tuner_layers(model), *(m for _, m in modules_to_save_layers(model))]
     before = [m.disable_adapters for m in layers]
     try:
         for m in layers:
@@ -998,13 +1031,15 @@ def merge_lora(model: nn.Module, adapter_names: Optional[Sequence[str]] = None) 
     nothing extra); an adapter already merged is skipped."""
     for name in adapter_names or ():
         _require_adapter(model, name)
-    for _, layer in _require_lora(model):
+    _require_lora(model)
+    for layer in _tuner_layers(model):
         layer.merge(adapter_names)
 
 
 def unmerge_lora(model: nn.Module) -> None:
     """Undoes :func:`merge_lora`."""
-    for _, layer in _require_lora(model):
+    _require_lora(model)
+    for layer in _tuner_layers(model):
         layer.unmerge()
 
 
@@ -1023,6 +1058,12 @@ def unload_lora(
             layer.merge(adapter_names)
             layer.merged_adapters = []
         _set_submodule(model, name, layer.base_layer)
+    for name, tokens in list(trainable_tokens_layers(model)):
+        tokens.unmerge()
+        if merge:
+            tokens.merge(adapter_names)
+        # the wrapper is the token layer's parent: "<path>.token_adapter"
+        _set_submodule(model, name.rpartition(".")[0], tokens.base_layer)
     # peft's merge_and_unload / unload both keep the active copy of each module to save
     for name, wrapper in list(modules_to_save_layers(model)):
         wrapper.disable_adapters = False
