@@ -1,7 +1,9 @@
 """Adapters on disk in peft's format: ``adapter_config.json`` + ``adapter_model.safetensors``.
 
 Keys are ``base_model.model.<module path>.lora_A.weight`` / ``.lora_B.weight`` (peft strips the
-adapter name on save) and ``prompt_embeddings`` for prompt tuning. Only safetensors is read or
+adapter name on save; also ``lora_magnitude_vector``, ``lora_embedding_A/B``, module copies under
+their own path and ``token_adapter.trainable_tokens_delta``) and ``prompt_embeddings`` for prompt
+tuning; adapter ``"default"`` lives in the directory, any other in ``<dir>/<name>``. Only safetensors is read or
 written (never pickle). Unlike peft, which only warns about missing keys and leaves the adapter at
 its no-op init, loading here raises on any missing, unexpected or mis-shaped key.
 """

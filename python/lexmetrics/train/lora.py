@@ -1,8 +1,10 @@
-"""LoRA adapters for ``nn.Linear`` and transformers' ``Conv1D``, numerically the same as peft's LoRA.
+"""LoRA adapters for ``nn.Linear``, transformers' ``Conv1D``, ``nn.Embedding`` and ``nn.Conv2d``,
+numerically the same as peft's LoRA, with peft's named-adapter layout (``lora_A[name]``, ...).
 
 ``h = W x + b + B(A(dropout(x))) * scaling`` with ``scaling = lora_alpha / r`` (or
 ``lora_alpha / sqrt(r)`` for rsLoRA), ``A`` kaiming-uniform(a=sqrt(5)) and ``B = 0`` so that a fresh
 adapter leaves the model unchanged (peft ``tuners/lora/layer.py``, ``reset_lora_parameters``).
+DoRA rescales the adapted weight row-wise by a learned magnitude (peft ``tuners/lora/dora.py``).
 """
 
 from __future__ import annotations
