@@ -118,3 +118,21 @@ def test_files_round_trip_both_ways(tmp_path):
     back = load_lora_adapter(tiny_net(), tmp_path / "peft")
     assert torch.equal(back(X), ref(X))
     assert (back(X) - tiny_net()(X)).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_base_matches_peft(dtype):
+    """float32 adapters over a half-precision base (autocast_adapter_dtype), forward and merge."""
+    x = X.to(dtype)
+    ours = tiny_net().to(dtype)
+    inject_lora(ours, ["q", "ff"], r=4, lora_alpha=8, use_dora=True)
+    perturb(ours)
+    ref = peft_model(tiny_net().to(dtype), r=4, lora_alpha=8, target_modules=["q", "ff"])
+    ref.load_state_dict({"base_model.model." + k: v for k, v in ours.state_dict().items()})
+    ref.eval()
+    assert ours.blocks[0]["q"].lora_magnitude_vector["default"].weight.dtype == torch.float32
+    assert torch.equal(ours(x), ref(x))
+    merged_ref = ref.merge_and_unload()
+    unload_lora(ours)
+    for k, v in ours.state_dict().items():
+        assert torch.equal(v, merged_ref.state_dict()[k]), k

@@ -122,3 +122,21 @@ def test_files_round_trip_and_merge(tmp_path, case):
     for k, v in merged.state_dict().items():
         assert torch.equal(v, merged_ref.state_dict()[k]), k
     assert torch.equal(merged(x).logits, merged_ref(x).logits)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_base_matches_peft(dtype):
+    """peft keeps the trained rows in float32 over a half-precision base (autocast_adapter_dtype)."""
+    x = ids("gpt2-tied-list")
+    ours = tiny_gpt2(dtype=dtype)
+    inject_lora(ours, ["c_attn"], r=4, trainable_token_indices=[3, 5])
+    perturb(ours)
+    ref = peft_model(
+        tiny_gpt2(dtype=dtype), r=4, target_modules=["c_attn"], trainable_token_indices=[3, 5]
+    )
+    theirs = {k.removeprefix("base_model.model."): v for k, v in ref.state_dict().items()}
+    assert {k: v.dtype for k, v in ours.state_dict().items()} == {
+        k: v.dtype for k, v in theirs.items()
+    }
+    ref.load_state_dict({"base_model.model." + k: v for k, v in ours.state_dict().items()})
+    assert torch.equal(ours(x).logits, ref.eval()(x).logits)

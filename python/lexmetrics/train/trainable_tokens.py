@@ -78,6 +78,9 @@ class TrainableTokensLayer(nn.Module):
                 (len(indices), weight.shape[1]), dtype=weight.dtype, device=weight.device
             )
         )
+        if values.dtype in (torch.float16, torch.bfloat16):
+            # peft's autocast_adapter_dtype: half-precision bases get float32 trainable rows
+            values = values.float()
         self.trainable_tokens_delta[adapter_name] = nn.Parameter(values.clone(), requires_grad=True)
         self._originals[adapter_name] = originals.detach().clone()
 
