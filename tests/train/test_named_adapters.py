@@ -12,12 +12,14 @@ peft = pytest.importorskip("peft", reason="interop tests load adapters with peft
 from _train_models import tiny_net  # noqa: E402
 from lexmetrics.train import (  # noqa: E402
     active_adapters,
+    add_weighted_adapter,
     count_parameters,
     delete_adapter,
     disable_adapter,
     inject_lora,
     load_lora_adapter,
     lora_adapters,
+    lora_layers,
     merge_lora,
     save_lora_adapter,
     set_adapter,
@@ -146,3 +148,61 @@ def test_peft_multi_adapter_save_loads_here(tmp_path):
     merged_ref = ref.merge_and_unload()
     merged = unload_lora(model)
     assert torch.equal(merged(X), merged_ref(X))
+
+
+def plain_two(r_other):
+    """Two adapters without modules_to_save (peft refuses to combine those)."""
+    net = tiny_net()
+    inject_lora(net, ["q", "v"], r=4, lora_alpha=8)
+    inject_lora(net, ["q", "ff"], r=r_other, lora_alpha=4, adapter_name="other")
+    perturb_lora(net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = peft.get_peft_model(
+            tiny_net(), peft.LoraConfig(r=4, lora_alpha=8, target_modules=["q", "v"])
+        )
+        ref.add_adapter(
+            "other", peft.LoraConfig(r=r_other, lora_alpha=4, target_modules=["q", "ff"])
+        )
+    ref.load_state_dict({"base_model.model." + k: v for k, v in net.state_dict().items()})
+    return net, ref.eval()
+
+
+@pytest.mark.parametrize(("combination", "r_other"), [("cat", 2), ("linear", 4)])
+def test_add_weighted_adapter_equals_peft(tmp_path, combination, r_other):
+    net, ref = plain_two(r_other)
+    add_weighted_adapter(
+        net, ["default", "other"], [0.7, -0.3], "mix", combination_type=combination
+    )
+    ref.add_weighted_adapter(["default", "other"], [0.7, -0.3], "mix", combination_type=combination)
+    assert set(net.state_dict()) == set(own_keys(ref))
+    assert count_parameters(net) == ref.get_nb_trainable_parameters()
+    for k, v in own_keys(ref).items():
+        assert torch.equal(net.state_dict()[k], v), k
+    set_adapter(net, "mix")
+    ref.set_adapter("mix")
+    assert torch.equal(net(X), ref(X))
+    if combination == "cat":  # exact: each layer's update is the weighted sum of the two
+        for _, layer in lora_layers(net):
+            expected = sum(
+                w * layer.delta_weight(a)
+                for a, w in (("default", 0.7), ("other", -0.3))
+                if a in layer.r
+            )
+            torch.testing.assert_close(layer.delta_weight("mix"), expected, rtol=0, atol=1e-6)
+    save_lora_adapter(net, tmp_path, selected_adapters=["mix"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded = peft.PeftModel.from_pretrained(tiny_net(), str(tmp_path / "mix"))
+    assert torch.equal(loaded.eval()(X), net(X))
+
+
+def test_add_weighted_adapter_refusals():
+    net = ours_two()  # has modules_to_save copies
+    with pytest.raises(ValueError, match="modules_to_save"):
+        add_weighted_adapter(net, ["default", "other"], [1, 1], "mix", combination_type="cat")
+    net, _ = plain_two(2)
+    with pytest.raises(ValueError, match="same r"):
+        add_weighted_adapter(net, ["default", "other"], [1, 1], "mix", combination_type="linear")
+    with pytest.raises(ValueError, match="'cat' or 'linear'"):
+        add_weighted_adapter(net, ["default", "other"], [1, 1], "mix", combination_type="svd")

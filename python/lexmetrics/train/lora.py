@@ -54,6 +54,7 @@ __all__ = [
     "set_adapter",
     "delete_adapter",
     "disable_adapter",
+    "add_weighted_adapter",
     "DEFAULT_ADAPTER",
 ]
 
@@ -202,6 +203,10 @@ class LoraLinear(nn.Module):
         for group in self._adapter_groups():
             if adapter_name in group:
                 group[adapter_name].train(self.training)
+
+    def lora_weights(self, adapter_name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (A, B) parameters of ``adapter_name``."""
+        return self.lora_A[adapter_name].weight, self.lora_B[adapter_name].weight
 
     def _new_lora_pair(self, r: int, kw: dict[str, Any]) -> tuple[nn.Module, nn.Module]:
         return (
@@ -547,6 +552,9 @@ class LoraEmbedding(LoraLinear):
 
     def _adapter_groups(self) -> tuple[Any, ...]:
         return (self.lora_embedding_A, self.lora_embedding_B, self.lora_dropout)
+
+    def lora_weights(self, adapter_name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.lora_embedding_A[adapter_name], self.lora_embedding_B[adapter_name]
 
     def delta_weight(self, adapter_name: Optional[str] = None) -> torch.Tensor:
         """``(B @ A).T * scaling``, shaped like the embedding table (peft ``get_delta_weight``)."""
@@ -1026,6 +1034,105 @@ def disable_adapter(model: nn.Module) -> Iterator[nn.Module]:
     finally:
         for m, flag in zip(layers, before):
             m.disable_adapters = flag
+
+
+def add_weighted_adapter(
+    model: nn.Module,
+    adapters: Sequence[str],
+    weights: Sequence[float],
+    adapter_name: str,
+    *,
+    combination_type: Literal["cat", "linear"],
+) -> None:
+    """peft's ``add_weighted_adapter`` for ``"cat"`` and ``"linear"``: adds ``adapter_name``, frozen
+    and inactive, combining ``adapters`` with ``weights``.
+
+    ``"cat"`` stacks the matrices (rank = sum of ranks, A_i scaled by ``weight_i * scaling_i``), so
+    its update is exactly the weighted sum of the updates. ``"linear"`` (equal ranks) sums
+    ``±sqrt(|w_i s_i|) A_i`` and ``sqrt(|w_i s_i|) B_i``, peft's approximation. The new adapter has
+    ``lora_alpha = r``. peft's SVD, TIES and DARE variants are not offered.
+    """
+    existing = lora_adapters(model)
+    for name in adapters:
+        _require_adapter(model, name)
+    if adapter_name in existing:
+        raise ValueError(f"model already has a LoRA adapter {adapter_name!r}")
+    if not adapters or len(weights) != len(adapters):
+        raise ValueError("adapters and weights must be non-empty and of the same length")
+    combination = "linear" if len(adapters) == 1 else combination_type
+    if combination not in ("cat", "linear"):
+        raise ValueError(f"combination_type must be 'cat' or 'linear', got {combination_type!r}")
+    layers = [layer for _, layer in lora_layers(model) if any(a in layer.r for a in adapters)]
+    first_cfg = adapter_config(model, adapters[0])
+    for name in adapters:
+        cfg = adapter_config(model, name)
+        if any(layer.use_dora.get(name) for layer in layers) or cfg.get("init_lora_weights") in (
+            BASE_REWRITING_INITS
+        ):
+            raise ValueError(
+                f"adapter {name!r} uses DoRA, PiSSA or OLoRA; combining it is not offered"
+            )
+    extras = [w.modules_to_save for _, w in modules_to_save_layers(model)] + [
+        t.trainable_tokens_delta for _, t in trainable_tokens_layers(model)
+    ]
+    if any(a in group for group in extras for a in adapters):
+        raise ValueError(
+            "combining adapters with modules_to_save or trainable tokens is not offered"
+        )
+    ranks = [next(layer.r[a] for layer in layers if a in layer.r) for a in adapters]
+    if combination == "linear" and len(set(ranks)) != 1:
+        raise ValueError("combination_type='linear' needs adapters of the same r (as in peft)")
+    new_rank = sum(ranks) if combination == "cat" else ranks[0]
+    active = active_adapters(model)
+    with torch.no_grad():
+        for layer in layers:
+            layer.update_layer(
+                adapter_name,
+                new_rank,
+                new_rank,
+                float(first_cfg.get("lora_dropout") or 0.0),
+                use_rslora=bool(first_cfg.get("use_rslora", False)),
+                init_lora_weights=False,
+            )
+            target_a, target_b = layer.lora_weights(adapter_name)
+            present = [(a, w) for a, w in zip(adapters, weights) if a in layer.r]
+            if combination == "cat":
+                # peft: zero the new matrices, then write the stacked ones in front
+                target_a.data = target_a.data * 0.0
+                target_b.data = target_b.data * 0.0
+                loras_a = torch.cat(
+                    [layer.lora_weights(a)[0].data * w * layer.scaling[a] for a, w in present], 0
+                )
+                loras_b = torch.cat([layer.lora_weights(a)[1].data for a, _ in present], 1)
+                target_a.data[: loras_a.shape[0], :] = loras_a
+                target_b.data[:, : loras_b.shape[1]] = loras_b
+            else:
+                scaled = [w * layer.scaling[a] for a, w in present]
+                w_a = [abs(x) ** 0.5 * (1 if x >= 0 else -1) for x in scaled]
+                w_b = [abs(x) ** 0.5 for x in scaled]
+                for target, factors, index in ((target_a, w_a, 0), (target_b, w_b, 1)):
+                    tensors = torch.stack([layer.lora_weights(a)[index].data for a, _ in present])
+                    factor = torch.tensor(factors).to(tensors.device)
+                    factor = factor.view(factor.shape + (1,) * (tensors.dim() - 1))
+                    target.data = (tensors * factor).sum(dim=0).to(tensors.dtype)
+            layer.active_adapters = list(active)
+            for group in layer._adapter_groups():
+                if adapter_name in group:
+                    group[adapter_name].requires_grad_(False)
+    targets = first_cfg.get("target_modules")
+    _saved_configs(model)[adapter_name] = {
+        **first_cfg,
+        "r": new_rank,
+        "lora_alpha": new_rank,
+        "target_modules": "|".join(
+            f"({adapter_config(model, a).get('target_modules')})" for a in adapters
+        )
+        if isinstance(targets, str)
+        else sorted(
+            {t for a in adapters for t in (adapter_config(model, a).get("target_modules") or ())}
+        )
+        or None,
+    }
 
 
 def merge_lora(model: nn.Module, adapter_names: Optional[Sequence[str]] = None) -> None:
