@@ -18,3 +18,6 @@ pub mod pystr;
 pub mod sacre_tokenize;
 pub mod unicode_data;
 pub mod unicode_tables;
+
+// Pairwise matrices (MBR, self-BLEU)
+pub mod pairwise;
