@@ -203,6 +203,8 @@ pub struct Pairwise {
     col0: usize,
     /// Distinct gram (or token) ids over all texts.
     alphabet: usize,
+    /// `references=None`: the candidates are also the references.
+    square: bool,
 }
 
 impl Pairwise {
@@ -230,6 +232,7 @@ impl Pairwise {
             cols,
             col0,
             alphabet,
+            square: references.is_none(),
         })
     }
 
@@ -241,10 +244,15 @@ impl Pairwise {
         self.cols
     }
 
+    /// Whether this is the candidates x candidates matrix (`references=None`).
+    pub fn is_square(&self) -> bool {
+        self.square
+    }
+
     /// Fills rows `rows` (row-major, `out.len() == rows.len() * cols()`), in parallel over rows
     /// on the current rayon pool. Cells do not depend on the thread count.
     pub fn fill_rows(&self, rows: Range<usize>, out: &mut [f64]) -> Result<()> {
-        if rows.end > self.rows || out.len() != rows.len() * self.cols {
+        if rows.start > rows.end || rows.end > self.rows || out.len() != rows.len() * self.cols {
             return Err(MetricError::value(format!(
                 "rows {rows:?} of a {} x {} matrix into {} cells",
                 self.rows,
@@ -256,140 +264,234 @@ impl Pairwise {
             return Ok(());
         }
         let lo = rows.start;
-        match &self.side {
-            Side::Grams(g) => out.par_chunks_mut(self.cols).enumerate().try_for_each_init(
-                || (vec![0u32; self.alphabet], Vec::new()),
-                |(dense, stats), (r, row)| self.gram_row(g, lo + r, row, dense, stats),
-            ),
-            Side::Tokens(t) => {
-                out.par_chunks_mut(self.cols)
-                    .enumerate()
-                    .for_each_init(LcsScratch::new, |lcs, (r, row)| {
-                        self.lcs_row(t, lo + r, row, lcs)
-                    });
-                Ok(())
-            }
-            Side::Sentences(s) => {
-                out.par_chunks_mut(self.cols).enumerate().for_each_init(
-                    || LsumScratch::new(self.alphabet),
-                    |sc, (r, row)| self.lsum_row(s, lo + r, row, sc),
-                );
-                Ok(())
+        out.par_chunks_mut(self.cols).enumerate().try_for_each_init(
+            || self.worker(),
+            |w, (r, row)| {
+                let i = lo + r;
+                self.with_loaded(i, w, |w| {
+                    for (j, cell) in row.iter_mut().enumerate() {
+                        *cell = self.cell(i, self.col0 + j, w)?;
+                    }
+                    Ok(())
+                })
+            },
+        )
+    }
+
+    /// Square matrices only: fills rows `rows` of the full `matrix` (`rows() * rows()` cells,
+    /// row-major) from the diagonal rightwards, and their mirror cells below the diagonal.
+    /// Clipped counts and LCS lengths are symmetric, so each unordered pair is compared once and
+    /// scored both ways. Once every row has been through here, the matrix is complete.
+    pub fn fill_square_rows(&self, rows: Range<usize>, matrix: &mut [f64]) -> Result<()> {
+        let n = self.rows;
+        if !self.square || rows.start > rows.end || rows.end > n || matrix.len() != n * n {
+            return Err(MetricError::value(format!(
+                "square rows {rows:?} of a {} x {} matrix into {} cells",
+                self.rows,
+                self.cols,
+                matrix.len()
+            )));
+        }
+        let (lo, hi) = (rows.start, rows.end);
+        if matches!(self.side, Side::Sentences(_)) {
+            // rougeLsum's union LCS is not symmetric.
+            return self.fill_rows(rows, &mut matrix[lo * n..hi * n]);
+        }
+        let mirrors: Vec<Vec<f64>> = matrix[lo * n..hi * n]
+            .par_chunks_mut(n.max(1))
+            .enumerate()
+            .map_init(
+                || self.worker(),
+                |w, (r, row)| {
+                    let i = lo + r;
+                    let mut mirror = Vec::with_capacity(n - i - 1);
+                    self.with_loaded(i, w, |w| {
+                        for (j, cell) in row.iter_mut().enumerate().skip(i) {
+                            self.overlap(j, w);
+                            *cell = self.score(i, j, w)?;
+                            if j > i {
+                                mirror.push(self.score(j, i, w)?);
+                            }
+                        }
+                        Ok(())
+                    })?;
+                    Ok(mirror)
+                },
+            )
+            .collect::<Result<_>>()?;
+        for (r, mirror) in mirrors.iter().enumerate() {
+            let i = lo + r;
+            for (k, &v) in mirror.iter().enumerate() {
+                matrix[(i + 1 + k) * n + i] = v;
             }
         }
+        Ok(())
     }
 
     /// The whole matrix, row-major.
     pub fn matrix(&self) -> Result<Vec<f64>> {
         let mut out = vec![0.0; self.rows * self.cols];
-        self.fill_rows(0..self.rows, &mut out)?;
+        if self.square {
+            self.fill_square_rows(0..self.rows, &mut out)?;
+        } else {
+            self.fill_rows(0..self.rows, &mut out)?;
+        }
         Ok(out)
     }
 
-    fn gram_row(
-        &self,
-        g: &[Grams],
-        i: usize,
-        row: &mut [f64],
-        dense: &mut [u32],
-        stats: &mut Vec<i64>,
-    ) -> Result<()> {
-        let h = &g[i];
-        for &(id, c) in &h.grams {
-            dense[id as usize] = c;
+    fn worker(&self) -> Worker {
+        let gram_ids = if matches!(self.side, Side::Grams(_)) {
+            self.alphabet
+        } else {
+            0
+        };
+        Worker {
+            dense: vec![0; gram_ids],
+            matches: Vec::new(),
+            stats: Vec::new(),
+            lcs: LcsScratch::new(),
+            lcs_len: 0,
+            pattern_nonempty: false,
+            lsum: matches!(self.side, Side::Sentences(_)).then(|| LsumScratch::new(self.alphabet)),
         }
-        let groups = h.totals.len();
-        let mut res = Ok(());
-        for (j, cell) in row.iter_mut().enumerate() {
-            let r = &g[self.col0 + j];
-            let matches = |k: usize| -> i64 {
-                r.group(k)
-                    .iter()
-                    .map(|&(id, c)| i64::from(c.min(dense[id as usize])))
-                    .sum()
-            };
-            match &self.metric {
-                PairMetric::Bleu(_, sc) => {
-                    stats.clear();
-                    stats.push(i64::from(h.len));
-                    stats.push(closest_ref_len(h.len as usize, [r.len as usize]));
-                    stats.extend((0..groups).map(matches));
-                    stats.extend(h.totals.iter().map(|&t| i64::from(t)));
-                    match compute_bleu(stats, sc) {
-                        Ok(b) => *cell = b.score,
-                        Err(e) => {
-                            res = Err(e.at(i));
-                            break;
-                        }
-                    }
-                }
-                PairMetric::Chrf(cfg) => {
-                    stats.clear();
-                    for k in 0..groups {
-                        let (ht, rt) = (i64::from(h.totals[k]), i64::from(r.totals[k]));
-                        // sacrebleu: "Don't count hits if no reference exists for that n-gram".
-                        stats.extend([if rt > 0 { ht } else { 0 }, rt, matches(k)]);
-                    }
-                    let f = f_score(cfg, stats);
-                    // The best-reference search starts at -1 and keeps only a greater F.
-                    *cell = if f > -1.0 { f } else { -1.0 };
-                }
-                PairMetric::Rouge { measure, .. } => {
-                    let pt = u64::from(h.totals[0]);
-                    let rt = u64::from(r.totals[0]);
-                    *cell = prf(matches(0) as u64, pt, rt, *measure);
+    }
+
+    /// Runs `f` with candidate `i` loaded as the row text (its gram counts scattered into the
+    /// dense array, or its tokens as the LCS pattern), unloading it afterwards.
+    fn with_loaded(
+        &self,
+        i: usize,
+        w: &mut Worker,
+        f: impl FnOnce(&mut Worker) -> Result<()>,
+    ) -> Result<()> {
+        match &self.side {
+            Side::Grams(g) => {
+                for &(id, c) in &g[i].grams {
+                    w.dense[id as usize] = c;
                 }
             }
+            Side::Tokens(t) => {
+                w.pattern_nonempty = !t[i].is_empty();
+                if w.pattern_nonempty {
+                    w.lcs.load_pattern(&t[i], self.alphabet);
+                }
+            }
+            Side::Sentences(_) => {}
         }
-        for &(id, _) in &h.grams {
-            dense[id as usize] = 0;
+        let res = f(w).map_err(|e| e.at(i));
+        if let Side::Grams(g) = &self.side {
+            for &(id, _) in &g[i].grams {
+                w.dense[id as usize] = 0;
+            }
         }
         res
     }
 
-    fn lcs_row(&self, t: &[Vec<u32>], i: usize, row: &mut [f64], lcs: &mut LcsScratch) {
-        let PairMetric::Rouge { measure, .. } = self.metric else {
-            unreachable!("token sides are built for rougeL only")
-        };
-        let h = &t[i];
-        if !h.is_empty() {
-            lcs.load_pattern(h, self.alphabet);
-        }
-        for (j, cell) in row.iter_mut().enumerate() {
-            let r = &t[self.col0 + j];
-            // rouge-score `_score_lcs`: Score(0, 0, 0) when either side has no tokens.
-            *cell = if h.is_empty() || r.is_empty() {
-                0.0
-            } else {
-                let l = lcs.len_against(r) as u64;
-                prf(l, h.len() as u64, r.len() as u64, measure)
+    /// Cell `(i, j)` with `i` loaded.
+    fn cell(&self, i: usize, j: usize, w: &mut Worker) -> Result<f64> {
+        if let Side::Sentences(s) = &self.side {
+            let PairMetric::Rouge { measure, .. } = self.metric else {
+                unreachable!("sentence sides are built for rougeLsum only")
             };
-        }
-    }
-
-    fn lsum_row(
-        &self,
-        s: &[(Vec<Vec<u32>>, Vec<u32>)],
-        i: usize,
-        row: &mut [f64],
-        sc: &mut LsumScratch,
-    ) {
-        let PairMetric::Rouge { measure, .. } = self.metric else {
-            unreachable!("sentence sides are built for rougeLsum only")
-        };
-        for (j, cell) in row.iter_mut().enumerate() {
-            let (ref_sents, ref_toks) = &s[self.col0 + j];
+            let (ref_sents, ref_toks) = &s[j];
             let (can_sents, can_toks) = &s[i];
-            *cell = sc.score(
+            let sc = w.lsum.as_mut().expect("rougeLsum workers hold its scratch");
+            return Ok(sc.score(
                 ref_sents,
                 ref_toks,
                 can_sents,
                 can_toks,
                 self.alphabet,
                 measure,
-            );
+            ));
+        }
+        self.overlap(j, w);
+        self.score(i, j, w)
+    }
+
+    /// The symmetric part of a pair, text `j` against the loaded one: clipped counts per group
+    /// into `w.matches` (gram sides) or the LCS length into `w.lcs_len` (token sides).
+    fn overlap(&self, j: usize, w: &mut Worker) {
+        match &self.side {
+            Side::Grams(g) => {
+                let r = &g[j];
+                w.matches.clear();
+                for k in 0..r.totals.len() {
+                    let m: i64 = r
+                        .group(k)
+                        .iter()
+                        .map(|&(id, c)| i64::from(c.min(w.dense[id as usize])))
+                        .sum();
+                    w.matches.push(m);
+                }
+            }
+            Side::Tokens(t) => {
+                // The pattern is loaded only when the row text has tokens (else the score is 0).
+                w.lcs_len = if w.pattern_nonempty && !t[j].is_empty() {
+                    w.lcs.len_against(&t[j])
+                } else {
+                    0
+                };
+            }
+            Side::Sentences(_) => unreachable!("rougeLsum has no symmetric part"),
         }
     }
+
+    /// Text `h` (the hypothesis / prediction) against text `r` (the reference / target), from
+    /// the overlap in `w`.
+    fn score(&self, h: usize, r: usize, w: &mut Worker) -> Result<f64> {
+        match (&self.side, &self.metric) {
+            (Side::Grams(g), PairMetric::Bleu(_, sc)) => {
+                let (h, r) = (&g[h], &g[r]);
+                w.stats.clear();
+                w.stats.push(i64::from(h.len));
+                w.stats
+                    .push(closest_ref_len(h.len as usize, [r.len as usize]));
+                w.stats.extend_from_slice(&w.matches);
+                w.stats.extend(h.totals.iter().map(|&t| i64::from(t)));
+                Ok(compute_bleu(&w.stats, sc)?.score)
+            }
+            (Side::Grams(g), PairMetric::Chrf(cfg)) => {
+                let (h, r) = (&g[h], &g[r]);
+                w.stats.clear();
+                for (k, &m) in w.matches.iter().enumerate() {
+                    let (ht, rt) = (i64::from(h.totals[k]), i64::from(r.totals[k]));
+                    // sacrebleu: "Don't count hits if no reference exists for that n-gram".
+                    w.stats.extend([if rt > 0 { ht } else { 0 }, rt, m]);
+                }
+                let f = f_score(cfg, &w.stats);
+                // The best-reference search starts at -1 and keeps only a greater F.
+                Ok(if f > -1.0 { f } else { -1.0 })
+            }
+            (Side::Grams(g), PairMetric::Rouge { measure, .. }) => {
+                let (pt, rt) = (u64::from(g[h].totals[0]), u64::from(g[r].totals[0]));
+                Ok(prf(w.matches[0] as u64, pt, rt, *measure))
+            }
+            (Side::Tokens(t), PairMetric::Rouge { measure, .. }) => {
+                let (h, r) = (&t[h], &t[r]);
+                // rouge-score `_score_lcs`: Score(0, 0, 0) when either side has no tokens.
+                Ok(if h.is_empty() || r.is_empty() {
+                    0.0
+                } else {
+                    prf(w.lcs_len as u64, h.len() as u64, r.len() as u64, *measure)
+                })
+            }
+            _ => unreachable!("sides are built for their metric"),
+        }
+    }
+}
+
+/// Per-thread buffers of one matrix.
+struct Worker {
+    /// Gram id -> count of the loaded text (zero elsewhere).
+    dense: Vec<u32>,
+    matches: Vec<i64>,
+    stats: Vec<i64>,
+    lcs: LcsScratch,
+    lcs_len: usize,
+    /// The row text has tokens (its LCS pattern is loaded).
+    pattern_nonempty: bool,
+    lsum: Option<LsumScratch>,
 }
 
 /// rouge-score's P/R/F of `hits` (`scoring.Score` arithmetic, `max(total, 1)` denominators).
@@ -847,18 +949,26 @@ mod tests {
         let cfg = ChrfConfig::new(6, 2, 2.0, false, false, false).unwrap();
         let p = Pairwise::new(PairMetric::Chrf(cfg), &c, None).unwrap();
         let whole = p.matrix().unwrap();
+        // the general path (every cell scored on its own) gives the symmetric path's cells
+        let general = Pairwise::new(PairMetric::Chrf(cfg), &c, Some(&c)).unwrap();
+        assert!(p.is_square() && !general.is_square());
+        assert_eq!(general.matrix().unwrap(), whole);
         let mut parts = vec![0.0; whole.len()];
+        let mut square = vec![0.0; whole.len()];
         for lo in (0..40).step_by(7) {
             let hi = (lo + 7).min(40);
             p.fill_rows(lo..hi, &mut parts[lo * 40..hi * 40]).unwrap();
+            p.fill_square_rows(lo..hi, &mut square).unwrap();
         }
         assert_eq!(whole, parts);
+        assert_eq!(whole, square);
         let one = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
         assert_eq!(one.install(|| p.matrix().unwrap()), whole);
         assert!(p.fill_rows(39..41, &mut parts[..80]).is_err());
+        assert!(general.fill_square_rows(0..1, &mut square).is_err());
         assert!(self_bleu(
             &BleuConfig::new("13a", false, 4).unwrap(),
             &BleuScoring::new("exp", None, true, 4).unwrap(),

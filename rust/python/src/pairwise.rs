@@ -62,9 +62,15 @@ fn matrix<'py>(
     let mut lo = 0;
     while lo < rows {
         let hi = (lo + step).min(rows);
-        let part = &mut out[lo * cols..hi * cols];
-        py.detach(|| guarded(|| pool.install(|| p.fill_rows(lo..hi, part))))
-            .map_err(|e| metric_error(py, e))?;
+        let done = if p.is_square() {
+            // Each unordered pair compared once; rows take their mirror cells with them.
+            let whole = &mut out[..];
+            py.detach(|| guarded(|| pool.install(|| p.fill_square_rows(lo..hi, whole))))
+        } else {
+            let part = &mut out[lo * cols..hi * cols];
+            py.detach(|| guarded(|| pool.install(|| p.fill_rows(lo..hi, part))))
+        };
+        done.map_err(|e| metric_error(py, e))?;
         py.check_signals()?;
         lo = hi;
     }
