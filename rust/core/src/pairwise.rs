@@ -93,6 +93,11 @@ impl GramTable {
         self.ids.len()
     }
 
+    /// Room for `positions` more grams (at most one new id each): no rehashing while adding.
+    fn reserve(&mut self, positions: usize) {
+        self.ids.reserve(positions);
+    }
+
     /// Appends the groups of orders `first..=last` of `toks` to `out` (orders below `first` are
     /// only walked through to build the prefixes).
     fn add(&mut self, toks: &[u32], root: u32, first: usize, last: usize, out: &mut Grams) {
@@ -598,6 +603,7 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
                     py_split(&buf).map(str::to_owned).collect()
                 })
                 .collect();
+            table.reserve(toks.iter().map(Vec::len).sum::<usize>() * cfg.max_order);
             let grams = toks
                 .iter()
                 .map(|t| {
@@ -635,6 +641,12 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
                     (chars, words)
                 })
                 .collect();
+            table.reserve(
+                prepped
+                    .iter()
+                    .map(|(c, w)| c.len() * cfg.char_order + w.len() * cfg.word_order)
+                    .sum(),
+            );
             let mut char_ids: FxHashMap<char, u32> = FxHashMap::default();
             let grams = prepped
                 .iter()
@@ -669,6 +681,7 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
                     .par_iter()
                     .map(|t| rouge_tokenize::tokenize(t, *use_stemmer))
                     .collect();
+                table.reserve(toks.iter().map(Vec::len).sum::<usize>() * n as usize);
                 let grams = toks
                     .iter()
                     .map(|t| {
