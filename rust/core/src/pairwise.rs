@@ -93,7 +93,7 @@ impl GramTable {
         self.ids.len()
     }
 
-    /// Room for `positions` more grams (at most one new id each): no rehashing while adding.
+    /// Room for `positions` new ids: no rehashing while adding.
     fn reserve(&mut self, positions: usize) {
         self.ids.reserve(positions);
     }
@@ -134,6 +134,13 @@ impl GramTable {
             out.totals.push(count as u32);
         }
     }
+}
+
+/// Gram positions of orders `1..=max_order` in sequences of `lens` tokens (an upper bound on the
+/// new ids they bring; exact, so an absurd order reserves nothing it does not need).
+fn positions(lens: impl Iterator<Item = usize>, max_order: usize) -> usize {
+    lens.map(|l| (1..=max_order.min(l)).map(|n| l + 1 - n).sum::<usize>())
+        .sum()
 }
 
 /// Interns strings to dense ids.
@@ -603,7 +610,7 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
                     py_split(&buf).map(str::to_owned).collect()
                 })
                 .collect();
-            table.reserve(toks.iter().map(Vec::len).sum::<usize>() * cfg.max_order);
+            table.reserve(positions(toks.iter().map(Vec::len), cfg.max_order));
             let grams = toks
                 .iter()
                 .map(|t| {
@@ -642,10 +649,8 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
                 })
                 .collect();
             table.reserve(
-                prepped
-                    .iter()
-                    .map(|(c, w)| c.len() * cfg.char_order + w.len() * cfg.word_order)
-                    .sum(),
+                positions(prepped.iter().map(|(c, _)| c.len()), cfg.char_order)
+                    + positions(prepped.iter().map(|(_, w)| w.len()), cfg.word_order),
             );
             let mut char_ids: FxHashMap<char, u32> = FxHashMap::default();
             let grams = prepped
@@ -681,7 +686,7 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
                     .par_iter()
                     .map(|t| rouge_tokenize::tokenize(t, *use_stemmer))
                     .collect();
-                table.reserve(toks.iter().map(Vec::len).sum::<usize>() * n as usize);
+                table.reserve(positions(toks.iter().map(Vec::len), n as usize));
                 let grams = toks
                     .iter()
                     .map(|t| {
