@@ -71,10 +71,10 @@ def main() -> None:
     for metric in ("chrf", "bleu"):
         scorer = CHRF() if metric == "chrf" else BLEU(effective_order=True)
         t_sacre, want = best_time(
-            lambda: np.array([[scorer.sentence_score(h, [r]).score for r in c] for h in c]), repeat=1
+            lambda s=scorer: np.array([[s.sentence_score(h, [r]).score for r in c] for h in c]), repeat=1
         )
         own = lm.sentence_chrf if metric == "chrf" else lm.sentence_bleu
-        t_own, own_m = best_time(lambda: own(flat_h, flat_r).reshape(len(c), len(c)), args.repeat)
+        t_own, own_m = best_time(lambda f=own: f(flat_h, flat_r).reshape(len(c), len(c)), args.repeat)
         assert (own_m == want).all()
         rows.append({"metric": metric, "method": "sacrebleu loop (1 core)", "s": t_sacre,
                      "pairs/s": n2 / t_sacre, "== sacrebleu": f"{n2}/{n2}"})
@@ -87,7 +87,7 @@ def main() -> None:
                          "vs sacrebleu": t_sacre / t_fc, "vs own sentence API": t_own / t_fc,
                          "== sacrebleu": f"{int((fc == want).sum())}/{n2} (max |diff| {np.abs(fc - want).max():.1e})"})
         for workers in sorted({1, cores}):
-            t_pw, m = best_time(lambda w=workers: lm.pairwise(c, metric=metric, workers=w), args.repeat)
+            t_pw, m = best_time(lambda w=workers, m=metric: lm.pairwise(c, metric=m, workers=w), args.repeat)
             rows.append({"metric": metric, "method": f"lexmetrics.pairwise ({workers} core{'s' * (workers > 1)})",
                          "s": t_pw, "pairs/s": n2 / t_pw, "vs sacrebleu": t_sacre / t_pw,
                          "vs own sentence API": t_own / t_pw, "== sacrebleu": f"{int((m == want).sum())}/{n2}"})
