@@ -23,10 +23,10 @@ __all__ = [
     "InputTypeError",
     "InputValueError",
     "MissingDependencyError",
-    *_rouge_all,
-    *_bleu_all,
     "pairwise",
     "mbr_select",
     "MBRSelection",
     "self_bleu",
+    *_rouge_all,
+    *_bleu_all,
 ]

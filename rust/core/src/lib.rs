@@ -4,6 +4,8 @@
 
 pub mod error;
 pub mod ngram;
+// Pairwise matrices (MBR, self-BLEU) over the metrics below
+pub mod pairwise;
 
 // ROUGE
 pub mod lcs;
@@ -18,6 +20,3 @@ pub mod pystr;
 pub mod sacre_tokenize;
 pub mod unicode_data;
 pub mod unicode_tables;
-
-// Pairwise matrices (MBR, self-BLEU)
-pub mod pairwise;
