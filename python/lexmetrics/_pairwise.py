@@ -24,7 +24,6 @@ from ._bleu import (
     _check_workers,
 )
 from ._errors import InputTypeError, InputValueError
-from ._rouge import _clean_surrogates, _has_surrogates
 
 __all__ = ["pairwise", "mbr_select", "MBRSelection", "self_bleu"]
 
@@ -57,6 +56,22 @@ def _options(metric: str, given: dict[str, Any], defaults: dict[str, Any]) -> di
             f"its options are {', '.join(defaults)}"
         )
     return {**defaults, **given}
+
+
+def _rouge_texts(texts: Any) -> Any:
+    """Lone surrogates cannot cross into Rust as UTF-8; rouge-score's tokenizer makes every
+    non-ASCII character a separator, so '?' (also a separator) scores the same."""
+    if not isinstance(texts, (list, tuple)):
+        return texts
+    out = None
+    for i, t in enumerate(texts):
+        if isinstance(t, str) and not t.isascii():
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError:
+                out = list(texts) if out is None else out
+                out[i] = t.encode("utf-8", "replace").decode("utf-8")
+    return texts if out is None else out
 
 
 def _texts(x: Any, what: str) -> Any:
@@ -111,13 +126,13 @@ def _call(candidates: Any, references: Any, metric: Any, workers: Any, options: 
             raise InputTypeError(f"measure must be a str, got {type(measure).__name__}")
         if measure not in _MEASURES:
             raise InputValueError(f"unknown measure={measure!r}; expected one of {', '.join(_MEASURES)}")
-        # Lone surrogates cannot cross into Rust; rouge-score's tokenizer drops them anyway.
-        if isinstance(candidates, (list, tuple)) and _has_surrogates(list(candidates)):
-            candidates = _clean_surrogates(candidates)
-        if isinstance(references, (list, tuple)) and _has_surrogates(list(references)):
-            references = _clean_surrogates(references)
         return _native.pairwise_rouge(
-            candidates, references, metric, _check_bool(o["use_stemmer"], "use_stemmer"), measure, w
+            _rouge_texts(candidates),
+            _rouge_texts(references),
+            metric,
+            _check_bool(o["use_stemmer"], "use_stemmer"),
+            measure,
+            w,
         )
     raise InputValueError(
         f"unknown metric={metric!r}; expected 'bleu', 'chrf', 'chrf++', 'rouge1'..'rouge9', "
