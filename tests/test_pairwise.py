@@ -116,7 +116,12 @@ def test_rouge_matrix_equals_rouge_score(rouge_type, use_stemmer):
             dtype=np.float64,
         )
         kw = {"use_stemmer": use_stemmer} | ({} if measure == "fmeasure" else {"measure": measure})
-        _same(lm.pairwise(CANDS, REFS, metric=rouge_type, **kw), want)
+        got = lm.pairwise(CANDS, REFS, metric=rouge_type, **kw)
+        _same(got, want)
+        # and our own batch API over the flattened pairs
+        flat = lm.rouge([c for c in CANDS for _ in REFS], [r for _ in CANDS for r in REFS],
+                        rouge_types=[rouge_type], use_stemmer=use_stemmer)
+        _same(got, getattr(flat[rouge_type], measure).reshape(len(CANDS), len(REFS)))
 
 
 def test_square_matrix_is_candidates_against_candidates():
