@@ -11,6 +11,7 @@ from . import _native
 from ._bleu import *  # noqa: F403
 from ._bleu import __all__ as _bleu_all
 from ._errors import InputTypeError, InputValueError, LexmetricsError, MissingDependencyError
+from ._pairwise import MBRSelection, mbr_select, pairwise, self_bleu
 from ._rouge import *  # noqa: F403
 from ._rouge import __all__ as _rouge_all
 
@@ -22,6 +23,10 @@ __all__ = [
     "InputTypeError",
     "InputValueError",
     "MissingDependencyError",
+    "pairwise",
+    "mbr_select",
+    "MBRSelection",
+    "self_bleu",
     *_rouge_all,
     *_bleu_all,
 ]

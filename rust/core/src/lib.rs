@@ -4,6 +4,8 @@
 
 pub mod error;
 pub mod ngram;
+// Pairwise matrices (MBR, self-BLEU) over the metrics below
+pub mod pairwise;
 
 // ROUGE
 pub mod lcs;
