@@ -166,32 +166,10 @@ impl Vocab {
     }
 }
 
-/// sacrebleu chrF `_remove_punctuation`: a word longer than one character loses one trailing
-/// (else one leading) `string.punctuation` character, which becomes a word of its own.
+/// sacrebleu chrF `_remove_punctuation` words of `sent` (the chrF engine's own splitter).
 fn chrf_words(sent: &str) -> Vec<&str> {
-    let punct = |c: char| c.is_ascii_punctuation();
     let mut out = Vec::new();
-    for w in py_split(sent) {
-        let mut chars = w.chars();
-        let first = chars.next();
-        let last = chars.next_back();
-        match (first, last) {
-            (Some(_), None) | (None, _) => out.push(w),
-            (Some(f), Some(l)) => {
-                if punct(l) {
-                    let cut = w.len() - l.len_utf8();
-                    out.push(&w[..cut]);
-                    out.push(&w[cut..]);
-                } else if punct(f) {
-                    let cut = f.len_utf8();
-                    out.push(&w[..cut]);
-                    out.push(&w[cut..]);
-                } else {
-                    out.push(w);
-                }
-            }
-        }
-    }
+    crate::chrf::words(sent, |w| out.push(w));
     out
 }
 
