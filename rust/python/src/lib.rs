@@ -7,6 +7,7 @@ mod bleu;
 mod common;
 mod porter;
 mod rouge;
+mod ter;
 mod texts;
 
 #[pymodule]
@@ -24,6 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rouge::register(m)?;
     bleu::register(m)?;
     porter::register(m)?;
+    ter::register(m)?;
     texts::register(m)?;
     Ok(())
 }
