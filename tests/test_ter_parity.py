@@ -108,7 +108,7 @@ CORPORA = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _theirs(corpus: str, opts: tuple) -> tuple[list, dict]:
     """sacrebleu's per-segment statistics, corpus score and signature (computed once)."""
     hyps, refs = CORPORA[corpus]
