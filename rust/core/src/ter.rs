@@ -142,6 +142,7 @@ pub struct TerScratch {
     off: Vec<usize>,
     cost: Vec<i32>,
     op: Vec<u8>,
+    bwd: Vec<i32>,
     trace: Vec<u8>,
     align: Vec<i64>,
     hyp_err_sum: Vec<u32>,
@@ -149,79 +150,108 @@ pub struct TerScratch {
     rows: [Vec<i32>; 2],
     shifted: Vec<u32>,
     ids: Vec<u32>,
-    ref_pos: Vec<Vec<usize>>,
+    ref_pos: RefPositions,
     words: Vec<Vec<u32>>,
 }
 
 impl TerScratch {
-    /// Full beam DP over `h` with operations (sacrebleu's tie order: no-op/sub, deletion,
-    /// insertion); returns the edit distance and leaves the band for `row_from`.
-    fn full_dp(&mut self, h: &[u32], r: &[u32], beam: &Beam) -> i32 {
-        let (n_h, n_r) = (h.len(), r.len());
+    /// Lays out the band of a hypothesis of `n_h` words: row `i` holds columns `lo[i]..hi[i]`.
+    fn layout(&mut self, beam: &Beam) {
+        let (n_h, n_r) = (beam.n_h, beam.n_r);
         self.lo.clear();
         self.hi.clear();
         self.off.clear();
-        self.cost.clear();
-        self.op.clear();
         self.lo.push(0);
         self.hi.push(n_r + 1);
         self.off.push(0);
-        self.cost.extend(0..=n_r as i32);
-        self.op.resize(n_r + 1, OP_INS);
+        let mut total = n_r + 1;
         for i in 1..=n_h {
             let (lo, hi) = beam.cols(i);
-            let off = self.cost.len();
             self.lo.push(lo);
             self.hi.push(hi);
-            self.off.push(off);
-            let (plo, phi, poff) = (self.lo[i - 1], self.hi[i - 1], self.off[i - 1]);
-            let word = h[i - 1];
-            let prev = |cost: &[i32], k: usize| -> i32 {
-                if plo <= k && k < phi {
-                    cost[poff + k - plo]
-                } else {
-                    INF
-                }
-            };
-            for j in lo..hi {
-                if j == 0 {
-                    let c = prev(&self.cost, 0) + 1;
-                    self.cost.push(c);
-                    self.op.push(OP_DEL);
-                    continue;
-                }
-                let (mut best, mut bop) = (INF, OP_UNDEF);
-                let (sub_cost, sub_op) = if word == r[j - 1] {
-                    (0, OP_NOP)
-                } else {
-                    (1, OP_SUB)
-                };
-                let c = prev(&self.cost, j - 1) + sub_cost;
-                if best > c {
-                    best = c;
-                    bop = sub_op;
-                }
-                let c = prev(&self.cost, j) + 1;
-                if best > c {
-                    best = c;
-                    bop = OP_DEL;
-                }
-                let left = if j > lo {
-                    self.cost[self.cost.len() - 1]
-                } else {
-                    INF
-                };
-                let c = left + 1;
-                if best > c {
-                    best = c;
-                    bop = OP_INS;
-                }
-                self.cost.push(best);
-                self.op.push(bop);
-            }
+            self.off.push(total);
+            total += hi - lo;
         }
-        let last = n_h;
-        self.cost[self.off[last] + n_r - self.lo[last]]
+        self.cost.resize(total, INF);
+        self.op.resize(total, OP_UNDEF);
+        for buf in &mut self.rows {
+            buf.clear();
+            buf.resize(n_r + 2, INF);
+        }
+    }
+
+    /// Full beam DP over `h` with operations (sacrebleu's tie order: no-op/sub, deletion,
+    /// insertion); returns the edit distance and leaves the band for `alignment` and the
+    /// candidates. Rows are also kept in two full-width buffers (`buf[j + 1]` is column `j`, INF
+    /// outside the band), so the inner loop needs no range checks.
+    fn full_dp(&mut self, h: &[u32], r: &[u32], beam: &Beam) -> i32 {
+        let (n_h, n_r) = (h.len(), r.len());
+        self.layout(beam);
+        let [a, b] = &mut self.rows;
+        let (mut prev, mut cur) = (a, b);
+        for j in 0..=n_r {
+            prev[j + 1] = j as i32;
+            self.cost[j] = j as i32;
+            self.op[j] = OP_INS;
+        }
+        let (mut prev_lo, mut prev_hi) = (0usize, n_r + 1);
+        let (mut cur_lo, mut cur_hi) = (0usize, 0usize);
+        for i in 1..=n_h {
+            let (lo, hi, off) = (self.lo[i], self.hi[i], self.off[i]);
+            // forget what this buffer held two rows ago
+            cur[cur_lo + 1..cur_hi + 1].fill(INF);
+            let mut j0 = lo;
+            if lo == 0 {
+                let c = prev[1] + 1;
+                cur[1] = c;
+                self.cost[off] = c;
+                self.op[off] = OP_DEL;
+                j0 = 1;
+            }
+            if j0 < hi {
+                let word = h[i - 1];
+                let mut left = cur[j0];
+                let base = off + j0 - lo;
+                let len = hi - j0;
+                let diag = &prev[j0..hi];
+                let up = &prev[j0 + 1..hi + 1];
+                let refs = &r[j0 - 1..hi - 1];
+                let costs = &mut self.cost[base..base + len];
+                let ops = &mut self.op[base..base + len];
+                let out = &mut cur[j0 + 1..hi + 1];
+                for k in 0..len {
+                    let (mut best, mut op) = if word == refs[k] {
+                        (diag[k], OP_NOP)
+                    } else {
+                        (diag[k] + 1, OP_SUB)
+                    };
+                    let del = up[k] + 1;
+                    if del < best {
+                        best = del;
+                        op = OP_DEL;
+                    }
+                    if left + 1 < best {
+                        best = left + 1;
+                        op = OP_INS;
+                    }
+                    // unreachable cells may exceed INF by a few units: harmless, no path uses them
+                    costs[k] = best;
+                    ops[k] = op;
+                    out[k] = best;
+                    left = best;
+                }
+            }
+            cur_lo = lo;
+            cur_hi = hi;
+            std::mem::swap(&mut prev, &mut cur);
+            std::mem::swap(&mut prev_lo, &mut cur_lo);
+            std::mem::swap(&mut prev_hi, &mut cur_hi);
+        }
+        let _ = (prev_lo, prev_hi);
+        // both buffers back to all-INF for the candidates
+        prev.fill(INF);
+        cur.fill(INF);
+        self.cost[self.off[n_h] + n_r - self.lo[n_h]]
     }
 
     #[inline]
@@ -287,67 +317,163 @@ impl TerScratch {
         Ok(())
     }
 
-    /// Edit distance of `self.shifted` (same length as the hypothesis of the last `full_dp`,
-    /// equal to it on the first `p` words), computed from row `p`. Returns `None` as soon as the
-    /// distance provably exceeds `max_cost`.
-    fn cost_from(&mut self, r: &[u32], beam: &Beam, p: usize, max_cost: i32) -> Option<i32> {
-        let (n_h, n_r) = (beam.n_h, beam.n_r);
+    /// Backward beam DP of the last `full_dp`'s hypothesis: `bwd[i][j]` is the cheapest way from
+    /// cell `(i, j)` to the end through the same cells (the beam depends only on the lengths).
+    fn backward_dp(&mut self, h: &[u32], r: &[u32]) {
+        let (n_h, n_r) = (h.len(), r.len());
+        self.bwd.clear();
+        self.bwd.resize(self.cost.len(), INF);
+        // `below[j]` is column j of row i+1 (INF outside its band; index n_r+1 stays INF)
         let [a, b] = &mut self.rows;
-        if a.len() != n_r + 1 {
-            a.clear();
-            a.resize(n_r + 1, INF);
-            b.clear();
-            b.resize(n_r + 1, INF);
+        let (mut below, mut cur) = (a, b);
+        let (mut below_lo, mut below_hi) = (0usize, 0usize);
+        let (mut cur_lo, mut cur_hi) = (0usize, 0usize);
+        for i in (0..=n_h).rev() {
+            let (lo, hi, off) = (self.lo[i], self.hi[i], self.off[i]);
+            cur[cur_lo..cur_hi].fill(INF);
+            let mut right = INF;
+            let mut j = hi;
+            if hi == n_r + 1 {
+                // last column: no diagonal step left
+                let c = if i == n_h {
+                    0
+                } else {
+                    (below[n_r] + 1).min(INF)
+                };
+                cur[n_r] = c;
+                self.bwd[off + n_r - lo] = c;
+                right = c;
+                j = n_r;
+            }
+            if i < n_h && lo < j {
+                let word = h[i];
+                let len = j - lo;
+                let diag = &below[lo + 1..j + 1];
+                let down = &below[lo..j];
+                let refs = &r[lo..j];
+                let out = &mut cur[lo..j];
+                let dst = &mut self.bwd[off..off + len];
+                // c[k] = min(step[k], c[k+1] + 1) = min over m >= k of step[m] + (m - k): a
+                // running minimum of step[m] + m keeps the serial chain to one `min`
+                let mut run = right.saturating_add(len as i32);
+                for k in (0..len).rev() {
+                    let step = (diag[k] + i32::from(word != refs[k])).min(down[k] + 1);
+                    run = run.min(step + k as i32);
+                    let c = run - k as i32;
+                    out[k] = c;
+                    dst[k] = c;
+                }
+            } else if i == n_h {
+                for jj in (lo..j).rev() {
+                    let c = (right + 1).min(INF);
+                    cur[jj] = c;
+                    self.bwd[off + jj - lo] = c;
+                    right = c;
+                }
+            }
+            cur_lo = lo;
+            cur_hi = hi;
+            std::mem::swap(&mut below, &mut cur);
+            std::mem::swap(&mut below_lo, &mut cur_lo);
+            std::mem::swap(&mut below_hi, &mut cur_hi);
         }
+        let _ = (below_lo, below_hi);
+        below.fill(INF);
+        cur.fill(INF);
+    }
+
+    /// Edit distance of `self.shifted`, which equals the hypothesis of the last `full_dp` outside
+    /// `p..e`: forward rows `p+1..=e` from the stored row `p`, joined at row `e` with the backward
+    /// DP (any path crosses row `e`, and both halves see the same beam cells).
+    fn shifted_cost(&mut self, r: &[u32], p: usize, e: usize) -> i32 {
+        let [a, b] = &mut self.rows;
         let (mut prev, mut cur) = (a, b);
-        // row p from the band (INF outside its columns)
+        // `buf[j + 1]` is column j (INF outside the band)
         let (plo, phi, poff) = (self.lo[p], self.hi[p], self.off[p]);
-        prev[plo..phi].copy_from_slice(&self.cost[poff..poff + phi - plo]);
+        prev[plo + 1..phi + 1].copy_from_slice(&self.cost[poff..poff + phi - plo]);
         let (mut prev_lo, mut prev_hi) = (plo, phi);
         let (mut cur_lo, mut cur_hi) = (0usize, 0usize);
-        let mut result = None;
-        let mut aborted = false;
-        for i in p + 1..=n_h {
-            let (lo, hi) = beam.cols(i);
-            // forget what this buffer held two rows ago
-            cur[cur_lo..cur_hi].fill(INF);
-            let word = self.shifted[i - 1];
-            let rem_h = (n_h - i) as i64;
-            let mut bound = i64::MAX;
-            let mut left = INF;
-            for j in lo..hi {
-                let c = if j == 0 {
-                    prev[0] + 1
-                } else {
-                    let sub = prev[j - 1] + i32::from(word != r[j - 1]);
-                    sub.min(prev[j] + 1).min(left + 1).min(INF)
-                };
-                cur[j] = c;
-                left = c;
-                let gap = (rem_h - (n_r - j) as i64).abs();
-                bound = bound.min(c as i64 + gap);
+        for i in p + 1..=e {
+            let (lo, hi) = (self.lo[i], self.hi[i]);
+            cur[cur_lo + 1..cur_hi + 1].fill(INF);
+            let mut j0 = lo;
+            if lo == 0 {
+                cur[1] = prev[1] + 1;
+                j0 = 1;
+            }
+            if j0 < hi {
+                let word = self.shifted[i - 1];
+                let mut run = cur[j0] + 1;
+                let len = hi - j0;
+                let diag = &prev[j0..hi];
+                let up = &prev[j0 + 1..hi + 1];
+                let refs = &r[j0 - 1..hi - 1];
+                let out = &mut cur[j0 + 1..hi + 1];
+                // c[k] = min(step[k], c[k-1] + 1) = k + min(left + 1, min over m <= k of
+                // step[m] - m): one `min` on the serial chain
+                for k in 0..len {
+                    let step = (diag[k] + i32::from(word != refs[k])).min(up[k] + 1);
+                    run = run.min(step - k as i32);
+                    out[k] = run + k as i32;
+                }
             }
             cur_lo = lo;
             cur_hi = hi;
             std::mem::swap(&mut prev, &mut cur);
             std::mem::swap(&mut prev_lo, &mut cur_lo);
             std::mem::swap(&mut prev_hi, &mut cur_hi);
-            if bound > max_cost as i64 {
-                aborted = true;
-                break;
-            }
         }
-        if !aborted {
-            result = Some(if p == n_h {
-                self.cost[self.off[n_h] + n_r - self.lo[n_h]]
-            } else {
-                prev[n_r]
-            });
-        }
+        let (elo, ehi, eoff) = (self.lo[e], self.hi[e], self.off[e]);
+        let best = prev[elo + 1..ehi + 1]
+            .iter()
+            .zip(&self.bwd[eoff..eoff + ehi - elo])
+            .map(|(f, b)| f + b)
+            .min()
+            .unwrap_or(INF);
         // leave both buffers all-INF for the next call
-        prev[prev_lo..prev_hi].fill(INF);
-        cur[cur_lo..cur_hi].fill(INF);
-        result
+        prev[prev_lo + 1..prev_hi + 1].fill(INF);
+        cur[cur_lo + 1..cur_hi + 1].fill(INF);
+        best.min(INF)
+    }
+}
+
+/// The reference positions of every word id, ascending (the order tercom scans them in):
+/// a counting sort over the ids of one pair.
+#[derive(Default)]
+struct RefPositions {
+    start: Vec<usize>,
+    pos: Vec<usize>,
+}
+
+impl RefPositions {
+    fn build(&mut self, r: &[u32], h: &[u32]) {
+        let n_ids = r
+            .iter()
+            .chain(h)
+            .map(|&w| w as usize + 1)
+            .max()
+            .unwrap_or(0);
+        self.start.clear();
+        self.start.resize(n_ids + 1, 0);
+        for &w in r {
+            self.start[w as usize + 1] += 1;
+        }
+        for k in 1..=n_ids {
+            self.start[k] += self.start[k - 1];
+        }
+        self.pos.clear();
+        self.pos.resize(r.len(), 0);
+        let mut fill = self.start.clone();
+        for (j, &w) in r.iter().enumerate() {
+            self.pos[fill[w as usize]] = j;
+            fill[w as usize] += 1;
+        }
+    }
+
+    #[inline]
+    fn of(&self, w: u32) -> &[usize] {
+        let w = w as usize;
+        &self.pos[self.start[w]..self.start[w + 1]]
     }
 }
 
@@ -401,16 +527,18 @@ fn best_shift(
     s: &mut TerScratch,
     h: &[u32],
     r: &[u32],
-    ref_pos: &[Vec<usize>],
+    ref_pos: &RefPositions,
     beam: &Beam,
     checked: &mut usize,
 ) -> Result<(i32, Option<Candidate>)> {
     let (n_h, n_r) = (h.len(), r.len());
     let pre_score = s.full_dp(h, r, beam);
     s.alignment(n_h, n_r)?;
+    // only rounds with a candidate need the backward DP
+    let mut have_backward = false;
     let mut best: Option<Candidate> = None;
     for start_h in 0..n_h {
-        for &start_r in &ref_pos[start_h] {
+        for &start_r in ref_pos.of(h[start_h]) {
             if start_r.abs_diff(start_h) > MAX_SHIFT_DIST {
                 continue;
             }
@@ -434,45 +562,34 @@ fn best_shift(
                         let target = idx as usize;
                         perform_shift(h, start_h, length, target, &mut s.shifted);
                         *checked += 1;
-                        let mut cand = Candidate {
-                            gain: 0,
-                            length,
-                            start_h,
-                            target,
-                        };
-                        // the least gain that would still win against `best`
-                        let need = match best {
-                            None => i32::MIN,
-                            Some(b) => {
-                                let tie = Candidate {
-                                    gain: b.gain,
-                                    ..cand
-                                };
-                                if tie.key() > b.key() {
-                                    b.gain
-                                } else {
-                                    b.gain.saturating_add(1)
-                                }
-                            }
-                        };
-                        let max_cost = if need == i32::MIN {
-                            INF
-                        } else {
-                            pre_score.saturating_sub(need)
-                        };
-                        if max_cost < 0 {
-                            continue;
-                        }
                         let p = h
                             .iter()
                             .zip(s.shifted.iter())
                             .take_while(|(x, y)| x == y)
                             .count();
-                        if let Some(c) = s.cost_from(r, beam, p, max_cost) {
-                            cand.gain = pre_score - c;
-                            if best.is_none_or(|b| cand.key() > b.key()) {
-                                best = Some(cand);
+                        let cost = if p == n_h {
+                            pre_score
+                        } else {
+                            let suffix = h
+                                .iter()
+                                .rev()
+                                .zip(s.shifted.iter().rev())
+                                .take_while(|(x, y)| x == y)
+                                .count();
+                            if !have_backward {
+                                s.backward_dp(h, r);
+                                have_backward = true;
                             }
+                            s.shifted_cost(r, p, n_h - suffix)
+                        };
+                        let cand = Candidate {
+                            gain: pre_score - cost,
+                            length,
+                            start_h,
+                            target,
+                        };
+                        if best.is_none_or(|b| cand.key() > b.key()) {
+                            best = Some(cand);
                         }
                     }
                     if *checked >= MAX_SHIFT_CANDIDATES {
@@ -494,27 +611,16 @@ pub fn translation_edit_rate(s: &mut TerScratch, hyp: &[u32], r: &[u32]) -> Resu
     if n_r == 0 {
         return Ok((n_h, 0));
     }
-    // reference positions of each hypothesis word, ascending (the order tercom scans them)
-    let mut by_word: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
-    for (j, &w) in r.iter().enumerate() {
-        by_word.entry(w).or_default().push(j);
-    }
     let beam = Beam::new(n_h, n_r);
     let mut words = std::mem::take(&mut s.ids);
     words.clear();
     words.extend_from_slice(hyp);
     let mut ref_pos = std::mem::take(&mut s.ref_pos);
+    ref_pos.build(r, hyp);
     let mut checked = 0usize;
     let mut shifts = 0usize;
     let mut shifted = Vec::new();
     let edit_distance = loop {
-        ref_pos.resize_with(n_h, Vec::new);
-        for (k, w) in words.iter().enumerate() {
-            ref_pos[k].clear();
-            if let Some(v) = by_word.get(w) {
-                ref_pos[k].extend_from_slice(v);
-            }
-        }
         let (pre_score, best) = best_shift(s, &words, r, &ref_pos, &beam, &mut checked)?;
         // sacrebleu drops the round that reaches the candidate limit, gain or not
         let Some(b) = best.filter(|b| checked < MAX_SHIFT_CANDIDATES && b.gain > 0) else {
