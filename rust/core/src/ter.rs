@@ -141,7 +141,6 @@ pub struct TerScratch {
     hi: Vec<usize>,
     off: Vec<usize>,
     cost: Vec<i32>,
-    op: Vec<u8>,
     bwd: Vec<i32>,
     trace: Vec<u8>,
     align: Vec<i64>,
@@ -173,17 +172,16 @@ impl TerScratch {
             total += hi - lo;
         }
         self.cost.resize(total, INF);
-        self.op.resize(total, OP_UNDEF);
         for buf in &mut self.rows {
             buf.clear();
             buf.resize(n_r + 2, INF);
         }
     }
 
-    /// Full beam DP over `h` with operations (sacrebleu's tie order: no-op/sub, deletion,
-    /// insertion); returns the edit distance and leaves the band for `alignment` and the
-    /// candidates. Rows are also kept in two full-width buffers (`buf[j + 1]` is column `j`, INF
-    /// outside the band), so the inner loop needs no range checks.
+    /// Full beam DP over `h` (costs only; `op_at` recovers sacrebleu's operations from them);
+    /// returns the edit distance and leaves the band for `alignment` and the candidates. Rows
+    /// are also kept in two full-width buffers (`buf[j + 1]` is column `j`, INF outside the
+    /// band), so the inner loop needs no range checks.
     fn full_dp(&mut self, h: &[u32], r: &[u32], beam: &Beam) -> i32 {
         let (n_h, n_r) = (h.len(), r.len());
         self.layout(beam);
@@ -192,7 +190,6 @@ impl TerScratch {
         for j in 0..=n_r {
             prev[j + 1] = j as i32;
             self.cost[j] = j as i32;
-            self.op[j] = OP_INS;
         }
         let (mut prev_lo, mut prev_hi) = (0usize, n_r + 1);
         let (mut cur_lo, mut cur_hi) = (0usize, 0usize);
@@ -205,40 +202,30 @@ impl TerScratch {
                 let c = prev[1] + 1;
                 cur[1] = c;
                 self.cost[off] = c;
-                self.op[off] = OP_DEL;
                 j0 = 1;
             }
             if j0 < hi {
+                let left = cur[j0];
                 let word = h[i - 1];
-                let mut left = cur[j0];
                 let base = off + j0 - lo;
                 let len = hi - j0;
                 let diag = &prev[j0..hi];
                 let up = &prev[j0 + 1..hi + 1];
                 let refs = &r[j0 - 1..hi - 1];
                 let costs = &mut self.cost[base..base + len];
-                let ops = &mut self.op[base..base + len];
                 let out = &mut cur[j0 + 1..hi + 1];
+                // c[k] = min(step[k], c[k-1] + 1) = k + min(left + 1, min over m <= k of
+                // step[m] - m): one `min` on the serial chain. Unreachable cells may exceed INF
+                // by a few units: harmless, no path uses them.
+                // the steps first (vectorizes), then the serial scan
                 for k in 0..len {
-                    let (mut best, mut op) = if word == refs[k] {
-                        (diag[k], OP_NOP)
-                    } else {
-                        (diag[k] + 1, OP_SUB)
-                    };
-                    let del = up[k] + 1;
-                    if del < best {
-                        best = del;
-                        op = OP_DEL;
-                    }
-                    if left + 1 < best {
-                        best = left + 1;
-                        op = OP_INS;
-                    }
-                    // unreachable cells may exceed INF by a few units: harmless, no path uses them
-                    costs[k] = best;
-                    ops[k] = op;
-                    out[k] = best;
-                    left = best;
+                    costs[k] = (diag[k] + i32::from(word != refs[k])).min(up[k] + 1);
+                }
+                let mut run = left + 1;
+                for (k, (c, o)) in costs.iter_mut().zip(out.iter_mut()).enumerate() {
+                    run = run.min(*c - k as i32);
+                    *c = run + k as i32;
+                    *o = *c;
                 }
             }
             cur_lo = lo;
@@ -254,22 +241,51 @@ impl TerScratch {
         self.cost[self.off[n_h] + n_r - self.lo[n_h]]
     }
 
+    /// Cost of cell `(i, j)` of the band, INF outside it.
     #[inline]
-    fn op_at(&self, i: usize, j: usize) -> u8 {
+    fn cost_at(&self, i: usize, j: usize) -> i32 {
         if self.lo[i] <= j && j < self.hi[i] {
-            self.op[self.off[i] + j - self.lo[i]]
+            self.cost[self.off[i] + j - self.lo[i]]
         } else {
-            OP_UNDEF
+            INF
         }
+    }
+
+    /// The operation sacrebleu stores at cell `(i, j)`: the first of substitution/no-op,
+    /// deletion, insertion whose cost is strictly below the running best (starting at INF).
+    fn op_at(&self, i: usize, j: usize, h: &[u32], r: &[u32]) -> u8 {
+        if i == 0 {
+            return OP_INS;
+        }
+        if j == 0 {
+            return OP_DEL;
+        }
+        let (sub_cost, sub_op) = if h[i - 1] == r[j - 1] {
+            (0, OP_NOP)
+        } else {
+            (1, OP_SUB)
+        };
+        let mut best = (INF, OP_UNDEF);
+        for (c, op) in [
+            (self.cost_at(i - 1, j - 1) + sub_cost, sub_op),
+            (self.cost_at(i - 1, j) + 1, OP_DEL),
+            (self.cost_at(i, j - 1) + 1, OP_INS),
+        ] {
+            if best.0 > c {
+                best = (c, op);
+            }
+        }
+        best.1
     }
 
     /// The trace of the last `full_dp`, flipped (sacrebleu `_flip_trace`), turned into the
     /// alignment and error prefix sums of `trace_to_alignment`.
-    fn alignment(&mut self, n_h: usize, n_r: usize) -> Result<()> {
+    fn alignment(&mut self, h: &[u32], r: &[u32]) -> Result<()> {
+        let (n_h, n_r) = (h.len(), r.len());
         self.trace.clear();
         let (mut i, mut j) = (n_h, n_r);
         while i > 0 || j > 0 {
-            let op = self.op_at(i, j);
+            let op = self.op_at(i, j, h, r);
             self.trace.push(op);
             match op {
                 OP_SUB | OP_NOP => {
@@ -385,7 +401,8 @@ impl TerScratch {
     /// Edit distance of `self.shifted`, which equals the hypothesis of the last `full_dp` outside
     /// `p..e`: forward rows `p+1..=e` from the stored row `p`, joined at row `e` with the backward
     /// DP (any path crosses row `e`, and both halves see the same beam cells).
-    fn shifted_cost(&mut self, r: &[u32], p: usize, e: usize) -> i32 {
+    /// Without `join`, `e` must be the last row and the distance is read off it.
+    fn shifted_cost(&mut self, r: &[u32], p: usize, e: usize, join: bool) -> i32 {
         let [a, b] = &mut self.rows;
         let (mut prev, mut cur) = (a, b);
         // `buf[j + 1]` is column j (INF outside the band)
@@ -405,16 +422,20 @@ impl TerScratch {
                 let word = self.shifted[i - 1];
                 let mut run = cur[j0] + 1;
                 let len = hi - j0;
+                let (head, out) = cur.split_at_mut(j0 + 1);
+                let _ = head;
+                let out = &mut out[..len];
                 let diag = &prev[j0..hi];
                 let up = &prev[j0 + 1..hi + 1];
                 let refs = &r[j0 - 1..hi - 1];
-                let out = &mut cur[j0 + 1..hi + 1];
                 // c[k] = min(step[k], c[k-1] + 1) = k + min(left + 1, min over m <= k of
-                // step[m] - m): one `min` on the serial chain
+                // step[m] - m): the steps first (vectorizes), then one `min` per cell serially
                 for k in 0..len {
-                    let step = (diag[k] + i32::from(word != refs[k])).min(up[k] + 1);
-                    run = run.min(step - k as i32);
-                    out[k] = run + k as i32;
+                    out[k] = (diag[k] + i32::from(word != refs[k])).min(up[k] + 1);
+                }
+                for (k, o) in out.iter_mut().enumerate() {
+                    run = run.min(*o - k as i32);
+                    *o = run + k as i32;
                 }
             }
             cur_lo = lo;
@@ -424,12 +445,16 @@ impl TerScratch {
             std::mem::swap(&mut prev_hi, &mut cur_hi);
         }
         let (elo, ehi, eoff) = (self.lo[e], self.hi[e], self.off[e]);
-        let best = prev[elo + 1..ehi + 1]
-            .iter()
-            .zip(&self.bwd[eoff..eoff + ehi - elo])
-            .map(|(f, b)| f + b)
-            .min()
-            .unwrap_or(INF);
+        let best = if join {
+            prev[elo + 1..ehi + 1]
+                .iter()
+                .zip(&self.bwd[eoff..eoff + ehi - elo])
+                .map(|(f, b)| f + b)
+                .min()
+                .unwrap_or(INF)
+        } else {
+            prev[ehi]
+        };
         // leave both buffers all-INF for the next call
         prev[prev_lo + 1..prev_hi + 1].fill(INF);
         cur[cur_lo + 1..cur_hi + 1].fill(INF);
@@ -533,9 +558,10 @@ fn best_shift(
 ) -> Result<(i32, Option<Candidate>)> {
     let (n_h, n_r) = (h.len(), r.len());
     let pre_score = s.full_dp(h, r, beam);
-    s.alignment(n_h, n_r)?;
+    s.alignment(h, r)?;
     // only rounds with a candidate need the backward DP
     let mut have_backward = false;
+    let mut round_candidates = 0usize;
     let mut best: Option<Candidate> = None;
     for start_h in 0..n_h {
         for &start_r in ref_pos.of(h[start_h]) {
@@ -576,11 +602,18 @@ fn best_shift(
                                 .zip(s.shifted.iter().rev())
                                 .take_while(|(x, y)| x == y)
                                 .count();
-                            if !have_backward {
+                            round_candidates += 1;
+                            // the backward DP pays off once a round has a few candidates,
+                            // or at once on long segments (windows are short against the row)
+                            if !have_backward && (round_candidates >= 3 || n_h > 48) {
                                 s.backward_dp(h, r);
                                 have_backward = true;
                             }
-                            s.shifted_cost(r, p, n_h - suffix)
+                            if have_backward {
+                                s.shifted_cost(r, p, n_h - suffix, true)
+                            } else {
+                                s.shifted_cost(r, p, n_h, false)
+                            }
                         };
                         let cand = Candidate {
                             gain: pre_score - cost,
@@ -686,7 +719,10 @@ pub fn segment_stats(
         .chain(refs.iter().copied())
         .map(|t| preprocessed(cfg, t))
         .collect();
-    let mut map: FxHashMap<&str, u32> = FxHashMap::default();
+    // about one distinct word per 6 bytes of text: rarely a rehash
+    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    let mut map: FxHashMap<&str, u32> =
+        FxHashMap::with_capacity_and_hasher(bytes / 6 + 8, Default::default());
     for (k, t) in texts.iter().enumerate() {
         intern(&mut map, py_split(t), &mut words[k]);
     }
