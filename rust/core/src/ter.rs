@@ -191,12 +191,12 @@ impl TerScratch {
             prev[j + 1] = j as i32;
             self.cost[j] = j as i32;
         }
-        let (mut prev_lo, mut prev_hi) = (0usize, n_r + 1);
-        let (mut cur_lo, mut cur_hi) = (0usize, 0usize);
         for i in 1..=n_h {
             let (lo, hi, off) = (self.lo[i], self.hi[i], self.off[i]);
-            // forget what this buffer held two rows ago
-            cur[cur_lo + 1..cur_hi + 1].fill(INF);
+            if i >= 2 {
+                // forget row i-2, which this buffer held
+                cur[self.lo[i - 2] + 1..self.hi[i - 2] + 1].fill(INF);
+            }
             let mut j0 = lo;
             if lo == 0 {
                 let c = prev[1] + 1;
@@ -215,9 +215,8 @@ impl TerScratch {
                 let costs = &mut self.cost[base..base + len];
                 let out = &mut cur[j0 + 1..hi + 1];
                 // c[k] = min(step[k], c[k-1] + 1) = k + min(left + 1, min over m <= k of
-                // step[m] - m): one `min` on the serial chain. Unreachable cells may exceed INF
-                // by a few units: harmless, no path uses them.
-                // the steps first (vectorizes), then the serial scan
+                // step[m] - m): the steps first (vectorizes), then one `min` per cell serially.
+                // Unreachable cells may exceed INF by a few units: harmless, no path uses them.
                 for k in 0..len {
                     costs[k] = (diag[k] + i32::from(word != refs[k])).min(up[k] + 1);
                 }
@@ -228,13 +227,8 @@ impl TerScratch {
                     *o = *c;
                 }
             }
-            cur_lo = lo;
-            cur_hi = hi;
             std::mem::swap(&mut prev, &mut cur);
-            std::mem::swap(&mut prev_lo, &mut cur_lo);
-            std::mem::swap(&mut prev_hi, &mut cur_hi);
         }
-        let _ = (prev_lo, prev_hi);
         // both buffers back to all-INF for the candidates
         prev.fill(INF);
         cur.fill(INF);
@@ -342,11 +336,12 @@ impl TerScratch {
         // `below[j]` is column j of row i+1 (INF outside its band; index n_r+1 stays INF)
         let [a, b] = &mut self.rows;
         let (mut below, mut cur) = (a, b);
-        let (mut below_lo, mut below_hi) = (0usize, 0usize);
-        let (mut cur_lo, mut cur_hi) = (0usize, 0usize);
         for i in (0..=n_h).rev() {
             let (lo, hi, off) = (self.lo[i], self.hi[i], self.off[i]);
-            cur[cur_lo..cur_hi].fill(INF);
+            if i + 2 <= n_h {
+                // forget row i+2, which this buffer held
+                cur[self.lo[i + 2]..self.hi[i + 2]].fill(INF);
+            }
             let mut right = INF;
             let mut j = hi;
             if hi == n_r + 1 {
@@ -387,13 +382,8 @@ impl TerScratch {
                     right = c;
                 }
             }
-            cur_lo = lo;
-            cur_hi = hi;
             std::mem::swap(&mut below, &mut cur);
-            std::mem::swap(&mut below_lo, &mut cur_lo);
-            std::mem::swap(&mut below_hi, &mut cur_hi);
         }
-        let _ = (below_lo, below_hi);
         below.fill(INF);
         cur.fill(INF);
     }
@@ -408,11 +398,12 @@ impl TerScratch {
         // `buf[j + 1]` is column j (INF outside the band)
         let (plo, phi, poff) = (self.lo[p], self.hi[p], self.off[p]);
         prev[plo + 1..phi + 1].copy_from_slice(&self.cost[poff..poff + phi - plo]);
-        let (mut prev_lo, mut prev_hi) = (plo, phi);
-        let (mut cur_lo, mut cur_hi) = (0usize, 0usize);
         for i in p + 1..=e {
             let (lo, hi) = (self.lo[i], self.hi[i]);
-            cur[cur_lo + 1..cur_hi + 1].fill(INF);
+            if i >= p + 2 {
+                // forget row i-2, which this buffer held
+                cur[self.lo[i - 2] + 1..self.hi[i - 2] + 1].fill(INF);
+            }
             let mut j0 = lo;
             if lo == 0 {
                 cur[1] = prev[1] + 1;
@@ -422,9 +413,7 @@ impl TerScratch {
                 let word = self.shifted[i - 1];
                 let mut run = cur[j0] + 1;
                 let len = hi - j0;
-                let (head, out) = cur.split_at_mut(j0 + 1);
-                let _ = head;
-                let out = &mut out[..len];
+                let out = &mut cur[j0 + 1..hi + 1];
                 let diag = &prev[j0..hi];
                 let up = &prev[j0 + 1..hi + 1];
                 let refs = &r[j0 - 1..hi - 1];
@@ -438,11 +427,7 @@ impl TerScratch {
                     *o = run + k as i32;
                 }
             }
-            cur_lo = lo;
-            cur_hi = hi;
             std::mem::swap(&mut prev, &mut cur);
-            std::mem::swap(&mut prev_lo, &mut cur_lo);
-            std::mem::swap(&mut prev_hi, &mut cur_hi);
         }
         let (elo, ehi, eoff) = (self.lo[e], self.hi[e], self.off[e]);
         let best = if join {
@@ -455,9 +440,12 @@ impl TerScratch {
         } else {
             prev[ehi]
         };
-        // leave both buffers all-INF for the next call
-        prev[prev_lo + 1..prev_hi + 1].fill(INF);
-        cur[cur_lo + 1..cur_hi + 1].fill(INF);
+        // leave both buffers all-INF for the next call: they hold rows e and e-1 (if computed)
+        prev[elo + 1..ehi + 1].fill(INF);
+        if e > p {
+            let k = e - 1;
+            cur[self.lo[k] + 1..self.hi[k] + 1].fill(INF);
+        }
         best.min(INF)
     }
 }
