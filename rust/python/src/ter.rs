@@ -6,8 +6,12 @@ use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 
-use crate::common::{check_same_len, metric_error, pool, resolve_workers, value_error, CHUNK};
+use crate::common::{check_same_len, metric_error, pool, resolve_workers, value_error};
 use crate::texts::{extract_refs_texts, extract_texts};
+
+/// Pairs per worker between two checks for Ctrl-C: TER costs up to milliseconds a pair (long
+/// segments), far more than BLEU, so the chunks are smaller than `common::CHUNK`.
+const TER_CHUNK: usize = 512;
 
 /// Per-pair statistics of every pair and the nrefs value (-1 when the count varies).
 fn stats_of(
@@ -29,7 +33,7 @@ fn stats_of(
     };
     let (hyps, refs, offsets) = (&hyps, &refs, &offsets);
     let mut out = Vec::with_capacity(n);
-    let step = CHUNK * workers;
+    let step = TER_CHUNK * workers;
     let mut start = 0;
     while start < n {
         let end = (start + step).min(n);
