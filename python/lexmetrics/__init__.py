@@ -1,6 +1,6 @@
-"""lexmetrics: exact, fast ROUGE, BLEU and chrF.
+"""lexmetrics: exact, fast ROUGE, BLEU, chrF and TER.
 
-Scores equal rouge-score 0.1.2 (ROUGE) and sacrebleu 2.x (BLEU, chrF) float for float, computed by a
+Scores equal rouge-score 0.1.2 (ROUGE) and sacrebleu 2.x (BLEU, chrF, TER) float for float, computed by a
 Rust core across all cores. ``import lexmetrics`` needs only numpy; the fine-tuning helpers live in
 ``lexmetrics.train`` (``pip install 'lexmetrics[train]'``).
 """
@@ -14,6 +14,8 @@ from ._errors import InputTypeError, InputValueError, LexmetricsError, MissingDe
 from ._pairwise import MBRSelection, mbr_select, pairwise, self_bleu
 from ._rouge import *  # noqa: F403
 from ._rouge import __all__ as _rouge_all
+from ._ter import *  # noqa: F403
+from ._ter import __all__ as _ter_all
 
 __version__: str = _native.__version__
 
@@ -29,4 +31,5 @@ __all__ = [
     "self_bleu",
     *_rouge_all,
     *_bleu_all,
+    *_ter_all,
 ]

@@ -18,6 +18,9 @@ __all__ = [
     "sacre_tokenize",
     "py_lower",
     "py_split",
+    "ter_stats",
+    "sentence_ter",
+    "ter_tokenize",
     "porter_stem",
     "_texts_debug",
     "_texts_total_bytes",
@@ -119,6 +122,25 @@ def py_lower(lines: Sequence[str]) -> list[str]: ...
 def py_split(lines: Sequence[str]) -> list[list[str]]: ...
 
 # (end BLEU / chrF)
+
+# ======================================================================
+# TER (rust/python/src/ter.rs)
+# ======================================================================
+
+def ter_stats(
+    hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
+    asian_support: bool = False, case_sensitive: bool = False, workers: Optional[int] = None,
+) -> tuple[npt.NDArray[np.float64], int]: ...  # (stats (N, 2): num_edits, ref_length; nrefs or -1)
+def sentence_ter(
+    hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
+    asian_support: bool = False, case_sensitive: bool = False, workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def ter_tokenize(
+    lines: Sequence[str], normalized: bool = False, no_punct: bool = False, asian_support: bool = False,
+    case_sensitive: bool = False,
+) -> list[str]: ...
+
+# (end TER)
 
 # ======================================================================
 # Text columns: test hooks (rust/python/src/texts.rs)

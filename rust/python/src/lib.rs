@@ -8,6 +8,7 @@ mod common;
 mod pairwise;
 mod porter;
 mod rouge;
+mod ter;
 mod texts;
 mod unicode;
 
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     bleu::register(m)?;
     pairwise::register(m)?;
     porter::register(m)?;
+    ter::register(m)?;
     texts::register(m)?;
     unicode::register(m)?;
     Ok(())
