@@ -13,6 +13,7 @@ use crate::common::{
     INLINE_BYTES,
 };
 use crate::texts::{extract_pairs, Texts};
+use crate::unicode;
 
 /// Inputs of one batch call: hypotheses (borrowed `str` objects or Arrow buffers, zero-copy) and
 /// per-hypothesis references.
@@ -141,6 +142,7 @@ fn bleu_stats<'py>(
     workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
     guarded(|| {
+        unicode::ensure(py, tokenize == "intl")?;
         let workers = resolve_workers(py, workers)?;
         let n_max = order(py, max_ngram_order, "max_ngram_order")?;
         let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
@@ -176,6 +178,7 @@ fn sentence_bleu<'py>(
     workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     guarded(|| {
+        unicode::ensure(py, tokenize == "intl")?;
         let workers = resolve_workers(py, workers)?;
         let n_max = order(py, max_ngram_order, "max_ngram_order")?;
         let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
@@ -246,6 +249,7 @@ fn chrf_stats<'py>(
     workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
     guarded(|| {
+        unicode::ensure(py, false)?;
         let workers = resolve_workers(py, workers)?;
         let cfg = chrf_config(
             py,
@@ -292,6 +296,7 @@ fn sentence_chrf<'py>(
     workers: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     guarded(|| {
+        unicode::ensure(py, false)?;
         let workers = resolve_workers(py, workers)?;
         let cfg = chrf_config(
             py,
@@ -348,6 +353,7 @@ fn sacre_tokenize(
     lowercase: bool,
 ) -> PyResult<Vec<String>> {
     guarded(|| {
+        unicode::ensure(py, tokenize == "intl")?;
         let tok = Tokenizer::parse(tokenize).map_err(|e| metric_error(py, e))?;
         let lines = extract_strs(lines, "lines")?;
         Ok(lines
@@ -361,6 +367,7 @@ fn sacre_tokenize(
 #[pyfunction]
 fn py_lower(lines: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     guarded(|| {
+        unicode::ensure(lines.py(), false)?;
         let lines = extract_strs(lines, "lines")?;
         Ok(lines
             .iter()
@@ -373,6 +380,7 @@ fn py_lower(lines: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 #[pyfunction]
 fn py_split(lines: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<String>>> {
     guarded(|| {
+        unicode::ensure(lines.py(), false)?;
         let lines = extract_strs(lines, "lines")?;
         Ok(lines
             .iter()

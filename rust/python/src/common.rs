@@ -321,12 +321,13 @@ pub fn default_workers() -> usize {
 /// Pools kept alive at once (per process); older ones are dropped, which ends their threads.
 const POOLS_KEPT: usize = 4;
 
-/// A pool of `workers` threads for this process: a child forked by a DataLoader never reuses
-/// its parent's threads (they do not exist after fork), it builds its own. The few most recently
-/// used sizes are kept, so varying `workers` does not accumulate threads.
-fn pool(workers: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+/// A pool of `workers` threads (clamped to `max_workers()`) for this process: a child forked by a
+/// DataLoader never reuses its parent's threads (they do not exist after fork), it builds its
+/// own. The few most recently used sizes are kept, so varying `workers` does not accumulate threads.
+pub fn pool(workers: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     type Pools = Vec<(u32, usize, Arc<rayon::ThreadPool>)>;
     static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
+    let workers = workers.clamp(1, max_workers());
     let pid = std::process::id();
     let mut pools = POOLS
         .get_or_init(|| Mutex::new(Vec::new()))

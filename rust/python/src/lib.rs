@@ -5,10 +5,13 @@ use pyo3::prelude::*;
 mod arrow;
 mod bleu;
 mod common;
+mod pairwise;
 mod porter;
 mod rouge;
 mod surrogates;
+mod ter;
 mod texts;
+mod unicode;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -25,7 +28,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(common::_panic_test_hook, m)?)?;
     rouge::register(m)?;
     bleu::register(m)?;
+    pairwise::register(m)?;
     porter::register(m)?;
+    ter::register(m)?;
     texts::register(m)?;
+    unicode::register(m)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::common::{extract_strs, guarded};
 #[pyfunction]
 fn porter_stem(py: Python<'_>, words: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     guarded(|| {
+        crate::unicode::ensure(py, false)?;
         let words = extract_strs(words, "words")?;
         Ok(py.detach(|| {
             let mut cache = StemCache::new();
