@@ -177,6 +177,8 @@ CALLS = {
     "native_rouge_texts": lambda w: _native.rouge_texts(H, [r[0] for r in R], ["rouge1"], False, w),
     "native_bleu_stats": lambda w: _native.bleu_stats(H, R, "13a", False, 4, w),
     "native_sentence_chrf": lambda w: _native.sentence_chrf(H, R, 6, 0, 2.0, False, False, False, w),
+    "sentence_ter": lambda w: lm.sentence_ter(H, R, workers=w),
+    "native_pairwise_bleu": lambda w: _native.pairwise_bleu(H, None, workers=w),
 }
 
 
