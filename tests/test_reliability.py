@@ -534,3 +534,17 @@ def test_forked_child_builds_its_own_pool():
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
     pytest.fail("the forked child hung")
+
+
+def test_public_exceptions_module():
+    import lexmetrics
+    from lexmetrics import exceptions
+
+    for name in exceptions.__all__:
+        cls = getattr(exceptions, name)
+        assert issubclass(cls, exceptions.LexmetricsError)
+        assert getattr(lexmetrics, name) is cls
+    assert issubclass(exceptions.InputFileError, ValueError)
+    assert issubclass(exceptions.InternalError, RuntimeError)
+    with pytest.raises(exceptions.InputValueError):
+        lexmetrics.corpus_bleu(["a", "b"], ["a"])

@@ -7,15 +7,22 @@ Rust core across all cores. ``import lexmetrics`` needs only numpy; the fine-tun
 
 from __future__ import annotations
 
-from . import _native
+from . import _native, exceptions
 from ._bleu import *  # noqa: F403
 from ._bleu import __all__ as _bleu_all
-from ._errors import InputTypeError, InputValueError, LexmetricsError, MissingDependencyError
 from ._pairwise import MBRSelection, mbr_select, pairwise, self_bleu
 from ._rouge import *  # noqa: F403
 from ._rouge import __all__ as _rouge_all
 from ._ter import *  # noqa: F403
 from ._ter import __all__ as _ter_all
+from .exceptions import (
+    InputFileError,
+    InputTypeError,
+    InputValueError,
+    InternalError,
+    LexmetricsError,
+    MissingDependencyError,
+)
 
 __version__: str = _native.__version__
 
@@ -24,6 +31,9 @@ __all__ = [
     "LexmetricsError",
     "InputTypeError",
     "InputValueError",
+    "InputFileError",
+    "InternalError",
+    "exceptions",
     "MissingDependencyError",
     "pairwise",
     "mbr_select",
