@@ -11,11 +11,8 @@ import sys
 from fractions import Fraction
 
 import pytest
-
-torch = pytest.importorskip("torch")
-torchmetrics = pytest.importorskip("torchmetrics")
-
 import sacrebleu  # noqa: E402
+import torch
 from lexmetrics.integrations import torchmetrics as lt  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 from torchmetrics.functional.text.bleu import _bleu_score_compute  # noqa: E402
