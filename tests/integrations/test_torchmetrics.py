@@ -336,3 +336,43 @@ def test_ddp_compute_equals_single_process(tmp_path):
             single = make()
             single.update(HYPS, REFS)
             assert res[name] == _val(single.compute()), name
+
+
+# ---------------------------------------------------------------------------------------------
+# Lightning: self.log(metric) in validation_step, computed at epoch end
+# ---------------------------------------------------------------------------------------------
+
+
+def test_lightning_self_log_metric_objects():
+    import lightning
+
+    class Module(lightning.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(1, 1)
+            self.bleu = lt.SacreBLEUScore()
+            self.rouge = lt.ROUGEScore(rouge_keys=("rouge1",))
+
+        def validation_step(self, batch, idx):
+            a, b = int(batch[0][0]), int(batch[0][-1]) + 1
+            self.bleu.update(HYPS[a:b], REFS[a:b])
+            self.log("val_bleu", self.bleu, on_epoch=True, batch_size=b - a)
+            self.rouge.update(HYPS[a:b], REFS[a:b])
+            self.log_dict(self.rouge.compute(), batch_size=b - a)  # a dict of tensors logs too
+
+    idx = torch.arange(len(HYPS)).unsqueeze(1)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(idx), batch_size=50)
+    trainer = lightning.Trainer(
+        accelerator="cpu",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    module = Module()
+    out = trainer.validate(module, loader, verbose=False)[0]
+    whole = lt.SacreBLEUScore()
+    whole.update(HYPS, REFS)
+    # Lightning calls compute() on the metric object over the whole epoch.
+    assert out["val_bleu"] == whole.compute().item()
