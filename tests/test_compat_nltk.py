@@ -6,6 +6,8 @@ import random
 import warnings
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lexmetrics import InputValueError
 from lexmetrics.compat.nltk.translate import bleu_score as ours
 from nltk.translate import bleu_score as ref
@@ -196,3 +198,27 @@ def test_bad_input():
         ours.sentence_bleu(
             [["a", "b", "c"]], ["a", "x", "c"], smoothing_function=ours.SmoothingFunction().method6
         )
+
+
+# Arbitrary tokens: whitespace inside tokens, unicode spaces, empty tokens, repeated n-grams.
+_tokens = st.lists(
+    st.sampled_from(["a", "b", "a b", "", "\u00a0", "x\u2028y", "é", "c"]) | st.text(max_size=3),
+    max_size=9,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pairs=st.lists(
+        st.tuples(_tokens, st.lists(_tokens, min_size=1, max_size=3)), min_size=1, max_size=4
+    ),
+    smoothing=st.sampled_from(SMOOTHERS),
+    weights=st.sampled_from(WEIGHTS),
+)
+def test_corpus_bleu_hypothesis(pairs, smoothing, weights):
+    hyps = [h for h, _ in pairs]
+    refs = [r for _, r in pairs]
+    _assert_same(
+        _run(ref.corpus_bleu, refs, hyps, weights, _smoother(ref, smoothing)),
+        _run(ours.corpus_bleu, refs, hyps, weights, _smoother(ours, smoothing)),
+    )
