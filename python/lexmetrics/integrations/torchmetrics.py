@@ -42,7 +42,7 @@ from .._rouge import rouge
 
 torch = require("torch", "lexmetrics.integrations.torchmetrics")
 _tm = require("torchmetrics", "lexmetrics.integrations.torchmetrics")
-Metric = _tm.Metric
+Metric: Any = _tm.Metric
 
 __all__ = ["BLEUScore", "SacreBLEUScore", "CHRFScore", "ROUGEScore"]
 
@@ -373,7 +373,7 @@ class ROUGEScore(Metric):
         self, preds: list[str], target: list[list[str]]
     ) -> dict[str, tuple[np.ndarray, ...]]:
         types = list(dict.fromkeys(self.rouge_keys))
-        opts = {
+        opts: dict[str, Any] = {
             "rouge_types": types,
             "use_stemmer": bool(self.use_stemmer),
             # torchmetrics splits rougeLsum sentences with nltk.sent_tokenize.

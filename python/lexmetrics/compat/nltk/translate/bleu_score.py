@@ -59,22 +59,22 @@ class Fraction(_Fraction):
         if sys.version_info >= (3, 12):
             self = super().__new__(cls, numerator, denominator)
         else:
-            self = super().__new__(cls, numerator, denominator, _normalize=_normalize)
-        self._normalize = _normalize
-        self._original_numerator = numerator
-        self._original_denominator = denominator
+            self = super().__new__(cls, numerator, denominator, _normalize=_normalize)  # type: ignore[call-overload]
+        self._normalize = _normalize  # type: ignore[attr-defined]
+        self._original_numerator = numerator  # type: ignore[attr-defined]
+        self._original_denominator = denominator  # type: ignore[attr-defined]
         return self
 
     @property
     def numerator(self) -> Any:  # type: ignore[override]
-        if not self._normalize:
-            return self._original_numerator
+        if not self._normalize:  # type: ignore[attr-defined]
+            return self._original_numerator  # type: ignore[attr-defined]
         return super().numerator
 
     @property
     def denominator(self) -> Any:  # type: ignore[override]
-        if not self._normalize:
-            return self._original_denominator
+        if not self._normalize:  # type: ignore[attr-defined]
+            return self._original_denominator  # type: ignore[attr-defined]
         return super().denominator
 
 
@@ -268,9 +268,8 @@ def corpus_bleu(
         if auto_reweigh:
             if hyp_lengths < 4 and weight == (0.25, 0.25, 0.25, 0.25):
                 weight = (1 / hyp_lengths,) * hyp_lengths
-        s = (w_i * math.log(p_i) for w_i, p_i in zip(weight, p_n) if p_i > 0)
-        s = bp * math.exp(math.fsum(s))
-        bleu_scores.append(s)
+        terms = (w_i * math.log(p_i) for w_i, p_i in zip(weight, p_n) if p_i > 0)
+        bleu_scores.append(bp * math.exp(math.fsum(terms)))
     return bleu_scores[0] if len(weights) == 1 else bleu_scores
 
 
