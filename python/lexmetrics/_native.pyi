@@ -18,6 +18,9 @@ __all__ = [
     "sacre_tokenize",
     "py_lower",
     "py_split",
+    "ter_stats",
+    "sentence_ter",
+    "ter_tokenize",
     "porter_stem",
     "_texts_debug",
     "_texts_total_bytes",
@@ -121,6 +124,25 @@ def py_split(lines: Sequence[str]) -> list[list[str]]: ...
 # (end BLEU / chrF)
 
 # ======================================================================
+# TER (rust/python/src/ter.rs)
+# ======================================================================
+
+def ter_stats(
+    hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
+    asian_support: bool = False, case_sensitive: bool = False, workers: Optional[int] = None,
+) -> tuple[npt.NDArray[np.float64], int]: ...  # (stats (N, 2): num_edits, ref_length; nrefs or -1)
+def sentence_ter(
+    hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
+    asian_support: bool = False, case_sensitive: bool = False, workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def ter_tokenize(
+    lines: Sequence[str], normalized: bool = False, no_punct: bool = False, asian_support: bool = False,
+    case_sensitive: bool = False,
+) -> list[str]: ...
+
+# (end TER)
+
+# ======================================================================
 # Text columns: test hooks (rust/python/src/texts.rs)
 # ======================================================================
 
@@ -150,3 +172,31 @@ def _set_regex_classes(
     n: Sequence[tuple[int, int]],
 ) -> None: ...
 def _unicode_info() -> dict[str, object]: ...
+
+# ======================================================================
+# Pairwise matrices (rust/python/src/pairwise.rs)
+# ======================================================================
+
+def pairwise_bleu(
+    candidates: Sequence[str], references: Optional[Sequence[str]] = None, tokenize: str = "13a",
+    lowercase: bool = False, max_ngram_order: int = 4, smooth_method: str = "exp",
+    smooth_value: Optional[float] = None, use_effective_order: bool = True, workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...  # (len(candidates), len(references or candidates))
+def pairwise_chrf(
+    candidates: Sequence[str], references: Optional[Sequence[str]] = None, char_order: int = 6,
+    word_order: int = 0, beta: float = 2.0, lowercase: bool = False, whitespace: bool = False,
+    eps_smoothing: bool = False, workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def pairwise_rouge(
+    candidates: Sequence[str], references: Optional[Sequence[str]] = None, rouge_type: str = "rougeL",
+    use_stemmer: bool = False, measure: str = "fmeasure", workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def self_bleu(
+    texts: Sequence[str], tokenize: str = "13a", lowercase: bool = False, max_ngram_order: int = 4,
+    smooth_method: str = "exp", smooth_value: Optional[float] = None, use_effective_order: bool = True,
+    workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...  # per text, against all the others
+
+__all__ += ["pairwise_bleu", "pairwise_chrf", "pairwise_rouge", "self_bleu"]
+
+# (end pairwise)

@@ -21,7 +21,7 @@ from . import _exactsum
 from ._errors import InputTypeError, InputValueError
 
 ROUGE_TYPES = tuple(f"rouge{i}" for i in range(1, 10)) + ("rougeL", "rougeLsum")
-METRIC_NAMES = ROUGE_TYPES + ("bleu", "chrf", "chrf++")
+METRIC_NAMES = ROUGE_TYPES + ("bleu", "chrf", "chrf++", "ter")
 
 
 class MetricSpec:
@@ -311,6 +311,81 @@ class ChrfSpec(MetricSpec):
         return {self.name: result["score"]}
 
 
+@dataclass
+class TerSpec(MetricSpec):
+    """sacrebleu TER. The state holds exact sums (``_exactsum``) of the per-pair edits and average
+    reference lengths: equal to ``corpus_ter`` whenever the average reference lengths are exact
+    binary fractions (1, 2 or 4 references per pair, as in practice); with other counts (3
+    references) sacrebleu's left-to-right float sum can differ from the exact sum in the last bit.
+    ``ter_from_stats`` on the concatenated per-pair rows is always exact."""
+
+    normalized: bool = False
+    no_punct: bool = False
+    asian_support: bool = False
+    case_sensitive: bool = False
+    nrefs: int | str = 1
+    name: str = field(default="ter", init=False)
+
+    def __post_init__(self) -> None:
+        for name in ("normalized", "no_punct", "asian_support", "case_sensitive"):
+            _check_bool(getattr(self, name), f"ter {name}")
+
+    def columns(self):
+        return ["num_edits", "ref_length"]
+
+    def _opts(self):
+        return dict(
+            normalized=self.normalized,
+            no_punct=self.no_punct,
+            asian_support=self.asian_support,
+            case_sensitive=self.case_sensitive,
+        )
+
+    def stats(self, predictions, references, workers):
+        from ._ter import ter_stats
+
+        return ter_stats(predictions, references, workers=workers, **self._opts())
+
+    def empty_state(self):
+        return np.zeros((2, _exactsum.STATE_SIZE), dtype=np.int64)
+
+    def add(self, state, stats):
+        for j in range(2):
+            _exactsum.add_values(state[j], stats[:, j])
+        return state
+
+    def compute(self, state, n):
+        from ._ter import _result
+
+        edits = _exactsum.state_total(state[0])
+        r = _result(float(edits), float(_exactsum.state_total(state[1])), tuple(self._opts().values()), self.nrefs)
+        return {
+            "score": r.score,
+            "num_edits": r.num_edits,
+            "ref_length": r.ref_length,
+            "n": n,
+            "signature": r.signature,
+            "text": str(r),
+        }
+
+    @staticmethod
+    def _scores(edits: np.ndarray, ref_len: np.ndarray) -> np.ndarray:
+        # sacrebleu TER._compute_score_from_stats, elementwise
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(ref_len > 0, edits / np.where(ref_len > 0, ref_len, 1.0), np.where(edits > 0, 1.0, 0.0))
+        return 100 * ratio
+
+    def weighted_scores(self, stats, weights):
+        sums = weights @ stats
+        return self._scores(sums[:, 0], sums[:, 1])[:, None]
+
+    def per_pair(self, stats):
+        return {"ter": self._scores(stats[:, 0], stats[:, 1])}
+
+    def headline(self, result):
+        return {"ter": result["score"]}
+
+
 def check_options(options: dict[str, Any]) -> None:
     """Raises naming the first keyword that is not a metric option of :func:`build_specs`."""
     import inspect
@@ -339,6 +414,10 @@ def build_specs(
     chrf_eps_smoothing: bool = False,
     chrf_lowercase: bool = False,
     nrefs: int | str = 1,
+    ter_normalized: bool = False,
+    ter_no_punct: bool = False,
+    ter_asian_support: bool = False,
+    ter_case_sensitive: bool = False,
 ) -> list[MetricSpec]:
     """Specs for metric names like ``rouge1``, ``rougeLsum``, ``bleu``, ``chrf``, ``chrf++``."""
     seen: list[str] = []
@@ -347,7 +426,7 @@ def build_specs(
         if not m:
             continue
         canon = {"chrf2": "chrf", "chrf2++": "chrf++", "chrfpp": "chrf++"}.get(m.lower(), m)
-        if canon.lower() in ("bleu", "chrf", "chrf++"):
+        if canon.lower() in ("bleu", "chrf", "chrf++", "ter"):
             canon = canon.lower()
         if canon not in METRIC_NAMES:
             raise InputValueError(
@@ -384,6 +463,16 @@ def build_specs(
                     lowercase=chrf_lowercase,
                     whitespace=chrf_whitespace,
                     eps_smoothing=chrf_eps_smoothing,
+                    nrefs=nrefs,
+                )
+            )
+        elif m == "ter":
+            specs.append(
+                TerSpec(
+                    normalized=ter_normalized,
+                    no_punct=ter_no_punct,
+                    asian_support=ter_asian_support,
+                    case_sensitive=ter_case_sensitive,
                     nrefs=nrefs,
                 )
             )

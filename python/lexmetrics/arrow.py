@@ -27,7 +27,15 @@ import numpy as np
 
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs, check_options
+from ._suffstats import (
+    BleuSpec,
+    ChrfSpec,
+    MetricSpec,
+    RougeSpec,
+    TerSpec,
+    build_specs,
+    check_options,
+)
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -92,7 +100,7 @@ class _Config:
         for spec in self.specs:
             out += [pa.field(c, pa.float64()) for c in _score_columns(spec)]
             if include_stats:
-                out += [pa.field(c, pa.int64()) for c in _stat_columns(spec)]
+                out += [pa.field(c, _stat_type(spec)) for c in _stat_columns(spec)]
         return out
 
     # -- scoring ------------------------------------------------------------------------------
@@ -150,7 +158,14 @@ def _stat_columns(spec: MetricSpec) -> list[str]:
         orders += [f"w{i}" for i in range(1, spec.word_order + 1)]
         # sacrebleu's chrF statistics: [hyp, ref, match] per order, char orders then word orders.
         return [f"{p}_{o}_{k}" for o in orders for k in ("hyp", "ref", "match")]
+    if isinstance(spec, TerSpec):
+        return [f"ter_{c}" for c in spec.columns()]
     return []
+
+
+def _stat_type(spec: MetricSpec) -> pa.DataType:
+    # TER's statistics are floats (sacrebleu's average reference length); the others count.
+    return pa.float64() if isinstance(spec, TerSpec) else pa.int64()
 
 
 def _column(batch: Batch, name: str):
@@ -245,6 +260,8 @@ def _from_stats_rows(spec: MetricSpec, st: np.ndarray) -> np.ndarray:
     """Per-row scores from per-row statistics through the native compute (about 1 us a row)."""
     from . import _bleu, _native
 
+    if isinstance(spec, TerSpec):
+        return spec.per_pair(st)["ter"]
     rows = st.tolist()
     if isinstance(spec, BleuSpec):
         method, value = _bleu._check_smooth(spec.smooth_method, spec.smooth_value)
@@ -360,7 +377,7 @@ def _score(cfg: _Config, batch: Batch, keep_cols: Sequence[str], include_stats: 
         scores = _per_row_scores(cfg, spec, preds, refs, st) if len(preds) else np.zeros(0)
         arrays.append(_scatter(scores, valid, n, pa.float64()))
         if include_stats:
-            arrays += [_scatter(st[:, j], valid, n, pa.int64()) for j in range(st.shape[1])]
+            arrays += [_scatter(st[:, j], valid, n, _stat_type(spec)) for j in range(st.shape[1])]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
@@ -370,7 +387,7 @@ def _missing(c: str, batch: Batch):
 
 def _empty_stats(spec: MetricSpec) -> np.ndarray:
     width = len(spec.columns())
-    return np.zeros((0, width), dtype=np.float64 if isinstance(spec, RougeSpec) else np.int64)
+    return np.zeros((0, width), dtype=np.float64 if isinstance(spec, (RougeSpec, TerSpec)) else np.int64)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -706,7 +723,7 @@ def corpus_from_scores(
                 if a.null_count:
                     ok = np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
                     valid = ok if valid is None else (valid & ok)
-            dtype = np.float64 if isinstance(spec, RougeSpec) else np.int64
+            dtype = np.float64 if isinstance(spec, (RougeSpec, TerSpec)) else np.int64
             stats.append(np.column_stack([_filled(a, dtype) for a in arrs]) if arrs else np.zeros((n, 0), dtype))
         if valid is not None:
             stats = [st[valid] for st in stats]

@@ -81,6 +81,10 @@ def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     m.add_argument("--chrf-beta", type=int, default=2)
     m.add_argument("--chrf-whitespace", action="store_true")
     m.add_argument("--chrf-eps-smoothing", action="store_true")
+    m.add_argument("--ter-normalized", action="store_true", help="TER: tercom normalization")
+    m.add_argument("--ter-no-punct", action="store_true", help="TER: remove punctuation")
+    m.add_argument("--ter-asian-support", action="store_true", help="TER: CJK handling")
+    m.add_argument("--ter-case-sensitive", action="store_true", help="TER: do not lowercase")
 
     st = p.add_argument_group("statistics")
     st.add_argument("-ci", "--confidence", action="store_true", dest="ci",
@@ -291,6 +295,10 @@ def run_score(args: argparse.Namespace) -> int:
         chrf_eps_smoothing=args.chrf_eps_smoothing,
         chrf_lowercase=args.lowercase,
         nrefs=nrefs,
+        ter_normalized=args.ter_normalized,
+        ter_no_punct=args.ter_no_punct,
+        ter_asian_support=args.ter_asian_support,
+        ter_case_sensitive=args.ter_case_sensitive,
     )
     nsys = len(names)
     keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)

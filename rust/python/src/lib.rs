@@ -5,8 +5,10 @@ use pyo3::prelude::*;
 mod arrow;
 mod bleu;
 mod common;
+mod pairwise;
 mod porter;
 mod rouge;
+mod ter;
 mod texts;
 mod unicode;
 
@@ -24,7 +26,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(common::default_workers, m)?)?;
     rouge::register(m)?;
     bleu::register(m)?;
+    pairwise::register(m)?;
     porter::register(m)?;
+    ter::register(m)?;
     texts::register(m)?;
     unicode::register(m)?;
     Ok(())
