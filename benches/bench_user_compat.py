@@ -43,10 +43,16 @@ def main() -> None:
     rows: list[dict] = []
 
     def add(surface, task, t_peer, t_ours, check):
-        rows.append({
-            "surface": surface, "task": task, "peer s": t_peer, "lexmetrics s": t_ours,
-            "speed-up": t_peer / t_ours, "check": check,
-        })
+        rows.append(
+            {
+                "surface": surface,
+                "task": task,
+                "peer s": t_peer,
+                "lexmetrics s": t_ours,
+                "speed-up": t_peer / t_ours,
+                "check": check,
+            }
+        )
 
     def pair(surface, task, peer, ours, check):
         t_peer, a = best_time(peer, repeat=1)
@@ -59,10 +65,17 @@ def main() -> None:
 
     H = [h.split() for h in hyps]
     R = [[r.split()] for r in refs]
-    pair("nltk", "corpus_bleu", lambda: nb.corpus_bleu(R, H), lambda: ob.corpus_bleu(R, H), lambda a, b: f"== {a == b}")
+    pair(
+        "nltk",
+        "corpus_bleu",
+        lambda: nb.corpus_bleu(R, H),
+        lambda: ob.corpus_bleu(R, H),
+        lambda a, b: f"== {a == b}",
+    )
     s_n, s_o = nb.SmoothingFunction().method1, ob.SmoothingFunction().method1
     pair(
-        "nltk", "sentence_bleu loop (method1)",
+        "nltk",
+        "sentence_bleu loop (method1)",
         lambda: [nb.sentence_bleu(r, h, smoothing_function=s_n) for r, h in zip(R, H)],
         lambda: [ob.sentence_bleu(r, h, smoothing_function=s_o) for r, h in zip(R, H)],
         lambda a, b: f"== {a == b}",
@@ -82,23 +95,47 @@ def main() -> None:
 
     sb = sacrebleu.corpus_bleu(hyps, [refs], smooth_method="none").score / 100
     cf = sacrebleu.corpus_chrf(hyps, [refs], word_order=2).score / 100
-    pair("torchmetrics", "BLEUScore", lambda: run(tmt.BLEUScore()), lambda: run(lt.BLEUScore()), lambda a, b: f"float32 gap {abs(a - b):.1e}")
     pair(
-        "torchmetrics", "SacreBLEUScore", lambda: run(tmt.SacreBLEUScore()), lambda: run(lt.SacreBLEUScore()),
+        "torchmetrics",
+        "BLEUScore",
+        lambda: run(tmt.BLEUScore()),
+        lambda: run(lt.BLEUScore()),
+        lambda a, b: f"float32 gap {abs(a - b):.1e}",
+    )
+    pair(
+        "torchmetrics",
+        "SacreBLEUScore",
+        lambda: run(tmt.SacreBLEUScore()),
+        lambda: run(lt.SacreBLEUScore()),
         lambda a, b: f"== sacrebleu/100 {b == sb}; tm gap {abs(a - b):.1e}",
     )
     pair(
-        "torchmetrics", "CHRFScore", lambda: run(tmt.CHRFScore()), lambda: run(lt.CHRFScore()),
+        "torchmetrics",
+        "CHRFScore",
+        lambda: run(tmt.CHRFScore()),
+        lambda: run(lt.CHRFScore()),
         lambda a, b: f"== sacrebleu/100 {b == cf}; tm gap {abs(a - b):.1e}",
+    )
+    te = sacrebleu.metrics.TER().corpus_score(hyps, [refs]).score / 100
+    pair(
+        "torchmetrics",
+        "TranslationEditRate",
+        lambda: run(tmt.TranslationEditRate()),
+        lambda: run(lt.TranslationEditRate()),
+        lambda a, b: f"== sacrebleu/100 {b == te}; tm gap {abs(a - b):.1e}",
     )
     keys = ("rouge1", "rouge2", "rougeL")
     scorer = rouge_scorer.RougeScorer(list(keys))
     per = [scorer.score(r, h) for h, r in zip(hyps, refs)]
     exact = float(sum(Fraction(s["rougeL"].fmeasure) for s in per) / n)
     pair(
-        "torchmetrics", "ROUGEScore (1, 2, L)", lambda: run(tmt.ROUGEScore(rouge_keys=keys)),
+        "torchmetrics",
+        "ROUGEScore (1, 2, L)",
+        lambda: run(tmt.ROUGEScore(rouge_keys=keys)),
         lambda: run(lt.ROUGEScore(rouge_keys=keys)),
-        lambda a, b: f"rougeL == rouge-score mean {b['rougeL_fmeasure'] == exact}; tm gap {abs(a['rougeL_fmeasure'] - b['rougeL_fmeasure']):.1e}",
+        lambda a, b: (
+            f"rougeL == rouge-score mean {b['rougeL_fmeasure'] == exact}; tm gap {abs(a['rougeL_fmeasure'] - b['rougeL_fmeasure']):.1e}"
+        ),
     )
 
     # ---- evaluate (what its scripts run, on the real packages)
@@ -117,28 +154,60 @@ def main() -> None:
         return {k: v.mid.fmeasure for k, v in agg.aggregate().items()}
 
     eq = lambda a, b: f"== {a == b}"  # noqa: E731
-    pair("evaluate", "rouge (bootstrap, seeded)", script_rouge, lambda: ev.load("rouge").compute(predictions=hyps, references=refs, seed=0), eq)
     pair(
-        "evaluate", "bleu",
-        lambda: nmt_compute_bleu([[evaluate_13a(r)] for r in refs], [evaluate_13a(h) for h in hyps]),
-        lambda: ev.load("bleu").compute(predictions=hyps, references=refs), eq,
+        "evaluate",
+        "rouge (bootstrap, seeded)",
+        script_rouge,
+        lambda: ev.load("rouge").compute(predictions=hyps, references=refs, seed=0),
+        eq,
     )
     pair(
-        "evaluate", "google_bleu",
-        lambda: {"google_bleu": corpus_gleu([[evaluate_13a(r)] for r in refs], [evaluate_13a(h) for h in hyps])},
-        lambda: ev.load("google_bleu").compute(predictions=hyps, references=refs), eq,
+        "evaluate",
+        "bleu",
+        lambda: nmt_compute_bleu(
+            [[evaluate_13a(r)] for r in refs], [evaluate_13a(h) for h in hyps]
+        ),
+        lambda: ev.load("bleu").compute(predictions=hyps, references=refs),
+        eq,
     )
     pair(
-        "evaluate", "sacrebleu", lambda: sacrebleu.corpus_bleu(hyps, [refs]).score,
-        lambda: ev.load("sacrebleu").compute(predictions=hyps, references=refs)["score"], eq,
+        "evaluate",
+        "google_bleu",
+        lambda: {
+            "google_bleu": corpus_gleu(
+                [[evaluate_13a(r)] for r in refs], [evaluate_13a(h) for h in hyps]
+            )
+        },
+        lambda: ev.load("google_bleu").compute(predictions=hyps, references=refs),
+        eq,
     )
     pair(
-        "evaluate", "chrf", lambda: sacrebleu.corpus_chrf(hyps, [refs]).score,
-        lambda: ev.load("chrf").compute(predictions=hyps, references=refs)["score"], eq,
+        "evaluate",
+        "sacrebleu",
+        lambda: sacrebleu.corpus_bleu(hyps, [refs]).score,
+        lambda: ev.load("sacrebleu").compute(predictions=hyps, references=refs)["score"],
+        eq,
+    )
+    pair(
+        "evaluate",
+        "chrf",
+        lambda: sacrebleu.corpus_chrf(hyps, [refs]).score,
+        lambda: ev.load("chrf").compute(predictions=hyps, references=refs)["score"],
+        eq,
+    )
+
+    pair(
+        "evaluate",
+        "ter",
+        lambda: sacrebleu.metrics.TER().corpus_score(hyps, [refs]).score,
+        lambda: ev.load("ter").compute(predictions=hyps, references=refs)["score"],
+        eq,
     )
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{n} pairs, 1 reference each, {os.cpu_count()} cores (load average {load}); lexmetrics {lm.__version__}\n")
+    print(
+        f"{n} pairs, 1 reference each, {os.cpu_count()} cores (load average {load}); lexmetrics {lm.__version__}\n"
+    )
     print(table(rows, ["surface", "task", "peer s", "lexmetrics s", "speed-up", "check"]))
 
 

@@ -321,8 +321,31 @@ def test_chrf_equals_sacrebleu(kw):
     same(evaluate.load("chrf").compute(predictions=HYPS, references=REFS2, **kw), expected)
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"case_sensitive": True},
+        {"normalized": True, "support_zh_ja_chars": True},
+        {"ignore_punct": True},
+    ],
+    ids=str,
+)
+def test_ter_equals_sacrebleu(kw):
+    out = sacrebleu.metrics.TER(
+        normalized=kw.get("normalized", False),
+        no_punct=kw.get("ignore_punct", False),
+        asian_support=kw.get("support_zh_ja_chars", False),
+        case_sensitive=kw.get("case_sensitive", False),
+    ).corpus_score(HYPS[:120], to_streams(REFS2[:120]))
+    expected = {"score": out.score, "num_edits": out.num_edits, "ref_length": out.ref_length}
+    same(
+        evaluate.load("ter").compute(predictions=HYPS[:120], references=REFS2[:120], **kw), expected
+    )
+
+
 def test_varying_reference_counts_rejected_like_the_scripts():
-    for name in ("sacrebleu", "chrf"):
+    for name in ("sacrebleu", "chrf", "ter"):
         with pytest.raises(ValueError, match="same number of references"):
             evaluate.load(name).compute(predictions=HYPS, references=REFS)
 
@@ -332,7 +355,7 @@ def test_varying_reference_counts_rejected_like_the_scripts():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["bleu", "google_bleu", "sacrebleu", "chrf", "rouge"])
+@pytest.mark.parametrize("name", ["bleu", "google_bleu", "sacrebleu", "chrf", "rouge", "ter"])
 def test_add_batch_add_and_compute_clear(name):
     refs = REFS2
     kw = {"seed": 3} if name == "rouge" else {}

@@ -20,6 +20,7 @@ from torchmetrics.text import BLEUScore as TmBLEU  # noqa: E402
 from torchmetrics.text import CHRFScore as TmCHRF  # noqa: E402
 from torchmetrics.text import ROUGEScore as TmROUGE  # noqa: E402
 from torchmetrics.text import SacreBLEUScore as TmSacre  # noqa: E402
+from torchmetrics.text import TranslationEditRate as TmTER  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from _sacre_corpus import make_corpus, to_streams  # noqa: E402
@@ -173,6 +174,50 @@ def test_chrf_counts_are_torchmetrics_counts_where_references_are_long_enough():
 
 
 # ---------------------------------------------------------------------------------------------
+# TranslationEditRate
+# ---------------------------------------------------------------------------------------------
+
+# 1-2 references per pair: average reference lengths are binary fractions, so sums are exact.
+HYPS2, REFS2 = make_corpus(150, seed=9, max_refs=2, long_every=1000)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"lowercase": False},
+        {"normalize": True, "asian_support": True},
+        {"no_punctuation": True},
+    ],
+    ids=str,
+)
+def test_ter_equals_sacrebleu_over_100(kw):
+    ours = feed(lt.TranslationEditRate(return_sentence_level_score=True, **kw), HYPS2, REFS2)
+    ref = sacrebleu.metrics.TER(
+        normalized=kw.get("normalize", False),
+        no_punct=kw.get("no_punctuation", False),
+        asian_support=kw.get("asian_support", False),
+        case_sensitive=not kw.get("lowercase", True),
+    )
+    corpus, sent = ours.compute()
+    assert corpus.item() == ref.corpus_score(HYPS2, to_streams(REFS2)).score / 100
+    assert sent.tolist() == [ref.sentence_score(h, r).score / 100 for h, r in zip(HYPS2, REFS2)]
+    assert ours.total_num_edits.dtype == torch.int64
+
+
+def test_ter_against_torchmetrics_and_sacrebleu():
+    preds, refs = plain(60, refs_per=2)
+    ours = feed(lt.TranslationEditRate(), preds, refs)
+    theirs = feed(TmTER(), preds, refs)
+    sacre = sacrebleu.metrics.TER().corpus_score(preds, to_streams(refs))
+    assert int(ours.total_num_edits) == sacre.num_edits == 470
+    # torchmetrics' tercom port finds one edit fewer than sacrebleu's on one pair of this corpus
+    # ('away running sat 42 ...': sacrebleu 11 edits, torchmetrics 10); the rest agree.
+    assert int(theirs.total_num_edits) == 469
+    assert abs(ours.compute().item() - theirs.compute().item()) < 1.5 / float(theirs.total_tgt_len)
+
+
+# ---------------------------------------------------------------------------------------------
 # ROUGEScore
 # ---------------------------------------------------------------------------------------------
 
@@ -256,6 +301,7 @@ FACTORIES = {
     "sacrebleu": lambda: lt.SacreBLEUScore(),
     "chrf": lambda: lt.CHRFScore(),
     "rouge": lambda: lt.ROUGEScore(rouge_keys=KEYS),
+    "ter": lambda: lt.TranslationEditRate(),
 }
 
 

@@ -19,6 +19,9 @@ What ``compute()`` equals (torchmetrics computes every one of these in float32):
   ``smooth=True``) ``.score / 100``, sacrebleu 2.6's tokenizers; with non-uniform ``weights`` (which
   sacrebleu lacks) torchmetrics' formula in float64 on sacrebleu's counts.
 - ``CHRFScore``: ``sacrebleu.corpus_chrf(...).score / 100`` (and sentence scores ``/ 100``).
+- ``TranslationEditRate``: ``sacrebleu``'s corpus TER ``/ 100`` (edits over the exact sum of the
+  average reference lengths: sacrebleu's left-to-right float sum can differ in the last bit only
+  when a pair's average reference length is not a binary fraction, e.g. 3 references).
 - ``ROUGEScore``: the correctly rounded mean of rouge-score 0.1.2's per-pair float64 scores
   (``accumulate="best"``: rouge-score's ``score_multi``; ``"avg"``: the mean over the references).
 
@@ -39,12 +42,13 @@ from .._bleu import bleu_from_stats, chrf_from_stats, chrf_stats, sentence_chrf
 from .._dependencies import require
 from .._errors import InputValueError
 from .._rouge import rouge
+from .._ter import sentence_ter, ter_stats
 
 torch = require("torch", "lexmetrics.integrations.torchmetrics")
 _tm = require("torchmetrics", "lexmetrics.integrations.torchmetrics")
 Metric: Any = _tm.Metric
 
-__all__ = ["BLEUScore", "SacreBLEUScore", "CHRFScore", "ROUGEScore"]
+__all__ = ["BLEUScore", "SacreBLEUScore", "CHRFScore", "ROUGEScore", "TranslationEditRate"]
 
 _F64 = torch.float64
 
@@ -426,3 +430,84 @@ class ROUGEScore(Metric):
                 mean = _exactsum.state_mean(state, n)
                 out[f"{key}_{kind}"] = torch.tensor(mean, dtype=_F64, device=self.count.device)
         return out
+
+
+# ---------------------------------------------------------------------------------------------
+# TER
+# ---------------------------------------------------------------------------------------------
+
+
+class TranslationEditRate(Metric):
+    """torchmetrics' ``TranslationEditRate``; ``compute()`` equals sacrebleu's corpus TER / 100."""
+
+    is_differentiable = False
+    higher_is_better = False
+    full_state_update = False
+    plot_lower_bound = 0.0
+
+    def __init__(
+        self,
+        normalize: bool = False,
+        no_punctuation: bool = False,
+        lowercase: bool = True,
+        asian_support: bool = False,
+        return_sentence_level_score: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        for name, value in (
+            ("normalize", normalize),
+            ("no_punctuation", no_punctuation),
+            ("lowercase", lowercase),
+            ("asian_support", asian_support),
+        ):
+            if not isinstance(value, bool):
+                raise InputValueError(
+                    f"Expected argument `{name}` to be of type boolean but got {value}."
+                )
+        self._opts = {
+            "normalized": normalize,
+            "no_punct": no_punctuation,
+            "asian_support": asian_support,
+            "case_sensitive": not lowercase,
+        }
+        self.return_sentence_level_score = return_sentence_level_score
+        self.add_state("total_num_edits", torch.tensor(0, dtype=torch.int64), dist_reduce_fx="sum")
+        # Average reference lengths are fractions: exact float-sum bins, summed as integers.
+        state = torch.zeros(_exactsum.STATE_SIZE, dtype=torch.int64)
+        self.add_state("total_tgt_len", state, dist_reduce_fx="sum")
+        if return_sentence_level_score:
+            self.add_state("sentence_ter", [], dist_reduce_fx="cat")
+
+    def update(self, preds: Union[str, Sequence[str]], target: Sequence[Any]) -> None:
+        """Adds the edits and average reference lengths of a batch."""
+        preds_, target_ = _as_lists(preds, target)
+        if not preds_:
+            return
+        stats = np.asarray(ter_stats(preds_, target_, **self._opts), dtype=np.float64)
+        self.total_num_edits += int(stats[:, 0].sum())  # edit counts are integers
+        part = _exactsum.add_values(_exactsum.empty_state(), stats[:, 1])
+        self.total_tgt_len += torch.from_numpy(part).to(self.total_tgt_len.device)
+        if self.return_sentence_level_score:
+            sent = sentence_ter(preds_, target_, **self._opts) / 100
+            self.sentence_ter.append(torch.from_numpy(np.asarray(sent, dtype=np.float64)))
+
+    def compute(self) -> Any:
+        """Corpus TER / 100 (and the sentence TERs / 100 if asked)."""
+        edits = int(self.total_num_edits)
+        ref_length = float(_exactsum.state_total(self.total_tgt_len.cpu().numpy()))
+        # sacrebleu TER._compute_score_from_stats
+        if ref_length > 0:
+            score = edits / ref_length
+        elif edits > 0:
+            score = 1.0
+        else:
+            score = 0.0
+        # sacrebleu's score is 100 * score; its value / 100, as for the other metrics here.
+        corpus = torch.tensor(100 * score / 100, dtype=_F64, device=self.total_num_edits.device)
+        if self.return_sentence_level_score:
+            sent = self.sentence_ter
+            if isinstance(sent, list):
+                sent = torch.cat(sent) if sent else torch.zeros(0, dtype=_F64)
+            return corpus, sent
+        return corpus

@@ -1,6 +1,6 @@
 """Drop-in for Hugging Face ``evaluate``'s text metrics: ``from lexmetrics.compat import evaluate``.
 
-``evaluate.load(name)`` for ``rouge``, ``bleu``, ``sacrebleu``, ``chrf`` and ``google_bleu`` returns
+``evaluate.load(name)`` for ``rouge``, ``bleu``, ``sacrebleu``, ``chrf``, ``ter`` and ``google_bleu`` returns
 an object whose ``compute(predictions=..., references=..., **kwargs)``, ``add_batch`` and ``add`` take
 the arguments of the evaluate metric script of that name and return the same dictionary (keys,
 types, scale), with the numbers of the packages those scripts call (rouge-score, sacrebleu, nltk),
@@ -15,10 +15,9 @@ computed by lexmetrics' native core. No hub access is needed.
   smoothing of every order with ``smooth=True``, 0..1 scale), tokens from evaluate's ``Tokenizer13a``
   or a ``tokenizer=`` callable.
 - ``google_bleu``: nltk's ``corpus_gleu`` over the same tokens (``min_len``, ``max_len``).
-- ``sacrebleu`` / ``chrf``: ``sacrebleu.corpus_bleu`` / ``CHRF.corpus_score`` (same number of
-  references per prediction, as the scripts require); options at ``load(...)`` or ``compute(...)``.
-
-``ter`` is not provided yet.
+- ``sacrebleu`` / ``chrf`` / ``ter``: ``sacrebleu.corpus_bleu`` / ``CHRF`` / ``TER`` ``.corpus_score``
+  (same number of references per prediction, as the scripts require); options at ``load(...)`` or
+  ``compute(...)``.
 """
 
 from __future__ import annotations

@@ -343,10 +343,31 @@ def compute_chrf(
     }
 
 
+def compute_ter(
+    predictions: list[Any],
+    references: list[Any],
+    normalized: bool = False,
+    ignore_punct: bool = False,
+    support_zh_ja_chars: bool = False,
+    case_sensitive: bool = False,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    _reject(kwargs, "ter")
+    streams = _streams(_per_prediction(references), "Sacrebleu")
+    out = _sacrebleu.TER(
+        normalized=normalized,
+        no_punct=ignore_punct,
+        asian_support=support_zh_ja_chars,
+        case_sensitive=case_sensitive,
+    ).corpus_score(list(predictions), streams)
+    return {"score": out.score, "num_edits": out.num_edits, "ref_length": out.ref_length}
+
+
 COMPUTE: dict[str, Callable[..., dict[str, Any]]] = {
     "rouge": compute_rouge,
     "bleu": compute_bleu,
     "google_bleu": compute_google_bleu,
     "sacrebleu": compute_sacrebleu,
     "chrf": compute_chrf,
+    "ter": compute_ter,
 }
