@@ -15,6 +15,8 @@ __all__ = [
     "chrf_stats",
     "sentence_chrf",
     "chrf_from_stats",
+    "bleu_scores_from_stats",
+    "chrf_scores_from_stats",
     "sacre_tokenize",
     "py_lower",
     "py_split",
@@ -150,3 +152,15 @@ def _set_regex_classes(
     n: Sequence[tuple[int, int]],
 ) -> None: ...
 def _unicode_info() -> dict[str, object]: ...
+
+# ======================================================================
+# Per-row scores from per-row statistics (rust/python/src/from_stats.rs)
+# ======================================================================
+
+def bleu_scores_from_stats(
+    stats: npt.NDArray[np.int64], smooth_method: str, smooth_value: float | None,
+    use_effective_order: bool, max_ngram_order: int,
+) -> npt.NDArray[np.float64]: ...
+def chrf_scores_from_stats(
+    stats: npt.NDArray[np.int64], char_order: int, word_order: int, beta: float, eps_smoothing: bool,
+) -> npt.NDArray[np.float64]: ...

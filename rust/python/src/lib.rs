@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 mod arrow;
 mod bleu;
 mod common;
+mod from_stats;
 mod porter;
 mod rouge;
 mod texts;
@@ -24,6 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(common::default_workers, m)?)?;
     rouge::register(m)?;
     bleu::register(m)?;
+    from_stats::register(m)?;
     porter::register(m)?;
     texts::register(m)?;
     unicode::register(m)?;
