@@ -16,6 +16,9 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator, Sequence
 
+import numpy as np
+
+from ._columns import is_list_type, is_text_type, ref_counts
 from ._errors import InputValueError
 
 
@@ -82,17 +85,9 @@ class Chunk:
     def __len__(self) -> int:
         return len(self.references)
 
-    def ref_counts(self) -> set[int]:
-        """The distinct numbers of references per row in this chunk."""
-        refs = self.references
-        if isinstance(refs, list):
-            return {1 if isinstance(r, str) else len(r) for r in refs}
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if pa.types.is_list(refs.type) or pa.types.is_large_list(refs.type):
-            return set(pc.unique(pc.list_value_length(refs)).to_pylist())
-        return {1}
+    def ref_counts(self) -> np.ndarray:
+        """The number of references of each row."""
+        return ref_counts(self.references)
 
 
 def _lines(path: str) -> Iterator[tuple[int, str]]:
@@ -366,12 +361,12 @@ def _batch_to_chunk(batch: Any, spec: TableSpec, start: int) -> Chunk:
         if pa.types.is_dictionary(t):
             col = col.dictionary_decode()
             t = col.type
-        if t in (pa.string(), pa.large_string()) or (hasattr(pa, "string_view") and t == pa.string_view()):
+        if is_text_type(t):
             if col.null_count:
                 raise _Fallback(f"column {name!r} has nulls")
             col.validate(full=True)  # pyarrow's json reader passes invalid UTF-8 through
             return col
-        if allow_list and (pa.types.is_list(t) or pa.types.is_large_list(t)):
+        if allow_list and is_list_type(t):
             if col.null_count or col.flatten().null_count:
                 raise _Fallback(f"column {name!r} has nulls")
             vt = t.value_type

@@ -135,14 +135,14 @@ class _StateTask:
         self.cfg, self.by = cfg, by
 
     def __call__(self, batches):
-        acc = _arrow._Accumulator(self.cfg.specs, self.cfg.data_nrefs)
+        fold = self.cfg.fold()
         by_fields = None
         for b in batches:
             if by_fields is None:
                 by_fields = [b.schema.field(c) for c in self.by]
-            _arrow._fold(self.cfg, acc, b, self.by)
-        if by_fields is not None and acc.groups:
-            yield _arrow._state_batch_of(acc, by_fields)
+            _arrow._fold(self.cfg, fold, b, self.by)
+        if by_fields is not None and fold.groups:
+            yield _arrow._state_batch_of(fold, by_fields)
 
 
 def with_scores(
@@ -344,12 +344,7 @@ def corpus_scores(
         df, metrics, pred_col=pred_col, ref_col=ref_col, by=by_l, on_null=on_null,
         workers=cfg.workers, **options,
     )
-    rows = _collect(summed)
-    acc = _arrow._Accumulator(cfg.specs, cfg.data_nrefs)
-    k = len(by_l)
-    for r in rows:
-        acc.add_state_row(tuple(r[:k]), r[k], int(r[k + 1]), int(r[k + 2]))
-    return acc.result(grouped=bool(by_l))
+    return _arrow.corpus_from_states(_collect(summed), metrics=metrics, by=by_l, **options)
 
 
 _REMOTE_ERROR = re.compile(r"lexmetrics\._errors\.(InputValueError|InputTypeError): ([^\n]*)")
