@@ -13,8 +13,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any
 
 import numpy as np
 

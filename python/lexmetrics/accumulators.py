@@ -26,7 +26,8 @@ Scales follow the reference packages: ROUGE in [0, 1] (rouge-score), BLEU and ch
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -20,7 +20,8 @@ scored like the single-machine API scores them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -51,7 +52,7 @@ _COUNT_PART = "n"  # slot 0: rows scored, slot 1: rows skipped (null)
 _NREFS_PART = "nrefs"  # slot k: rows with k references (the signatures' nrefs)
 _ON_NULL = ("raise", "skip")
 
-Batch = Union["pa.RecordBatch", "pa.Table"]
+Batch: TypeAlias = "pa.RecordBatch | pa.Table"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -59,7 +60,7 @@ Batch = Union["pa.RecordBatch", "pa.Table"]
 # ------------------------------------------------------------------------------------------------
 
 
-class _Config:
+class ScoringConfig:
     """Specs, column names and the null policy; plain data, so it pickles to Spark executors."""
 
     def __init__(
@@ -195,7 +196,7 @@ def _null_rows(col) -> np.ndarray | None:
     return bad
 
 
-def _spec_stats(cfg: _Config, spec: MetricSpec, preds: Any, refs: Any) -> np.ndarray:
+def _spec_stats(cfg: ScoringConfig, spec: MetricSpec, preds: Any, refs: Any) -> np.ndarray:
     return spec.stats(preds, refs, cfg.workers) if len(preds) else _empty_stats(spec)
 
 
@@ -221,7 +222,7 @@ def score_schema(
     **options: Any,
 ) -> pa.Schema:
     """The schema :func:`score_batch` returns (``keep_cols`` fields taken from ``input_schema``)."""
-    cfg = _Config(metrics, "prediction", "reference", "raise", None, options)
+    cfg = ScoringConfig(metrics, "prediction", "reference", "raise", None, options)
     kept = []
     for c in keep_cols:
         if input_schema is None or c not in input_schema.names:
@@ -279,11 +280,12 @@ def score_batch(
         (sentence chrF) -- then, with ``include_stats``, ``bleu_sys_len``, ``bleu_ref_len``,
         ``bleu_correct_{n}``, ``bleu_total_{n}`` and ``chrf_{c|w}{n}_{hyp|ref|match}``.
     """
-    cfg = _Config(metrics, pred_col, ref_col, on_null, workers, options)
-    return _score(cfg, batch, keep_cols, include_stats)
+    cfg = ScoringConfig(metrics, pred_col, ref_col, on_null, workers, options)
+    return score_with(cfg, batch, keep_cols, include_stats)
 
 
-def _score(cfg: _Config, batch: Batch, keep_cols: Sequence[str], include_stats: bool) -> pa.RecordBatch:
+def score_with(cfg: ScoringConfig, batch: Batch, keep_cols: Sequence[str], include_stats: bool) -> pa.RecordBatch:
+    """:func:`score_batch` with a built configuration (what ``lexmetrics.spark``'s tasks run)."""
     if isinstance(batch, pa.Table):
         batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist(
             [], schema=batch.schema
@@ -371,7 +373,8 @@ def _result(fold: StateFold, grouped: bool) -> dict[str, Any]:
     return out
 
 
-def _by_list(by: str | Sequence[str] | None) -> list[str]:
+def by_columns(by: str | Sequence[str] | None) -> list[str]:
+    """The ``by`` argument as a list of column names."""
     if by is None:
         return []
     if isinstance(by, str):
@@ -395,7 +398,8 @@ def state_schema(by_fields: Sequence[pa.Field] = ()) -> pa.Schema:
     )
 
 
-def _fold(cfg: _Config, fold: StateFold, batch: Batch, by: list[str]) -> None:
+def fold_batch(cfg: ScoringConfig, fold: StateFold, batch: Batch, by: list[str]) -> None:
+    """Scores one batch and folds its statistics into ``fold``, per value of the ``by`` columns."""
     n = batch.num_rows
     if n == 0:
         return
@@ -406,7 +410,8 @@ def _fold(cfg: _Config, fold: StateFold, batch: Batch, by: list[str]) -> None:
     fold.add(stats, rows=n, valid=valid, groups=groups, ref_counts=ref_counts(refs))
 
 
-def _state_batch_of(fold: StateFold, by_fields: list) -> pa.RecordBatch:
+def state_batch_of(fold: StateFold, by_fields: list) -> pa.RecordBatch:
+    """The partial state (long format, see :func:`state_batch`) of ``fold``."""
     schema = state_schema(by_fields)
     rows = list(_state_rows(fold))
     cols: list = []
@@ -437,8 +442,8 @@ def state_batch(
     partitions or machines; :func:`corpus_from_states` sums them (or sum ``stat_value`` grouped by
     the other columns first: the integer sums are exact either way).
     """
-    cfg = _Config(metrics, pred_col, ref_col, on_null, workers, options)
-    by_l = _by_list(by)
+    cfg = ScoringConfig(metrics, pred_col, ref_col, on_null, workers, options)
+    by_l = by_columns(by)
     if isinstance(batches, (pa.RecordBatch, pa.Table)):
         batches = [batches]
     fold = cfg.fold()
@@ -448,10 +453,10 @@ def state_batch(
             for c in by_l:
                 _column(b, c)  # a clear error for a missing group column
             by_fields = [b.schema.field(c) for c in by_l]
-        _fold(cfg, fold, b, by_l)
+        fold_batch(cfg, fold, b, by_l)
     if by_fields is None:
         by_fields = [pa.field(c, pa.null()) for c in by_l]
-    return _state_batch_of(fold, by_fields)
+    return state_batch_of(fold, by_fields)
 
 
 def corpus_from_states(
@@ -472,8 +477,8 @@ def corpus_from_states(
     ``corpus_chrf`` -- plus, with ``by``, ``"groups": {key: {...same...}}`` (key: the value, or a
     tuple of values for several ``by`` columns).
     """
-    cfg = _Config(metrics, "prediction", "reference", "raise", None, options)
-    by_l = _by_list(by)
+    cfg = ScoringConfig(metrics, "prediction", "reference", "raise", None, options)
+    by_l = by_columns(by)
     fold = cfg.fold()
     if isinstance(states, (pa.RecordBatch, pa.Table)):
         states = [states]
@@ -504,8 +509,8 @@ def corpus_from_scores(
     null (``on_null="skip"``) count in ``n_skipped``. Same result layout as
     :func:`corpus_from_states`.
     """
-    cfg = _Config(metrics, "prediction", "reference", "raise", None, options)
-    by_l = _by_list(by)
+    cfg = ScoringConfig(metrics, "prediction", "reference", "raise", None, options)
+    by_l = by_columns(by)
     fold = cfg.fold()
     if isinstance(scored, (pa.RecordBatch, pa.Table)):
         scored = [scored]

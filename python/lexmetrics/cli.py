@@ -15,8 +15,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
