@@ -17,6 +17,7 @@ __all__ = [
     "chrf_from_stats",
     "bleu_scores_from_stats",
     "chrf_scores_from_stats",
+    "format_rows",
     "sacre_tokenize",
     "py_lower",
     "py_split",
@@ -164,3 +165,7 @@ def bleu_scores_from_stats(
 def chrf_scores_from_stats(
     stats: npt.NDArray[np.int64], char_order: int, word_order: int, beta: float, eps_smoothing: bool,
 ) -> npt.NDArray[np.float64]: ...
+def format_rows(
+    columns: Sequence[npt.NDArray[np.float64] | Sequence[str]], pieces: Sequence[str], json: bool,
+    workers: int | None = None,
+) -> str: ...

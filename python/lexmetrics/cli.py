@@ -293,7 +293,7 @@ def run_score(args: argparse.Namespace) -> int:
     keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)
     folds = [StateFold(specs) for _ in range(nsys)]  # one per system; the signatures' nrefs from the data
     kept: list[list[list[np.ndarray]]] = [[[] for _ in specs] for _ in range(nsys)]
-    writer = _io.AtomicPerPairWriter(args.per_pair) if args.per_pair else None
+    writer = _io.AtomicPerPairWriter(args.per_pair, args.workers) if args.per_pair else None
     progress = _Progress(not args.quiet)
     n = 0
     try:
