@@ -1,7 +1,10 @@
 """End-to-end batch job: `lexmetrics score` on a large jsonl and parquet file vs the in-memory API.
 
 Reports pairs/s and the peak RSS of the CLI process, and checks that the CLI's aggregates equal the
-in-memory API's on the same data. Release builds only; speed is reported, never asserted.
+in-memory API's on the same data. Each input is also scored with ``--per-pair`` output to jsonl, csv
+and parquet: ``overhead`` is the extra time over the aggregate-only run on the same input (the
+target is at most 25%), ``correct`` also checks the per-pair file's row count and its first rows'
+sentence BLEU. Release builds only; speed is reported, never asserted.
 
     python benches/bench_cli.py --pairs 10000000
 """
@@ -68,12 +71,13 @@ _PEAK = (
 )
 
 
-def run_cli(path: str, metrics: str) -> tuple[float, float, dict]:
+def run_cli(path: str, metrics: str, per_pair: str | None = None) -> tuple[float, float, dict]:
     """Seconds, peak RSS (MB) of the CLI process alone, and its JSON report."""
+    extra = ["--per-pair", per_pair] if per_pair else []
     t0 = time.perf_counter()
     p = subprocess.run(
         [sys.executable, "-c", _PEAK, sys.executable, "-m", "lexmetrics.cli", "score", "-i", path,
-         "-m", metrics, "-q"],
+         "-m", metrics, "-q", *extra],
         capture_output=True, text=True,
     )
     el = time.perf_counter() - t0
@@ -88,6 +92,8 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=10_000_000)
     ap.add_argument("--block", type=int, default=10_000)
     ap.add_argument("--metrics", default="rouge1,rouge2,rougeL,bleu,chrf")
+    ap.add_argument("--per-pair", default="jsonl,csv,parquet",
+                    help="per-pair output formats to time (comma-separated; empty: none)")
     args = ap.parse_args()
     require_release()
     import lexmetrics
@@ -108,7 +114,10 @@ def main() -> None:
     mem_rate = len(mp) / mem_s
     # Expected aggregates of the full file = aggregates of the block, `repeat` times over.
     # (states are sums, so the block's state times `repeat` is exact)
-    exp_states = [s.add(s.empty_state(), s.stats(preds, refs, None)) * repeat for s in specs]
+    block_stats = [s.stats(preds, refs, None) for s in specs]
+    exp_states = [s.add(s.empty_state(), st) * repeat for s, st in zip(specs, block_stats)]
+    first_bleu = [list(s.per_pair(st).values())[0][:100].tolist()
+                  for s, st in zip(specs, block_stats) if s.name == "bleu"]
     expected = {}
     for s, st in zip(specs, exp_states):
         expected.update({k: v for k, v in s.headline(s.compute(st, n)).items()})
@@ -123,14 +132,41 @@ def main() -> None:
               f"{os.path.getsize(paths['parquet']) / 1e6:.0f} MB)", file=sys.stderr)
         for fmt, path in paths.items():
             el, rss, report = run_cli(path, args.metrics)
-            m = report["metrics"]
-            got = {}
-            for k in expected:
-                got[k] = m[k]["fmeasure"] if "fmeasure" in m[k] else m[k]["score"]
             rows.append({"what": f"lexmetrics score {fmt} ({n:,} pairs)", "pairs/s": n / el,
-                         "peak RSS MB": round(rss), "ratio": (n / el) / mem_rate, "correct": got == expected})
+                         "peak RSS MB": round(rss), "ratio": (n / el) / mem_rate,
+                         "correct": _headline(report, expected) == expected})
+            for out_fmt in filter(None, args.per_pair.split(",")):
+                out = os.path.join(d, f"per_pair.{out_fmt}")
+                el_pp, rss, report = run_cli(path, args.metrics, per_pair=out)
+                ok = (_headline(report, expected) == expected and report["per_pair"]["rows"] == n
+                      and (not first_bleu or _first_bleu(out, out_fmt) == first_bleu[0]))
+                os.remove(out)
+                rows.append({"what": f"  + --per-pair {out_fmt}", "pairs/s": n / el_pp, "peak RSS MB": round(rss),
+                             "ratio": (n / el_pp) / mem_rate, "overhead": f"{100 * (el_pp / el - 1):+.0f}%",
+                             "correct": ok})
     print(f"metrics: {args.metrics}; lexmetrics {lexmetrics.__version__}; load {os.getloadavg()[0]:.1f}")
-    print(table(rows, ["what", "pairs/s", "peak RSS MB", "ratio", "correct"]))
+    print(table(rows, ["what", "pairs/s", "peak RSS MB", "ratio", "overhead", "correct"]))
+
+
+def _headline(report: dict, expected: dict) -> dict:
+    m = report["metrics"]
+    return {k: m[k]["fmeasure"] if "fmeasure" in m[k] else m[k]["score"] for k in expected}
+
+
+def _first_bleu(path: str, fmt: str) -> list[float]:
+    """The ``bleu`` column of the first 100 rows of a per-pair file."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).read_row_group(0, columns=["bleu"]).column(0)[:100].to_pylist()
+    with open(path, encoding="utf-8") as f:
+        if fmt == "jsonl":
+            return [json.loads(next(f))["bleu"] for _ in range(100)]
+        import csv
+
+        reader = csv.reader(f)
+        col = next(reader).index("bleu")
+        return [float(next(reader)[col]) for _ in range(100)]
 
 
 if __name__ == "__main__":

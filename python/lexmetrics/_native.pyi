@@ -17,6 +17,9 @@ __all__ = [
     "chrf_stats",
     "sentence_chrf",
     "chrf_from_stats",
+    "bleu_scores_from_stats",
+    "chrf_scores_from_stats",
+    "format_rows",
     "sacre_tokenize",
     "py_lower",
     "py_split",
@@ -204,3 +207,19 @@ def self_bleu(
 __all__ += ["pairwise_bleu", "pairwise_chrf", "pairwise_rouge", "self_bleu"]
 
 # (end pairwise)
+
+# ======================================================================
+# Per-row scores from per-row statistics (rust/python/src/from_stats.rs)
+# ======================================================================
+
+def bleu_scores_from_stats(
+    stats: npt.NDArray[np.int64], smooth_method: str, smooth_value: float | None,
+    use_effective_order: bool, max_ngram_order: int,
+) -> npt.NDArray[np.float64]: ...
+def chrf_scores_from_stats(
+    stats: npt.NDArray[np.int64], char_order: int, word_order: int, beta: float, eps_smoothing: bool,
+) -> npt.NDArray[np.float64]: ...
+def format_rows(
+    columns: Sequence[npt.NDArray[np.float64] | Sequence[str]], pieces: Sequence[str], json: bool,
+    workers: int | None = None,
+) -> str: ...

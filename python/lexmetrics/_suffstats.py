@@ -12,53 +12,56 @@ The batch CLI, the training accumulators and the Spark integration all build on 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from . import _exactsum
+from . import _exactsum, _native
 from ._errors import InputTypeError, InputValueError
 
 ROUGE_TYPES = tuple(f"rouge{i}" for i in range(1, 10)) + ("rougeL", "rougeLsum")
 METRIC_NAMES = ROUGE_TYPES + ("bleu", "chrf", "chrf++", "ter")
 
 
-class MetricSpec:
-    """One metric (or one family computed together) with its options."""
+class MetricSpec(ABC):
+    """One metric (or one family computed together) with its options: stats -> state -> result."""
 
     name: str
 
+    @abstractmethod
     def columns(self) -> list[str]:
         """Names of the per-pair statistics columns."""
-        raise NotImplementedError
 
-    def stats(self, predictions: Sequence[str], references: Sequence, workers: int | None) -> np.ndarray:
+    @abstractmethod
+    def stats(self, predictions: Any, references: Any, workers: int | None) -> np.ndarray:
         """Per-pair statistics, shape (N, len(columns()))."""
-        raise NotImplementedError
 
+    @abstractmethod
     def empty_state(self) -> np.ndarray:
-        raise NotImplementedError
+        """The state of no pairs (fixed size, int64)."""
 
+    @abstractmethod
     def add(self, state: np.ndarray, stats: np.ndarray) -> np.ndarray:
         """Folds per-pair ``stats`` rows into ``state`` (in place) and returns it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def compute(self, state: np.ndarray, n: int) -> dict[str, Any]:
         """The corpus result of a state holding ``n`` pairs, as a JSON-able dict."""
-        raise NotImplementedError
 
+    @abstractmethod
     def weighted_scores(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Headline score of each bootstrap resample: ``weights`` (B, N) counts of each pair."""
-        raise NotImplementedError
 
+    @abstractmethod
     def per_pair(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         """Per-pair output columns."""
-        raise NotImplementedError
 
+    @abstractmethod
     def headline(self, result: dict[str, Any]) -> dict[str, float]:
         """Named headline numbers of a computed result (what intervals and tests report)."""
-        raise NotImplementedError
 
 
 def _check_int(value: object, name: str, minimum: int) -> int:
@@ -92,7 +95,7 @@ class RougeSpec(MetricSpec):
     def columns(self) -> list[str]:
         return [f"{t}_{k}" for t in self.rouge_types for k in ("precision", "recall", "fmeasure")]
 
-    def stats(self, predictions, references, workers):
+    def stats(self, predictions: Any, references: Any, workers: int | None) -> np.ndarray:
         from ._rouge import rouge
 
         res = rouge(
@@ -109,15 +112,15 @@ class RougeSpec(MetricSpec):
             cols += [s.precision, s.recall, s.fmeasure]
         return np.column_stack(cols) if cols else np.zeros((len(predictions), 0))
 
-    def empty_state(self):
+    def empty_state(self) -> np.ndarray:
         return np.zeros((3 * len(self.rouge_types), _exactsum.STATE_SIZE), dtype=np.int64)
 
-    def add(self, state, stats):
+    def add(self, state: np.ndarray, stats: np.ndarray) -> np.ndarray:
         for j in range(stats.shape[1]):
             _exactsum.add_values(state[j], stats[:, j])
         return state
 
-    def compute(self, state, n):
+    def compute(self, state: np.ndarray, n: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for i, t in enumerate(self.rouge_types):
             p, r, f = (_exactsum.state_mean(state[3 * i + k], n) for k in range(3))
@@ -134,19 +137,30 @@ class RougeSpec(MetricSpec):
             f"agg:mean|version:lexmetrics-{__version__}"
         )
 
-    def weighted_scores(self, stats, weights):
+    def weighted_scores(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
         # Mean F of each resample: every row of weights sums to its pseudo-corpus size.
         return (weights @ stats[:, 2::3]) / weights.sum(axis=1, keepdims=True)
 
-    def per_pair(self, stats):
+    def per_pair(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         return {c: stats[:, j] for j, c in enumerate(self.columns())}
 
-    def headline(self, result):
+    def headline(self, result: dict[str, Any]) -> dict[str, float]:
         return {t: result[t]["fmeasure"] for t in self.rouge_types}
 
 
+class _CountSpec(MetricSpec):
+    """A metric whose state is the integer sum of its per-pair statistics rows (BLEU, chrF)."""
+
+    def empty_state(self) -> np.ndarray:
+        return np.zeros(len(self.columns()), dtype=np.int64)
+
+    def add(self, state: np.ndarray, stats: np.ndarray) -> np.ndarray:
+        state += stats.sum(axis=0, dtype=np.int64)
+        return state
+
+
 @dataclass
-class BleuSpec(MetricSpec):
+class BleuSpec(_CountSpec):
     tokenize: str = "13a"
     smooth_method: str = "exp"
     smooth_value: float | None = None
@@ -177,13 +191,13 @@ class BleuSpec(MetricSpec):
         _check_bool(self.lowercase, "lowercase")
         _check_bool(self.use_effective_order, "use_effective_order")
 
-    def columns(self):
+    def columns(self) -> list[str]:
         n = self.max_ngram_order
         return ["sys_len", "ref_len"] + [f"correct_{i}" for i in range(1, n + 1)] + [
             f"total_{i}" for i in range(1, n + 1)
         ]
 
-    def stats(self, predictions, references, workers):
+    def stats(self, predictions: Any, references: Any, workers: int | None) -> np.ndarray:
         from ._bleu import bleu_stats
 
         return bleu_stats(
@@ -195,28 +209,21 @@ class BleuSpec(MetricSpec):
             workers=workers,
         )
 
-    def empty_state(self):
-        return np.zeros(2 + 2 * self.max_ngram_order, dtype=np.int64)
-
-    def add(self, state, stats):
-        state += stats.sum(axis=0, dtype=np.int64)
-        return state
-
-    def _result(self, state, sentence: bool = False):
+    def _result(self, state: np.ndarray) -> Any:
         from ._bleu import bleu_from_stats
 
         return bleu_from_stats(
             state,
             smooth_method=self.smooth_method,
             smooth_value=self.smooth_value,
-            use_effective_order=True if sentence else self.use_effective_order,
+            use_effective_order=self.use_effective_order,
             max_ngram_order=self.max_ngram_order,
             tokenize=self.tokenize,
             lowercase=self.lowercase,
             nrefs=self.nrefs,
         )
 
-    def compute(self, state, n):
+    def compute(self, state: np.ndarray, n: int) -> dict[str, Any]:
         r = self._result(state)
         return {
             "score": r.score,
@@ -231,20 +238,27 @@ class BleuSpec(MetricSpec):
             "text": str(r),
         }
 
-    def weighted_scores(self, stats, weights):
-        sums = weights @ stats  # exact: integer matrix product
-        return np.array([self._result(s).score for s in sums])[:, None]
+    def scores(self, stats: np.ndarray, *, sentence: bool = False) -> np.ndarray:
+        """BLEU of each statistics row, in one native call (``sentence``: sacrebleu's
+        sentence_bleu, effective order on)."""
+        value = None if self.smooth_value is None else float(self.smooth_value)
+        return _native.bleu_scores_from_stats(
+            np.ascontiguousarray(stats, dtype=np.int64), self.smooth_method, value,
+            True if sentence else self.use_effective_order, self.max_ngram_order,
+        )
 
-    def per_pair(self, stats):
-        # sacrebleu's sentence_bleu defaults: effective order on.
-        return {"bleu": np.array([self._result(s, sentence=True).score for s in stats])}
+    def weighted_scores(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return self.scores(weights @ stats)[:, None]  # exact: integer matrix product
 
-    def headline(self, result):
+    def per_pair(self, stats: np.ndarray) -> dict[str, np.ndarray]:
+        return {"bleu": self.scores(stats, sentence=True)}
+
+    def headline(self, result: dict[str, Any]) -> dict[str, float]:
         return {"bleu": result["score"]}
 
 
 @dataclass
-class ChrfSpec(MetricSpec):
+class ChrfSpec(_CountSpec):
     char_order: int = 6
     word_order: int = 0
     beta: int = 2
@@ -266,10 +280,11 @@ class ChrfSpec(MetricSpec):
     def name(self) -> str:  # type: ignore[override]
         return "chrf++" if self.word_order else "chrf"
 
-    def columns(self):
+    def columns(self) -> list[str]:
         return [f"stat_{i}" for i in range(3 * (self.char_order + self.word_order))]
 
-    def _opts(self):
+    def options(self) -> dict[str, Any]:
+        """The chrF keyword options of ``chrf_stats``/``chrf_from_stats``/``sentence_chrf``."""
         return dict(
             char_order=self.char_order,
             word_order=self.word_order,
@@ -279,35 +294,34 @@ class ChrfSpec(MetricSpec):
             eps_smoothing=self.eps_smoothing,
         )
 
-    def stats(self, predictions, references, workers):
+    def stats(self, predictions: Any, references: Any, workers: int | None) -> np.ndarray:
         from ._bleu import chrf_stats
 
-        return chrf_stats(predictions, references, workers=workers, **self._opts())
+        return chrf_stats(predictions, references, workers=workers, **self.options())
 
-    def empty_state(self):
-        return np.zeros(3 * (self.char_order + self.word_order), dtype=np.int64)
-
-    def add(self, state, stats):
-        state += stats.sum(axis=0, dtype=np.int64)
-        return state
-
-    def _result(self, state):
+    def _result(self, state: np.ndarray) -> Any:
         from ._bleu import chrf_from_stats
 
-        return chrf_from_stats(state, nrefs=self.nrefs, **self._opts())
+        return chrf_from_stats(state, nrefs=self.nrefs, **self.options())
 
-    def compute(self, state, n):
+    def compute(self, state: np.ndarray, n: int) -> dict[str, Any]:
         r = self._result(state)
         return {"score": r.score, "n": n, "signature": str(r.signature), "text": str(r)}
 
-    def weighted_scores(self, stats, weights):
-        sums = weights @ stats
-        return np.array([self._result(s).score for s in sums])[:, None]
+    def scores(self, stats: np.ndarray) -> np.ndarray:
+        """chrF of each statistics row (sacrebleu's sentence_chrf), in one native call."""
+        return _native.chrf_scores_from_stats(
+            np.ascontiguousarray(stats, dtype=np.int64), self.char_order, self.word_order,
+            float(self.beta), self.eps_smoothing,
+        )
 
-    def per_pair(self, stats):
-        return {self.name: np.array([self._result(s).score for s in stats])}
+    def weighted_scores(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return self.scores(weights @ stats)[:, None]
 
-    def headline(self, result):
+    def per_pair(self, stats: np.ndarray) -> dict[str, np.ndarray]:
+        return {self.name: self.scores(stats)}
+
+    def headline(self, result: dict[str, Any]) -> dict[str, float]:
         return {self.name: result["score"]}
 
 

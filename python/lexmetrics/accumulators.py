@@ -26,10 +26,13 @@ Scales follow the reference packages: ROUGE in [0, 1] (rouge-score), BLEU and ch
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
+from ._aggregate import StateFold, Tally
+from ._columns import ref_counts
 from ._errors import InputTypeError, InputValueError
 from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs, check_options
 
@@ -62,10 +65,6 @@ def _without_nrefs(cfg: Any) -> Any:
     return cfg
 
 
-def _ref_count(r: Any) -> int:
-    return 1 if isinstance(r, str) else len(r)
-
-
 def _as_batch(predictions: Any, references: Any) -> tuple[list, list]:
     if isinstance(predictions, (str, bytes)):
         raise InputTypeError("predictions must be a sequence of str, not a single str")
@@ -89,14 +88,32 @@ class MetricAccumulator:
     """
 
     def __init__(self, specs: Sequence[MetricSpec], *, workers: int | None = None) -> None:
-        self._specs = list(specs)
+        self._fold = StateFold(specs)
         self._workers = workers
-        self._states = [s.empty_state() for s in self._specs]
-        self._n = 0
-        # Fewest and most references of any pair so far (0, 0 when empty): the signature's nrefs is
-        # the number when they agree, "var" otherwise, as sacrebleu's.
-        self._nrefs = (0, 0)
         self._synced = False
+
+    @property
+    def _specs(self) -> list[MetricSpec]:
+        return self._fold.specs
+
+    @property
+    def _tally(self) -> Tally:
+        return self._fold.tally()
+
+    @property
+    def _n(self) -> int:
+        return self._tally.n
+
+    @property
+    def _nrefs(self) -> tuple[int, int]:
+        # Fewest and most references of any pair so far (0, 0 when empty): the signature's nrefs
+        # is the number when they agree, "var" otherwise, as sacrebleu's.
+        return self._tally.ref_range()
+
+    @_nrefs.setter
+    def _nrefs(self, value: tuple[int, int]) -> None:  # the range summed over ranks (torch_dist)
+        lo, hi = value
+        self._tally.nrefs = {} if hi == 0 else {lo: 1, hi: 1}
 
     # -- accumulation -------------------------------------------------------------------------
     def update(self, predictions: Sequence[str], references: Sequence[Any]) -> MetricAccumulator:
@@ -113,11 +130,7 @@ class MetricAccumulator:
             raise InputValueError(f"an accumulator holds at most {MAX_PAIRS} pairs")
         # All statistics first, then the state: a bad batch leaves the state untouched.
         stats = [s.stats(preds, refs, self._workers) for s in self._specs]
-        counts = [_ref_count(r) for r in refs]
-        for spec, state, st in zip(self._specs, self._states, stats, strict=True):
-            spec.add(state, st)
-        self._n += len(preds)
-        self._nrefs = _merge_nrefs(self._nrefs, (min(counts), max(counts)))
+        self._fold.add(stats, ref_counts=ref_counts(refs))
         return self
 
     def merge(self, other: MetricAccumulator) -> MetricAccumulator:
@@ -130,17 +143,12 @@ class MetricAccumulator:
             )
         if self._n + other._n > MAX_PAIRS:
             raise InputValueError(f"an accumulator holds at most {MAX_PAIRS} pairs")
-        for mine, theirs in zip(self._states, other._states, strict=True):
-            mine += theirs
-        self._n += other._n
-        self._nrefs = _merge_nrefs(self._nrefs, other._nrefs)
+        self._fold.merge(other._fold)
         return self
 
     def reset(self) -> MetricAccumulator:
         """Forgets all data (back to the freshly constructed state)."""
-        self._states = [s.empty_state() for s in self._specs]
-        self._n = 0
-        self._nrefs = (0, 0)
+        self._fold = StateFold(self._specs)
         self._synced = False
         return self
 
@@ -169,17 +177,10 @@ class MetricAccumulator:
         lo, hi = self._nrefs
         return "var" if lo != hi else max(hi, 1)
 
-    def _specs_for_signature(self) -> list[MetricSpec]:
-        nrefs = self.nrefs
-        return [
-            dataclasses.replace(s, nrefs=nrefs) if hasattr(s, "nrefs") else s  # type: ignore[type-var]
-            for s in self._specs
-        ]
-
     def compute(self) -> dict[str, float]:
         """The headline scores as plain floats (ROUGE F-measure in [0, 1], BLEU and chrF in [0, 100])."""
         out: dict[str, float] = {}
-        for spec, state in zip(self._specs, self._states, strict=True):
+        for spec, state in zip(self._specs, self._tally.states, strict=True):
             out.update(
                 {k: float(v) for k, v in spec.headline(spec.compute(state, self._n)).items()}
             )
@@ -187,10 +188,9 @@ class MetricAccumulator:
 
     def result(self) -> dict[str, Any]:
         """The full results: ROUGE precision/recall/F, BLEU counts and brevity penalty, signatures."""
-        return {
-            spec.name: spec.compute(state, self._n)
-            for spec, state in zip(self._specs_for_signature(), self._states, strict=True)
-        }
+        t = self._tally
+        specs = self._fold.signature_specs(t)
+        return {spec.name: spec.compute(state, t.n) for spec, state in zip(specs, t.states, strict=True)}
 
     # -- state --------------------------------------------------------------------------------
     def config(self) -> list[dict[str, Any]]:
@@ -203,7 +203,7 @@ class MetricAccumulator:
             "format": _STATE_FORMAT,
             "config": self.config(),
             "count": self._n,
-            "states": [s.copy() for s in self._states],
+            "states": [s.copy() for s in self._tally.states],
             "nrefs": list(self._nrefs),
         }
 
@@ -229,10 +229,11 @@ class MetricAccumulator:
             raise InputValueError(
                 f"state_dict options {cfg} differ from this accumulator's {self.config()}"
             )
-        if len(states) != len(self._states):
-            raise InputValueError(f"expected {len(self._states)} states, got {len(states)}")
+        mine = self._tally.states
+        if len(states) != len(mine):
+            raise InputValueError(f"expected {len(mine)} states, got {len(states)}")
         new_states = []
-        for i, (s, ref) in enumerate(zip(states, self._states, strict=True)):
+        for i, (s, ref) in enumerate(zip(states, mine, strict=True)):
             if hasattr(s, "detach"):  # a torch tensor
                 s = s.detach().cpu().numpy()
             arr = np.array(s, dtype=np.int64)
@@ -250,39 +251,35 @@ class MetricAccumulator:
             raise InputValueError(f"state_dict['nrefs'] must be [fewest, most], got {nrefs!r}") from None
         if not (0 <= lo <= hi) or (n > 0) != (hi > 0):
             raise InputValueError(f"invalid state_dict['nrefs'] {nrefs!r} for {n} pairs")
-        self._states, self._n, self._nrefs, self._synced = new_states, n, (lo, hi), False
+        self._fold = StateFold(self._specs)
+        t = self._tally
+        t.states, t.n, self._synced = new_states, n, False
+        self._nrefs = (lo, hi)
         return self
 
     # The flat int64 vector that a distributed sum reduces (count last).
     def _flat_state(self) -> np.ndarray:
-        return np.concatenate(
-            [s.ravel() for s in self._states] + [np.array([self._n], dtype=np.int64)]
-        )
+        t = self._tally
+        return np.concatenate([s.ravel() for s in t.states] + [np.array([t.n], dtype=np.int64)])
 
     def _set_flat_state(self, flat: np.ndarray) -> None:
         flat = np.asarray(flat, dtype=np.int64)
+        t = self._tally
         pos = 0
-        for i, s in enumerate(self._states):
-            self._states[i] = flat[pos : pos + s.size].reshape(s.shape).copy()
+        states = []
+        for s in t.states:
+            states.append(flat[pos : pos + s.size].reshape(s.shape).copy())
             pos += s.size
         n = int(flat[pos])
         if not 0 <= n <= MAX_PAIRS:
             raise InputValueError(
                 f"the summed state holds {n} pairs, more than the exact limit {MAX_PAIRS}"
             )
-        self._n = n
+        t.states, t.n = states, n
 
     def __repr__(self) -> str:
         names = ", ".join(s.name for s in self._specs)
         return f"{type(self).__name__}({names}; {self._n} pairs)"
-
-
-def _merge_nrefs(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
-    if a[1] == 0:
-        return b
-    if b[1] == 0:
-        return a
-    return min(a[0], b[0]), max(a[1], b[1])
 
 
 class RougeAccumulator(MetricAccumulator):

@@ -20,11 +20,13 @@ scored like the single-machine API scores them.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
 
+from ._aggregate import StateFold, Tally, canonical_key, group_index
+from ._columns import is_list_type, is_text_type, ref_counts
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError
 from ._suffstats import (
@@ -58,7 +60,7 @@ _COUNT_PART = "n"  # slot 0: rows scored, slot 1: rows skipped (null)
 _NREFS_PART = "nrefs"  # slot k: rows with k references (the signatures' nrefs)
 _ON_NULL = ("raise", "skip")
 
-Batch = Union["pa.RecordBatch", "pa.Table"]
+Batch: TypeAlias = "pa.RecordBatch | pa.Table"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -66,7 +68,7 @@ Batch = Union["pa.RecordBatch", "pa.Table"]
 # ------------------------------------------------------------------------------------------------
 
 
-class _Config:
+class ScoringConfig:
     """Specs, column names and the null policy; plain data, so it pickles to Spark executors."""
 
     def __init__(
@@ -92,6 +94,10 @@ class _Config:
         self.ref_col = ref_col
         self.on_null = on_null
         self.workers = workers
+
+    def fold(self) -> StateFold:
+        """An empty fold of this configuration's metrics."""
+        return StateFold(self.specs, data_nrefs=self.data_nrefs)
 
     # -- output layout ------------------------------------------------------------------------
 
@@ -177,28 +183,9 @@ def _column(batch: Batch, name: str):
         ) from None
 
 
-def _is_text(t) -> bool:
-    return (
-        pa.types.is_string(t)
-        or pa.types.is_large_string(t)
-        or getattr(pa.types, "is_string_view", lambda _t: False)(t)
-        or (pa.types.is_dictionary(t) and _is_text(t.value_type))
-    )
-
-
-def _is_list(t) -> bool:
-    return (
-        pa.types.is_list(t)
-        or pa.types.is_large_list(t)
-        or pa.types.is_fixed_size_list(t)
-        or getattr(pa.types, "is_list_view", lambda _t: False)(t)
-        or getattr(pa.types, "is_large_list_view", lambda _t: False)(t)
-    )
-
-
 def _check_text_type(t, name: str, allow_list: bool) -> None:
     # An all-null column has Arrow type null: the null policy, not a type error, applies to it.
-    if pa.types.is_null(t) or _is_text(t) or (allow_list and _is_list(t) and (_is_text(t.value_type) or pa.types.is_null(t.value_type))):
+    if pa.types.is_null(t) or is_text_type(t) or (allow_list and is_list_type(t) and (is_text_type(t.value_type) or pa.types.is_null(t.value_type))):
         return
     want = "a string column or a list-of-string column" if allow_list else "a string column"
     raise InputTypeError(f"column {name!r} must be {want}, got Arrow type {t}")
@@ -211,7 +198,7 @@ def _null_rows(col) -> np.ndarray | None:
     bad = None
     if col.null_count:
         bad = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    if _is_list(col.type):
+    if is_list_type(col.type):
         flat = col.flatten()
         if flat.null_count:
             parents = pc.list_parent_indices(col).to_numpy()
@@ -224,54 +211,8 @@ def _null_rows(col) -> np.ndarray | None:
     return bad
 
 
-def _spec_stats(cfg: _Config, spec: MetricSpec, preds: Any, refs: Any) -> np.ndarray:
-    return spec.stats(preds, refs, cfg.workers)
-
-
-def _per_row_scores(cfg: _Config, spec: MetricSpec, preds: Any, refs: Any, st: np.ndarray) -> np.ndarray:
-    """Sentence BLEU / chrF of each row, as sacrebleu's sentence_score (effective order for BLEU).
-
-    sacrebleu's sentence_score computes from the segment's own statistics, so scoring each stats
-    row gives the same floats as ``lexmetrics.sentence_bleu``/``sentence_chrf`` without a second
-    tokenization pass (the tests compare with sacrebleu per row).
-    """
-    try:
-        return _from_stats_rows(spec, st)
-    except (ImportError, AttributeError, TypeError):
-        pass  # the private per-row kernel is not there (or changed): one more pass, same floats
-    import lexmetrics
-
-    if isinstance(spec, BleuSpec):
-        return np.asarray(
-            lexmetrics.sentence_bleu(
-                preds, refs, tokenize=spec.tokenize, smooth_method=spec.smooth_method,
-                smooth_value=spec.smooth_value, lowercase=spec.lowercase,
-                use_effective_order=True, max_ngram_order=spec.max_ngram_order,
-                workers=cfg.workers,
-            ),
-            dtype=np.float64,
-        )
-    return np.asarray(
-        lexmetrics.sentence_chrf(preds, refs, workers=cfg.workers, **spec._opts()), dtype=np.float64
-    )
-
-
-def _from_stats_rows(spec: MetricSpec, st: np.ndarray) -> np.ndarray:
-    """Per-row scores from per-row statistics through the native compute (about 1 us a row)."""
-    from . import _bleu, _native
-
-    if isinstance(spec, TerSpec):
-        return spec.per_pair(st)["ter"]
-    rows = st.tolist()
-    if isinstance(spec, BleuSpec):
-        method, value = _bleu._check_smooth(spec.smooth_method, spec.smooth_value)
-        value = None if value is None else float(value)
-        f = _native.bleu_from_stats
-        n = spec.max_ngram_order
-        return np.fromiter((f(r, method, value, True, n)[0] for r in rows), np.float64, len(rows))
-    g = _native.chrf_from_stats
-    c, w, b, eps = spec.char_order, spec.word_order, float(spec.beta), spec.eps_smoothing
-    return np.fromiter((g(r, c, w, b, eps) for r in rows), np.float64, len(rows))
+def _spec_stats(cfg: ScoringConfig, spec: MetricSpec, preds: Any, refs: Any) -> np.ndarray:
+    return spec.stats(preds, refs, cfg.workers) if len(preds) else _empty_stats(spec)
 
 
 def _scatter(values: np.ndarray, valid: np.ndarray | None, n: int, typ) -> pa.Array:
@@ -296,7 +237,7 @@ def score_schema(
     **options: Any,
 ) -> pa.Schema:
     """The schema :func:`score_batch` returns (``keep_cols`` fields taken from ``input_schema``)."""
-    cfg = _Config(metrics, "prediction", "reference", "raise", None, options)
+    cfg = ScoringConfig(metrics, "prediction", "reference", "raise", None, options)
     kept = []
     for c in keep_cols:
         if input_schema is None or c not in input_schema.names:
@@ -354,11 +295,12 @@ def score_batch(
         (sentence chrF) -- then, with ``include_stats``, ``bleu_sys_len``, ``bleu_ref_len``,
         ``bleu_correct_{n}``, ``bleu_total_{n}`` and ``chrf_{c|w}{n}_{hyp|ref|match}``.
     """
-    cfg = _Config(metrics, pred_col, ref_col, on_null, workers, options)
-    return _score(cfg, batch, keep_cols, include_stats)
+    cfg = ScoringConfig(metrics, pred_col, ref_col, on_null, workers, options)
+    return score_with(cfg, batch, keep_cols, include_stats)
 
 
-def _score(cfg: _Config, batch: Batch, keep_cols: Sequence[str], include_stats: bool) -> pa.RecordBatch:
+def score_with(cfg: ScoringConfig, batch: Batch, keep_cols: Sequence[str], include_stats: bool) -> pa.RecordBatch:
+    """:func:`score_batch` with a built configuration (what ``lexmetrics.spark``'s tasks run)."""
     if isinstance(batch, pa.Table):
         batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist(
             [], schema=batch.schema
@@ -370,13 +312,10 @@ def _score(cfg: _Config, batch: Batch, keep_cols: Sequence[str], include_stats: 
     preds, refs = cfg.stats(batch, valid)
     arrays = [batch.column(c) for c in keep_cols]
     for spec in cfg.specs:
-        st = _spec_stats(cfg, spec, preds, refs) if len(preds) else _empty_stats(spec)
-        if isinstance(spec, RougeSpec):
-            arrays += [_scatter(st[:, j], valid, n, pa.float64()) for j in range(st.shape[1])]
-            continue
-        scores = _per_row_scores(cfg, spec, preds, refs, st) if len(preds) else np.zeros(0)
-        arrays.append(_scatter(scores, valid, n, pa.float64()))
-        if include_stats:
+        st = _spec_stats(cfg, spec, preds, refs)
+        # ROUGE's per-row columns are its statistics; BLEU/chrF: one sentence-score column
+        arrays += [_scatter(v, valid, n, pa.float64()) for v in spec.per_pair(st).values()]
+        if include_stats and not isinstance(spec, RougeSpec):
             arrays += [_scatter(st[:, j], valid, n, _stat_type(spec)) for j in range(st.shape[1])]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
@@ -395,166 +334,62 @@ def _empty_stats(spec: MetricSpec) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 
 
-class _Accumulator:
-    """Per group key: [n scored, n skipped, one fixed-size state per spec, {references per row:
-    rows}] (the last gives the signatures' nrefs, as sacrebleu's: the one count, or "var").
-
-    ``data_nrefs=False`` keeps the ``nrefs`` the specs were built with (an explicit option)."""
-
-    def __init__(self, specs: list[MetricSpec], data_nrefs: bool = True) -> None:
-        self.specs = specs
-        self.data_nrefs = data_nrefs
-        self.groups: dict[tuple, list] = {}
-
-    def _entry(self, key: tuple) -> list:
-        key = _canonical_key(key)
-        e = self.groups.get(key)
-        if e is None:
-            e = self.groups[key] = [0, 0, [s.empty_state() for s in self.specs], {}]
-        return e
-
-    def add(self, keys: list[tuple] | None, valid: np.ndarray | None, stats: list[np.ndarray], n: int,
-            ref_counts: np.ndarray | None = None) -> None:
-        """Folds the per-spec statistics of the valid rows of one batch (``keys`` per batch row;
-        ``ref_counts``: references of each valid row, None when unknown)."""
-        if keys is None:
-            e = self._entry(())
-            nv = n if valid is None else int(valid.sum())
-            e[0] += nv
-            e[1] += n - nv
-            for spec, state, st in zip(self.specs, e[2], stats, strict=True):
-                spec.add(state, st)
-            _count_refs(e[3], ref_counts)
-            return
-        pos = np.arange(n) if valid is None else np.flatnonzero(valid)  # batch row of stats row
-        rows_of: dict[tuple, list[int]] = {}
-        for i, k in enumerate(keys):
-            rows_of.setdefault(k, []).append(i)
-        # Position of each valid batch row inside the stats matrices.
-        at = np.full(n, -1, dtype=np.int64)
-        at[pos] = np.arange(len(pos))
-        for k, rows in rows_of.items():
-            e = self._entry(k)
-            idx = at[np.asarray(rows, dtype=np.int64)]
-            sel = idx[idx >= 0]
-            e[0] += len(sel)
-            e[1] += len(rows) - len(sel)
-            for spec, state, st in zip(self.specs, e[2], stats, strict=True):
-                spec.add(state, st[sel])
-            _count_refs(e[3], None if ref_counts is None else ref_counts[sel])
-
-    def add_state_row(self, key: tuple, part: str, slot: int, value: int) -> None:
-        e = self._entry(key)
-        if part == _COUNT_PART:
-            if slot not in (0, 1):
-                raise InputValueError(f"bad partial state: slot {slot} of part 'n'")
-            e[slot] += int(value)
-            return
-        if part == _NREFS_PART:
-            if slot < 1:
-                raise InputValueError(f"bad partial state: slot {slot} of part {_NREFS_PART!r}")
-            e[3][slot] = e[3].get(slot, 0) + int(value)
-            return
-        for spec, state in zip(self.specs, e[2], strict=True):
-            if spec.name == part:
-                flat = state.reshape(-1)
-                if not 0 <= slot < flat.size:
-                    raise InputValueError(f"bad partial state: slot {slot} of part {part!r}")
-                flat[slot] += int(value)
-                return
-        raise InputValueError(
-            f"partial state holds metric {part!r}, not among {[s.name for s in self.specs]}: "
-            "pass the same metrics and options as when the states were made"
-        )
-
-    def state_rows(self) -> Iterator[tuple[tuple, str, int, int]]:
-        """Sparse long-format rows ``(key, part, slot, value)`` of the nonzero state entries."""
-        for key, (n, skipped, states, nrefs) in self.groups.items():
-            yield key, _COUNT_PART, 0, n
-            if skipped:
-                yield key, _COUNT_PART, 1, skipped
-            for k, rows in sorted(nrefs.items()):
-                yield key, _NREFS_PART, k, rows
-            for spec, state in zip(self.specs, states, strict=True):
-                flat = state.reshape(-1)
-                for slot in np.flatnonzero(flat).tolist():
-                    yield key, spec.name, slot, int(flat[slot])
-
-    def result(self, grouped: bool) -> dict[str, Any]:
-        total: list = [0, 0, [s.empty_state() for s in self.specs], {}]
-        for n, skipped, states, nrefs in self.groups.values():
-            total[0] += n
-            total[1] += skipped
-            for t, s in zip(total[2], states, strict=True):
-                t += s
-            for k, rows in nrefs.items():
-                total[3][k] = total[3].get(k, 0) + rows
-        out = self._block(*total)
-        if grouped:
-            out["groups"] = {
-                (k[0] if len(k) == 1 else k): self._block(*e)
-                for k, e in sorted(self.groups.items(), key=lambda kv: _sort_key(kv[0]))
-            }
-        return out
-
-    def _block(self, n: int, skipped: int, states: list[np.ndarray], nrefs: dict[int, int]) -> dict[str, Any]:
-        specs = self.specs
-        counts = [k for k, rows in nrefs.items() if rows]
-        if self.data_nrefs and counts:
-            value: int | str = counts[0] if len(counts) == 1 else "var"
-            specs = [dataclasses.replace(s, nrefs=value) if hasattr(s, "nrefs") else s for s in specs]  # type: ignore[type-var]
-        return _block(specs, n, skipped, states)
-
-
-def _count_refs(hist: dict[int, int], ref_counts: np.ndarray | None) -> None:
-    if ref_counts is None or not len(ref_counts):
+def _add_state_row(fold: StateFold, key: tuple, part: str, slot: int, value: int) -> None:
+    """Adds one ``(key, part, slot, value)`` row of a partial state to ``fold``."""
+    t = fold.tally(canonical_key(key))
+    if part == _COUNT_PART:
+        if slot not in (0, 1):
+            raise InputValueError(f"bad partial state: slot {slot} of part 'n'")
+        if slot == 0:
+            t.n += int(value)
+        else:
+            t.skipped += int(value)
         return
-    ks, rows = np.unique(ref_counts, return_counts=True)
-    for k, r in zip(ks.tolist(), rows.tolist()):
-        hist[k] = hist.get(k, 0) + r
-
-
-def _sort_key(key: tuple) -> tuple:
-    # None sorts first, NaN after the other floats; mixed types sort by type name so sorting never fails.
-    return tuple(
-        (v is not None, type(v).__name__, v is _NAN, 0.0 if v is _NAN else v) for v in key
+    if part == _NREFS_PART:
+        if slot < 1:
+            raise InputValueError(f"bad partial state: slot {slot} of part {_NREFS_PART!r}")
+        t.add_nrefs(slot, int(value))
+        return
+    for spec, state in zip(fold.specs, t.states, strict=True):
+        if spec.name == part:
+            flat = state.reshape(-1)
+            if not 0 <= slot < flat.size:
+                raise InputValueError(f"bad partial state: slot {slot} of part {part!r}")
+            flat[slot] += int(value)
+            return
+    raise InputValueError(
+        f"partial state holds metric {part!r}, not among {[s.name for s in fold.specs]}: "
+        "pass the same metrics and options as when the states were made"
     )
 
 
-# The one NaN of group keys: Spark groups every NaN together (and -0.0 with 0.0), but
-# float("nan") != float("nan") would give each NaN row a group of its own in a dict.
-_NAN = float("nan")
+def _state_rows(fold: StateFold) -> Iterator[tuple[tuple, str, int, int]]:
+    """Sparse long-format rows ``(key, part, slot, value)`` of the nonzero state entries."""
+    for key, t in fold.groups.items():
+        yield key, _COUNT_PART, 0, t.n
+        if t.skipped:
+            yield key, _COUNT_PART, 1, t.skipped
+        for k, rows in sorted(t.nrefs.items()):
+            yield key, _NREFS_PART, k, rows
+        for spec, state in zip(fold.specs, t.states, strict=True):
+            flat = state.reshape(-1)
+            for slot in np.flatnonzero(flat).tolist():
+                yield key, spec.name, slot, int(flat[slot])
 
 
-def _canonical(v: Any) -> Any:
-    if isinstance(v, float):
-        if v != v:
-            return _NAN
-        if v == 0.0:
-            return 0.0
-    return v
+def _block(fold: StateFold, t: Tally) -> dict[str, Any]:
+    return {"n": t.n, "n_skipped": t.skipped, "metrics": fold.metrics(t)}
 
 
-def _canonical_key(key: tuple) -> tuple:
-    if any(isinstance(v, float) for v in key):
-        return tuple(_canonical(v) for v in key)
-    return key
+def _result(fold: StateFold, grouped: bool) -> dict[str, Any]:
+    out = _block(fold, fold.total())
+    if grouped:
+        out["groups"] = {(k[0] if len(k) == 1 else k): _block(fold, t) for k, t in fold.sorted_groups()}
+    return out
 
 
-def _block(specs: list[MetricSpec], n: int, skipped: int, states: list[np.ndarray]) -> dict[str, Any]:
-    metrics: dict[str, Any] = {}
-    for spec, state in zip(specs, states, strict=True):
-        res = spec.compute(state, n)
-        if isinstance(spec, RougeSpec):
-            sig = res.pop("signature")
-            for t in spec.rouge_types:
-                metrics[t] = dict(res[t], signature=sig)
-        else:
-            metrics[spec.name] = res
-    return {"n": n, "n_skipped": skipped, "metrics": metrics}
-
-
-def _by_list(by: str | Sequence[str] | None) -> list[str]:
+def by_columns(by: str | Sequence[str] | None) -> list[str]:
+    """The ``by`` argument as a list of column names."""
     if by is None:
         return []
     if isinstance(by, str):
@@ -562,17 +397,8 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
     return list(by)
 
 
-def _keys(batch: Batch, by: list[str]) -> list[tuple] | None:
-    if not by:
-        return None
-    cols = []
-    for c in by:
-        col = _column(batch, c)
-        vals = col.to_pylist()
-        if pa.types.is_floating(col.type):
-            vals = [_canonical(v) for v in vals]
-        cols.append(vals)
-    return list(zip(*cols, strict=True))
+def _groups(batch: Batch, by: list[str]) -> tuple[np.ndarray, list[tuple]] | None:
+    return group_index([_column(batch, c) for c in by]) if by else None
 
 
 def state_schema(by_fields: Sequence[pa.Field] = ()) -> pa.Schema:
@@ -587,29 +413,22 @@ def state_schema(by_fields: Sequence[pa.Field] = ()) -> pa.Schema:
     )
 
 
-def _fold(cfg: _Config, acc: _Accumulator, batch: Batch, by: list[str]) -> None:
+def fold_batch(cfg: ScoringConfig, fold: StateFold, batch: Batch, by: list[str]) -> None:
+    """Scores one batch and folds its statistics into ``fold``, per value of the ``by`` columns."""
     n = batch.num_rows
     if n == 0:
         return
-    keys = _keys(batch, by)
+    groups = _groups(batch, by)
     valid = cfg.valid_rows(batch)
     preds, refs = cfg.stats(batch, valid)
-    stats = [_spec_stats(cfg, s, preds, refs) if len(preds) else _empty_stats(s) for s in cfg.specs]
-    acc.add(keys, valid, stats, n, _ref_counts(refs))
+    stats = [_spec_stats(cfg, s, preds, refs) for s in cfg.specs]
+    fold.add(stats, rows=n, valid=valid, groups=groups, ref_counts=ref_counts(refs))
 
 
-def _ref_counts(refs: Any) -> np.ndarray:
-    """References per row of a (valid rows only) reference column: 1, or the list's length."""
-    if isinstance(refs, pa.ChunkedArray):
-        refs = refs.combine_chunks()
-    if _is_list(refs.type):
-        return np.asarray(pc.list_value_length(refs).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return np.ones(len(refs), dtype=np.int64)
-
-
-def _state_batch_of(acc: _Accumulator, by_fields: list) -> pa.RecordBatch:
+def state_batch_of(fold: StateFold, by_fields: list) -> pa.RecordBatch:
+    """The partial state (long format, see :func:`state_batch`) of ``fold``."""
     schema = state_schema(by_fields)
-    rows = list(acc.state_rows())
+    rows = list(_state_rows(fold))
     cols: list = []
     for j, f in enumerate(by_fields):
         cols.append(pa.array([r[0][j] for r in rows], type=f.type))
@@ -638,21 +457,21 @@ def state_batch(
     partitions or machines; :func:`corpus_from_states` sums them (or sum ``stat_value`` grouped by
     the other columns first: the integer sums are exact either way).
     """
-    cfg = _Config(metrics, pred_col, ref_col, on_null, workers, options)
-    by_l = _by_list(by)
+    cfg = ScoringConfig(metrics, pred_col, ref_col, on_null, workers, options)
+    by_l = by_columns(by)
     if isinstance(batches, (pa.RecordBatch, pa.Table)):
         batches = [batches]
-    acc = _Accumulator(cfg.specs, cfg.data_nrefs)
+    fold = cfg.fold()
     by_fields = None
     for b in batches:
         if by_fields is None:
             for c in by_l:
                 _column(b, c)  # a clear error for a missing group column
             by_fields = [b.schema.field(c) for c in by_l]
-        _fold(cfg, acc, b, by_l)
+        fold_batch(cfg, fold, b, by_l)
     if by_fields is None:
         by_fields = [pa.field(c, pa.null()) for c in by_l]
-    return _state_batch_of(acc, by_fields)
+    return state_batch_of(fold, by_fields)
 
 
 def corpus_from_states(
@@ -673,9 +492,9 @@ def corpus_from_states(
     ``corpus_chrf`` -- plus, with ``by``, ``"groups": {key: {...same...}}`` (key: the value, or a
     tuple of values for several ``by`` columns).
     """
-    cfg = _Config(metrics, "prediction", "reference", "raise", None, options)
-    by_l = _by_list(by)
-    acc = _Accumulator(cfg.specs, cfg.data_nrefs)
+    cfg = ScoringConfig(metrics, "prediction", "reference", "raise", None, options)
+    by_l = by_columns(by)
+    fold = cfg.fold()
     if isinstance(states, (pa.RecordBatch, pa.Table)):
         states = [states]
     k = len(by_l)
@@ -683,13 +502,13 @@ def corpus_from_states(
         if isinstance(item, (pa.RecordBatch, pa.Table)):
             cols = [_column(item, c).to_pylist() for c in by_l + list(STATE_COLUMNS)]
             for row in zip(*cols, strict=True):
-                acc.add_state_row(tuple(row[:k]), row[k], int(row[k + 1]), int(row[k + 2]))
+                _add_state_row(fold, tuple(row[:k]), row[k], int(row[k + 1]), int(row[k + 2]))
         else:
             row = tuple(item)
             if len(row) != k + 3:
                 raise InputValueError(f"a state row needs {k + 3} values (by..., part, slot, value), got {row!r}")
-            acc.add_state_row(row[:k], row[k], int(row[k + 1]), int(row[k + 2]))
-    return acc.result(grouped=bool(by_l))
+            _add_state_row(fold, row[:k], row[k], int(row[k + 1]), int(row[k + 2]))
+    return _result(fold, bool(by_l))
 
 
 def corpus_from_scores(
@@ -705,9 +524,9 @@ def corpus_from_scores(
     null (``on_null="skip"``) count in ``n_skipped``. Same result layout as
     :func:`corpus_from_states`.
     """
-    cfg = _Config(metrics, "prediction", "reference", "raise", None, options)
-    by_l = _by_list(by)
-    acc = _Accumulator(cfg.specs, cfg.data_nrefs)
+    cfg = ScoringConfig(metrics, "prediction", "reference", "raise", None, options)
+    by_l = by_columns(by)
+    fold = cfg.fold()
     if isinstance(scored, (pa.RecordBatch, pa.Table)):
         scored = [scored]
     for b in scored:
@@ -729,8 +548,8 @@ def corpus_from_scores(
             stats = [st[valid] for st in stats]
             if valid.all():
                 valid = None
-        acc.add(_keys(b, by_l), valid, stats, n)
-    return acc.result(grouped=bool(by_l))
+        fold.add(stats, rows=n, valid=valid, groups=_groups(b, by_l))
+    return _result(fold, bool(by_l))
 
 
 def _filled(a, dtype) -> np.ndarray:

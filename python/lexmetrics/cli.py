@@ -15,12 +15,14 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import _io
+from ._aggregate import StateFold, group_index
 from ._errors import InputValueError, LexmetricsError
 from ._significance import (
     DEFAULT_SEED,
@@ -28,7 +30,7 @@ from ._significance import (
     bootstrap_ci,
     paired_bootstrap,
 )
-from ._suffstats import METRIC_NAMES, RougeSpec, build_specs
+from ._suffstats import METRIC_NAMES, MetricSpec, build_specs
 
 DEFAULT_METRICS = "rouge1,rouge2,rougeL,bleu,chrf"
 DEMO_METRICS = "rouge1,rouge2,rougeL,rougeLsum,bleu,chrf"
@@ -257,14 +259,11 @@ def _finite_or_null(obj: Any) -> Any:
     return obj
 
 
-def _key(v: Any) -> str:
+def _group_name(v: Any) -> str:
     """A group's name: a string as is, any other value as JSON writes it (1, 1.5, true, null, NaN),
-    which is how ``json.dumps`` writes the typed keys of ``lexmetrics.spark.corpus_scores``.
-    Grouping follows Spark's: all NaNs are one group, -0.0 is 0.0."""
+    which is how ``json.dumps`` writes the typed keys of ``lexmetrics.spark.corpus_scores``."""
     if isinstance(v, str):
         return v
-    if isinstance(v, float) and v == 0.0:
-        v = 0.0
     return json.dumps(v, default=str)  # default: dates and other non-JSON values by their text
 
 
@@ -277,7 +276,6 @@ def run_score(args: argparse.Namespace) -> int:
         args.input = [_demo_path()]
     _check_output_is_not_an_input(args)
     names, chunks, table = _chunks(args)
-    nrefs: int | str = 1
     specs = build_specs(
         metrics.split(","),
         use_stemmer=args.use_stemmer,
@@ -294,7 +292,6 @@ def run_score(args: argparse.Namespace) -> int:
         chrf_whitespace=args.chrf_whitespace,
         chrf_eps_smoothing=args.chrf_eps_smoothing,
         chrf_lowercase=args.lowercase,
-        nrefs=nrefs,
         ter_normalized=args.ter_normalized,
         ter_no_punct=args.ter_no_punct,
         ter_asian_support=args.ter_asian_support,
@@ -302,18 +299,15 @@ def run_score(args: argparse.Namespace) -> int:
     )
     nsys = len(names)
     keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)
-    states = [[s.empty_state() for s in specs] for _ in range(nsys)]
-    group_states: dict[str, list[list[np.ndarray]]] = {}
-    group_n: dict[str, int] = {}
+    folds = [StateFold(specs) for _ in range(nsys)]  # one per system; the signatures' nrefs from the data
     kept: list[list[list[np.ndarray]]] = [[[] for _ in specs] for _ in range(nsys)]
-    writer = _io.AtomicPerPairWriter(args.per_pair) if args.per_pair else None
+    writer = _io.AtomicPerPairWriter(args.per_pair, args.workers) if args.per_pair else None
     progress = _Progress(not args.quiet)
     n = 0
-    ref_counts: set[int] = set()
     try:
         for chunk in chunks:
-            ref_counts |= chunk.ref_counts()
-            masks = _group_masks(chunk.groups) if chunk.groups is not None else None
+            ref_counts = chunk.ref_counts()
+            groups = group_index([chunk.groups], _group_name) if chunk.groups is not None else None
             cols: dict[str, Any] = {}
             if writer is not None:
                 cols.update({c: chunk.ids[c] for c in chunk.ids})
@@ -321,21 +315,20 @@ def run_score(args: argparse.Namespace) -> int:
                     cols[args.by] = chunk.groups
             for s in range(nsys):
                 preds = chunk.systems[s]
+                stats = []
                 for k, spec in enumerate(specs):
                     try:
                         st = spec.stats(preds, chunk.references, args.workers)
                     except LexmetricsError as exc:
                         raise _at_file_line(exc, args, table, chunk, s) from None
-                    spec.add(states[s][k], st)
+                    stats.append(st)
                     if keep_stats:
                         kept[s][k].append(st)
-                    if masks is not None:
-                        _add_groups(group_states, group_n if (s == 0 and k == 0) else None,
-                                    masks, specs, s, k, st, nsys)
                     if writer is not None:
                         prefix = f"{names[s]}." if nsys > 1 else ""
                         for c, v in spec.per_pair(st).items():
                             cols[prefix + c] = v
+                folds[s].add(stats, groups=groups, ref_counts=ref_counts)
             if writer is not None:
                 writer.write(cols)
             n += len(chunk)
@@ -343,12 +336,7 @@ def run_score(args: argparse.Namespace) -> int:
         progress.close(n)
         if n == 0:
             raise _io.InputFileError(f"{args.input[0]}: no rows")
-        nrefs = ref_counts.pop() if len(ref_counts) == 1 else "var"
-        for spec in specs:
-            if hasattr(spec, "nrefs"):
-                spec.nrefs = nrefs  # type: ignore[attr-defined]
-        report = _report(args, names, specs, states, n, kept if keep_stats else None,
-                         group_states, group_n)
+        report = _report(args, names, specs, folds, kept if keep_stats else None)
         if writer is not None:
             writer.commit()
             report["per_pair"] = {"path": args.per_pair, "rows": writer.rows}
@@ -389,50 +377,15 @@ def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.Tab
     return type(exc)(f"{path}:{where}: column {col}: {reason}")
 
 
-def _group_masks(groups) -> list[tuple[str, np.ndarray]]:
-    """(key, row mask) for each distinct group value, in order of first appearance."""
-    if hasattr(groups, "to_numpy") and hasattr(groups, "type"):  # an Arrow array
-        # dictionary_encode puts all NaNs in one entry (an equality test would match none)
-        enc = groups.dictionary_encode(null_encoding="encode")
-        idx = enc.indices.to_numpy(zero_copy_only=False)
-        masks: dict[str, np.ndarray] = {}
-        for i, g in enumerate(enc.dictionary.to_pylist()):
-            k = _key(g)
-            masks[k] = (masks[k] | (idx == i)) if k in masks else (idx == i)  # -0.0 joins 0.0
-        return list(masks.items())
-    keys = np.array([_key(g) for g in groups], dtype=object)
-    return [(g, keys == g) for g in dict.fromkeys(keys.tolist())]
-
-
-def _add_groups(group_states, group_n, masks, specs, s, k, st, nsys):
-    for g, mask in masks:
-        if g not in group_states:
-            group_states[g] = [[sp.empty_state() for sp in specs] for _ in range(nsys)]
-        specs[k].add(group_states[g][s][k], st[mask])
-        if group_n is not None:
-            group_n[g] = group_n.get(g, 0) + int(mask.sum())
-
-
-def _metrics_block(specs, states, n) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for spec, state in zip(specs, states):
-        res = spec.compute(state, n)
-        if isinstance(spec, RougeSpec):
-            sig = res.pop("signature")
-            for t in spec.rouge_types:
-                out[t] = dict(res[t], signature=sig)
-        else:
-            out[spec.name] = res
-    return out
-
-
-def _report(args, names, specs, states, n, kept, group_states, group_n) -> dict[str, Any]:
+def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec], folds: list[StateFold],
+            kept: list[list[list[np.ndarray]]] | None) -> dict[str, Any]:
     systems = []
     stats_of = None
     if kept is not None:
         stats_of = [[np.concatenate(kept[s][k]) for k in range(len(specs))] for s in range(len(names))]
-    for s, name in enumerate(names):
-        block: dict[str, Any] = {"name": name, "n": n, "metrics": _metrics_block(specs, states[s], n)}
+    for s, (name, fold) in enumerate(zip(names, folds, strict=True)):
+        total = fold.total()
+        block: dict[str, Any] = {"name": name, "n": total.n, "metrics": fold.metrics(total)}
         if args.ci and stats_of is not None:
             for k, spec in enumerate(specs):
                 ci = bootstrap_ci(spec, stats_of[s][k], n_samples=args.confidence_n,
@@ -452,17 +405,16 @@ def _report(args, names, specs, states, n, kept, group_states, group_n) -> dict[
                                                               seed=args.seed).items():
                         sig.setdefault(mname, {})["paired_ar"] = r
             block["significance"] = {"baseline": names[0], **sig}
-        if group_states:
-            block["groups"] = {
-                g: {"n": group_n[g], "metrics": _metrics_block(specs, group_states[g][s], group_n[g])}
-                for g in group_states
-            }
+        if args.by:
+            # one nrefs for the whole input in every signature, groups included
+            block["groups"] = {key[0]: {"n": t.n, "metrics": fold.metrics(t, nrefs_of=total)}
+                               for key, t in fold.groups.items()}
         systems.append(block)
     if len(systems) == 1:
         one = systems[0]
         one.pop("name")
         return {"input": names[0], **one}
-    return {"n": n, "baseline": names[0], "systems": systems}
+    return {"n": systems[0]["n"], "baseline": names[0], "systems": systems}
 
 
 def _fmt_metrics(metrics: dict[str, Any], width: int, indent: str = "") -> list[str]:

@@ -28,7 +28,8 @@ from __future__ import annotations
 import copy
 import re
 import warnings
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import arrow as _arrow
 from ._dependencies import require
@@ -95,7 +96,7 @@ def _check_columns(df: DataFrame, pred_col: str, ref_col: str, by: Sequence[str]
         )
 
 
-def _spark_fields(cfg: _arrow._Config, include_stats: bool) -> list:
+def _spark_fields(cfg: _arrow.ScoringConfig, include_stats: bool) -> list:
     T = _types
     return [
         T.StructField(f.name, T.DoubleType() if f.type == _arrow.pa.float64() else T.LongType(), True)
@@ -106,7 +107,7 @@ def _spark_fields(cfg: _arrow._Config, include_stats: bool) -> list:
 class _ScoreTask:
     """The mapInArrow function of :func:`with_scores` (a class, so it pickles by reference)."""
 
-    def __init__(self, cfg: _arrow._Config, keep: list[str], include_stats: bool,
+    def __init__(self, cfg: _arrow.ScoringConfig, keep: list[str], include_stats: bool,
                  user_cols: tuple[str, str] | None = None) -> None:
         self.cfg, self.keep, self.include_stats = cfg, keep, include_stats
         self.user_cols = user_cols
@@ -114,12 +115,12 @@ class _ScoreTask:
     def __call__(self, batches):
         for b in batches:
             try:
-                yield _arrow._score(self.cfg, b, self.keep, self.include_stats)
+                yield _arrow.score_with(self.cfg, b, self.keep, self.include_stats)
             except (InputValueError, InputTypeError) as exc:
                 raise type(exc)(_user_names(str(exc), self.cfg, self.user_cols)) from None
 
 
-def _user_names(msg: str, cfg: _arrow._Config, user_cols: tuple[str, str] | None) -> str:
+def _user_names(msg: str, cfg: _arrow.ScoringConfig, user_cols: tuple[str, str] | None) -> str:
     """An executor error about the internal column names, rewritten with the user's names."""
     if user_cols is None:
         return msg
@@ -131,18 +132,18 @@ def _user_names(msg: str, cfg: _arrow._Config, user_cols: tuple[str, str] | None
 class _StateTask:
     """The mapInArrow function of :func:`state_frame`: one partial state per partition."""
 
-    def __init__(self, cfg: _arrow._Config, by: list[str]) -> None:
+    def __init__(self, cfg: _arrow.ScoringConfig, by: list[str]) -> None:
         self.cfg, self.by = cfg, by
 
     def __call__(self, batches):
-        acc = _arrow._Accumulator(self.cfg.specs, self.cfg.data_nrefs)
+        fold = self.cfg.fold()
         by_fields = None
         for b in batches:
             if by_fields is None:
                 by_fields = [b.schema.field(c) for c in self.by]
-            _arrow._fold(self.cfg, acc, b, self.by)
-        if by_fields is not None and acc.groups:
-            yield _arrow._state_batch_of(acc, by_fields)
+            _arrow.fold_batch(self.cfg, fold, b, self.by)
+        if by_fields is not None and fold.groups:
+            yield _arrow.state_batch_of(fold, by_fields)
 
 
 def with_scores(
@@ -164,7 +165,7 @@ def with_scores(
     ``array<string>`` (several references). ``options`` are the metric options of
     :func:`lexmetrics.arrow.score_batch`.
     """
-    cfg = _arrow._Config(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
+    cfg = _arrow.ScoringConfig(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
     _check_columns(df, pred_col, ref_col)
     new = _spark_fields(cfg, include_stats)
     clash = sorted(set(df.columns) & {f.name for f in new})
@@ -185,7 +186,7 @@ def with_scores(
     plain = [f"_c{i}" for i in range(len(df.columns))]
     renamed = df.select(*[_F.col(_quoted(c)).alias(p) for c, p in zip(df.columns, plain)])
     pos = {c: i for i, c in enumerate(df.columns)}
-    inner = _arrow._Config(metrics, plain[pos[pred_col]], plain[pos[ref_col]], on_null, cfg.workers, options)
+    inner = _arrow.ScoringConfig(metrics, plain[pos[pred_col]], plain[pos[ref_col]], on_null, cfg.workers, options)
     schema = _types.StructType(list(renamed.schema.fields) + new)
     out = renamed.mapInArrow(_ScoreTask(inner, plain, include_stats, (pred_col, ref_col)), schema)
     return out.select(
@@ -211,13 +212,13 @@ class _UdfTask:
     ``cfg.pred_col`` / ``cfg.ref_col`` are the user's column names (they only name columns in
     error messages here)."""
 
-    def __init__(self, cfg: _arrow._Config, include_stats: bool) -> None:
+    def __init__(self, cfg: _arrow.ScoringConfig, include_stats: bool) -> None:
         self.cfg, self.include_stats = cfg, include_stats
 
     def __call__(self, pred, ref):
         pa = _arrow.pa
         batch = pa.RecordBatch.from_arrays([pred, ref], names=[self.cfg.pred_col, self.cfg.ref_col])
-        out = _arrow._score(self.cfg, batch, [], self.include_stats)
+        out = _arrow.score_with(self.cfg, batch, [], self.include_stats)
         return pa.StructArray.from_arrays(out.columns, fields=list(out.schema))
 
 
@@ -244,14 +245,14 @@ def score_udf(
     if workers is None:
         active = _sql.SparkSession.getActiveSession()
         workers = task_workers(active) if active is not None else 1
-    cfg = _arrow._Config(metrics, "prediction", "reference", on_null, workers, options)
+    cfg = _arrow.ScoringConfig(metrics, "prediction", "reference", on_null, workers, options)
     return _ScoreUdf(cfg, include_stats)
 
 
 class _ScoreUdf:
     """``f(pred, ref)``: the arrow_udf applied to two columns, its errors naming those columns."""
 
-    def __init__(self, cfg: _arrow._Config, include_stats: bool) -> None:
+    def __init__(self, cfg: _arrow.ScoringConfig, include_stats: bool) -> None:
         self.cfg, self.include_stats = cfg, include_stats
         self.returnType = _types.StructType(_spark_fields(cfg, include_stats))
 
@@ -261,7 +262,7 @@ class _ScoreUdf:
         return _arrow_udf(cfg, self.include_stats)(pred, ref)
 
 
-def _arrow_udf(cfg: _arrow._Config, include_stats: bool):
+def _arrow_udf(cfg: _arrow.ScoringConfig, include_stats: bool):
     rt = _types.StructType(_spark_fields(cfg, include_stats))
     with warnings.catch_warnings():
         # A callable object has no type hints to infer the UDF type from: it is given explicitly.
@@ -294,8 +295,8 @@ def state_frame(
     Lazy. Save it to merge corpora later (``lexmetrics.arrow.corpus_from_states`` on its rows, or
     union with other state frames and sum again): every value is an exact int64 sum.
     """
-    by_l = _arrow._by_list(by)
-    cfg = _arrow._Config(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
+    by_l = _arrow.by_columns(by)
+    cfg = _arrow.ScoringConfig(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
     _check_columns(df, pred_col, ref_col, by_l)
     fields = {f.name: f for f in df.schema.fields}
     clash = set(by_l) & set(_arrow.STATE_COLUMNS)
@@ -338,18 +339,13 @@ def corpus_scores(
     ``{"precision", "recall", "fmeasure", "n", "signature"}`` (the correctly rounded means of the
     per-row scores), ``bleu`` and ``chrf`` as ``{"score", ..., "signature", "text"}``.
     """
-    by_l = _arrow._by_list(by)
-    cfg = _arrow._Config(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
+    by_l = _arrow.by_columns(by)
+    cfg = _arrow.ScoringConfig(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
     summed = state_frame(
         df, metrics, pred_col=pred_col, ref_col=ref_col, by=by_l, on_null=on_null,
         workers=cfg.workers, **options,
     )
-    rows = _collect(summed)
-    acc = _arrow._Accumulator(cfg.specs, cfg.data_nrefs)
-    k = len(by_l)
-    for r in rows:
-        acc.add_state_row(tuple(r[:k]), r[k], int(r[k + 1]), int(r[k + 2]))
-    return acc.result(grouped=bool(by_l))
+    return _arrow.corpus_from_states(_collect(summed), metrics=metrics, by=by_l, **options)
 
 
 _REMOTE_ERROR = re.compile(r"lexmetrics\._errors\.(InputValueError|InputTypeError): ([^\n]*)")

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 mod arrow;
 mod bleu;
 mod common;
+mod from_stats;
 mod pairwise;
 mod porter;
 mod rouge;
@@ -29,6 +30,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rouge::register(m)?;
     bleu::register(m)?;
     pairwise::register(m)?;
+    from_stats::register(m)?;
     porter::register(m)?;
     ter::register(m)?;
     texts::register(m)?;
