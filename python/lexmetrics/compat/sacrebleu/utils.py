@@ -20,6 +20,7 @@ from argparse import Namespace
 from typing import Dict, List, Optional, Sequence
 
 from ..._errors import InputValueError
+from .dataset import DATASETS, SUBSETS  # noqa: F401
 
 USERHOME = os.path.expanduser("~")
 SACREBLEU_DIR = os.environ.get("SACREBLEU", os.path.join(USERHOME, ".sacrebleu"))

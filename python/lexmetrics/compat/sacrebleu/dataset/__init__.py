@@ -4,3 +4,4 @@
 """
 
 DATASETS: dict = {}
+SUBSETS: dict = {}

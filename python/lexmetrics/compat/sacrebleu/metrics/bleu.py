@@ -15,6 +15,7 @@ from ...._bleu import SMOOTH_DEFAULTS, _check_bool, _check_int, _check_smooth
 from ...._errors import InputValueError
 from ..utils import my_log, sum_of_lists
 from .base import Metric, Score, Signature, sacrelogger
+from .helpers import extract_all_word_ngrams  # noqa: F401
 
 #: The default for the maximum n-gram order when computing precisions.
 MAX_NGRAM_ORDER = 4

@@ -13,6 +13,7 @@ from ...._bleu import _check_bool, _check_int
 from ...._errors import InputValueError
 from ..utils import sum_of_lists
 from .base import Metric, Score, Signature
+from .helpers import extract_all_char_ngrams, extract_word_ngrams  # noqa: F401
 
 
 class CHRFSignature(Signature):

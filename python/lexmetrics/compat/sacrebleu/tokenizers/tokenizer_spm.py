@@ -1,5 +1,6 @@
 """sacrebleu's SentencePiece tokenizers: not supported (they download a model from the network)."""
 
+from ..utils import SACREBLEU_DIR  # noqa: F401
 from .tokenizer_base import BaseTokenizer, _not_supported
 
 SPM_MODELS = {
