@@ -199,8 +199,8 @@ def _systems(n_sys=4, n=80, seed=41):
     return systems, to_streams(refs)
 
 
-@pytest.mark.parametrize("test_type, n_ar_confidence", [("bs", -1), ("ar", -1), ("ar", 0)])
-def test_paired_tests(test_type, n_ar_confidence):
+@pytest.mark.parametrize("test_type, n_ar_confidence, n_jobs", [("bs", -1, 1), ("ar", -1, 1), ("ar", 0, 1), ("bs", -1, 2)])
+def test_paired_tests(test_type, n_ar_confidence, n_jobs):
     from lexmetrics.compat.sacrebleu.significance import PairedTest, Result
     from sacrebleu.significance import PairedTest as TheirTest
 
@@ -209,7 +209,9 @@ def test_paired_tests(test_type, n_ar_confidence):
     ours = {n: getattr(compat, n)(**kw) for n, kw in kws}
     theirs = {n: getattr(sacrebleu, n)(**kw) for n, kw in kws}
     n = 300 if test_type == "bs" else 500
-    a_sigs, a = PairedTest(systems, ours, streams, test_type=test_type, n_samples=n, n_ar_confidence=n_ar_confidence)()
+    # n_jobs=2: sacrebleu forks worker processes; the native code must survive the fork
+    a_sigs, a = PairedTest(systems, ours, streams, test_type=test_type, n_samples=n, n_ar_confidence=n_ar_confidence,
+                           n_jobs=n_jobs)()
     b_sigs, b = TheirTest(systems, theirs, streams, test_type=test_type, n_samples=n, n_ar_confidence=n_ar_confidence)()
     assert {k: str(v) for k, v in a_sigs.items()} == {k: str(v) for k, v in b_sigs.items()}
     assert list(a) == list(b) and a["System"] == b["System"]
@@ -228,3 +230,30 @@ def test_estimate_ci_and_unknown_test_type():
     assert estimate_ci(scores) == theirs(scores)
     with pytest.raises(InputValueError, match="Unknown test type"):
         PairedTest([("a", ["x"])], {"BLEU": compat.BLEU()}, [["x"]], test_type="xx")
+
+
+def test_bad_input_raises_clear_errors():
+    from lexmetrics import InputTypeError
+    from lexmetrics.compat.sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+    from lexmetrics.compat.sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
+
+    with pytest.raises(InputTypeError, match="hyps"):
+        compat.BLEU().corpus_score("a b c", [["a b c"]])
+    with pytest.raises(InputTypeError, match="Undefined line"):
+        compat.CHRF().corpus_score(["a", None], [["a", "b"]])
+    with pytest.raises(InputValueError, match="refs` is empty"):
+        compat.TER().sentence_score("a", [])
+    with pytest.raises(InputValueError, match="references\\[0\\] has 1 lines"):
+        compat.TER().corpus_score(["a", "b"], [["a"]])
+    with pytest.raises(RuntimeError, match="cache is empty"):
+        compat.BLEU().corpus_score(["a"], None)
+    with pytest.raises(InputValueError):
+        compat.BLEU(smooth_method="bogus")
+    with pytest.raises(InputTypeError, match="must be a str"):
+        Tokenizer13a()(b"bytes")
+    with pytest.raises(InputTypeError, match="must be a str"):
+        TercomTokenizer()(3)
+    with pytest.raises(InputTypeError):
+        TercomTokenizer(normalized="yes")
+    with pytest.raises(InputValueError, match="Unknown smooth_method"):
+        compat.BLEU.compute_bleu([1], [1], 1, 1, smooth_method="bogus", max_ngram_order=1)
