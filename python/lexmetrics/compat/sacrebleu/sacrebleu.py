@@ -240,8 +240,12 @@ def main(argv=None):
     else:
         # These should come after all stdout manipulations otherwise cause
         # issues esp. on Windows
-        import colorama
-        colorama.init()
+        try:
+            import colorama
+        except ImportError:  # colours are cosmetic: sacrebleu needs colorama, lexmetrics does not
+            Color.ENABLE_COLORS = False
+        else:
+            colorama.init()
 
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format='sacreBLEU: %(message)s')

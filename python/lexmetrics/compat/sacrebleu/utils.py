@@ -19,6 +19,7 @@ import sys
 from argparse import Namespace
 from typing import Dict, List, Optional, Sequence
 
+from ..._dependencies import require
 from ..._errors import InputValueError
 from .dataset import DATASETS, SUBSETS  # noqa: F401
 
@@ -43,18 +44,14 @@ class _Colorama:
     """colorama's ``Fore``/``Style``, imported when a colour is first needed."""
 
     def __getattr__(self, name):
-        import colorama
-
-        return getattr(colorama, name)
+        return getattr(require("colorama", "sacrebleu's coloured output"), name)
 
 
 colorama = _Colorama()
 
 
 def _tabulate(*args, **kwargs):
-    from tabulate import tabulate
-
-    return tabulate(*args, **kwargs)
+    return require("tabulate", "sacrebleu's multi-system tables").tabulate(*args, **kwargs)
 
 
 class Color:
