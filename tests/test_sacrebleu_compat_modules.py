@@ -257,3 +257,46 @@ def test_bad_input_raises_clear_errors():
         TercomTokenizer(normalized="yes")
     with pytest.raises(InputValueError, match="Unknown smooth_method"):
         compat.BLEU.compute_bleu([1], [1], 1, 1, smooth_method="bogus", max_ngram_order=1)
+
+
+def _word_match_metric(base_module):
+    """A user's own metric on sacrebleu's ``Metric`` base: share of hypothesis words in a reference."""
+    Base, Score = base_module.Metric, base_module.Score
+
+    class WordMatch(Base):
+        def __init__(self, references=None):
+            super().__init__()
+            if references is not None:
+                self._ref_cache = self._cache_references(references)
+
+        def _preprocess_segment(self, sent):
+            return sent.lower()
+
+        def _extract_reference_info(self, refs):
+            return {"words": {w for r in refs for w in r.split()}}
+
+        def _compute_segment_statistics(self, hypothesis, ref_kwargs):
+            words = hypothesis.split()
+            return [sum(w in ref_kwargs["words"] for w in words), len(words)]
+
+        def _compute_score_from_stats(self, stats):
+            return Score("WM", 100 * stats[0] / stats[1] if stats[1] else 0.0)
+
+        def _aggregate_and_compute(self, stats):
+            return self._compute_score_from_stats([sum(c) for c in zip(*stats)])
+
+    return WordMatch
+
+
+def test_a_users_own_metric_on_the_base_class(monkeypatch):
+    from lexmetrics.compat.sacrebleu.metrics import base as ours
+    from sacrebleu.metrics import base as theirs
+
+    monkeypatch.setenv("SACREBLEU_SEED", "3")
+    a, b = _word_match_metric(ours)(), _word_match_metric(theirs)()
+    sa, sb = a.corpus_score(HYPS, STREAMS, n_bootstrap=50), b.corpus_score(HYPS, STREAMS, n_bootstrap=50)
+    assert (sa.score, sa._mean, sa._ci) == (sb.score, sb._mean, sb._ci)
+    assert str(a.get_signature()) == str(b.get_signature())
+    a, b = _word_match_metric(ours)(references=STREAMS), _word_match_metric(theirs)(references=STREAMS)
+    assert a._extract_corpus_statistics(HYPS, None) == b._extract_corpus_statistics(HYPS, None)
+    assert a.sentence_score(HYPS[0], REFS[0]).score == b.sentence_score(HYPS[0], REFS[0]).score

@@ -193,12 +193,24 @@ class Metric:
         if err_msg:
             raise InputTypeError(f"{prefix}: {err_msg}")
 
+    def _native(self) -> bool:
+        """Whether statistics come from the Rust core (BLEU, CHRF, TER) or, for a user's own
+        ``Metric`` subclass, from its ``_compute_segment_statistics`` as in sacrebleu."""
+        return type(self)._native_stats is not Metric._native_stats
+
     def _cache_references(self, references: Sequence[Sequence[str]]):
-        """Keeps the reference streams for later calls (the native code reads them per call)."""
+        """Keeps the reference streams (native metrics read them per call), or for a user's
+        subclass extracts each segment's reference information as sacrebleu does."""
         if isinstance(references, str) or not isinstance(references, Sequence) or not references:
             raise InputTypeError(f"{type(self).__name__}: references must be a non-empty sequence of streams")
         self.num_refs = _num_refs(references)
-        return references
+        if self._native():
+            return references
+        ref_cache = []
+        for refs in zip(*references):
+            lines = [self._preprocess_segment(x) for x in refs if x is not None]
+            ref_cache.append(self._extract_reference_info(lines))
+        return ref_cache
 
     def _native_stats(self, hypotheses: Sequence[str], refs) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -213,6 +225,12 @@ class Metric:
             raise RuntimeError("No references provided and the cache is empty.")
         if isinstance(hypotheses, str) or not isinstance(hypotheses, Sequence):
             raise InputTypeError(f"{type(self).__name__}: hypotheses must be a sequence of str")
+        if not self._native():
+            ref_cache = self._cache_references(references) if references else self._ref_cache
+            return [
+                self._compute_segment_statistics(self._preprocess_segment(hyp), ref_kwargs)
+                for hyp, ref_kwargs in zip(hypotheses, ref_cache)
+            ]
         refs = _streams_to_refs(len(hypotheses), streams)
         stats, nrefs = self._native_stats(hypotheses, refs)
         self.num_refs = nrefs
@@ -239,6 +257,15 @@ class Metric:
             self.seed, bs_scores = _bootstrap_resample(stats, self, n_bootstrap)
             actual_score.estimate_ci(bs_scores)
         return actual_score
+
+    def _preprocess_segment(self, sent: str) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _extract_reference_info(self, refs: Sequence[str]) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _compute_segment_statistics(self, hypothesis: str, ref_kwargs: Any) -> List[Any]:  # pragma: no cover
+        raise NotImplementedError
 
     def _aggregate_and_compute(self, stats: List[List[Any]]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
