@@ -1,0 +1,11 @@
+"""sacrebleu's ``TokenizerKoMecab``: not supported (it needs MeCab and its dictionary)."""
+
+from .tokenizer_base import BaseTokenizer, _not_supported
+
+
+class TokenizerKoMecab(BaseTokenizer):
+    def __init__(self):
+        _not_supported("ko-mecab", "it needs MeCab and a MeCab dictionary")
+
+    def signature(self):
+        return "ko-mecab"
