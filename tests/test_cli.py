@@ -266,7 +266,7 @@ def test_ctrl_c_stops_promptly_and_leaves_no_file(tmp_path):
     preds, refs, _ = _corpus(2000, seed=1)
     big = tmp_path / "big.jsonl"
     with open(big, "w") as f:
-        for _ in range(200):  # 400k rows
+        for _ in range(300):  # 600k rows
             for p, r in zip(preds, refs):
                 f.write(json.dumps({"prediction": p, "reference": r}) + "\n")
     out_path = tmp_path / "pp.jsonl"
@@ -275,7 +275,12 @@ def test_ctrl_c_stops_promptly_and_leaves_no_file(tmp_path):
          "--per-pair", str(out_path), "--chunk-size", "5000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
-    time.sleep(3.0)
+    # interrupt once scoring has begun (the per-pair temporary file exists), not after a fixed delay
+    deadline = time.monotonic() + 60
+    while not any(q.name.startswith(".lexmetrics-") for q in tmp_path.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+        time.sleep(0.02)
+    time.sleep(0.2)
     assert proc.poll() is None, "finished before the interrupt; make the input larger"
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
