@@ -14,8 +14,21 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The package (release build of the Rust extension) with the reference packages the tests compare
-# against, the training extra (torch, peft, transformers) and the Spark extra.
-python3 -m pip install -q --disable-pip-version-check '.[test,train,spark]'
+# against, the training extra (torch, peft, transformers) and the Spark extra. By default at the
+# exact versions CI tests against (constraints/ci.txt); LEXMETRICS_NEWEST=1 (or --newest) upgrades
+# everything to the newest releases the extras allow instead.
+if [ "${1:-}" = "--newest" ]; then LEXMETRICS_NEWEST=1; fi
+if [ "${LEXMETRICS_NEWEST:-0}" = 1 ]; then
+  pins=(--upgrade --upgrade-strategy eager)
+else
+  pins=(-c constraints/ci.txt)
+fi
+python3 -m pip install -q --disable-pip-version-check "${pins[@]}" '.[test,train,spark]'
+python3 - <<'PY'
+from importlib.metadata import version
+names = "regex sacrebleu rouge-score nltk numpy pyarrow polars pandas pyspark torch peft transformers"
+print("test.sh: testing against", ", ".join(f"{n} {version(n)}" for n in names.split()))
+PY
 
 cargo test -q -p lexmetrics-core
 # Run from tests/ so that the installed package (not the source tree) is imported.
