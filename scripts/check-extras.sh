@@ -53,4 +53,6 @@ PY
   esac
   cd "$root"
   echo "check-extras: [$extra] ok: install ${t_install} s, total $((SECONDS - t0)) s, venv $(du -sh "$venv" | cut -f1)"
+  # The train venv alone is several GB; keep them only on request.
+  [ "${LEXMETRICS_KEEP_VENVS:-0}" = 1 ] || rm -rf "$venv"
 done

@@ -1,4 +1,4 @@
-"""Write a pip constraints file with the exact versions installed in this interpreter.
+"""Write a pip constraints file with the exact versions installed in this interpreter (Python >= 3.11).
 
 It walks the requirements of the given roots (lexmetrics extras from pyproject.toml and/or named
 packages) recursively through the installed distributions' metadata and pins every one it reaches.
