@@ -1,98 +1,128 @@
 """Generates rust/core/src/unicode_tables.rs: the character classes sacrebleu's Python sees.
 
-Every table is computed by asking the installed Python / `regex` / sacrebleu about every code point
+Every table is computed by asking a real interpreter / `regex` / sacrebleu about every code point
 (surrogates excluded: a Rust `str` cannot hold them), so the Rust side never depends on the Unicode
-version of the Rust toolchain. Rerun after upgrading Python, `regex` or sacrebleu:
+version of the Rust toolchain. CPython's case and whitespace tables are taken from every interpreter
+given (default: each python3.10 ... python3.14 found), one set per Unicode version; the `regex`
+classes from the `regex` installed here. The same code (python/lexmetrics/_unicode.py) builds the
+tables at run time for an interpreter or `regex` release that is not bundled. Rerun after a new
+Python or `regex` release:
 
     python scripts/gen_unicode_tables.py > rust/core/src/unicode_tables.rs && cargo fmt
 """
 
 from __future__ import annotations
 
+import argparse
+import glob
+import importlib.util
+import json
+import os
+import subprocess
 import sys
-import unicodedata
+from pathlib import Path
 
-import regex
-import sacrebleu
-from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
-
-MAX_CP = 0x110000
-SURROGATES = range(0xD800, 0xE000)
+SRC = Path(__file__).resolve().parent.parent / "python" / "lexmetrics" / "_unicode.py"
 
 
-def code_points():
-    for cp in range(MAX_CP):
-        if cp not in SURROGATES:
-            yield cp
+def _unicode_module():
+    spec = importlib.util.spec_from_file_location("_lexmetrics_unicode", SRC)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-def ranges(pred) -> list[tuple[int, int]]:
-    """Inclusive ranges of the code points for which `pred(chr(cp))` holds."""
-    out: list[tuple[int, int]] = []
-    for cp in code_points():
-        if pred(chr(cp)):
-            if out and out[-1][1] == cp - 1:
-                out[-1] = (out[-1][0], cp)
-            elif out and out[-1][1] == 0xD7FF and cp == 0xE000:
-                out[-1] = (out[-1][0], cp)  # bridge the surrogate gap
-            else:
-                out.append((cp, cp))
-    return out
+def _interpreters() -> list[str]:
+    found = []
+    for minor in range(10, 15):
+        paths = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/3.{minor}.*/bin/python3")))
+        if paths:
+            found.append(paths[-1])
+    return found or [sys.executable]
 
 
-def emit_ranges(name: str, doc: str, rs: list[tuple[int, int]]) -> str:
+def _python_tables(python: str) -> dict:
+    out = subprocess.run([python, __file__, "--dump-python"], check=True, capture_output=True)
+    t = json.loads(out.stdout)
+    t["python"] = subprocess.run(
+        [python, "-c", "import sys; print(sys.version.split()[0])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    return t
+
+
+def _emit_ranges(name: str, doc: str, rs) -> str:
     body = "\n".join(f"    (0x{a:04X}, 0x{b:04X})," for a, b in rs)
     return f"/// {doc}\npub static {name}: &[(u32, u32)] = &[\n{body}\n];\n"
 
 
 def main() -> None:
-    re_p = regex.compile(r"\p{P}")
-    re_s = regex.compile(r"\p{S}")
-    re_n = regex.compile(r"\p{N}")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dump-python", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--python", action="append", help="interpreters to take CPython tables from")
+    args = ap.parse_args()
+    uni = _unicode_module()
+    if args.dump_python:
+        json.dump(uni.python_str_tables(), sys.stdout)
+        return
+
+    import regex
+    import sacrebleu
+    from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
+
+    by_version: dict[str, dict] = {}
+    for python in args.python or _interpreters():
+        t = _python_tables(python)
+        by_version.setdefault(t["unidata_version"], t)
+    rx = uni.regex_classes(regex)
     is_chinese = TokenizerZh._is_chinese_char
-
-    # Python's final-sigma context (CPython handle_capital_sigma) only looks at "case-ignorable"
-    # and, for the others, "cased"; CPython does not expose either, so probe lower() itself:
-    # "A" X "Σ" lowers the sigma to "ς" iff X is case-ignorable (skipped) or cased;
-    # X "Σ" does iff X is cased and not case-ignorable.
-    def ignorable(c: str) -> bool:
-        return ("A" + c + "\u03a3").lower()[-1] == "\u03c2" and not cased_not_ignorable(c)
-
-    def cased_not_ignorable(c: str) -> bool:
-        return (c + "\u03a3").lower()[-1] == "\u03c2"
-
-    lower_rows = []
-    for cp in code_points():
-        c = chr(cp)
-        low = c.lower()
-        if low != c:
-            assert 1 <= len(low) <= 3, (cp, low)
-            cps = [ord(x) for x in low] + [0] * (3 - len(low))
-            lower_rows.append((cp, cps))
+    zh = uni._ranges([cp for cp in uni._code_points() if is_chinese(chr(cp))])
 
     out = [
         "//! GENERATED by scripts/gen_unicode_tables.py -- do not edit by hand.",
-        f"//! Python {sys.version.split()[0]} (unicodedata {unicodedata.unidata_version}), "
-        f"regex {regex.__version__}, sacrebleu {sacrebleu.__version__}.",
+        f"//! CPython tables from Python {', '.join(t['python'] for t in by_version.values())};"
+        f" regex {regex.__version__}; sacrebleu {sacrebleu.__version__}.",
         "//! Inclusive code point ranges, sorted; surrogates excluded.",
         "",
-        emit_ranges("PY_WHITESPACE", "`str.isspace()` (what `str.split()`/`strip()` remove).", ranges(str.isspace)),
-        emit_ranges("REGEX_P", "`regex` module `\\p{P}` (punctuation), used by sacrebleu's intl tokenizer.", ranges(lambda c: re_p.match(c) is not None)),
-        emit_ranges("REGEX_S", "`regex` module `\\p{S}` (symbols).", ranges(lambda c: re_s.match(c) is not None)),
-        emit_ranges("REGEX_N", "`regex` module `\\p{N}` (numbers).", ranges(lambda c: re_n.match(c) is not None)),
-        emit_ranges(
-            "ZH_CHINESE",
-            "sacrebleu `TokenizerZh._is_chinese_char`, effective set (its '\\u20000' literal makes U+2001-U+2A6D count).",
-            ranges(is_chinese),
-        ),
-        emit_ranges("PY_CASE_IGNORABLE", "CPython case-ignorable (final-sigma context skips these).", ranges(ignorable)),
-        emit_ranges("PY_CASED", "CPython cased and not case-ignorable (final-sigma context).", ranges(cased_not_ignorable)),
-        "/// Python `chr(cp).lower()` for every code point it changes: (cp, up to 3 code points, 0 = none).",
-        "pub static PY_LOWER: &[(u32, [u32; 3])] = &[",
-        *(f"    (0x{cp:04X}, [0x{a:04X}, 0x{b:04X}, 0x{c:04X}])," for cp, (a, b, c) in lower_rows),
-        "];",
+        "use crate::unicode_data::{PythonTables, RegexClasses};",
         "",
     ]
+    entries = []
+    for version, t in sorted(by_version.items(), key=lambda kv: [int(x) for x in kv[0].split(".")]):
+        tag = "PY_" + version.replace(".", "_")
+        py = t["python"]
+        out.append(_emit_ranges(f"{tag}_WHITESPACE", f"Python {py}: `str.isspace()`.", t["whitespace"]))
+        out.append(_emit_ranges(f"{tag}_CASE_IGNORABLE", f"Python {py}: case-ignorable (final sigma).", t["case_ignorable"]))
+        out.append(_emit_ranges(f"{tag}_CASED", f"Python {py}: cased and not case-ignorable.", t["cased"]))
+        out.append(f"/// Python {py}: `chr(cp).lower()` where it changes (up to 3 code points, 0 = none).")
+        out.append(f"pub static {tag}_LOWER: &[(u32, [u32; 3])] = &[")
+        for cp, low in t["lower"]:
+            a, b, c = (low + [0, 0, 0])[:3]
+            out.append(f"    (0x{cp:04X}, [0x{a:04X}, 0x{b:04X}, 0x{c:04X}]),")
+        out.append("];\n")
+        entries.append(
+            f"    PythonTables {{ unidata_version: {json.dumps(version)}, whitespace: {tag}_WHITESPACE, "
+            f"lower: {tag}_LOWER, case_ignorable: {tag}_CASE_IGNORABLE, cased: {tag}_CASED }},"
+        )
+    out.append("/// CPython's tables, one per Unicode version (oldest first).")
+    out.append("pub static PYTHON_TABLES: &[PythonTables] = &[")
+    out.extend(entries)
+    out.append("];\n")
+    out.append(_emit_ranges("REGEX_P", "`regex` module `\\p{P}` (punctuation), used by sacrebleu's intl tokenizer.", rx["P"]))
+    out.append(_emit_ranges("REGEX_S", "`regex` module `\\p{S}` (symbols).", rx["S"]))
+    out.append(_emit_ranges("REGEX_N", "`regex` module `\\p{N}` (numbers).", rx["N"]))
+    out.append("/// The `regex` classes above and the release they come from.")
+    out.append(
+        f"pub static REGEX_CLASSES: RegexClasses = RegexClasses {{ regex_version: {json.dumps(regex.__version__)}, "
+        "p: REGEX_P, s: REGEX_S, n: REGEX_N };\n"
+    )
+    out.append(
+        _emit_ranges(
+            "ZH_CHINESE",
+            "sacrebleu `TokenizerZh._is_chinese_char`, effective set (its '\\u20000' literal makes U+2001-U+2A6D count).",
+            zh,
+        )
+    )
     sys.stdout.write("\n".join(out))
 
 

@@ -30,6 +30,12 @@ names = "regex sacrebleu rouge-score nltk numpy pyarrow polars pandas pyspark to
 print("test.sh: testing against", ", ".join(f"{n} {version(n)}" for n in names.split()))
 PY
 
+# regex releases spanning Unicode 15.0-17: the intl tokenizer is checked against each
+# (tests/test_unicode_tables.py).
+python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+  -d target/regex-wheels regex==2022.10.31 regex==2023.12.25 regex==2024.11.6 regex==2025.11.3 \
+  regex==2026.11.19
+
 cargo test -q -p lexmetrics-core
 # Run from tests/ so that the installed package (not the source tree) is imported.
 LEXMETRICS_REQUIRE_EXTRAS=1 python3 -m pytest -q -p no:cacheprovider tests

@@ -1,6 +1,6 @@
-"""lexmetrics: exact, fast ROUGE, BLEU and chrF.
+"""lexmetrics: exact, fast ROUGE, BLEU, chrF and TER.
 
-Scores equal rouge-score 0.1.2 (ROUGE) and sacrebleu 2.x (BLEU, chrF) float for float, computed by a
+Scores equal rouge-score 0.1.2 (ROUGE) and sacrebleu 2.x (BLEU, chrF, TER) float for float, computed by a
 Rust core across all cores. ``import lexmetrics`` needs only numpy; the fine-tuning helpers live in
 ``lexmetrics.train`` (``pip install 'lexmetrics[train]'``).
 """
@@ -11,8 +11,11 @@ from . import _native
 from ._bleu import *  # noqa: F403
 from ._bleu import __all__ as _bleu_all
 from ._errors import InputTypeError, InputValueError, LexmetricsError, MissingDependencyError
+from ._pairwise import MBRSelection, mbr_select, pairwise, self_bleu
 from ._rouge import *  # noqa: F403
 from ._rouge import __all__ as _rouge_all
+from ._ter import *  # noqa: F403
+from ._ter import __all__ as _ter_all
 
 __version__: str = _native.__version__
 
@@ -22,6 +25,11 @@ __all__ = [
     "InputTypeError",
     "InputValueError",
     "MissingDependencyError",
+    "pairwise",
+    "mbr_select",
+    "MBRSelection",
+    "self_bleu",
     *_rouge_all,
     *_bleu_all,
+    *_ter_all,
 ]

@@ -173,6 +173,20 @@ def _cell_texts(path: str, where: str, col: str, value: object) -> str | list[st
     raise InputFileError(f"{path}:{where}: column {col!r} must be a string, got {type(value).__name__}")
 
 
+def _writable(path: str, where: str, col: str, value: Any) -> Any:
+    """``value`` of an id / group column, refused (naming the line) if it holds a lone surrogate
+    (a JSON escape like \\ud83d), which no UTF-8 output can carry."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputFileError(
+                f"{path}:{where}: column {col!r} holds a lone surrogate ({value[exc.start]!r}), "
+                "which cannot be written as UTF-8"
+            ) from None
+    return value
+
+
 def _rows_to_chunk(
     path: str, rows: list[tuple[str, dict]], spec: TableSpec, start: int
 ) -> Chunk:
@@ -198,17 +212,24 @@ def _rows_to_chunk(
         for c in spec.id_cols:
             if c not in rec:
                 raise InputFileError(f"{path}:{where}: missing column {c!r}")
-            ids[c].append(rec[c])
+            ids[c].append(_writable(path, where, c, rec[c]))
         if groups is not None:
             assert spec.by is not None
             if spec.by not in rec:
                 raise InputFileError(f"{path}:{where}: missing column {spec.by!r}")
-            groups.append(rec[spec.by])
+            groups.append(_writable(path, where, spec.by, rec[spec.by]))
     return Chunk(start, systems, refs, ids, groups)
 
 
+def _without_bom(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Drops a UTF-8 byte order mark at the start of the file (as pyarrow's readers and Python's
+    utf-8-sig do), so both table readers give the same answer."""
+    for lineno, line in lines:
+        yield lineno, (line[1:] if lineno == 1 and line.startswith("\ufeff") else line)
+
+
 def _jsonl_records(path: str) -> Iterator[tuple[str, dict]]:
-    for lineno, line in _lines(path):
+    for lineno, line in _without_bom(_lines(path)):
         if not line.strip():
             continue
         try:
@@ -221,7 +242,7 @@ def _jsonl_records(path: str) -> Iterator[tuple[str, dict]]:
 
 
 def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
-    reader = csv.reader((line for _, line in _raw_lines(path)), delimiter=delimiter, strict=True)
+    reader = csv.reader((line for _, line in _without_bom(_raw_lines(path))), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -265,17 +286,36 @@ def _parquet_batches(path: str, spec: TableSpec, batch_size: int) -> Iterator[An
     missing = [c for c in cols if c not in pf.schema_arrow.names]
     if missing:
         raise InputFileError(f"{path}: missing column {missing[0]!r}")
+    import pyarrow as pa
+
     for i in range(pf.num_row_groups):
-        yield from pf.iter_batches(batch_size=batch_size, row_groups=[i], columns=cols)
+        try:
+            yield from pf.iter_batches(batch_size=batch_size, row_groups=[i], columns=cols)
+        except (pa.ArrowException, OSError) as exc:  # a corrupt page, a bad compressed block
+            raise InputFileError(f"{path}: row group {i}: cannot read ({exc})") from None
 
 
 def _parquet_records(path: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:
     row = 0
     for batch in _parquet_batches(path, spec, chunk_size):
-        data = batch.to_pydict()
+        try:
+            data = batch.to_pydict()
+        except UnicodeDecodeError:
+            _raise_bad_utf8_cell(path, batch, row)
         for i in range(batch.num_rows):
             row += 1
             yield f"row {row}", {c: data[c][i] for c in data}
+
+
+def _raise_bad_utf8_cell(path: str, batch: Any, row: int) -> None:
+    """Names the first cell of ``batch`` (rows after ``row``) that is not valid UTF-8."""
+    for i in range(batch.num_rows):
+        for c in batch.schema.names:
+            try:
+                batch.column(c)[i].as_py()
+            except UnicodeDecodeError as exc:
+                raise InputFileError(f"{path}:row {row + i + 1}: column {c!r}: invalid UTF-8 ({exc.reason})") from None
+    raise InputFileError(f"{path}: invalid UTF-8 after row {row}")
 
 
 class _Fallback(Exception):
@@ -359,6 +399,9 @@ def _batch_to_chunk(batch: Any, spec: TableSpec, start: int) -> Chunk:
         groups = batch.column(spec.by)
         if groups.null_count:
             raise _Fallback(f"column {spec.by!r} has nulls")
+    for c in dict.fromkeys([*spec.id_cols, *([spec.by] if spec.by else [])]):
+        if c not in spec.pred_cols and c not in spec.ref_cols:
+            batch.column(c).validate(full=True)  # invalid UTF-8 in an id: the line-precise reader names it
     return Chunk(start, systems, refs, ids, groups)
 
 
@@ -370,6 +413,15 @@ def _python_records(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> It
     if fmt == "parquet":
         return _parquet_records(path, spec, chunk_size)
     raise InputValueError(f"unknown table format {fmt!r}")
+
+
+def locate_row(path: str, fmt: str, spec: TableSpec, row: int) -> str:
+    """Where (line, or ``row N`` in parquet) the 0-based data row ``row`` of a table is: re-reads the
+    file with the line-precise reader, so it is only for error messages."""
+    for i, (where, _) in enumerate(_python_records(path, fmt, spec, 1024)):
+        if i == row:
+            return where
+    return f"row {row + 1}"
 
 
 def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterator[Chunk]:
@@ -396,7 +448,7 @@ def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterato
                 if start == 0:
                     raise InputFileError(f"{path}: no rows")
                 return
-            except (_Fallback, pa.ArrowException):
+            except (_Fallback, pa.ArrowException, OSError):  # OSError: e.g. a truncated .gz
                 pass  # the Python reader below resumes and names the file and line of any error
     records = _python_records(path, fmt, spec, chunk_size)
     for _ in range(start):  # resume after the rows the fast path already yielded
@@ -422,6 +474,12 @@ def _as_list(v: Any) -> list:
     return list(v)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only portable way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
 class AtomicPerPairWriter:
     """Per-pair rows to jsonl / csv / parquet, written to a temp file and renamed on success."""
 
@@ -433,8 +491,17 @@ class AtomicPerPairWriter:
         if self.fmt == "text":
             raise InputValueError(f"--per-pair: unknown format of {path!r} (use .jsonl, .csv or .parquet)")
         d = os.path.dirname(os.path.abspath(path))
-        fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
-        os.close(fd)
+        if os.path.isdir(path):
+            raise InputValueError(f"--per-pair {path}: is a directory")
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
+        except OSError as exc:  # name the user's path, not the temporary file's
+            raise InputValueError(f"--per-pair {path}: cannot write: {exc.strerror or exc}") from None
+        try:
+            if hasattr(os, "fchmod"):  # POSIX: mkstemp makes the file 0600; honour the umask instead
+                os.fchmod(fd, 0o666 & ~_umask())
+        finally:
+            os.close(fd)
         self._fh: IO | None = None
         self._csv = None
         self._pq = None
@@ -455,7 +522,7 @@ class AtomicPerPairWriter:
             vals = [columns[c] for c in names]
             self._fh.write(
                 "".join(
-                    dumps(dict(zip(names, row)), ensure_ascii=False) + "\n" for row in zip(*vals)
+                    dumps(dict(zip(names, row)), ensure_ascii=False, default=str) + "\n" for row in zip(*vals)
                 )
             )
         elif self.fmt == "csv":
@@ -486,7 +553,10 @@ class AtomicPerPairWriter:
             self._fh.close()
         if self._pq is not None:
             self._pq.close()
-        os.replace(self.tmp, self.path)
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            raise InputValueError(f"--per-pair {self.path}: cannot write: {exc.strerror or exc}") from None
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):

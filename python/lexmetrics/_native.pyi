@@ -18,10 +18,18 @@ __all__ = [
     "sacre_tokenize",
     "py_lower",
     "py_split",
+    "ter_stats",
+    "sentence_ter",
+    "ter_tokenize",
     "porter_stem",
     "_texts_debug",
     "_texts_total_bytes",
     "_texts_source",
+    "_use_bundled_python_tables",
+    "_use_bundled_regex_classes",
+    "_set_python_tables",
+    "_set_regex_classes",
+    "_unicode_info",
 ]
 
 __version__: str
@@ -116,6 +124,25 @@ def py_split(lines: Sequence[str]) -> list[list[str]]: ...
 # (end BLEU / chrF)
 
 # ======================================================================
+# TER (rust/python/src/ter.rs)
+# ======================================================================
+
+def ter_stats(
+    hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
+    asian_support: bool = False, case_sensitive: bool = False, workers: Optional[int] = None,
+) -> tuple[npt.NDArray[np.float64], int]: ...  # (stats (N, 2): num_edits, ref_length; nrefs or -1)
+def sentence_ter(
+    hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
+    asian_support: bool = False, case_sensitive: bool = False, workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def ter_tokenize(
+    lines: Sequence[str], normalized: bool = False, no_punct: bool = False, asian_support: bool = False,
+    case_sensitive: bool = False,
+) -> list[str]: ...
+
+# (end TER)
+
+# ======================================================================
 # Text columns: test hooks (rust/python/src/texts.rs)
 # ======================================================================
 
@@ -124,3 +151,52 @@ def _texts_total_bytes(obj: object, *, nulls: str = "error", what: str = "texts"
 def _texts_source(obj: object, *, nulls: str = "error") -> str: ...
 
 # (end text columns)
+
+# ======================================================================
+# Unicode tables (rust/python/src/unicode.rs; chosen by lexmetrics/_unicode.py)
+# ======================================================================
+
+def _use_bundled_python_tables(unidata_version: str) -> bool: ...
+def _use_bundled_regex_classes(regex_version: str) -> bool: ...
+def _set_python_tables(
+    unidata_version: str,
+    whitespace: Sequence[tuple[int, int]],
+    lower: Sequence[tuple[int, int, int, int]],
+    case_ignorable: Sequence[tuple[int, int]],
+    cased: Sequence[tuple[int, int]],
+) -> None: ...
+def _set_regex_classes(
+    regex_version: str,
+    p: Sequence[tuple[int, int]],
+    s: Sequence[tuple[int, int]],
+    n: Sequence[tuple[int, int]],
+) -> None: ...
+def _unicode_info() -> dict[str, object]: ...
+
+# ======================================================================
+# Pairwise matrices (rust/python/src/pairwise.rs)
+# ======================================================================
+
+def pairwise_bleu(
+    candidates: Sequence[str], references: Optional[Sequence[str]] = None, tokenize: str = "13a",
+    lowercase: bool = False, max_ngram_order: int = 4, smooth_method: str = "exp",
+    smooth_value: Optional[float] = None, use_effective_order: bool = True, workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...  # (len(candidates), len(references or candidates))
+def pairwise_chrf(
+    candidates: Sequence[str], references: Optional[Sequence[str]] = None, char_order: int = 6,
+    word_order: int = 0, beta: float = 2.0, lowercase: bool = False, whitespace: bool = False,
+    eps_smoothing: bool = False, workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def pairwise_rouge(
+    candidates: Sequence[str], references: Optional[Sequence[str]] = None, rouge_type: str = "rougeL",
+    use_stemmer: bool = False, measure: str = "fmeasure", workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...
+def self_bleu(
+    texts: Sequence[str], tokenize: str = "13a", lowercase: bool = False, max_ngram_order: int = 4,
+    smooth_method: str = "exp", smooth_value: Optional[float] = None, use_effective_order: bool = True,
+    workers: Optional[int] = None,
+) -> npt.NDArray[np.float64]: ...  # per text, against all the others
+
+__all__ += ["pairwise_bleu", "pairwise_chrf", "pairwise_rouge", "self_bleu"]
+
+# (end pairwise)

@@ -14,10 +14,22 @@ from typing import Any
 
 import numpy as np
 
+from ._errors import InputTypeError, InputValueError
 from ._suffstats import MetricSpec
 
 DEFAULT_SEED = 12345
 _BATCH_ELEMS = 4_000_000  # bound on the (resamples x pairs) weight matrix built at once
+
+
+def _check(n_samples: object, seed: object, confidence: float = 0.5) -> None:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
+        raise InputTypeError(f"n_samples must be an int, got {type(n_samples).__name__}")
+    if n_samples < 1:
+        raise InputValueError(f"n_samples must be >= 1, got {n_samples}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise InputValueError(f"seed must be an int >= 0 or None, got {seed!r}")
+    if not (0 < confidence < 1):  # also refuses NaN
+        raise InputValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
 
 
 def _batches(n_samples: int, n: int):
@@ -54,6 +66,7 @@ def bootstrap_ci(
     seed: int | None = DEFAULT_SEED,
 ) -> dict[str, dict[str, Any]]:
     """Percentile bootstrap interval of each headline score of ``spec`` over ``stats`` (N, d)."""
+    _check(n_samples, seed, confidence)
     n = stats.shape[0]
     if n == 0:
         return {}
@@ -87,6 +100,7 @@ def paired_bootstrap(
     seed: int | None = DEFAULT_SEED,
 ) -> dict[str, dict[str, Any]]:
     """Paired bootstrap test of ``system`` against ``baseline`` (both (N, d) per-pair stats)."""
+    _check(n_samples, seed)
     n = baseline.shape[0]
     rng = np.random.default_rng(seed)
     bl_parts, sys_parts = [], []
@@ -124,6 +138,7 @@ def approximate_randomization(
     seed: int | None = DEFAULT_SEED,
 ) -> dict[str, dict[str, Any]]:
     """Paired approximate randomization test: swap each pair's outputs with probability 1/2."""
+    _check(n_samples, seed)
     n = baseline.shape[0]
     rng = np.random.default_rng(seed)
     ones = np.ones((1, n), dtype=np.int64)

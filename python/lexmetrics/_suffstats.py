@@ -11,16 +11,17 @@ The batch CLI, the training accumulators and the Spark integration all build on 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
 from . import _exactsum
-from ._errors import InputValueError
+from ._errors import InputTypeError, InputValueError
 
 ROUGE_TYPES = tuple(f"rouge{i}" for i in range(1, 10)) + ("rougeL", "rougeLsum")
-METRIC_NAMES = ROUGE_TYPES + ("bleu", "chrf", "chrf++")
+METRIC_NAMES = ROUGE_TYPES + ("bleu", "chrf", "chrf++", "ter")
 
 
 class MetricSpec:
@@ -58,6 +59,27 @@ class MetricSpec:
     def headline(self, result: dict[str, Any]) -> dict[str, float]:
         """Named headline numbers of a computed result (what intervals and tests report)."""
         raise NotImplementedError
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InputTypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise InputValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_bool(value: object, name: str) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputTypeError(f"{name} must be a bool, got {type(value).__name__}")
+
+
+def _check_number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise InputTypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise InputValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
 
 
 @dataclass
@@ -133,6 +155,27 @@ class BleuSpec(MetricSpec):
     max_ngram_order: int = 4
     nrefs: int | str = 1
     name: str = field(default="bleu", init=False)
+
+    def __post_init__(self) -> None:
+        # Checked where the spec is built (the Spark driver, the accumulator's constructor), not at
+        # the first batch.
+        from . import _native
+        from ._bleu import SMOOTH_DEFAULTS
+
+        if not isinstance(self.tokenize, str):
+            raise InputTypeError(f"tokenize must be a str, got {type(self.tokenize).__name__}")
+        _native.sacre_tokenize([""], self.tokenize)  # an unknown tokenizer raises, named
+        if not isinstance(self.smooth_method, str) or self.smooth_method not in SMOOTH_DEFAULTS:
+            raise InputValueError(
+                f"unknown smooth_method={self.smooth_method!r}; expected one of {', '.join(map(repr, SMOOTH_DEFAULTS))}"
+            )
+        if self.smooth_value is not None:
+            v = _check_number(self.smooth_value, "smooth_value")
+            if SMOOTH_DEFAULTS[self.smooth_method] is not None and v < 0:  # used by floor / add-k only
+                raise InputValueError(f"smooth_value must be >= 0, got {self.smooth_value!r}")
+        self.max_ngram_order = _check_int(self.max_ngram_order, "max_ngram_order", 1)
+        _check_bool(self.lowercase, "lowercase")
+        _check_bool(self.use_effective_order, "use_effective_order")
 
     def columns(self):
         n = self.max_ngram_order
@@ -210,6 +253,15 @@ class ChrfSpec(MetricSpec):
     eps_smoothing: bool = False
     nrefs: int | str = 1
 
+    def __post_init__(self) -> None:
+        self.char_order = _check_int(self.char_order, "chrf char_order", 0)
+        self.word_order = _check_int(self.word_order, "chrf word_order", 0)
+        if self.char_order + self.word_order < 1:
+            raise InputValueError("chrf char_order + word_order must be >= 1, got 0")
+        _check_number(self.beta, "chrf beta")
+        for name in ("lowercase", "whitespace", "eps_smoothing"):
+            _check_bool(getattr(self, name), f"chrf {name}")
+
     @property
     def name(self) -> str:  # type: ignore[override]
         return "chrf++" if self.word_order else "chrf"
@@ -259,6 +311,91 @@ class ChrfSpec(MetricSpec):
         return {self.name: result["score"]}
 
 
+@dataclass
+class TerSpec(MetricSpec):
+    """sacrebleu TER. The state holds exact sums (``_exactsum``) of the per-pair edits and average
+    reference lengths: equal to ``corpus_ter`` whenever the average reference lengths are exact
+    binary fractions (1, 2 or 4 references per pair, as in practice); with other counts (3
+    references) sacrebleu's left-to-right float sum can differ from the exact sum in the last bit.
+    ``ter_from_stats`` on the concatenated per-pair rows is always exact."""
+
+    normalized: bool = False
+    no_punct: bool = False
+    asian_support: bool = False
+    case_sensitive: bool = False
+    nrefs: int | str = 1
+    name: str = field(default="ter", init=False)
+
+    def __post_init__(self) -> None:
+        for name in ("normalized", "no_punct", "asian_support", "case_sensitive"):
+            _check_bool(getattr(self, name), f"ter {name}")
+
+    def columns(self):
+        return ["num_edits", "ref_length"]
+
+    def _opts(self):
+        return dict(
+            normalized=self.normalized,
+            no_punct=self.no_punct,
+            asian_support=self.asian_support,
+            case_sensitive=self.case_sensitive,
+        )
+
+    def stats(self, predictions, references, workers):
+        from ._ter import ter_stats
+
+        return ter_stats(predictions, references, workers=workers, **self._opts())
+
+    def empty_state(self):
+        return np.zeros((2, _exactsum.STATE_SIZE), dtype=np.int64)
+
+    def add(self, state, stats):
+        for j in range(2):
+            _exactsum.add_values(state[j], stats[:, j])
+        return state
+
+    def compute(self, state, n):
+        from ._ter import _result
+
+        edits = _exactsum.state_total(state[0])
+        r = _result(float(edits), float(_exactsum.state_total(state[1])), tuple(self._opts().values()), self.nrefs)
+        return {
+            "score": r.score,
+            "num_edits": r.num_edits,
+            "ref_length": r.ref_length,
+            "n": n,
+            "signature": r.signature,
+            "text": str(r),
+        }
+
+    @staticmethod
+    def _scores(edits: np.ndarray, ref_len: np.ndarray) -> np.ndarray:
+        # sacrebleu TER._compute_score_from_stats, elementwise
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(ref_len > 0, edits / np.where(ref_len > 0, ref_len, 1.0), np.where(edits > 0, 1.0, 0.0))
+        return 100 * ratio
+
+    def weighted_scores(self, stats, weights):
+        sums = weights @ stats
+        return self._scores(sums[:, 0], sums[:, 1])[:, None]
+
+    def per_pair(self, stats):
+        return {"ter": self._scores(stats[:, 0], stats[:, 1])}
+
+    def headline(self, result):
+        return {"ter": result["score"]}
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """Raises naming the first keyword that is not a metric option of :func:`build_specs`."""
+    import inspect
+
+    known = [n for n, p in inspect.signature(build_specs).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    for name in options:
+        if name not in known:
+            raise InputTypeError(f"unknown metric option {name!r}; options: {', '.join(known)}")
+
+
 def build_specs(
     metrics: Sequence[str],
     *,
@@ -277,6 +414,10 @@ def build_specs(
     chrf_eps_smoothing: bool = False,
     chrf_lowercase: bool = False,
     nrefs: int | str = 1,
+    ter_normalized: bool = False,
+    ter_no_punct: bool = False,
+    ter_asian_support: bool = False,
+    ter_case_sensitive: bool = False,
 ) -> list[MetricSpec]:
     """Specs for metric names like ``rouge1``, ``rougeLsum``, ``bleu``, ``chrf``, ``chrf++``."""
     seen: list[str] = []
@@ -285,7 +426,7 @@ def build_specs(
         if not m:
             continue
         canon = {"chrf2": "chrf", "chrf2++": "chrf++", "chrfpp": "chrf++"}.get(m.lower(), m)
-        if canon.lower() in ("bleu", "chrf", "chrf++"):
+        if canon.lower() in ("bleu", "chrf", "chrf++", "ter"):
             canon = canon.lower()
         if canon not in METRIC_NAMES:
             raise InputValueError(
@@ -322,6 +463,16 @@ def build_specs(
                     lowercase=chrf_lowercase,
                     whitespace=chrf_whitespace,
                     eps_smoothing=chrf_eps_smoothing,
+                    nrefs=nrefs,
+                )
+            )
+        elif m == "ter":
+            specs.append(
+                TerSpec(
+                    normalized=ter_normalized,
+                    no_punct=ter_no_punct,
+                    asian_support=ter_asian_support,
+                    case_sensitive=ter_case_sensitive,
                     nrefs=nrefs,
                 )
             )

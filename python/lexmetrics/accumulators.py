@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs
+from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs, check_options
 
 __all__ = [
     "MetricAccumulator",
@@ -49,8 +49,21 @@ MAX_PAIRS = 1 << 36
 def _spec_config(spec: MetricSpec) -> dict[str, Any]:
     cfg = {"kind": type(spec).__name__}
     for k, v in dataclasses.asdict(spec).items():  # type: ignore[call-overload]
+        if k == "nrefs":  # a property of the data (the signature's nrefs), not an option
+            continue
         cfg[k] = list(v) if isinstance(v, tuple) else v
     return cfg
+
+
+def _without_nrefs(cfg: Any) -> Any:
+    # state_dicts written before nrefs left the config carried nrefs: 1 in each BLEU/chrF entry
+    if isinstance(cfg, list):
+        return [{k: v for k, v in c.items() if k != "nrefs"} if isinstance(c, dict) else c for c in cfg]
+    return cfg
+
+
+def _ref_count(r: Any) -> int:
+    return 1 if isinstance(r, str) else len(r)
 
 
 def _as_batch(predictions: Any, references: Any) -> tuple[list, list]:
@@ -80,6 +93,9 @@ class MetricAccumulator:
         self._workers = workers
         self._states = [s.empty_state() for s in self._specs]
         self._n = 0
+        # Fewest and most references of any pair so far (0, 0 when empty): the signature's nrefs is
+        # the number when they agree, "var" otherwise, as sacrebleu's.
+        self._nrefs = (0, 0)
         self._synced = False
 
     # -- accumulation -------------------------------------------------------------------------
@@ -97,9 +113,11 @@ class MetricAccumulator:
             raise InputValueError(f"an accumulator holds at most {MAX_PAIRS} pairs")
         # All statistics first, then the state: a bad batch leaves the state untouched.
         stats = [s.stats(preds, refs, self._workers) for s in self._specs]
+        counts = [_ref_count(r) for r in refs]
         for spec, state, st in zip(self._specs, self._states, stats, strict=True):
             spec.add(state, st)
         self._n += len(preds)
+        self._nrefs = _merge_nrefs(self._nrefs, (min(counts), max(counts)))
         return self
 
     def merge(self, other: MetricAccumulator) -> MetricAccumulator:
@@ -115,12 +133,14 @@ class MetricAccumulator:
         for mine, theirs in zip(self._states, other._states, strict=True):
             mine += theirs
         self._n += other._n
+        self._nrefs = _merge_nrefs(self._nrefs, other._nrefs)
         return self
 
     def reset(self) -> MetricAccumulator:
         """Forgets all data (back to the freshly constructed state)."""
         self._states = [s.empty_state() for s in self._specs]
         self._n = 0
+        self._nrefs = (0, 0)
         self._synced = False
         return self
 
@@ -143,6 +163,19 @@ class MetricAccumulator:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def nrefs(self) -> int | str:
+        """References per pair as sacrebleu's signatures say it: a number, or ``"var"``."""
+        lo, hi = self._nrefs
+        return "var" if lo != hi else max(hi, 1)
+
+    def _specs_for_signature(self) -> list[MetricSpec]:
+        nrefs = self.nrefs
+        return [
+            dataclasses.replace(s, nrefs=nrefs) if hasattr(s, "nrefs") else s  # type: ignore[type-var]
+            for s in self._specs
+        ]
+
     def compute(self) -> dict[str, float]:
         """The headline scores as plain floats (ROUGE F-measure in [0, 1], BLEU and chrF in [0, 100])."""
         out: dict[str, float] = {}
@@ -156,7 +189,7 @@ class MetricAccumulator:
         """The full results: ROUGE precision/recall/F, BLEU counts and brevity penalty, signatures."""
         return {
             spec.name: spec.compute(state, self._n)
-            for spec, state in zip(self._specs, self._states, strict=True)
+            for spec, state in zip(self._specs_for_signature(), self._states, strict=True)
         }
 
     # -- state --------------------------------------------------------------------------------
@@ -171,6 +204,7 @@ class MetricAccumulator:
             "config": self.config(),
             "count": self._n,
             "states": [s.copy() for s in self._states],
+            "nrefs": list(self._nrefs),
         }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> MetricAccumulator:
@@ -190,6 +224,7 @@ class MetricAccumulator:
             raise InputValueError(
                 f"unsupported state_dict format {fmt!r} (expected {_STATE_FORMAT})"
             )
+        cfg = _without_nrefs(cfg)
         if cfg != self.config():
             raise InputValueError(
                 f"state_dict options {cfg} differ from this accumulator's {self.config()}"
@@ -207,7 +242,15 @@ class MetricAccumulator:
         n = int(n)
         if not 0 <= n <= MAX_PAIRS:
             raise InputValueError(f"invalid count {n}")
-        self._states, self._n, self._synced = new_states, n, False
+        # A state_dict from before nrefs was kept: one reference per pair, as its signatures said.
+        nrefs = state_dict.get("nrefs", (1, 1) if n else (0, 0))
+        try:
+            lo, hi = (int(x) for x in nrefs)
+        except (TypeError, ValueError):
+            raise InputValueError(f"state_dict['nrefs'] must be [fewest, most], got {nrefs!r}") from None
+        if not (0 <= lo <= hi) or (n > 0) != (hi > 0):
+            raise InputValueError(f"invalid state_dict['nrefs'] {nrefs!r} for {n} pairs")
+        self._states, self._n, self._nrefs, self._synced = new_states, n, (lo, hi), False
         return self
 
     # The flat int64 vector that a distributed sum reduces (count last).
@@ -232,6 +275,14 @@ class MetricAccumulator:
     def __repr__(self) -> str:
         names = ", ".join(s.name for s in self._specs)
         return f"{type(self).__name__}({names}; {self._n} pairs)"
+
+
+def _merge_nrefs(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    if a[1] == 0:
+        return b
+    if b[1] == 0:
+        return a
+    return min(a[0], b[0]), max(a[1], b[1])
 
 
 class RougeAccumulator(MetricAccumulator):
@@ -327,8 +378,6 @@ class Accumulators(MetricAccumulator):
     ) -> None:
         if isinstance(metrics, str):
             metrics = (metrics,)
-        try:
-            specs = build_specs(tuple(metrics), **options)
-        except TypeError as exc:
-            raise InputTypeError(str(exc)) from exc
+        check_options(options)
+        specs = build_specs(tuple(metrics), **options)
         super().__init__(specs, workers=workers)

@@ -20,13 +20,22 @@ scored like the single-machine API scores them.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 
 import numpy as np
 
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs
+from ._suffstats import (
+    BleuSpec,
+    ChrfSpec,
+    MetricSpec,
+    RougeSpec,
+    TerSpec,
+    build_specs,
+    check_options,
+)
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -46,6 +55,7 @@ DEFAULT_METRICS = ("rouge1", "rougeL", "bleu", "chrf")
 #: Names of the value columns of a partial state (after the ``by`` columns).
 STATE_COLUMNS = ("stat_part", "stat_slot", "stat_value")
 _COUNT_PART = "n"  # slot 0: rows scored, slot 1: rows skipped (null)
+_NREFS_PART = "nrefs"  # slot k: rows with k references (the signatures' nrefs)
 _ON_NULL = ("raise", "skip")
 
 Batch = Union["pa.RecordBatch", "pa.Table"]
@@ -74,10 +84,10 @@ class _Config:
             raise InputValueError(f"on_null must be one of {_ON_NULL}, got {on_null!r}")
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
             raise InputValueError(f"workers must be a positive int or None, got {workers!r}")
-        try:
-            self.specs: list[MetricSpec] = build_specs(list(metrics), **options)
-        except TypeError as exc:  # an unknown option name
-            raise InputTypeError(f"bad metric option: {exc}") from None
+        check_options(dict(options))
+        self.specs: list[MetricSpec] = build_specs(list(metrics), **options)
+        # The signatures' nrefs comes from the data unless given as an option.
+        self.data_nrefs = "nrefs" not in options
         self.pred_col = pred_col
         self.ref_col = ref_col
         self.on_null = on_null
@@ -90,7 +100,7 @@ class _Config:
         for spec in self.specs:
             out += [pa.field(c, pa.float64()) for c in _score_columns(spec)]
             if include_stats:
-                out += [pa.field(c, pa.int64()) for c in _stat_columns(spec)]
+                out += [pa.field(c, _stat_type(spec)) for c in _stat_columns(spec)]
         return out
 
     # -- scoring ------------------------------------------------------------------------------
@@ -148,7 +158,14 @@ def _stat_columns(spec: MetricSpec) -> list[str]:
         orders += [f"w{i}" for i in range(1, spec.word_order + 1)]
         # sacrebleu's chrF statistics: [hyp, ref, match] per order, char orders then word orders.
         return [f"{p}_{o}_{k}" for o in orders for k in ("hyp", "ref", "match")]
+    if isinstance(spec, TerSpec):
+        return [f"ter_{c}" for c in spec.columns()]
     return []
+
+
+def _stat_type(spec: MetricSpec) -> pa.DataType:
+    # TER's statistics are floats (sacrebleu's average reference length); the others count.
+    return pa.float64() if isinstance(spec, TerSpec) else pa.int64()
 
 
 def _column(batch: Batch, name: str):
@@ -243,6 +260,8 @@ def _from_stats_rows(spec: MetricSpec, st: np.ndarray) -> np.ndarray:
     """Per-row scores from per-row statistics through the native compute (about 1 us a row)."""
     from . import _bleu, _native
 
+    if isinstance(spec, TerSpec):
+        return spec.per_pair(st)["ter"]
     rows = st.tolist()
     if isinstance(spec, BleuSpec):
         method, value = _bleu._check_smooth(spec.smooth_method, spec.smooth_value)
@@ -358,7 +377,7 @@ def _score(cfg: _Config, batch: Batch, keep_cols: Sequence[str], include_stats: 
         scores = _per_row_scores(cfg, spec, preds, refs, st) if len(preds) else np.zeros(0)
         arrays.append(_scatter(scores, valid, n, pa.float64()))
         if include_stats:
-            arrays += [_scatter(st[:, j], valid, n, pa.int64()) for j in range(st.shape[1])]
+            arrays += [_scatter(st[:, j], valid, n, _stat_type(spec)) for j in range(st.shape[1])]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
@@ -368,7 +387,7 @@ def _missing(c: str, batch: Batch):
 
 def _empty_stats(spec: MetricSpec) -> np.ndarray:
     width = len(spec.columns())
-    return np.zeros((0, width), dtype=np.float64 if isinstance(spec, RougeSpec) else np.int64)
+    return np.zeros((0, width), dtype=np.float64 if isinstance(spec, (RougeSpec, TerSpec)) else np.int64)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -377,20 +396,27 @@ def _empty_stats(spec: MetricSpec) -> np.ndarray:
 
 
 class _Accumulator:
-    """Per group key: [n scored, n skipped, one fixed-size state per spec]."""
+    """Per group key: [n scored, n skipped, one fixed-size state per spec, {references per row:
+    rows}] (the last gives the signatures' nrefs, as sacrebleu's: the one count, or "var").
 
-    def __init__(self, specs: list[MetricSpec]) -> None:
+    ``data_nrefs=False`` keeps the ``nrefs`` the specs were built with (an explicit option)."""
+
+    def __init__(self, specs: list[MetricSpec], data_nrefs: bool = True) -> None:
         self.specs = specs
+        self.data_nrefs = data_nrefs
         self.groups: dict[tuple, list] = {}
 
     def _entry(self, key: tuple) -> list:
+        key = _canonical_key(key)
         e = self.groups.get(key)
         if e is None:
-            e = self.groups[key] = [0, 0, [s.empty_state() for s in self.specs]]
+            e = self.groups[key] = [0, 0, [s.empty_state() for s in self.specs], {}]
         return e
 
-    def add(self, keys: list[tuple] | None, valid: np.ndarray | None, stats: list[np.ndarray], n: int) -> None:
-        """Folds the per-spec statistics of the valid rows of one batch (``keys`` per batch row)."""
+    def add(self, keys: list[tuple] | None, valid: np.ndarray | None, stats: list[np.ndarray], n: int,
+            ref_counts: np.ndarray | None = None) -> None:
+        """Folds the per-spec statistics of the valid rows of one batch (``keys`` per batch row;
+        ``ref_counts``: references of each valid row, None when unknown)."""
         if keys is None:
             e = self._entry(())
             nv = n if valid is None else int(valid.sum())
@@ -398,6 +424,7 @@ class _Accumulator:
             e[1] += n - nv
             for spec, state, st in zip(self.specs, e[2], stats, strict=True):
                 spec.add(state, st)
+            _count_refs(e[3], ref_counts)
             return
         pos = np.arange(n) if valid is None else np.flatnonzero(valid)  # batch row of stats row
         rows_of: dict[tuple, list[int]] = {}
@@ -414,6 +441,7 @@ class _Accumulator:
             e[1] += len(rows) - len(sel)
             for spec, state, st in zip(self.specs, e[2], stats, strict=True):
                 spec.add(state, st[sel])
+            _count_refs(e[3], None if ref_counts is None else ref_counts[sel])
 
     def add_state_row(self, key: tuple, part: str, slot: int, value: int) -> None:
         e = self._entry(key)
@@ -421,6 +449,11 @@ class _Accumulator:
             if slot not in (0, 1):
                 raise InputValueError(f"bad partial state: slot {slot} of part 'n'")
             e[slot] += int(value)
+            return
+        if part == _NREFS_PART:
+            if slot < 1:
+                raise InputValueError(f"bad partial state: slot {slot} of part {_NREFS_PART!r}")
+            e[3][slot] = e[3].get(slot, 0) + int(value)
             return
         for spec, state in zip(self.specs, e[2], strict=True):
             if spec.name == part:
@@ -436,34 +469,76 @@ class _Accumulator:
 
     def state_rows(self) -> Iterator[tuple[tuple, str, int, int]]:
         """Sparse long-format rows ``(key, part, slot, value)`` of the nonzero state entries."""
-        for key, (n, skipped, states) in self.groups.items():
+        for key, (n, skipped, states, nrefs) in self.groups.items():
             yield key, _COUNT_PART, 0, n
             if skipped:
                 yield key, _COUNT_PART, 1, skipped
+            for k, rows in sorted(nrefs.items()):
+                yield key, _NREFS_PART, k, rows
             for spec, state in zip(self.specs, states, strict=True):
                 flat = state.reshape(-1)
                 for slot in np.flatnonzero(flat).tolist():
                     yield key, spec.name, slot, int(flat[slot])
 
     def result(self, grouped: bool) -> dict[str, Any]:
-        total = [0, 0, [s.empty_state() for s in self.specs]]
-        for n, skipped, states in self.groups.values():
+        total: list = [0, 0, [s.empty_state() for s in self.specs], {}]
+        for n, skipped, states, nrefs in self.groups.values():
             total[0] += n
             total[1] += skipped
             for t, s in zip(total[2], states, strict=True):
                 t += s
-        out = _block(self.specs, *total)
+            for k, rows in nrefs.items():
+                total[3][k] = total[3].get(k, 0) + rows
+        out = self._block(*total)
         if grouped:
             out["groups"] = {
-                (k[0] if len(k) == 1 else k): _block(self.specs, *e)
+                (k[0] if len(k) == 1 else k): self._block(*e)
                 for k, e in sorted(self.groups.items(), key=lambda kv: _sort_key(kv[0]))
             }
         return out
 
+    def _block(self, n: int, skipped: int, states: list[np.ndarray], nrefs: dict[int, int]) -> dict[str, Any]:
+        specs = self.specs
+        counts = [k for k, rows in nrefs.items() if rows]
+        if self.data_nrefs and counts:
+            value: int | str = counts[0] if len(counts) == 1 else "var"
+            specs = [dataclasses.replace(s, nrefs=value) if hasattr(s, "nrefs") else s for s in specs]  # type: ignore[type-var]
+        return _block(specs, n, skipped, states)
+
+
+def _count_refs(hist: dict[int, int], ref_counts: np.ndarray | None) -> None:
+    if ref_counts is None or not len(ref_counts):
+        return
+    ks, rows = np.unique(ref_counts, return_counts=True)
+    for k, r in zip(ks.tolist(), rows.tolist()):
+        hist[k] = hist.get(k, 0) + r
+
 
 def _sort_key(key: tuple) -> tuple:
-    # None sorts first; mixed types sort by type name so sorting never fails.
-    return tuple((v is not None, type(v).__name__, v) for v in key)
+    # None sorts first, NaN after the other floats; mixed types sort by type name so sorting never fails.
+    return tuple(
+        (v is not None, type(v).__name__, v is _NAN, 0.0 if v is _NAN else v) for v in key
+    )
+
+
+# The one NaN of group keys: Spark groups every NaN together (and -0.0 with 0.0), but
+# float("nan") != float("nan") would give each NaN row a group of its own in a dict.
+_NAN = float("nan")
+
+
+def _canonical(v: Any) -> Any:
+    if isinstance(v, float):
+        if v != v:
+            return _NAN
+        if v == 0.0:
+            return 0.0
+    return v
+
+
+def _canonical_key(key: tuple) -> tuple:
+    if any(isinstance(v, float) for v in key):
+        return tuple(_canonical(v) for v in key)
+    return key
 
 
 def _block(specs: list[MetricSpec], n: int, skipped: int, states: list[np.ndarray]) -> dict[str, Any]:
@@ -490,7 +565,13 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
 def _keys(batch: Batch, by: list[str]) -> list[tuple] | None:
     if not by:
         return None
-    cols = [_column(batch, c).to_pylist() for c in by]
+    cols = []
+    for c in by:
+        col = _column(batch, c)
+        vals = col.to_pylist()
+        if pa.types.is_floating(col.type):
+            vals = [_canonical(v) for v in vals]
+        cols.append(vals)
     return list(zip(*cols, strict=True))
 
 
@@ -514,7 +595,16 @@ def _fold(cfg: _Config, acc: _Accumulator, batch: Batch, by: list[str]) -> None:
     valid = cfg.valid_rows(batch)
     preds, refs = cfg.stats(batch, valid)
     stats = [_spec_stats(cfg, s, preds, refs) if len(preds) else _empty_stats(s) for s in cfg.specs]
-    acc.add(keys, valid, stats, n)
+    acc.add(keys, valid, stats, n, _ref_counts(refs))
+
+
+def _ref_counts(refs: Any) -> np.ndarray:
+    """References per row of a (valid rows only) reference column: 1, or the list's length."""
+    if isinstance(refs, pa.ChunkedArray):
+        refs = refs.combine_chunks()
+    if _is_list(refs.type):
+        return np.asarray(pc.list_value_length(refs).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.ones(len(refs), dtype=np.int64)
 
 
 def _state_batch_of(acc: _Accumulator, by_fields: list) -> pa.RecordBatch:
@@ -544,7 +634,7 @@ def state_batch(
 
     Returns a long-format ``RecordBatch`` ``(by..., stat_part, stat_slot, stat_value)`` holding
     the nonzero entries of each metric's fixed-size state (``stat_part`` is the metric family:
-    ``n``, ``rouge``, ``bleu``, ``chrf``, ``chrf++``). Concatenate states from any number of
+    ``n``, ``nrefs`` (rows per number of references), ``rouge``, ``bleu``, ``chrf``, ``chrf++``). Concatenate states from any number of
     partitions or machines; :func:`corpus_from_states` sums them (or sum ``stat_value`` grouped by
     the other columns first: the integer sums are exact either way).
     """
@@ -552,7 +642,7 @@ def state_batch(
     by_l = _by_list(by)
     if isinstance(batches, (pa.RecordBatch, pa.Table)):
         batches = [batches]
-    acc = _Accumulator(cfg.specs)
+    acc = _Accumulator(cfg.specs, cfg.data_nrefs)
     by_fields = None
     for b in batches:
         if by_fields is None:
@@ -585,7 +675,7 @@ def corpus_from_states(
     """
     cfg = _Config(metrics, "prediction", "reference", "raise", None, options)
     by_l = _by_list(by)
-    acc = _Accumulator(cfg.specs)
+    acc = _Accumulator(cfg.specs, cfg.data_nrefs)
     if isinstance(states, (pa.RecordBatch, pa.Table)):
         states = [states]
     k = len(by_l)
@@ -617,7 +707,7 @@ def corpus_from_scores(
     """
     cfg = _Config(metrics, "prediction", "reference", "raise", None, options)
     by_l = _by_list(by)
-    acc = _Accumulator(cfg.specs)
+    acc = _Accumulator(cfg.specs, cfg.data_nrefs)
     if isinstance(scored, (pa.RecordBatch, pa.Table)):
         scored = [scored]
     for b in scored:
@@ -633,7 +723,7 @@ def corpus_from_scores(
                 if a.null_count:
                     ok = np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
                     valid = ok if valid is None else (valid & ok)
-            dtype = np.float64 if isinstance(spec, RougeSpec) else np.int64
+            dtype = np.float64 if isinstance(spec, (RougeSpec, TerSpec)) else np.int64
             stats.append(np.column_stack([_filled(a, dtype) for a in arrs]) if arrs else np.zeros((n, 0), dtype))
         if valid is not None:
             stats = [st[valid] for st in stats]

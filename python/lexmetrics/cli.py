@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
+import signal
 import sys
+import threading
 import time
 from importlib import resources
 from typing import Any, Sequence
@@ -16,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _io
-from ._errors import LexmetricsError
+from ._errors import InputValueError, LexmetricsError
 from ._significance import (
     DEFAULT_SEED,
     approximate_randomization,
@@ -31,6 +36,7 @@ DEMO_METRICS = "rouge1,rouge2,rougeL,rougeLsum,bleu,chrf"
 EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
 def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -75,6 +81,10 @@ def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     m.add_argument("--chrf-beta", type=int, default=2)
     m.add_argument("--chrf-whitespace", action="store_true")
     m.add_argument("--chrf-eps-smoothing", action="store_true")
+    m.add_argument("--ter-normalized", action="store_true", help="TER: tercom normalization")
+    m.add_argument("--ter-no-punct", action="store_true", help="TER: remove punctuation")
+    m.add_argument("--ter-asian-support", action="store_true", help="TER: CJK handling")
+    m.add_argument("--ter-case-sensitive", action="store_true", help="TER: do not lowercase")
 
     st = p.add_argument_group("statistics")
     st.add_argument("-ci", "--confidence", action="store_true", dest="ci",
@@ -181,16 +191,91 @@ class _Usage(Exception):
     pass
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwinds like KeyboardInterrupt so that partial outputs are removed."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+def _option_error(flag: str, what: str, value: Any) -> InputValueError:
+    return InputValueError(f"{flag} must be {what}, got {value!r}")
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuses option values that no metric or statistic can mean, naming the flag (exit 3)."""
+    at_least = [
+        ("--chunk-size", args.chunk_size, 1), ("--workers", args.workers, 1),
+        ("--max-ngram-order", args.max_ngram_order, 1), ("-cc/--chrf-char-order", args.chrf_char_order, 0),
+        ("-cw/--chrf-word-order", args.chrf_word_order, 0),
+        ("--confidence-n", args.confidence_n, 1), ("--paired-bs-n", args.paired_bs_n, 1),
+        ("--paired-ar-n", args.paired_ar_n, 1), ("--seed", args.seed, 0), ("-w/--width", args.width, 0),
+    ]
+    for flag, value, low in at_least:
+        if value is not None and value < low:
+            raise _option_error(flag, f">= {low}", value)
+    if args.width > 100:
+        raise _option_error("-w/--width", "<= 100", args.width)
+    if not (0 < args.confidence_level < 1):  # also refuses NaN
+        raise _option_error("--confidence-level", "between 0 and 1 (exclusive)", args.confidence_level)
+    sv = args.smooth_value
+    if sv is not None and not (math.isfinite(sv) and sv >= 0):
+        raise _option_error("-sv/--smooth-value", "a finite number >= 0", sv)
+
+
+def _check_output_is_not_an_input(args: argparse.Namespace) -> None:
+    """Refuses a --per-pair output that is (by device and inode) one of the inputs: hard links and
+    symlinks included, before anything is read or written."""
+    if not args.per_pair:
+        return
+    try:
+        out = os.stat(args.per_pair)
+    except OSError:
+        return  # no such file yet: it cannot be an input
+    for p in [*args.input, *args.ref]:
+        if p == "-":
+            continue
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue  # the reader reports a missing input with its name
+        if (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino):
+            raise InputValueError(
+                f"--per-pair {args.per_pair} is the same file as the input {p}: refusing to overwrite an input"
+            )
+
+
+def _finite_or_null(obj: Any) -> Any:
+    """The report with any non-finite float as null, so that stdout is always valid JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite_or_null(v) for v in obj]
+    return obj
+
+
 def _key(v: Any) -> str:
-    return v if isinstance(v, str) else json.dumps(v)
+    """A group's name: a string as is, any other value as JSON writes it (1, 1.5, true, null, NaN),
+    which is how ``json.dumps`` writes the typed keys of ``lexmetrics.spark.corpus_scores``.
+    Grouping follows Spark's: all NaNs are one group, -0.0 is 0.0."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float) and v == 0.0:
+        v = 0.0
+    return json.dumps(v, default=str)  # default: dates and other non-JSON values by their text
 
 
 def run_score(args: argparse.Namespace) -> int:
     metrics = args.metrics or (DEMO_METRICS if args.demo else DEFAULT_METRICS)
     if args.format is None:
         args.format = "text" if args.demo else "json"
-    if args.chunk_size < 1:
-        raise _Usage("--chunk-size must be >= 1")
+    _check_options(args)
+    if args.demo:
+        args.input = [_demo_path()]
+    _check_output_is_not_an_input(args)
     names, chunks, table = _chunks(args)
     nrefs: int | str = 1
     specs = build_specs(
@@ -210,6 +295,10 @@ def run_score(args: argparse.Namespace) -> int:
         chrf_eps_smoothing=args.chrf_eps_smoothing,
         chrf_lowercase=args.lowercase,
         nrefs=nrefs,
+        ter_normalized=args.ter_normalized,
+        ter_no_punct=args.ter_no_punct,
+        ter_asian_support=args.ter_asian_support,
+        ter_case_sensitive=args.ter_case_sensitive,
     )
     nsys = len(names)
     keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)
@@ -233,7 +322,10 @@ def run_score(args: argparse.Namespace) -> int:
             for s in range(nsys):
                 preds = chunk.systems[s]
                 for k, spec in enumerate(specs):
-                    st = spec.stats(preds, chunk.references, args.workers)
+                    try:
+                        st = spec.stats(preds, chunk.references, args.workers)
+                    except LexmetricsError as exc:
+                        raise _at_file_line(exc, args, table, chunk, s) from None
                     spec.add(states[s][k], st)
                     if keep_stats:
                         kept[s][k].append(st)
@@ -265,21 +357,49 @@ def run_score(args: argparse.Namespace) -> int:
             writer.abort()
         raise
     if args.format == "json":
-        sys.stdout.write(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(_finite_or_null(report), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
     else:
         sys.stdout.write(_text_report(report, args.width))
     return 0
 
 
+_INDEXED = re.compile(r"^(?:hypotheses|predictions|references|summaries|targets)\[(\d+)\](?:\[(\d+)\])?\s*")
+
+
+def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.TableSpec | None,
+                  chunk: _io.Chunk, system: int) -> LexmetricsError:
+    """An error about item i of a chunk, re-raised naming the input file and line (or row)."""
+    msg = str(exc)
+    m = _INDEXED.match(msg)
+    if m is None:
+        return exc
+    row = chunk.start + int(m.group(1))
+    reason = msg[m.end():]
+    is_ref = msg.startswith(("references", "targets"))
+    if table is None:  # text files: row i is line i + 1 of every file
+        if is_ref:
+            j = int(m.group(2)) if m.group(2) is not None and len(args.ref) > 1 else 0
+            path = args.ref[j]
+        else:
+            path = args.input[system]
+        return type(exc)(f"{path}:{row + 1}: {reason}")
+    path = args.input[0]
+    where = _io.locate_row(path, _io.detect_format(path), table, row)
+    col = ", ".join(map(repr, table.ref_cols)) if is_ref else repr(table.pred_cols[system])
+    return type(exc)(f"{path}:{where}: column {col}: {reason}")
+
+
 def _group_masks(groups) -> list[tuple[str, np.ndarray]]:
     """(key, row mask) for each distinct group value, in order of first appearance."""
     if hasattr(groups, "to_numpy") and hasattr(groups, "type"):  # an Arrow array
-        import pyarrow.compute as pc
-
-        return [
-            (_key(g.as_py()), pc.equal(groups, g).to_numpy(zero_copy_only=False))
-            for g in pc.unique(groups)
-        ]
+        # dictionary_encode puts all NaNs in one entry (an equality test would match none)
+        enc = groups.dictionary_encode(null_encoding="encode")
+        idx = enc.indices.to_numpy(zero_copy_only=False)
+        masks: dict[str, np.ndarray] = {}
+        for i, g in enumerate(enc.dictionary.to_pylist()):
+            k = _key(g)
+            masks[k] = (masks[k] | (idx == i)) if k in masks else (idx == i)  # -0.0 joins 0.0
+        return list(masks.items())
     keys = np.array([_key(g) for g in groups], dtype=object)
     return [(g, keys == g) for g in dict.fromkeys(keys.tolist())]
 
@@ -392,6 +512,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return demo_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C (partial --per-pair files removed), unless the embedding program
+    # handles it itself (or this is not the main thread, where no handler can be set).
+    own_sigterm = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    )
+    if own_sigterm:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return run_score(args)
     except _Usage as exc:
@@ -404,6 +532,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("lexmetrics score: interrupted; no output written\n")
         return EXIT_INTERRUPTED
+    except _Terminated:
+        sys.stderr.write("lexmetrics score: terminated; no output written\n")
+        return EXIT_TERMINATED
+    finally:
+        if own_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 if __name__ == "__main__":

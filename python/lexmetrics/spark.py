@@ -1,7 +1,8 @@
 """Scoring Apache Spark DataFrames, with exact corpus aggregation (``pip install 'lexmetrics[spark]'``).
 
-Both entry points run :mod:`lexmetrics.arrow` inside ``DataFrame.mapInArrow`` (Arrow batches in and
-out, no pandas, no per-row Python objects beyond the strings):
+Both entry points run :mod:`lexmetrics.arrow` on Arrow batches (``DataFrame.mapInArrow``; for
+:func:`with_scores` on Spark >= 4.1 an ``arrow_udf`` over the two text columns, so no other column
+crosses into Python), with no pandas and no per-row Python objects beyond the strings:
 
 * :func:`with_scores` adds per-row score columns (and optionally the integer statistics).
 * :func:`corpus_scores` computes corpus BLEU, corpus chrF and mean ROUGE, optionally per group.
@@ -24,6 +25,7 @@ scored like the single-machine API scores them.
 
 from __future__ import annotations
 
+import copy
 import re
 import warnings
 from typing import TYPE_CHECKING, Any, Sequence
@@ -76,6 +78,12 @@ def _check_columns(df: DataFrame, pred_col: str, ref_col: str, by: Sequence[str]
     for c in [pred_col, ref_col, *by]:
         if c not in fields:
             raise InputValueError(f"no column {c!r} in the DataFrame (columns: {', '.join(df.columns)})")
+    for c in by:
+        dt = fields[c].dataType
+        if isinstance(dt, (T.ArrayType, T.MapType, T.StructType)) or type(dt).__name__ == "VariantType":
+            raise InputTypeError(
+                f"group column {c!r} must hold single values (string, number, date, ...), got {dt.simpleString()}"
+            )
     if not isinstance(fields[pred_col].dataType, T.StringType):
         raise InputTypeError(
             f"column {pred_col!r} must be a string column, got {fields[pred_col].dataType.simpleString()}"
@@ -98,12 +106,26 @@ def _spark_fields(cfg: _arrow._Config, include_stats: bool) -> list:
 class _ScoreTask:
     """The mapInArrow function of :func:`with_scores` (a class, so it pickles by reference)."""
 
-    def __init__(self, cfg: _arrow._Config, keep: list[str], include_stats: bool) -> None:
+    def __init__(self, cfg: _arrow._Config, keep: list[str], include_stats: bool,
+                 user_cols: tuple[str, str] | None = None) -> None:
         self.cfg, self.keep, self.include_stats = cfg, keep, include_stats
+        self.user_cols = user_cols
 
     def __call__(self, batches):
         for b in batches:
-            yield _arrow._score(self.cfg, b, self.keep, self.include_stats)
+            try:
+                yield _arrow._score(self.cfg, b, self.keep, self.include_stats)
+            except (InputValueError, InputTypeError) as exc:
+                raise type(exc)(_user_names(str(exc), self.cfg, self.user_cols)) from None
+
+
+def _user_names(msg: str, cfg: _arrow._Config, user_cols: tuple[str, str] | None) -> str:
+    """An executor error about the internal column names, rewritten with the user's names."""
+    if user_cols is None:
+        return msg
+    for internal, user in ((cfg.pred_col, user_cols[0]), (cfg.ref_col, user_cols[1])):
+        msg = msg.replace(repr(internal), repr(user))
+    return msg
 
 
 class _StateTask:
@@ -113,7 +135,7 @@ class _StateTask:
         self.cfg, self.by = cfg, by
 
     def __call__(self, batches):
-        acc = _arrow._Accumulator(self.cfg.specs)
+        acc = _arrow._Accumulator(self.cfg.specs, self.cfg.data_nrefs)
         by_fields = None
         for b in batches:
             if by_fields is None:
@@ -148,12 +170,46 @@ def with_scores(
     clash = sorted(set(df.columns) & {f.name for f in new})
     if clash:
         raise InputValueError(f"the DataFrame already has score column(s) {clash}; drop or rename them")
-    schema = _types.StructType(list(df.schema.fields) + new)
-    return df.mapInArrow(_ScoreTask(cfg, list(df.columns), include_stats), schema)
+    if hasattr(_F, "arrow_udf"):
+        # Only the two text columns cross into Python: the other columns (any type, any name,
+        # intervals and dotted names included) stay in the JVM.
+        tmp = _free_name(df.columns, "__lexmetrics_scores")
+        udf = _arrow_udf(cfg, include_stats)
+        scored = df.select("*", udf(_F.col(_quoted(pred_col)), _F.col(_quoted(ref_col))).alias(tmp))
+        return scored.select(
+            *[_F.col(_quoted(c)) for c in df.columns],
+            *[_F.col(f"{tmp}.{_quoted(f.name)}").alias(f.name) for f in new],
+        )
+    # Spark < 4.1: every column travels through mapInArrow, under plain names (mapInArrow cannot
+    # take a dotted name, even through an identity function), renamed back afterwards.
+    plain = [f"_c{i}" for i in range(len(df.columns))]
+    renamed = df.select(*[_F.col(_quoted(c)).alias(p) for c, p in zip(df.columns, plain)])
+    pos = {c: i for i, c in enumerate(df.columns)}
+    inner = _arrow._Config(metrics, plain[pos[pred_col]], plain[pos[ref_col]], on_null, cfg.workers, options)
+    schema = _types.StructType(list(renamed.schema.fields) + new)
+    out = renamed.mapInArrow(_ScoreTask(inner, plain, include_stats, (pred_col, ref_col)), schema)
+    return out.select(
+        *[_F.col(p).alias(c) for p, c in zip(plain, df.columns)], *[_F.col(f.name) for f in new]
+    )
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _free_name(taken: Sequence[str], base: str) -> str:
+    name, i = base, 0
+    while name in taken:
+        i += 1
+        name = f"{base}{i}"
+    return name
 
 
 class _UdfTask:
-    """The arrow_udf function of :func:`score_udf`: (pred, ref) arrays -> one struct array."""
+    """The arrow_udf function of :func:`score_udf`: (pred, ref) arrays -> one struct array.
+
+    ``cfg.pred_col`` / ``cfg.ref_col`` are the user's column names (they only name columns in
+    error messages here)."""
 
     def __init__(self, cfg: _arrow._Config, include_stats: bool) -> None:
         self.cfg, self.include_stats = cfg, include_stats
@@ -175,7 +231,8 @@ def score_udf(
 ):
     """A column function ``f(pred, ref) -> struct`` of the per-row scores (Spark >= 4.1).
 
-    An ``arrow_udf`` (Arrow arrays in and out, no pandas), for ``select``/``withColumn``:
+    Calling it applies an ``arrow_udf`` (Arrow arrays in and out, no pandas) to the two columns
+    (names or Columns; errors name them), for ``select``/``withColumn``:
     ``df.withColumn("s", score_udf(["bleu"])("prediction", "reference")).select("s.bleu")``.
     The struct fields are the columns :func:`with_scores` appends. ``workers`` defaults to
     ``spark.task.cpus`` of the active session.
@@ -188,12 +245,37 @@ def score_udf(
         active = _sql.SparkSession.getActiveSession()
         workers = task_workers(active) if active is not None else 1
     cfg = _arrow._Config(metrics, "prediction", "reference", on_null, workers, options)
-    cfg.pred_col, cfg.ref_col = "pred", "ref"  # names inside the UDF's own batch (error messages)
+    return _ScoreUdf(cfg, include_stats)
+
+
+class _ScoreUdf:
+    """``f(pred, ref)``: the arrow_udf applied to two columns, its errors naming those columns."""
+
+    def __init__(self, cfg: _arrow._Config, include_stats: bool) -> None:
+        self.cfg, self.include_stats = cfg, include_stats
+        self.returnType = _types.StructType(_spark_fields(cfg, include_stats))
+
+    def __call__(self, pred: Any, ref: Any):
+        cfg = copy.copy(self.cfg)
+        cfg.pred_col, cfg.ref_col = _column_label(pred), _column_label(ref)
+        return _arrow_udf(cfg, self.include_stats)(pred, ref)
+
+
+def _arrow_udf(cfg: _arrow._Config, include_stats: bool):
     rt = _types.StructType(_spark_fields(cfg, include_stats))
     with warnings.catch_warnings():
         # A callable object has no type hints to infer the UDF type from: it is given explicitly.
         warnings.filterwarnings("ignore", "It is preferred to specify type hints", UserWarning)
         return _F.arrow_udf(_UdfTask(cfg, include_stats), rt, _F.ArrowUDFType.SCALAR)
+
+
+def _column_label(c: Any) -> str:
+    """The name a user gave for a column argument (a name, or a Column's expression text)."""
+    if isinstance(c, str):
+        return c
+    text = str(c)
+    m = re.fullmatch(r"Column<'(.*)'>", text, flags=re.S)
+    return m.group(1) if m else text
 
 
 def state_frame(
@@ -263,7 +345,7 @@ def corpus_scores(
         workers=cfg.workers, **options,
     )
     rows = _collect(summed)
-    acc = _arrow._Accumulator(cfg.specs)
+    acc = _arrow._Accumulator(cfg.specs, cfg.data_nrefs)
     k = len(by_l)
     for r in rows:
         acc.add_state_row(tuple(r[:k]), r[k], int(r[k + 1]), int(r[k + 2]))

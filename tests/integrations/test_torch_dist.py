@@ -97,3 +97,53 @@ def test_two_process_gloo_sync_equals_single_process(tmp_path):
         tm.update(preds, refs)
         assert res["text_metrics"] == tm.compute()
     assert results[0]["local"] != results[1]["local"]  # the ranks really held different data
+
+
+def _mismatch_worker(rank: int, world: int, port: int, out_dir: str) -> None:
+    """Ranks whose state sizes agree but whose metrics or options do not; and nrefs across ranks."""
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = str(port)
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    try:
+        preds, refs = corpus()
+        mine = slice(0, 20) if rank == 0 else slice(20, 45)
+        res = {}
+        cases = {
+            "types": lambda: Accumulators(("rouge1",) if rank == 0 else ("rouge2",)),
+            "tokenize": lambda: BleuAccumulator(tokenize="13a" if rank == 0 else "intl"),
+            "stemmer": lambda: Accumulators(("rouge1", "bleu"), use_stemmer=rank == 1),
+        }
+        for name, make in cases.items():
+            acc = make().update(preds[mine], refs[mine])
+            try:
+                acc.sync()
+                res[name] = acc.compute()
+            except ValueError as exc:
+                res[name] = f"ValueError: {exc}"
+        # rank 0 has two references per pair, rank 1 one: nrefs:var after the sum
+        two = [[r, r.upper()] for r in refs]
+        acc = Accumulators(("bleu", "chrf"))
+        acc.update(preds[mine], two[mine] if rank == 0 else refs[mine])
+        res["var"] = {k: v["signature"] for k, v in acc.sync().result().items()}
+        acc = Accumulators(("bleu", "chrf"))
+        if rank == 0:  # rank 1 has no data: nrefs comes from rank 0 alone
+            acc.update(preds, two)
+        res["two"] = {k: v["signature"] for k, v in acc.sync().result().items()}
+        with open(os.path.join(out_dir, f"rank{rank}.pkl"), "wb") as f:
+            pickle.dump(res, f)
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_process_gloo_different_metrics_or_options_raise_on_every_rank(tmp_path):
+    world = 2
+    mp.spawn(_mismatch_worker, args=(world, free_port(), str(tmp_path)), nprocs=world, join=True)
+    results = [pickle.loads((tmp_path / f"rank{r}.pkl").read_bytes()) for r in range(world)]
+    for res in results:
+        for name in ("types", "tokenize", "stemmer"):
+            assert str(res[name]).startswith("ValueError: accumulators differ across ranks"), res[name]
+        assert all(sig.startswith("nrefs:var|") for sig in res["var"].values()), res["var"]
+        assert all(sig.startswith("nrefs:2|") for sig in res["two"].values()), res["two"]

@@ -77,3 +77,48 @@ class Net(torch.nn.Module):
 def tiny_net(seed: int = 0, dtype=torch.float32) -> Net:
     torch.manual_seed(seed)
     return Net().to(dtype).eval()
+
+
+def _bert_config():
+    return transformers.BertConfig(
+        vocab_size=64,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=32,
+        num_labels=3,
+    )
+
+
+def tiny_bert_classifier(seed: int = 0):
+    torch.manual_seed(seed)
+    return transformers.BertForSequenceClassification(_bert_config()).eval()
+
+
+def tiny_bert(seed: int = 0):
+    torch.manual_seed(seed)
+    return transformers.BertModel(_bert_config()).eval()
+
+
+class ConvNet(torch.nn.Module):
+    """A tiny CNN: 3x3 and 1x1 convs, a grouped strided conv, then a linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        nn = torch.nn
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.pointwise = nn.Conv2d(8, 8, 1)
+        self.grouped = nn.Conv2d(8, 8, 3, stride=2, groups=2)
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.conv1(x))
+        x = torch.relu(self.pointwise(x))
+        x = self.grouped(x)
+        return self.head(x.mean(dim=(2, 3)))
+
+
+def tiny_convnet(seed: int = 0) -> ConvNet:
+    torch.manual_seed(seed)
+    return ConvNet().eval()

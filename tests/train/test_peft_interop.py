@@ -29,7 +29,7 @@ def randomize_b(model, seed=1):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for _, layer in lora_layers(model):
-            w = layer.lora_B.weight
+            w = layer.lora_B["default"].weight
             w.copy_(torch.randn(w.shape, generator=g, dtype=w.dtype) * 0.1)
 
 
@@ -172,7 +172,8 @@ def test_only_safetensors_and_bad_configs(tmp_path):
     cfg = json.loads((tmp_path / "adapter_config.json").read_text())
     for change, match in (
         ({"peft_type": "PROMPT_TUNING"}, "PROMPT_TUNING"),
-        ({"use_dora": True}, "use_dora"),
+        ({"use_dora": True}, "missing .*lora_magnitude_vector"),  # DoRA without magnitudes
+        ({"layers_to_transform": [0]}, "layers_to_transform"),
     ):
         (tmp_path / "adapter_config.json").write_text(json.dumps({**cfg, **change}))
         with pytest.raises(ValueError, match=match):

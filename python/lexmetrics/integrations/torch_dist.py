@@ -7,6 +7,8 @@ from all the data: the synced scores equal the single-process scores bit for bit
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import numpy as np
@@ -40,7 +42,8 @@ def sync(accumulator: Any, process_group: Any = None) -> Any:
     """Sums ``accumulator``'s state over all ranks of ``process_group``, in place, and returns it.
 
     A collective: every rank of the group must call it, with accumulators of the same metrics and
-    options (checked: mismatched state sizes raise on every rank instead of hanging). A no-op outside
+    options (checked: a fingerprint of the metrics and options is compared first, and a difference
+    raises ``ValueError`` on every rank instead of a wrong sum or a hang). A no-op outside
     torch.distributed or with one rank. Afterwards the accumulator holds the global state; ``update``
     then raises until ``reset()`` so that a second sync cannot count the same pairs twice.
     """
@@ -54,15 +57,38 @@ def sync(accumulator: Any, process_group: Any = None) -> Any:
     dist = torch.distributed
     device = _device(dist, torch, process_group)
     flat = accumulator._flat_state()
-    # Same layout on every rank? (max of size and of -size must both equal ours)
-    shape = torch.tensor([flat.size, -flat.size], dtype=torch.int64, device=device)
-    dist.all_reduce(shape, op=dist.ReduceOp.MAX, group=process_group)
-    if shape.tolist() != [flat.size, -flat.size]:
+    fp = fingerprint(accumulator)
+    lo, hi = getattr(accumulator, "_nrefs", (0, 0))
+    # One MAX reduction checks that every rank has the same layout and the same metrics and
+    # options (max of x and of -x both equal ours only if all ranks agree), and merges the fewest
+    # and most references per pair (the signature's nrefs).
+    mine = [flat.size, -flat.size, fp, -fp, hi, -(lo if hi else _NO_PAIRS)]
+    head = torch.tensor(mine, dtype=torch.int64, device=device)
+    dist.all_reduce(head, op=dist.ReduceOp.MAX, group=process_group)
+    got = head.tolist()
+    if got[:2] != mine[:2]:
         raise InputValueError(
             "accumulator states differ in size across ranks: every rank needs the same metrics and options"
+        )
+    if got[2:4] != mine[2:4]:
+        raise InputValueError(
+            "accumulators differ across ranks in their metrics or options: every rank needs the same "
+            f"(this rank: {accumulator.config()})"
         )
     t = torch.from_numpy(flat).to(device)
     dist.all_reduce(t, op=dist.ReduceOp.SUM, group=process_group)
     accumulator._set_flat_state(np.asarray(t.cpu().numpy(), dtype=np.int64))
+    if hasattr(accumulator, "_nrefs"):
+        accumulator._nrefs = (-got[5], got[4]) if got[4] else (0, 0)
     accumulator._synced = True
     return accumulator
+
+
+_NO_PAIRS = 1 << 62  # the "fewest references" of a rank without data: never the minimum
+
+
+def fingerprint(accumulator: Any) -> int:
+    """A 62-bit hash of the accumulator's metrics and options (its ``config()``), equal on every
+    rank exactly when the configs are equal (up to hash collisions)."""
+    cfg = json.dumps(accumulator.config(), sort_keys=True, default=repr)
+    return int.from_bytes(hashlib.sha256(cfg.encode()).digest()[:8], "little") >> 2

@@ -12,6 +12,8 @@ require("torch", "lexmetrics.train")
 require("safetensors", "lexmetrics.train")
 
 from ._io import (  # noqa: E402
+    UnsupportedAdapterError,
+    infer_task_type,
     load_lora_adapter,
     load_prompt_adapter,
     lora_state_dict,
@@ -19,26 +21,48 @@ from ._io import (  # noqa: E402
     save_prompt_adapter,
 )
 from .lora import (  # noqa: E402
+    LoraConv2d,
+    LoraEmbedding,
     LoraLayerInfo,
     LoraLinear,
     LoraReport,
+    ModulesToSaveWrapper,
+    active_adapters,
+    add_weighted_adapter,
     count_parameters,
+    delete_adapter,
+    disable_adapter,
     inject_lora,
+    lora_adapters,
     lora_layers,
     lora_report,
     mark_only_lora_trainable,
     merge_lora,
+    set_adapter,
     unload_lora,
     unmerge_lora,
 )
 from .prompt_tuning import SoftPromptModel  # noqa: E402
+from .trainable_tokens import TrainableTokensLayer, TrainableTokensWrapper  # noqa: E402
 
 __all__ = [
+    "UnsupportedAdapterError",
+    "infer_task_type",
     "LoraLinear",
+    "LoraEmbedding",
+    "LoraConv2d",
     "LoraLayerInfo",
     "LoraReport",
+    "ModulesToSaveWrapper",
     "SoftPromptModel",
+    "TrainableTokensLayer",
+    "TrainableTokensWrapper",
+    "active_adapters",
+    "add_weighted_adapter",
     "count_parameters",
+    "delete_adapter",
+    "disable_adapter",
+    "lora_adapters",
     "inject_lora",
     "load_lora_adapter",
     "load_prompt_adapter",
@@ -47,6 +71,7 @@ __all__ = [
     "lora_state_dict",
     "mark_only_lora_trainable",
     "merge_lora",
+    "set_adapter",
     "save_lora_adapter",
     "save_prompt_adapter",
     "unload_lora",

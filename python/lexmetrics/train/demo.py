@@ -235,6 +235,8 @@ def train_lora(
         f"total {result.prompt_params[1]:,d}"
     )
 
+    # Every random draw (model, LoRA init, data, order) comes from ``seed``: same output every run.
+    torch.manual_seed(seed)
     inject_lora(model, ["c_attn", "c_proj", "c_fc"], r=r, lora_alpha=lora_alpha)
     report = lora_report(model)
     result.lora_params = (report.trainable, report.total)

@@ -69,7 +69,7 @@ fn is_punct(c: char) -> bool {
 }
 
 /// sacrebleu `CHRF._remove_punctuation`: splits one punctuation mark off the end, else the start.
-fn words<'a>(sent: &'a str, mut emit: impl FnMut(&'a str)) {
+pub fn words<'a>(sent: &'a str, mut emit: impl FnMut(&'a str)) {
     if sent.is_ascii() {
         // Bytes are characters: split at ASCII whitespace, test the end bytes.
         let b = sent.as_bytes();

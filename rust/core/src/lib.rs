@@ -1,9 +1,11 @@
-//! lexmetrics-core: exact ROUGE (rouge-score 0.1.2), BLEU and chrF (sacrebleu 2.x) in pure Rust.
+//! lexmetrics-core: exact ROUGE (rouge-score 0.1.2), BLEU, chrF and TER (sacrebleu 2.x) in pure Rust.
 //!
 //! No Python here: `cargo test` runs without an interpreter. The PyO3 layer lives in `rust/python`.
 
 pub mod error;
 pub mod ngram;
+// Pairwise matrices (MBR, self-BLEU) over the metrics below
+pub mod pairwise;
 
 // ROUGE
 pub mod lcs;
@@ -16,4 +18,9 @@ pub mod bleu;
 pub mod chrf;
 pub mod pystr;
 pub mod sacre_tokenize;
+pub mod unicode_data;
 pub mod unicode_tables;
+
+// TER
+pub mod ter;
+pub mod ter_tokenize;

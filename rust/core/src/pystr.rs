@@ -1,11 +1,12 @@
 //! Python `str` semantics that sacrebleu relies on: `isspace()`/`split()`/`strip()` and `lower()`.
 //!
-//! Tables come from the Python that runs sacrebleu (`unicode_tables.rs`, generated), so the result
-//! never depends on the Unicode version of the Rust toolchain.
+//! Tables come from the Python that runs sacrebleu (`unicode_data`: bundled per Unicode version, or
+//! built from the running interpreter), so the result never depends on the Unicode version of the
+//! Rust toolchain.
 
 use std::borrow::Cow;
 
-use crate::unicode_tables::{PY_CASED, PY_CASE_IGNORABLE, PY_LOWER, PY_WHITESPACE};
+use crate::unicode_data::python_tables;
 
 /// Whether `cp` lies in one of the sorted inclusive `ranges`.
 #[inline]
@@ -21,7 +22,7 @@ pub fn is_py_space(c: char) -> bool {
     if cp < 0x80 {
         matches!(cp, 0x09..=0x0D | 0x1C..=0x20)
     } else {
-        in_ranges(PY_WHITESPACE, cp)
+        in_ranges(python_tables().whitespace, cp)
     }
 }
 
@@ -49,20 +50,21 @@ pub fn py_strip(s: &str) -> &str {
 }
 
 fn lower_of(cp: u32) -> Option<&'static [u32; 3]> {
-    PY_LOWER
+    let lower = python_tables().lower;
+    lower
         .binary_search_by_key(&cp, |&(k, _)| k)
         .ok()
-        .map(|i| &PY_LOWER[i].1)
+        .map(|i| &lower[i].1)
 }
 
 const CAPITAL_SIGMA: char = '\u{03A3}';
 
 fn is_case_ignorable(c: char) -> bool {
-    in_ranges(PY_CASE_IGNORABLE, c as u32)
+    in_ranges(python_tables().case_ignorable, c as u32)
 }
 
 fn is_cased(c: char) -> bool {
-    in_ranges(PY_CASED, c as u32)
+    in_ranges(python_tables().cased, c as u32)
 }
 
 /// CPython `handle_capital_sigma`: final form iff a cased letter precedes (skipping case-ignorable
@@ -76,7 +78,7 @@ fn sigma_is_final(before: &str, after: &str) -> bool {
     !next.is_some_and(is_cased)
 }
 
-/// Python `s.lower()` (full case mapping plus final sigma, as CPython 3.11 does it).
+/// Python `s.lower()` (full case mapping plus final sigma, as CPython does it).
 pub fn py_lower(s: &str) -> Cow<'_, str> {
     if s.is_ascii() {
         if !s.bytes().any(|b| b.is_ascii_uppercase()) {

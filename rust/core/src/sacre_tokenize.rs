@@ -6,7 +6,8 @@
 
 use crate::error::{MetricError, Result};
 use crate::pystr::{in_ranges, py_lower, py_rstrip, py_split, py_strip};
-use crate::unicode_tables::{REGEX_N, REGEX_P, REGEX_S, ZH_CHINESE};
+use crate::unicode_data::regex_classes;
+use crate::unicode_tables::ZH_CHINESE;
 
 /// A sacrebleu tokenizer (the `tokenize=` option).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -444,7 +445,7 @@ fn is_p(c: char) -> bool {
         c.is_ascii_punctuation()
             && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~')
     } else {
-        in_ranges(REGEX_P, cp)
+        in_ranges(regex_classes().p, cp)
     }
 }
 
@@ -454,7 +455,7 @@ fn is_s(c: char) -> bool {
     if cp < 0x80 {
         matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~')
     } else {
-        in_ranges(REGEX_S, cp)
+        in_ranges(regex_classes().s, cp)
     }
 }
 
@@ -464,7 +465,7 @@ fn is_n(c: char) -> bool {
     if cp < 0x80 {
         c.is_ascii_digit()
     } else {
-        in_ranges(REGEX_N, cp)
+        in_ranges(regex_classes().n, cp)
     }
 }
 
@@ -535,9 +536,9 @@ mod tests {
     fn ascii_fast_paths_match_tables() {
         for cp in 0u32..0x80 {
             let c = char::from_u32(cp).unwrap();
-            assert_eq!(is_p(c), in_ranges(REGEX_P, cp), "{cp:#x}");
-            assert_eq!(is_s(c), in_ranges(REGEX_S, cp), "{cp:#x}");
-            assert_eq!(is_n(c), in_ranges(REGEX_N, cp), "{cp:#x}");
+            assert_eq!(is_p(c), in_ranges(regex_classes().p, cp), "{cp:#x}");
+            assert_eq!(is_s(c), in_ranges(regex_classes().s, cp), "{cp:#x}");
+            assert_eq!(is_n(c), in_ranges(regex_classes().n, cp), "{cp:#x}");
         }
     }
 

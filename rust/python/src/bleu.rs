@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 use crate::common::{check_same_len, extract_strs, metric_error, par_map, value_error};
 use crate::texts::{extract_refs_texts, extract_texts, Texts};
+use crate::unicode;
 
 /// Inputs of one batch call: hypotheses (borrowed `str` objects or Arrow buffers, zero-copy) and
 /// per-hypothesis references.
@@ -129,6 +130,7 @@ fn bleu_stats<'py>(
     max_ngram_order: i64,
     workers: Option<usize>,
 ) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
+    unicode::ensure(py, tokenize == "intl")?;
     let n_max = order(py, max_ngram_order, "max_ngram_order")?;
     let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
     let pairs = Pairs::extract(hypotheses, references)?;
@@ -156,6 +158,7 @@ fn sentence_bleu<'py>(
     use_effective_order: bool,
     workers: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    unicode::ensure(py, tokenize == "intl")?;
     let n_max = order(py, max_ngram_order, "max_ngram_order")?;
     let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
     let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
@@ -221,6 +224,7 @@ fn chrf_stats<'py>(
     eps_smoothing: bool,
     workers: Option<usize>,
 ) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
+    unicode::ensure(py, false)?;
     let cfg = chrf_config(
         py,
         char_order,
@@ -257,6 +261,7 @@ fn sentence_chrf<'py>(
     eps_smoothing: bool,
     workers: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    unicode::ensure(py, false)?;
     let cfg = chrf_config(
         py,
         char_order,
@@ -308,6 +313,7 @@ fn sacre_tokenize(
     tokenize: &str,
     lowercase: bool,
 ) -> PyResult<Vec<String>> {
+    unicode::ensure(py, tokenize == "intl")?;
     let tok = Tokenizer::parse(tokenize).map_err(|e| metric_error(py, e))?;
     let lines = extract_strs(lines, "lines")?;
     Ok(lines
@@ -319,6 +325,7 @@ fn sacre_tokenize(
 /// Python `str.lower()` of each line, as the Rust core computes it.
 #[pyfunction]
 fn py_lower(lines: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    unicode::ensure(lines.py(), false)?;
     let lines = extract_strs(lines, "lines")?;
     Ok(lines
         .iter()
@@ -329,6 +336,7 @@ fn py_lower(lines: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 /// Python `str.split()` of each line, as the Rust core computes it.
 #[pyfunction]
 fn py_split(lines: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<String>>> {
+    unicode::ensure(lines.py(), false)?;
     let lines = extract_strs(lines, "lines")?;
     Ok(lines
         .iter()

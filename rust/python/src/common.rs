@@ -186,7 +186,7 @@ type PoolKey = (u32, usize);
 
 /// One pool per (process id, size): a child forked by a DataLoader never reuses its parent's
 /// threads (they do not exist after fork), it builds its own.
-fn pool(workers: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+pub fn pool(workers: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     static POOLS: OnceLock<Mutex<HashMap<PoolKey, Arc<rayon::ThreadPool>>>> = OnceLock::new();
     let key = (std::process::id(), workers);
     let mut pools = POOLS

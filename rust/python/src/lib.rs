@@ -5,9 +5,12 @@ use pyo3::prelude::*;
 mod arrow;
 mod bleu;
 mod common;
+mod pairwise;
 mod porter;
 mod rouge;
+mod ter;
 mod texts;
+mod unicode;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -25,7 +28,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(common::default_workers, m)?)?;
     rouge::register(m)?;
     bleu::register(m)?;
+    pairwise::register(m)?;
     porter::register(m)?;
+    ter::register(m)?;
     texts::register(m)?;
+    unicode::register(m)?;
     Ok(())
 }

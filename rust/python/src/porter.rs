@@ -8,6 +8,7 @@ use crate::common::extract_strs;
 /// Stems each word as nltk's `PorterStemmer().stem(word)` (NLTK_EXTENSIONS) does.
 #[pyfunction]
 fn porter_stem(py: Python<'_>, words: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    crate::unicode::ensure(py, false)?;
     let words = extract_strs(words, "words")?;
     Ok(py.detach(|| {
         let mut cache = StemCache::new();

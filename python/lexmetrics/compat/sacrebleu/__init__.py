@@ -1,4 +1,4 @@
-"""Drop-in for sacrebleu 2.6's BLEU and chrF API: ``from lexmetrics.compat import sacrebleu``.
+"""Drop-in for sacrebleu 2.6's BLEU, chrF and TER API: ``from lexmetrics.compat import sacrebleu``.
 
 Same names, signatures, reference-stream layout (``refs[k][i]``; ``None`` entries give a variable
 number of references and ``nrefs:var``), result attributes and printed forms as sacrebleu; scores
@@ -26,11 +26,16 @@ __all__ = [
     "CHRFScore",
     "BLEUSignature",
     "CHRFSignature",
+    "TER",
+    "TERScore",
+    "TERSignature",
     "corpus_bleu",
     "raw_corpus_bleu",
     "sentence_bleu",
     "corpus_chrf",
     "sentence_chrf",
+    "corpus_ter",
+    "sentence_ter",
 ]
 
 #: The sacrebleu release whose numbers and signatures this layer reproduces.
@@ -386,6 +391,107 @@ class CHRF:
 
 
 # ---------------------------------------------------------------------------------------------
+# TER
+# ---------------------------------------------------------------------------------------------
+
+
+class TERScore(Score):
+    """sacrebleu ``TERScore``."""
+
+    def __init__(self, score: float, num_edits: float, ref_length: float):
+        super().__init__("TER", score)
+        self.num_edits = int(num_edits)
+        self.ref_length = ref_length
+
+
+class TERSignature(Signature):
+    """sacrebleu ``TERSignature``."""
+
+    def __init__(self, args: dict):
+        super().__init__(args)
+        self._abbr.update({"case": "c", "tok": "t", "norm": "nr", "punct": "pn", "asian": "as"})
+        self.info.update({
+            "case": "mixed" if args["case_sensitive"] else "lc",
+            "tok": args["tokenizer_signature"],
+            "norm": args["normalized"],
+            "punct": not args["no_punct"],
+            "asian": args["asian_support"],
+        })
+
+
+class TER:
+    """sacrebleu ``TER`` (metrics/ter.py, a tercom port) backed by the Rust core."""
+
+    def __init__(
+        self,
+        normalized: bool = False,
+        no_punct: bool = False,
+        asian_support: bool = False,
+        case_sensitive: bool = False,
+        references: Optional[Sequence[Sequence[str]]] = None,
+    ):
+        self.no_punct = _check_bool(no_punct, "no_punct")
+        self.normalized = _check_bool(normalized, "normalized")
+        self.asian_support = _check_bool(asian_support, "asian_support")
+        self.case_sensitive = _check_bool(case_sensitive, "case_sensitive")
+        self.tokenizer_signature = "tercom"
+        self._ref_cache = references
+
+    def _args(self):
+        return (self.normalized, self.no_punct, self.asian_support, self.case_sensitive)
+
+    def _stats(self, hypotheses, references):
+        _check_hyps(hypotheses)
+        if references is None:
+            references = self._ref_cache
+            if references is None:
+                raise RuntimeError("No references provided and the cache is empty.")
+        refs = _streams_to_refs(len(hypotheses), references)
+        stats, nrefs = _native.ter_stats(hypotheses, refs, *self._args(), None)
+        self.num_refs = nrefs
+        return stats
+
+    def _compute_score_from_stats(self, stats) -> TERScore:
+        total_edits, sum_ref_lengths = stats[0], stats[1]
+        if sum_ref_lengths > 0:
+            score = total_edits / sum_ref_lengths
+        elif total_edits > 0:
+            score = 1.0  # empty reference(s) and non-empty hypothesis
+        else:
+            score = 0.0
+        return TERScore(100 * score, total_edits, sum_ref_lengths)
+
+    def _aggregate_and_compute(self, stats) -> TERScore:
+        # sacrebleu sum_of_lists: left to right, one row is returned as it is
+        if len(stats) == 1:
+            return self._compute_score_from_stats(stats[0])
+        total = [0, 0.0]
+        for row in stats:
+            total[0] += row[0]
+            total[1] += row[1]
+        return self._compute_score_from_stats(total)
+
+    def _extract_corpus_statistics(self, hypotheses, references) -> list:
+        """Per-segment ``[num_edits (int), avg_ref_len (float)]`` as sacrebleu returns them."""
+        return [[int(e), float(r)] for e, r in self._stats(hypotheses, references).tolist()]
+
+    def corpus_score(self, hypotheses: Sequence[str], references: Optional[Sequence[Sequence[str]]], n_bootstrap: int = 1) -> TERScore:
+        if n_bootstrap > 1:
+            raise InputValueError("n_bootstrap > 1 (bootstrap confidence intervals) is not supported by lexmetrics")
+        return self._aggregate_and_compute(self._extract_corpus_statistics(hypotheses, references))
+
+    def sentence_score(self, hypothesis: str, references: Sequence[str]) -> TERScore:
+        refs = _sentence_refs(hypothesis, references, "TER")
+        stats, _ = _native.ter_stats([hypothesis], [refs], *self._args(), 1)
+        self.num_refs = len(refs)
+        e, r = stats[0].tolist()
+        return self._compute_score_from_stats([int(e), r])
+
+    def get_signature(self) -> TERSignature:
+        return TERSignature(self.__dict__)
+
+
+# ---------------------------------------------------------------------------------------------
 # sacrebleu.compat functions
 # ---------------------------------------------------------------------------------------------
 
@@ -425,4 +531,18 @@ def sentence_chrf(hypothesis: str, references: Sequence[str], char_order: int = 
                   eps_smoothing: bool = False) -> CHRFScore:
     metric = CHRF(char_order=char_order, word_order=word_order, beta=beta,
                   whitespace=not remove_whitespace, eps_smoothing=eps_smoothing)
+    return metric.sentence_score(hypothesis, references)
+
+
+def corpus_ter(hypotheses: Sequence[str], references: Sequence[Sequence[str]], normalized: bool = False,
+               no_punct: bool = False, asian_support: bool = False, case_sensitive: bool = False) -> TERScore:
+    metric = TER(normalized=normalized, no_punct=no_punct, asian_support=asian_support,
+                 case_sensitive=case_sensitive)
+    return metric.corpus_score(hypotheses, references)
+
+
+def sentence_ter(hypothesis: str, references: Sequence[str], normalized: bool = False, no_punct: bool = False,
+                 asian_support: bool = False, case_sensitive: bool = False) -> TERScore:
+    metric = TER(normalized=normalized, no_punct=no_punct, asian_support=asian_support,
+                 case_sensitive=case_sensitive)
     return metric.sentence_score(hypothesis, references)
