@@ -32,9 +32,12 @@ PY
 
 # regex releases spanning Unicode 15.0-17: the intl tokenizer is checked against each
 # (tests/test_unicode_tables.py).
-python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
-  -d target/regex-wheels regex==2022.10.31 regex==2023.12.25 regex==2024.11.6 regex==2025.11.3 \
-  regex==2026.11.19
+# One download per version: pip resolves the requirements of one call together, and several pins of
+# one package in a call are "conflicting dependencies" (ResolutionImpossible with pip 23.2).
+for v in 2022.10.31 2023.12.25 2024.11.6 2025.11.3 2026.11.19; do
+  python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+    -d target/regex-wheels "regex==$v"
+done
 
 cargo test -q -p lexmetrics-core
 # Run from tests/ so that the installed package (not the source tree) is imported.
