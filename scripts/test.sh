@@ -14,14 +14,30 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The package (release build of the Rust extension) with the reference packages the tests compare
-# against, the training extra (torch, peft, transformers) and the Spark extra.
-python3 -m pip install -q --disable-pip-version-check '.[test,train,spark]'
+# against, the training extra (torch, peft, transformers) and the Spark extra. By default at the
+# exact versions CI tests against (constraints/ci.txt); LEXMETRICS_NEWEST=1 (or --newest) upgrades
+# everything to the newest releases the extras allow instead.
+if [ "${1:-}" = "--newest" ]; then LEXMETRICS_NEWEST=1; fi
+if [ "${LEXMETRICS_NEWEST:-0}" = 1 ]; then
+  pins=(--upgrade --upgrade-strategy eager)
+else
+  pins=(-c constraints/ci.txt)
+fi
+python3 -m pip install -q --disable-pip-version-check "${pins[@]}" '.[test,train,spark]'
+python3 - <<'PY'
+from importlib.metadata import version
+names = "regex sacrebleu rouge-score nltk numpy pyarrow polars pandas pyspark torch peft transformers"
+print("test.sh: testing against", ", ".join(f"{n} {version(n)}" for n in names.split()))
+PY
 
 # regex releases spanning Unicode 15.0-17: the intl tokenizer is checked against each
 # (tests/test_unicode_tables.py).
-python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
-  -d target/regex-wheels regex==2022.10.31 regex==2023.12.25 regex==2024.11.6 regex==2025.11.3 \
-  regex==2026.11.19
+# One download per version: pip resolves the requirements of one call together, and several pins of
+# one package in a call are "conflicting dependencies" (ResolutionImpossible with pip 23.2).
+for v in 2022.10.31 2023.12.25 2024.11.6 2025.11.3 2026.11.19; do
+  python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+    -d target/regex-wheels "regex==$v"
+done
 
 cargo test -q -p lexmetrics-core
 # Run from tests/ so that the installed package (not the source tree) is imported.

@@ -2,6 +2,7 @@
 //! `[sys_len, ref_len, correct_1..n, total_1..n]`, summed over a corpus, then `compute_bleu`.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustc_hash::FxHashMap;
 
@@ -15,6 +16,37 @@ pub const DEFAULT_MAX_NGRAM_ORDER: usize = 4;
 
 /// sacrebleu `my_log(0.0)`: the floor that makes `exp` underflow to exactly 0.0.
 const MY_LOG_ZERO: f64 = -9_999_999_999.0;
+
+/// Whether Python's `sum()` of floats is Neumaier-compensated (CPython >= 3.12); sacrebleu sums
+/// the log precisions with it, so the binding sets this from the running interpreter at import.
+static PY_SUM_COMPENSATED: AtomicBool = AtomicBool::new(false);
+
+/// Match the float `sum()` of the interpreter in this process (`true` for CPython >= 3.12).
+pub fn set_python_sum_compensated(compensated: bool) {
+    PY_SUM_COMPENSATED.store(compensated, Ordering::Relaxed);
+}
+
+/// CPython's `sum(xs)` of floats from 0: left to right, or with 3.12's Neumaier compensation
+/// (bltinmodule.c `builtin_sum_impl`, including its final `if (c && isfinite(c))`).
+fn python_float_sum(xs: impl Iterator<Item = f64>, compensated: bool) -> f64 {
+    if !compensated {
+        return xs.fold(0.0, |acc, x| acc + x);
+    }
+    let (mut f, mut c) = (0.0f64, 0.0f64);
+    for x in xs {
+        let t = f + x;
+        c += if f.abs() >= x.abs() {
+            (f - t) + x
+        } else {
+            (x - t) + f
+        };
+        f = t;
+    }
+    if c != 0.0 && c.is_finite() {
+        f += c;
+    }
+    f
+}
 
 /// A sacrebleu smoothing method (`smooth_method=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -826,10 +858,12 @@ pub fn compute_bleu(stats: &[i64], sc: &BleuScoring) -> Result<BleuScore> {
         }
     }
 
-    let log_sum = precisions[..eff_order]
-        .iter()
-        .map(|&p| if p == 0.0 { MY_LOG_ZERO } else { p.ln() })
-        .fold(0.0f64, |acc, x| acc + x);
+    let log_sum = python_float_sum(
+        precisions[..eff_order]
+            .iter()
+            .map(|&p| if p == 0.0 { MY_LOG_ZERO } else { p.ln() }),
+        PY_SUM_COMPENSATED.load(Ordering::Relaxed),
+    );
     let score = bp * (log_sum / eff_order as f64).exp();
     Ok(BleuScore {
         score,
@@ -864,6 +898,23 @@ mod tests {
         compute_bleu(stats, &BleuScoring::new(smooth, value, eff, 4).unwrap())
             .unwrap()
             .score
+    }
+
+    #[test]
+    fn python_float_sum_matches_cpython() {
+        // sum([1e16, 1.0, -1e16]) and the log precisions of one pair: 3.11 vs 3.12/3.13 results.
+        let xs = [1e16, 1.0, -1e16];
+        assert_eq!(python_float_sum(xs.into_iter(), false), 0.0);
+        assert_eq!(python_float_sum(xs.into_iter(), true), 1.0);
+        let p = [
+            52.0f64,
+            21.73913043478261,
+            9.090909090909092,
+            2.380952380952381,
+        ];
+        let logs = || p.iter().map(|x| x.ln());
+        assert_eq!(python_float_sum(logs(), false), 10.105133081968916);
+        assert_eq!(python_float_sum(logs(), true), 10.105133081968914);
     }
 
     #[test]

@@ -25,6 +25,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "release"
         },
     )?;
+    // sacrebleu's BLEU sums log precisions with the interpreter's sum(), compensated since 3.12.
+    lexmetrics_core::bleu::set_python_sum_compensated(m.py().version_info() >= (3, 12));
     m.add_function(wrap_pyfunction!(common::default_workers, m)?)?;
     m.add_function(wrap_pyfunction!(common::_panic_test_hook, m)?)?;
     rouge::register(m)?;
