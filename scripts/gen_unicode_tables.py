@@ -88,21 +88,36 @@ def main() -> None:
         "",
     ]
     entries = []
+    # A table equal to an earlier version's is not written again: the entry names the earlier one.
+    emitted: dict[tuple[str, str], str] = {}
+
+    def table(kind: str, tag: str, doc: str, rows) -> str:
+        key = (kind, json.dumps(rows))
+        if key in emitted:
+            return emitted[key]
+        name = f"{tag}_{kind}"
+        if kind == "LOWER":
+            out.append(f"/// {doc}")
+            out.append(f"pub static {name}: &[(u32, [u32; 3])] = &[")
+            for cp, low in rows:
+                a, b, c = (low + [0, 0, 0])[:3]
+                out.append(f"    (0x{cp:04X}, [0x{a:04X}, 0x{b:04X}, 0x{c:04X}]),")
+            out.append("];\n")
+        else:
+            out.append(_emit_ranges(name, doc, rows))
+        emitted[key] = name
+        return name
+
     for version, t in sorted(by_version.items(), key=lambda kv: [int(x) for x in kv[0].split(".")]):
         tag = "PY_" + version.replace(".", "_")
         py = t["python"]
-        out.append(_emit_ranges(f"{tag}_WHITESPACE", f"Python {py}: `str.isspace()`.", t["whitespace"]))
-        out.append(_emit_ranges(f"{tag}_CASE_IGNORABLE", f"Python {py}: case-ignorable (final sigma).", t["case_ignorable"]))
-        out.append(_emit_ranges(f"{tag}_CASED", f"Python {py}: cased and not case-ignorable.", t["cased"]))
-        out.append(f"/// Python {py}: `chr(cp).lower()` where it changes (up to 3 code points, 0 = none).")
-        out.append(f"pub static {tag}_LOWER: &[(u32, [u32; 3])] = &[")
-        for cp, low in t["lower"]:
-            a, b, c = (low + [0, 0, 0])[:3]
-            out.append(f"    (0x{cp:04X}, [0x{a:04X}, 0x{b:04X}, 0x{c:04X}]),")
-        out.append("];\n")
+        ws = table("WHITESPACE", tag, f"Python {py}: `str.isspace()`.", t["whitespace"])
+        ci = table("CASE_IGNORABLE", tag, f"Python {py}: case-ignorable (final sigma).", t["case_ignorable"])
+        cased = table("CASED", tag, f"Python {py}: cased and not case-ignorable.", t["cased"])
+        low = table("LOWER", tag, f"Python {py}: `chr(cp).lower()` where it changes (up to 3 code points, 0 = none).", t["lower"])
         entries.append(
-            f"    PythonTables {{ unidata_version: {json.dumps(version)}, whitespace: {tag}_WHITESPACE, "
-            f"lower: {tag}_LOWER, case_ignorable: {tag}_CASE_IGNORABLE, cased: {tag}_CASED }},"
+            f"    PythonTables {{ unidata_version: {json.dumps(version)}, whitespace: {ws}, "
+            f"lower: {low}, case_ignorable: {ci}, cased: {cased} }},"
         )
     out.append("/// CPython's tables, one per Unicode version (oldest first).")
     out.append("pub static PYTHON_TABLES: &[PythonTables] = &[")
