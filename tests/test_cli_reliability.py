@@ -181,6 +181,19 @@ def test_json_output_is_strict_json_with_zero_smoothing(tmp_path):
         assert _strict_json(p.stdout)["metrics"]["bleu"]["score"] == 0.0
 
 
+def test_per_pair_jsonl_is_strict_json_with_nan_ids(tmp_path):
+    """A float id column holding NaN / Infinity is written as null (JSON has neither)."""
+    rows = [{"prediction": f"a b {i}", "reference": "a b c", "id": v}
+            for i, v in enumerate([1.5, float("nan"), float("inf"), -float("inf"), 2.0])]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "pp.jsonl"
+    run_cli("score", "-i", str(tmp_path / "d.jsonl"), "--id-col", "id", "-m", "bleu,rouge1",
+            "--per-pair", str(out))
+    got = [_strict_json(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in got] == [1.5, None, None, None, 2.0]
+    assert all(isinstance(r["bleu"], float) for r in got)
+
+
 # -- 4. bad bytes and damaged files name the file and the line (or row) --------------------
 
 

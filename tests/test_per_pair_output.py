@@ -31,7 +31,8 @@ def test_floats_are_written_as_python_repr(seed):
 
 def test_non_finite_floats_as_json_and_csv_write_them():
     vals = np.array([np.nan, np.inf, -np.inf, 2.5])
-    assert _native.format_rows([vals], ["", "\n"], True) == "NaN\nInfinity\n-Infinity\n2.5\n"
+    # JSON has no NaN or Infinity: they are written as null
+    assert _native.format_rows([vals], ["", "\n"], True) == "null\nnull\nnull\n2.5\n"
     assert _native.format_rows([vals], ["", "\n"], False) == "nan\ninf\n-inf\n2.5\n"
 
 
@@ -63,7 +64,11 @@ def test_per_pair_files_equal_row_by_row_output(tmp_path, fmt):
              for c, v in cols.items()}
     rows = list(zip(*plain.values())) * 2
     if fmt == "jsonl":
-        want = "".join(json.dumps(dict(zip(plain, r)), ensure_ascii=False, default=str) + "\n" for r in rows)
+        want = "".join(
+            json.dumps(_io.finite_or_null(dict(zip(plain, r))), ensure_ascii=False, default=str, allow_nan=False)
+            + "\n"
+            for r in rows
+        )
     else:
         buf = io.StringIO()
         cw = csv.writer(buf)

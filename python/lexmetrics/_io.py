@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+import math
 import os
 import sys
 import tempfile
@@ -476,9 +477,20 @@ def _is_float_column(v: Any) -> bool:
     return isinstance(v, np.ndarray) and v.dtype == np.float64 and v.ndim == 1
 
 
+def finite_or_null(obj: Any) -> Any:
+    """``obj`` with every non-finite float as None, so that what is written is always valid JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_or_null(v) for v in obj]
+    return obj
+
+
 def _json_text(v: Any) -> str:
-    """One value as ``json.dumps`` writes it inside a row."""
-    return json.dumps(v, ensure_ascii=False, default=str)
+    """One value as ``json.dumps`` writes it inside a row (NaN and infinities as null: valid JSON)."""
+    return json.dumps(finite_or_null(v), ensure_ascii=False, default=str, allow_nan=False)
 
 
 def _umask() -> int:

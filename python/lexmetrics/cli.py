@@ -248,17 +248,6 @@ def _check_output_is_not_an_input(args: argparse.Namespace) -> None:
             )
 
 
-def _finite_or_null(obj: Any) -> Any:
-    """The report with any non-finite float as null, so that stdout is always valid JSON."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite_or_null(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite_or_null(v) for v in obj]
-    return obj
-
-
 def _group_name(v: Any) -> str:
     """A group's name: a string as is, any other value as JSON writes it (1, 1.5, true, null, NaN),
     which is how ``json.dumps`` writes the typed keys of ``lexmetrics.spark.corpus_scores``."""
@@ -345,7 +334,7 @@ def run_score(args: argparse.Namespace) -> int:
             writer.abort()
         raise
     if args.format == "json":
-        sys.stdout.write(json.dumps(_finite_or_null(report), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(_io.finite_or_null(report), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
     else:
         sys.stdout.write(_text_report(report, args.width))
     return 0

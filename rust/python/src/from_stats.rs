@@ -267,11 +267,7 @@ fn format_rows<'py>(
             Column::Texts(t) => Err(t.as_slice()),
         });
     }
-    let (nan, inf) = if json {
-        ("NaN", "Infinity")
-    } else {
-        ("nan", "inf")
-    };
+    let (nan, inf) = ("nan", "inf");
     let blocks = n.div_ceil(ROWS_PER_BLOCK);
     let parts = par_map(py, blocks, workers, n.saturating_mul(16), |b| {
         Ok({
@@ -283,7 +279,9 @@ fn format_rows<'py>(
                     match col {
                         Ok(a) => {
                             let x = a[i];
-                            if x.is_nan() {
+                            if json && !x.is_finite() {
+                                out.push_str("null"); // JSON has no NaN or Infinity
+                            } else if x.is_nan() {
                                 out.push_str(nan);
                             } else if x.is_infinite() {
                                 if x < 0.0 {
