@@ -33,8 +33,7 @@ for extra in "$@"; do
       "$venv/bin/lexmetrics" score --demo
       example "$root/README.md" "lexmetrics.corpus_bleu(preds, refs)" | "$py" -
       # Without their extra, the optional parts say which extra to install.
-      # (lexmetrics.spark asks for pyarrow first, naming the arrow extra, which spark includes.)
-      for part in arrow:arrow spark:spark,arrow train:train; do
+      for part in arrow:arrow spark:spark train:train; do
         "$py" - "${part%%:*}" "${part##*:}" <<'PY'
 import importlib, sys
 module, extras = sys.argv[1], sys.argv[2].split(",")

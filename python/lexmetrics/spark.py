@@ -31,9 +31,16 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import arrow as _arrow
 from ._dependencies import require
-from ._errors import InputTypeError, InputValueError
+from ._errors import InputTypeError, InputValueError, MissingDependencyError
+
+_sql = require("pyspark.sql", "lexmetrics.spark")
+_types = require("pyspark.sql.types", "lexmetrics.spark")
+_F = require("pyspark.sql.functions", "lexmetrics.spark")
+try:
+    from . import arrow as _arrow
+except MissingDependencyError as exc:  # name the extra that brings everything Spark needs
+    raise MissingDependencyError(f"{exc}; for lexmetrics.spark: pip install 'lexmetrics[spark]'") from exc
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
@@ -41,10 +48,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["DEFAULT_METRICS", "with_scores", "score_udf", "corpus_scores", "state_frame", "task_workers"]
 
 DEFAULT_METRICS = _arrow.DEFAULT_METRICS
-
-_sql = require("pyspark.sql", "lexmetrics.spark")
-_types = require("pyspark.sql.types", "lexmetrics.spark")
-_F = require("pyspark.sql.functions", "lexmetrics.spark")
 
 
 def task_workers(spark: SparkSession) -> int:
