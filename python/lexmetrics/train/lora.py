@@ -139,8 +139,17 @@ class LoraLinear(nn.Module):
         self.lora_B = nn.ModuleDict()
         self.lora_dropout = nn.ModuleDict()
         self.lora_magnitude_vector = nn.ModuleDict()
-        self.use_dora: dict[str, bool] = {}
         self._dora_weight_norm: dict[str, torch.Tensor] = {}
+        self._first_adapter(
+            adapter_name, r, lora_alpha, lora_dropout, use_rslora=use_rslora, use_dora=use_dora,
+            init_lora_weights=init_lora_weights, adapter_dtype=adapter_dtype,
+        )
+
+    def _first_adapter(self, adapter_name: str, r: int, lora_alpha: float, lora_dropout: float,
+                       **options: Any) -> None:
+        """The per-adapter bookkeeping every LoRA layer kind shares (peft's ``LoraLayer``), then
+        the layer's first adapter."""
+        self.use_dora: dict[str, bool] = {}
         self.r: dict[str, int] = {}
         self.lora_alpha: dict[str, float] = {}
         self.scaling: dict[str, float] = {}
@@ -148,16 +157,7 @@ class LoraLinear(nn.Module):
         self.active_adapters: list[str] = [adapter_name]
         self.disable_adapters = False
         self.merged_adapters: list[str] = []
-        self.update_layer(
-            adapter_name,
-            r,
-            lora_alpha,
-            lora_dropout,
-            use_rslora=use_rslora,
-            use_dora=use_dora,
-            init_lora_weights=init_lora_weights,
-            adapter_dtype=adapter_dtype,
-        )
+        self.update_layer(adapter_name, r, lora_alpha, lora_dropout, **options)
 
     def update_layer(
         self,
@@ -483,23 +483,9 @@ class LoraEmbedding(LoraLinear):
         self.lora_embedding_A = nn.ParameterDict()
         self.lora_embedding_B = nn.ParameterDict()
         self.lora_dropout = nn.ModuleDict()
-        self.use_dora: dict[str, bool] = {}
-        self.r: dict[str, int] = {}
-        self.lora_alpha: dict[str, float] = {}
-        self.scaling: dict[str, float] = {}
-        self.use_rslora: dict[str, bool] = {}
-        self.active_adapters: list[str] = [adapter_name]
-        self.disable_adapters = False
-        self.merged_adapters: list[str] = []
-        self.update_layer(
-            adapter_name,
-            r,
-            lora_alpha,
-            lora_dropout,
-            use_rslora=use_rslora,
-            use_dora=use_dora,
-            init_lora_weights=init_lora_weights,
-            adapter_dtype=adapter_dtype,
+        self._first_adapter(
+            adapter_name, r, lora_alpha, lora_dropout, use_rslora=use_rslora, use_dora=use_dora,
+            init_lora_weights=init_lora_weights, adapter_dtype=adapter_dtype,
         )
 
     def update_layer(
