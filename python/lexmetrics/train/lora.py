@@ -231,7 +231,7 @@ class LoraLinear(nn.Module):
         adapted layer equals the base layer at init."""
         lora_a = self.lora_A[adapter_name].weight
         lora_b = self.lora_B[adapter_name].weight
-        weight = self.base_layer.weight
+        weight = self._dense_base_weight()
         norm = self._weight_norm(
             weight.to(lora_a.device), lora_b @ lora_a, self.scaling[adapter_name]
         )
@@ -253,7 +253,7 @@ class LoraLinear(nn.Module):
         )
         lora_weight = lora_b(lora_a(eye)).T.to(x.dtype)
         magnitude = self.lora_magnitude_vector[name].weight
-        weight = self.base_layer.weight.to(x.dtype)
+        weight = self._dense_base_weight().to(x.dtype)
         weight_norm = self._weight_norm(weight, lora_weight.detach(), scaling).detach()
         mag_norm_scale = (magnitude / weight_norm).view(1, -1)
         lora_result = lora_b(lora_a(x))
@@ -266,6 +266,10 @@ class LoraLinear(nn.Module):
         return result + (
             (mag_norm_scale - 1) * base_result + mag_norm_scale * lora_result * scaling
         )
+
+    def _dense_base_weight(self) -> torch.Tensor:
+        """The base weight as a float matrix (quantized layers dequantize it, see qlora.py)."""
+        return self.base_layer.weight
 
     @property
     def active_adapter(self) -> str:
@@ -844,6 +848,9 @@ def inject_lora(
                 "transformers Conv1D, nn.Embedding and nn.Conv2d are supported"
             )
         selected.append((name, module))
+    # bitsandbytes layers get their own LoRA layer (imported here: qlora.py imports this module)
+    from .qlora import kbit_layer_class
+
     if not selected:
         raise ValueError(
             f"target_modules={target_modules!r} matched no nn.Linear/Conv1D module in "
@@ -861,7 +868,7 @@ def inject_lora(
                 init_lora_weights=init_lora_weights,
             )
             continue
-        cls: type[LoraLinear] = LoraLinear
+        cls: type[LoraLinear] = kbit_layer_class(module) or LoraLinear
         if isinstance(module, nn.Embedding):
             cls = LoraEmbedding
         elif isinstance(module, nn.Conv2d):
@@ -1168,12 +1175,16 @@ def unload_lora(
 
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:
-    """``(trainable, total)`` parameter counts; shared parameters (tied embeddings) count once."""
+    """``(trainable, total)`` parameter counts; shared parameters (tied embeddings) count once, and
+    a bitsandbytes 4-bit weight counts its unpacked size (two numbers per byte), as peft counts."""
     trainable = total = 0
     for p in model.parameters():  # parameters() already de-duplicates tied tensors
-        total += p.numel()
+        n = p.numel()
+        if type(p).__name__ == "Params4bit":
+            n *= 2 * p.element_size()
+        total += n
         if p.requires_grad:
-            trainable += p.numel()
+            trainable += n
     return trainable, total
 
 
