@@ -114,6 +114,19 @@ def logits(model, ids=IDS):
         return model(input_ids=ids).logits
 
 
+def logits_unpacked(model, ids=IDS):
+    """Logits without dropout in training mode: bnb's CPU backend repacks 4-bit weights (scales
+    rounded to bfloat16) at an eval no-grad forward, and peft's merge cannot read repacked weights;
+    a GPU never repacks."""
+    assert all(not isinstance(m, torch.nn.Dropout) or m.p == 0 for m in model.modules())
+    model.train()
+    try:
+        with torch.no_grad():
+            return model(input_ids=ids).logits
+    finally:
+        model.eval()
+
+
 @pytest.mark.parametrize("quant", list(QUANT))
 def test_layers_counts_and_forward_equal_peft(saved_llama, quant):
     ours, ref = pair(saved_llama, quant, r=4, lora_alpha=8)
@@ -133,3 +146,182 @@ def test_layers_counts_and_forward_equal_peft(saved_llama, quant):
     assert torch.equal(out, logits(ref))
     # the adapters change the output (B was perturbed): the comparison is not base vs base
     assert not torch.equal(out, logits(quantized(saved_llama, quant)))
+
+
+@pytest.mark.parametrize("quant", ["nf4", "int8"])
+def test_dora_forward_and_gradients_equal_peft(saved_llama, quant):
+    """In training mode: in eval bnb repacks 4-bit CPU weights and peft's DoRA then dequantizes the
+    repacked bytes as plain ones (see the packed-weight test below); training never repacks."""
+    ours, ref = pair(saved_llama, quant, r=4, lora_alpha=8, use_dora=True)
+    losses = []
+    for model in (ours, ref):
+        model.train()
+        loss = model(input_ids=IDS, labels=IDS).loss
+        loss.backward()
+        losses.append(loss)
+    assert torch.equal(losses[0], losses[1])
+    grads = {k: p.grad for k, p in ours.named_parameters() if p.requires_grad}
+    ref_grads = {
+        k.removeprefix("base_model.model."): p.grad
+        for k, p in ref.named_parameters()
+        if p.requires_grad
+    }
+    assert grads.keys() == ref_grads.keys() and any("magnitude" in k for k in grads)
+    for k, g in grads.items():
+        assert g is not None and torch.equal(g, ref_grads[k]), k
+
+
+@pytest.mark.parametrize("quant", ["nf4-double-bf16", "int8"])
+def test_training_gradients_equal_peft(saved_llama, quant):
+    ours, ref = pair(saved_llama, quant, r=4, lora_alpha=8, lora_dropout=0.0)
+    losses = []
+    for model in (ours, ref):
+        model.train()
+        loss = model(input_ids=IDS, labels=IDS).loss
+        loss.backward()
+        losses.append(loss)
+    assert torch.equal(losses[0], losses[1])
+    ref_params = dict(ref.named_parameters())
+    for name, p in ours.named_parameters():
+        assert p.requires_grad == ("lora_" in name), name
+        if p.requires_grad:
+            assert p.grad.abs().sum() > 0
+            assert torch.equal(p.grad, ref_params["base_model.model." + name].grad), name
+
+
+@pytest.mark.parametrize("quant", ["nf4", "int8"])
+def test_adapter_saved_here_loads_in_peft_and_back(saved_llama, quant, tmp_path):
+    ours = quantized(saved_llama, quant)
+    inject_lora(ours, TARGETS, r=4, lora_alpha=8, lora_dropout=0.1)
+    perturb(ours)
+    save_lora_adapter(ours, tmp_path / "ours")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = peft.PeftModel.from_pretrained(quantized(saved_llama, quant), tmp_path / "ours")
+    ref.eval()
+    assert torch.equal(logits(ours), logits(ref))
+    # and the reverse: peft's file into a fresh quantized model here and into a fresh one in peft
+    # (not the saving model: on CPU, state_dict() after an eval forward rounds bnb's 4-bit scales)
+    perturb(ref, seed=2)
+    ref.save_pretrained(tmp_path / "peft")
+    back = quantized(saved_llama, quant)
+    load_lora_adapter(back, tmp_path / "peft")
+    assert isinstance(back.model.layers[1].mlp.down_proj, (LoraLinear4bit, LoraLinear8bitLt))
+    assert not back.training and all(not m.training for m in back.modules())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = peft.PeftModel.from_pretrained(quantized(saved_llama, quant), tmp_path / "peft")
+    out = logits(back)
+    assert torch.equal(out, logits(ref.eval()))
+    assert not torch.equal(out, logits(ours))
+
+
+@pytest.mark.parametrize("quant", ["nf4", "fp4", "int8"])
+@pytest.mark.parametrize("use_dora", [False, True])
+def test_merge_unmerge_and_unload_equal_peft(saved_llama, quant, use_dora):
+    """peft merges into a quantized layer by dequantize -> add -> quantize; so do we, bit for bit."""
+    ours, ref = pair(saved_llama, quant, r=4, lora_alpha=8, use_dora=use_dora)
+    unmerged = logits_unpacked(ours)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        merge_lora(ours)
+    bits = "8" if quant == "int8" else "4"
+    assert any(f"Merge lora module to {bits}-bit linear" in str(w.message) for w in caught)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.merge_adapter()
+    merged = logits_unpacked(ours)
+    assert torch.equal(merged, logits_unpacked(ref))
+    # requantizing W + dW rounds: close to the unmerged output, not equal
+    assert not torch.equal(merged, unmerged)
+    assert (merged - unmerged).abs().max() < 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        unmerge_lora(ours)
+        ref.unmerge_adapter()
+    assert torch.equal(logits_unpacked(ours), logits_unpacked(ref))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        unload_lora(ours)
+        ref_unloaded = ref.merge_and_unload()
+    assert not list(lora_layers(ours))
+    layer = ours.model.layers[0].self_attn.q_proj
+    ref_layer = ref_unloaded.model.layers[0].self_attn.q_proj
+    assert type(layer) is type(ref_layer) and type(layer).__name__ in ("Linear4bit", "Linear8bitLt")
+    assert torch.equal(dequantize_weight(layer), dequantize_weight(ref_layer))
+    assert torch.equal(logits_unpacked(ours), logits_unpacked(ref_unloaded))
+
+
+def test_merge_after_an_eval_forward_reads_the_cpu_packed_weight(saved_llama):
+    """bitsandbytes repacks 4-bit CPU weights at the first no-grad eval forward (on CPUs with
+    AVX512-BF16, scales rounded to bfloat16); dequantizing must undo the repacking first (peft's
+    merge does not: it reads the repacked bytes as plain ones)."""
+    ours = quantized(saved_llama, "nf4")
+    inject_lora(ours, TARGETS, r=4, lora_alpha=8)
+    perturb(ours)
+    base = ours.model.layers[0].self_attn.q_proj.base_layer
+    before = dequantize_weight(base).clone()
+    unmerged = logits(ours)  # eval, no grad: bnb may repack here
+    after = dequantize_weight(base)
+    assert after.shape == before.shape == (64, 64)
+    assert (after - before).abs().max() <= 0.01 * before.abs().max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        merge_lora(ours)
+    assert (logits(ours) - unmerged).abs().max() < 0.1
+
+
+def test_base_rewriting_inits_are_refused(saved_llama):
+    model = quantized(saved_llama, "nf4")
+    for init in ("pissa", "olora"):
+        with pytest.raises(TypeError, match="not offered on 4-bit layers"):
+            inject_lora(model, ["q_proj"], init_lora_weights=init)
+
+
+def test_prepare_model_for_kbit_training_equals_peft(saved_llama):
+    """Frozen base, float32 norms/embeddings/head from a bfloat16 load, input grads and gradient
+    checkpointing, as peft's prepare_model_for_kbit_training; then a training step matches peft's."""
+    ours = prepare_model_for_kbit_training(quantized(saved_llama, "nf4", dtype=torch.bfloat16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = peft.prepare_model_for_kbit_training(
+            quantized(saved_llama, "nf4", dtype=torch.bfloat16)
+        )
+    ref_params = dict(ref.named_parameters())
+    assert ours.model.norm.weight.dtype == torch.float32
+    for name, p in ours.named_parameters():
+        assert (p.dtype, p.requires_grad) == (ref_params[name].dtype, ref_params[name].requires_grad)
+        assert not p.requires_grad
+    assert ours.is_gradient_checkpointing and ref.is_gradient_checkpointing
+    inject_lora(ours, TARGETS, r=4, lora_alpha=8)
+    perturb(ours)
+    ref = peft_model(ref, r=4, lora_alpha=8, target_modules=TARGETS)
+    ref.load_state_dict(
+        {"base_model.model." + k: v for k, v in lora_tensors(ours).items()}, strict=False
+    )
+    losses = []
+    for model in (ours, ref):
+        model.train()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loss = model(input_ids=IDS, labels=IDS).loss
+            loss.backward()
+        losses.append(loss)
+    assert torch.equal(losses[0], losses[1])
+    ref_params = dict(ref.named_parameters())
+    grads = [(n, p.grad) for n, p in ours.named_parameters() if p.requires_grad]
+    assert grads and all(g is not None and g.abs().sum() > 0 for _, g in grads)
+    for name, g in grads:
+        assert torch.equal(g, ref_params["base_model.model." + name].grad), name
+
+
+def test_prepare_without_quantization_only_freezes_and_upcasts():
+    torch.manual_seed(0)
+    cfg = transformers.LlamaConfig(
+        vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+        num_attention_heads=4, num_key_value_heads=2,
+    )
+    model = transformers.LlamaForCausalLM(cfg).to(torch.bfloat16)
+    prepare_model_for_kbit_training(model)
+    assert all(p.dtype == torch.float32 and not p.requires_grad for p in model.parameters())
+    assert not model.is_gradient_checkpointing  # peft enables it only for k-bit models
