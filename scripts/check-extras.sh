@@ -2,7 +2,7 @@
 # Each extra alone: a clean virtual environment (no system site-packages) with only the built wheel
 # and that extra installed, running that extra's documented example.
 #
-#   bash scripts/check-extras.sh [none] [arrow] [spark] [train]     (default: all four)
+#   bash scripts/check-extras.sh [none] [arrow] [spark] [train] [qlora]     (default: all five)
 #
 # Uses the wheel scripts/build-wheels.sh left in dist/ (or $LEXMETRICS_WHEEL); versions from
 # constraints/ci.txt unless LEXMETRICS_NEWEST=1. Downloads go through pip's cache, so a second run
@@ -15,7 +15,7 @@ wheel=${LEXMETRICS_WHEEL:-$(ls "$root"/dist/lexmetrics-*-cp310-abi3-manylinux*x8
 work=$root/target/extras
 mkdir -p "$work"
 if [ "${LEXMETRICS_NEWEST:-0}" = 1 ]; then pins=(); else pins=(-c "$root/constraints/ci.txt"); fi
-[ $# -gt 0 ] || set -- none arrow spark train
+[ $# -gt 0 ] || set -- none arrow spark train qlora
 example() { python3 "$root/scripts/doc_example.py" "$@"; }
 
 for extra in "$@"; do
@@ -25,6 +25,8 @@ for extra in "$@"; do
   python3 -m venv "$venv"
   py=$venv/bin/python
   spec=$wheel; [ "$extra" = none ] || spec="$wheel[$extra]"
+  # QLoRA is used with the training extra
+  [ "$extra" = qlora ] && spec="$wheel[train,qlora]"
   "$py" -m pip install -q --disable-pip-version-check "${pins[@]}" "$spec"
   t_install=$((SECONDS - t0))
   cd "$venv"   # outside the source tree: the installed wheel is what gets imported
@@ -48,6 +50,7 @@ PY
     arrow) example "$root/docs/spark.md" "la.score_batch" | "$py" - ;;
     spark) example "$root/docs/spark.md" "lms.corpus_scores" | "$py" - ;;
     train) "$venv/bin/lexmetrics" finetune-demo ;;
+    qlora) example "$root/docs/training.md" "prepare_model_for_kbit_training(model)" | "$py" - ;;
     *) echo "check-extras: unknown extra $extra" >&2; exit 2 ;;
   esac
   cd "$root"

@@ -14,7 +14,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The package (release build of the Rust extension) with the reference packages the tests compare
-# against, the training extra (torch, peft, transformers) and the Spark extra. By default at the
+# against, the training extra (torch, peft, transformers), the QLoRA extra (bitsandbytes, whose CPU
+# backend runs the QLoRA tests without a GPU) and the Spark extra. By default at the
 # exact versions CI tests against (constraints/ci.txt); LEXMETRICS_NEWEST=1 (or --newest) upgrades
 # everything to the newest releases the extras allow instead.
 if [ "${1:-}" = "--newest" ]; then LEXMETRICS_NEWEST=1; fi
@@ -23,10 +24,10 @@ if [ "${LEXMETRICS_NEWEST:-0}" = 1 ]; then
 else
   pins=(-c constraints/ci.txt)
 fi
-python3 -m pip install -q --disable-pip-version-check "${pins[@]}" '.[test,train,spark]'
+python3 -m pip install -q --disable-pip-version-check "${pins[@]}" '.[test,train,qlora,spark]'
 python3 - <<'PY'
 from importlib.metadata import version
-names = "regex sacrebleu rouge-score nltk numpy pyarrow polars pandas pyspark torch peft transformers"
+names = "regex sacrebleu rouge-score nltk numpy pyarrow polars pandas pyspark torch peft transformers bitsandbytes"
 print("test.sh: testing against", ", ".join(f"{n} {version(n)}" for n in names.split()))
 PY
 

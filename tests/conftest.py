@@ -14,7 +14,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # one fails the whole run instead of silently skipping its tests.
 if os.environ.get("LEXMETRICS_REQUIRE_EXTRAS") == "1":
     for _name in (
-        "torch", "peft", "transformers", "safetensors", "tokenizers",
+        "torch", "peft", "transformers", "safetensors", "tokenizers", "bitsandbytes",
         "pyspark", "pyarrow", "polars", "pandas", "rouge_score", "sacrebleu", "nltk",
     ):
         importlib.import_module(_name)

@@ -325,3 +325,22 @@ def test_prepare_without_quantization_only_freezes_and_upcasts():
     prepare_model_for_kbit_training(model)
     assert all(p.dtype == torch.float32 and not p.requires_grad for p in model.parameters())
     assert not model.is_gradient_checkpointing  # peft enables it only for k-bit models
+
+
+def test_docs_example_prints_what_the_docs_say(capsys, monkeypatch, tmp_path):
+    """The QLoRA example of docs/training.md runs and prints the line the docs show after it."""
+    import re
+    import tempfile
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "training.md").read_text("utf-8")
+    block, printed = re.search(
+        r"```python\n([^`]*prepare_model_for_kbit_training\(model\)[^`]*)```\nprints `([^`]*)`",
+        text,
+        re.S,
+    ).groups()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(block, "docs/training.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == printed

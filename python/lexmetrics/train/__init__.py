@@ -43,6 +43,7 @@ from .lora import (  # noqa: E402
     unmerge_lora,
 )
 from .prompt_tuning import SoftPromptModel  # noqa: E402
+from .qlora import LoraLinear4bit, LoraLinear8bitLt, prepare_model_for_kbit_training  # noqa: E402
 from .trainable_tokens import TrainableTokensLayer, TrainableTokensWrapper  # noqa: E402
 
 __all__ = [
@@ -51,6 +52,8 @@ __all__ = [
     "LoraLinear",
     "LoraEmbedding",
     "LoraConv2d",
+    "LoraLinear4bit",
+    "LoraLinear8bitLt",
     "LoraLayerInfo",
     "LoraReport",
     "ModulesToSaveWrapper",
@@ -71,6 +74,7 @@ __all__ = [
     "lora_state_dict",
     "mark_only_lora_trainable",
     "merge_lora",
+    "prepare_model_for_kbit_training",
     "set_adapter",
     "save_lora_adapter",
     "save_prompt_adapter",

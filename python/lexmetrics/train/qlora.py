@@ -307,9 +307,14 @@ def prepare_model_for_kbit_training(
                     output.requires_grad_(True)
 
                 model.get_input_embeddings().register_forward_hook(make_inputs_require_grad)
-        enable = model.gradient_checkpointing_enable
-        if "gradient_checkpointing_kwargs" in inspect.signature(enable).parameters:
-            enable(gradient_checkpointing_kwargs=kwargs)
+        # transformers >= 5.x names it activation checkpointing (the old name warns)
+        enable = getattr(model, "activation_checkpointing_enable", None)
+        if enable is not None:
+            enable(activation_checkpointing_kwargs=kwargs)
+        elif "gradient_checkpointing_kwargs" in inspect.signature(
+            model.gradient_checkpointing_enable
+        ).parameters:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
         else:
-            enable()
+            model.gradient_checkpointing_enable()
     return model
