@@ -23,8 +23,6 @@ from lexmetrics.train import (  # noqa: E402
     unmerge_lora,
 )
 
-CUDA = torch.cuda.is_available()
-
 
 def peft_model(model, **cfg):
     with warnings.catch_warnings():
@@ -261,29 +259,42 @@ def test_only_lora_gets_gradients(device):
 # --------------------------------------------------------------------------------- half / GPU
 
 
-@pytest.mark.skipif(not CUDA, reason="needs CUDA")
 @pytest.mark.parametrize(("dtype", "tol"), [(torch.float16, 2e-2), (torch.bfloat16, 1e-1)])
-def test_half_precision_merge_on_cuda(dtype, tol):
-    """fp16/bf16 base with float32 adapters (peft's autocast_adapter_dtype): merging rounds W + dW to
-    the half dtype, so merged and unmerged logits agree only to half precision."""
-    x = torch.randint(0, 128, (2, 9), device="cuda")
-    model = tiny_gpt2(dtype=dtype).cuda()
+def test_half_precision_forward_and_merge_equal_peft(device, dtype, tol):
+    """fp16/bf16 base with float32 adapters (peft's autocast_adapter_dtype), on the CPU (torch runs
+    half-precision matmuls there) or LEXMETRICS_TEST_DEVICE=cuda: forwards, merged and unmerged
+    forwards equal peft's; merging rounds W + dW to the half dtype, so merged and unmerged logits
+    agree only to half precision."""
+    x = torch.randint(0, 128, (2, 9), device=device)
+    model = tiny_gpt2(dtype=dtype).to(device)
     inject_lora(model, ["c_attn", "c_proj"], r=4, lora_alpha=8, init_lora_weights=False)
     layer = model.transformer.h[0].attn.c_attn
     assert (
         layer.lora_A["default"].weight.dtype == torch.float32
         and layer.base_layer.weight.dtype == dtype
     )
-    unmerged = model(x).logits.float()
-    merge_lora(model)
-    merged = model(x).logits.float()
-    assert merged.dtype == torch.float32 and (merged - unmerged).abs().max() <= tol
     ref = peft_model(
-        tiny_gpt2(dtype=dtype).cuda(), r=4, lora_alpha=8, target_modules=["c_attn", "c_proj"]
+        tiny_gpt2(dtype=dtype).to(device), r=4, lora_alpha=8, target_modules=["c_attn", "c_proj"]
     )
     assert (
         ref.base_model.model.transformer.h[0].attn.c_attn.lora_A["default"].weight.dtype
         == torch.float32
     )
-    unmerge_lora(model)
-    assert (model(x).logits.float() - unmerged).abs().max() <= tol
+    lora = {k: v for k, v in model.state_dict().items() if "lora_" in k}
+    assert not ref.load_state_dict(
+        {"base_model.model." + k: v for k, v in lora.items()}, strict=False
+    ).unexpected_keys
+    with torch.no_grad():
+        unmerged = model(x).logits
+        assert unmerged.dtype == dtype and torch.equal(unmerged, ref(x).logits)
+        merge_lora(model)
+        ref.merge_adapter()
+        merged = model(x).logits
+        assert torch.equal(merged, ref(x).logits)
+        assert not torch.equal(merged, unmerged)
+        assert (merged.float() - unmerged.float()).abs().max() <= tol
+        unmerge_lora(model)
+        ref.unmerge_adapter()
+        back = model(x).logits
+        assert torch.equal(back, ref(x).logits)
+        assert (back.float() - unmerged.float()).abs().max() <= tol

@@ -397,7 +397,8 @@ class LoraLinear(nn.Module):
                 factor = _transpose(factor.view(-1, 1), self.fan_in_fan_out)
                 weight.data = (weight.data / factor - self.delta_weight(name)).to(weight.dtype)
             else:
-                weight.data -= self.delta_weight(name)
+                # peft rounds the update to the base dtype before subtracting (merge adds it unrounded)
+                weight.data -= self.delta_weight(name).to(weight.dtype)
 
     def set_adapter(self, adapter_names: Union[str, Sequence[str]], trainable: bool = True) -> None:
         """Makes ``adapter_names`` the active adapters; only their matrices require grad if
