@@ -7,6 +7,7 @@ bitsandbytes' (de)quantization is deterministic, so outputs are compared with ``
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
@@ -33,7 +34,9 @@ from lexmetrics.train.qlora import (  # noqa: E402
     prepare_model_for_kbit_training,
 )
 
-IDS = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(8))
+# LEXMETRICS_TEST_DEVICE=cuda (scripts/gpu-checks.sh) loads the quantized models on the GPU.
+DEVICE = os.environ.get("LEXMETRICS_TEST_DEVICE", "cpu")
+IDS = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(8)).to(DEVICE)
 TARGETS = ["q_proj", "v_proj", "down_proj"]
 
 QUANT = {
@@ -73,7 +76,7 @@ def quantized(path, quant, dtype=torch.float32):
         return transformers.AutoModelForCausalLM.from_pretrained(
             path,
             quantization_config=transformers.BitsAndBytesConfig(**QUANT[quant]),
-            device_map="cpu",
+            device_map=DEVICE,
             dtype=dtype,
         ).eval()
 
@@ -90,7 +93,7 @@ def perturb(model, seed=1):
     with torch.no_grad():
         for name, p in sorted(model.named_parameters()):
             if "lora_" in name:
-                p.add_(torch.randn(p.shape, generator=g, dtype=p.dtype) * 0.1)
+                p.add_(torch.randn(p.shape, generator=g, dtype=p.dtype).to(p.device) * 0.1)
 
 
 def lora_tensors(model):
