@@ -255,16 +255,19 @@ def test_merge_unmerge_and_unload_equal_peft(saved_llama, quant, use_dora):
     assert torch.equal(logits_unpacked(ours), logits_unpacked(ref_unloaded))
 
 
-def test_merge_after_an_eval_forward_reads_the_cpu_packed_weight(saved_llama):
+@pytest.mark.parametrize("use_dora", [False, True])
+def test_cpu_repacked_4bit_weight_is_read_without_changing_the_layer(saved_llama, use_dora):
     """bitsandbytes repacks 4-bit CPU weights at the first no-grad eval forward (on CPUs with
-    AVX512-BF16, scales rounded to bfloat16); dequantizing must undo the repacking first (peft's
-    merge does not: it reads the repacked bytes as plain ones)."""
+    AVX512-BF16, scales rounded to bfloat16). Dequantizing (DoRA's norm, merging) unpacks copies:
+    repeated eval forwards stay equal, and a merge after one stays close to the unmerged output
+    (peft's merge and DoRA read the repacked bytes as plain ones)."""
     ours = quantized(saved_llama, "nf4")
-    inject_lora(ours, TARGETS, r=4, lora_alpha=8)
+    inject_lora(ours, TARGETS, r=4, lora_alpha=8, use_dora=use_dora)
     perturb(ours)
     base = ours.model.layers[0].self_attn.q_proj.base_layer
     before = dequantize_weight(base).clone()
     unmerged = logits(ours)  # eval, no grad: bnb may repack here
+    assert torch.equal(logits(ours), unmerged) and torch.equal(logits(ours), unmerged)
     after = dequantize_weight(base)
     assert after.shape == before.shape == (64, 64)
     assert (after - before).abs().max() <= 0.01 * before.abs().max()

@@ -11,6 +11,7 @@ close to, not equal to, the unmerged ones).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import warnings
 from typing import Any, Optional, Sequence
@@ -59,17 +60,15 @@ def dequantize_weight(base_layer: nn.Module) -> torch.Tensor:
         return weight
     bnb = _bnb()
     if bnb_layer_kind(base_layer) == "Linear4bit":
-        state = weight.quant_state
+        data, state = weight.data, weight.quant_state
         if getattr(state, "packing_format_for_cpu", False):
-            # bnb repacks CPU weights for its AVX512-BF16 kernel at the first eval forward;
-            # dequantize_4bit reads only the plain layout, so undo it as bnb's state_dict does
+            # bnb repacks CPU weights for its AVX512-BF16 kernel at the first eval forward, and
+            # dequantize_4bit reads only the plain layout: unpack copies (the inverse rewrites the
+            # state in place, and the layer must keep computing with what it packed)
             from bitsandbytes.functional import _convert_weight_packed_for_cpu_inverse
 
-            weight.data, weight.quant_state = _convert_weight_packed_for_cpu_inverse(
-                weight.data, state
-            )
-            state = weight.quant_state
-        return bnb.functional.dequantize_4bit(weight.data, state)
+            data, state = _convert_weight_packed_for_cpu_inverse(data.clone(), copy.deepcopy(state))
+        return bnb.functional.dequantize_4bit(data, state)
     state = getattr(base_layer, "state", None)
     scb = state.SCB if state is not None and state.SCB is not None else weight.SCB
     return bnb.functional.int8_vectorwise_dequant(weight.data, scb.to(weight.data.device))
