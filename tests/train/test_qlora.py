@@ -19,11 +19,13 @@ transformers = pytest.importorskip("transformers")
 
 from lexmetrics.train import (  # noqa: E402
     count_parameters,
+    disable_adapter,
     inject_lora,
     load_lora_adapter,
     lora_layers,
     merge_lora,
     save_lora_adapter,
+    set_adapter,
     unload_lora,
     unmerge_lora,
 )
@@ -275,6 +277,29 @@ def test_cpu_repacked_4bit_weight_is_read_without_changing_the_layer(saved_llama
         warnings.simplefilter("ignore")
         merge_lora(ours)
     assert (logits(ours) - unmerged).abs().max() < 0.1
+
+
+@pytest.mark.parametrize("quant", ["nf4", "int8"])
+def test_named_adapters_and_disable_adapter_equal_peft(saved_llama, quant):
+    ours = quantized(saved_llama, quant)
+    inject_lora(ours, TARGETS, r=4, lora_alpha=8)
+    inject_lora(ours, ["q_proj"], r=2, lora_alpha=4, adapter_name="other")
+    perturb(ours)
+    ref = peft_model(quantized(saved_llama, quant), r=4, lora_alpha=8, target_modules=TARGETS)
+    ref.add_adapter("other", peft.LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj"]))
+    assert not ref.load_state_dict(
+        {"base_model.model." + k: v for k, v in lora_tensors(ours).items()}, strict=False
+    ).unexpected_keys
+    assert torch.equal(logits(ours), logits(ref))
+    set_adapter(ours, "other")
+    ref.set_adapter("other")
+    other = logits(ours)
+    assert torch.equal(other, logits(ref))
+    with disable_adapter(ours), ref.disable_adapter():
+        off = logits(ours)
+        assert torch.equal(off, logits(ref))
+    assert torch.equal(off, logits(quantized(saved_llama, quant)))
+    assert not torch.equal(off, other)
 
 
 def test_base_rewriting_inits_are_refused(saved_llama):
