@@ -784,7 +784,8 @@ def inject_lora(
     ``target_modules``/``exclude_modules`` follow peft: a list matches a module path exactly or as a
     dotted suffix, a str is a regex that must match the whole path, and ``"all-linear"`` takes every
     linear layer but the output layer. ``use_dora`` adds DoRA's magnitude vector (peft's exact
-    formulation, merge included). ``fan_in_fan_out=None`` detects
+    formulation, merge included). bitsandbytes ``Linear4bit`` / ``Linear8bitLt`` layers get
+    :class:`~lexmetrics.train.qlora.LoraLinear4bit` / ``LoraLinear8bitLt`` (QLoRA). ``fan_in_fan_out=None`` detects
     ``Conv1D`` (weight stored (in, out)) per layer. With ``freeze_base`` every non-LoRA parameter is
     frozen (see :func:`mark_only_lora_trainable` for ``bias``). Returns the adapted paths.
 
