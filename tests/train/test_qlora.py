@@ -102,11 +102,11 @@ def lora_tensors(model):
     return {k: v for k, v in model.state_dict().items() if "lora_" in k}
 
 
-def pair(path, quant, **config):
-    ours = quantized(path, quant)
+def pair(path, quant, dtype=torch.float32, **config):
+    ours = quantized(path, quant, dtype)
     inject_lora(ours, TARGETS, **config)
     perturb(ours)
-    ref = peft_model(quantized(path, quant), target_modules=TARGETS, **config)
+    ref = peft_model(quantized(path, quant, dtype), target_modules=TARGETS, **config)
     missing = ref.load_state_dict(
         {"base_model.model." + k: v for k, v in lora_tensors(ours).items()}, strict=False
     )
@@ -221,11 +221,21 @@ def test_adapter_saved_here_loads_in_peft_and_back(saved_llama, quant, tmp_path)
     assert not torch.equal(out, logits(ours))
 
 
-@pytest.mark.parametrize("quant", ["nf4", "fp4", "int8"])
+@pytest.mark.parametrize(
+    ("quant", "dtype"),
+    [
+        ("nf4", torch.float32),
+        ("fp4", torch.float32),
+        ("int8", torch.float32),
+        ("nf4-double-bf16", torch.bfloat16),
+        ("int8", torch.bfloat16),
+    ],
+)
 @pytest.mark.parametrize("use_dora", [False, True])
-def test_merge_unmerge_and_unload_equal_peft(saved_llama, quant, use_dora):
-    """peft merges into a quantized layer by dequantize -> add -> quantize; so do we, bit for bit."""
-    ours, ref = pair(saved_llama, quant, r=4, lora_alpha=8, use_dora=use_dora)
+def test_merge_unmerge_and_unload_equal_peft(saved_llama, quant, dtype, use_dora):
+    """peft merges into a quantized layer by dequantize -> add -> quantize; so do we, bit for bit
+    (also from a bfloat16 load, where the dequantized weight is bfloat16)."""
+    ours, ref = pair(saved_llama, quant, dtype, r=4, lora_alpha=8, use_dora=use_dora)
     unmerged = logits_unpacked(ours)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
