@@ -19,6 +19,7 @@ from ._columns import references_arg
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError, MissingDependencyError
 from ._exactsum import exact_mean
+from .exceptions import RougeTokenizerWarning
 
 __all__ = [
     "rouge",
@@ -32,12 +33,6 @@ __all__ = [
 
 #: The native tokenizer profiles (docs/rouge-tokenizers.md); ``default`` is rouge-score's.
 ROUGE_TOKENIZERS = ("default", "unicode", "cjk", "whitespace")
-
-
-class RougeTokenizerWarning(UserWarning):
-    """rouge-score's default tokenizer dropped most of the letters and digits of a text (it keeps
-    ASCII ``[a-z0-9]`` only): ROUGE of Chinese, Arabic, Hindi, Russian... text is then near 0.
-    Choose ``tokenizer="unicode"`` or ``"cjk"`` (see docs/rouge-tokenizers.md)."""
 
 
 _warned_drops = False
