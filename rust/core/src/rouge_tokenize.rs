@@ -600,6 +600,86 @@ mod tests {
         );
     }
 
+    #[test]
+    fn profile_vectors() {
+        let t = "Hello, Wörld! 東京タワー 한국어abc don't 3.50 ΑΣ e-mail 👍\nx";
+        let p = |name: &str, stem: bool| tokenize_profile(t, Profile::parse(name).unwrap(), stem);
+        assert_eq!(
+            p("unicode", false),
+            [
+                "hello",
+                "wörld",
+                "東",
+                "京",
+                "タワー",
+                "한국어abc",
+                "don't",
+                "3.50",
+                "ας",
+                "e",
+                "mail",
+                "x"
+            ]
+        );
+        assert_eq!(
+            p("cjk", false),
+            [
+                "hello", "wörld", "東", "京", "タ", "ワ", "ー", "한", "국", "어", "abc", "don't",
+                "3.50", "ας", "e", "mail", "x"
+            ]
+        );
+        assert_eq!(
+            p("whitespace", false),
+            [
+                "hello,",
+                "wörld!",
+                "東京タワー",
+                "한국어abc",
+                "don't",
+                "3.50",
+                "ας",
+                "e-mail",
+                "👍",
+                "x"
+            ]
+        );
+        assert_eq!(p("default", false), tokenize(t, false));
+        // Only ASCII letter/digit tokens longer than 3 characters are stemmed.
+        assert_eq!(
+            tokenize_profile("Running cats кошки runs", Profile::Unicode, true),
+            ["run", "cat", "кошки", "run"]
+        );
+        assert!(Profile::parse("Unicode").is_err());
+        for name in Profile::NAMES {
+            assert_eq!(Profile::parse(name).unwrap().name(), name);
+        }
+        // A one-byte token "\u{1}" must not collide with the key-stream sentinels.
+        let mut evs = Vec::new();
+        scan_profile_tokens(
+            Profile::Whitespace,
+            "\u{1} a\nb",
+            &mut Vec::new(),
+            true,
+            |e| {
+                evs.push(match e {
+                    Event::Short(k) => format!("S{k}"),
+                    Event::Long(b) => format!("L{b:?}"),
+                    Event::Newline => "|".into(),
+                })
+            },
+        );
+        assert_eq!(evs, ["L[1]", "S97", "|", "S98"]);
+    }
+
+    #[test]
+    fn drop_counts() {
+        assert!(!default_drop_count("!!! ...").drops_most());
+        assert!(!default_drop_count("Café naïve résumé").drops_most());
+        assert!(default_drop_count("我喜欢吃苹果 ok").drops_most());
+        assert!(default_drop_count("Привет мир").drops_most());
+        assert!(!default_drop_count("\u{130}\u{212a}").drops_most());
+    }
+
     /// The event stream of a scanner as strings ("|" for a newline, "L:" marks a long token).
     fn events(scan: impl FnOnce(&mut Vec<u8>, &mut dyn FnMut(Event<'_>))) -> Vec<String> {
         let mut buf = Vec::new();
