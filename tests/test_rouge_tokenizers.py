@@ -230,3 +230,16 @@ def test_cli_flag(tmp_path):
     assert b"RougeTokenizerWarning" in out.stderr
     bad = subprocess.run([*args, "--rouge-tokenizer", "nope"], capture_output=True, timeout=300)
     assert bad.returncode != 0 and b"--rouge-tokenizer" in bad.stderr
+
+
+def test_warning_on_a_big_batch_names_the_pair(monkeypatch):
+    n = 5000
+    preds = ["the cat sat"] * n
+    refs = ["a cat"] * n
+    for i in range(3000, n):
+        refs[i] = "我喜欢吃苹果"
+    monkeypatch.setattr(_rouge, "_warned_drops", False)
+    with pytest.warns(lm.exceptions.RougeTokenizerWarning, match=r"references\[(\d+)\]") as w:
+        lm.rouge(preds, refs)
+    i = int(regex.search(r"references\[(\d+)\]", str(w[0].message)).group(1))
+    assert i >= 3000 and "我" in refs[i]

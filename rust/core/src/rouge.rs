@@ -15,7 +15,9 @@ use crate::interrupt;
 use crate::lcs::{lcs_len, LcsScratch};
 use crate::ngram::{clipped_overlap, count_ngrams, NgramCounts};
 use crate::porter;
-use crate::rouge_tokenize::{is_valid_token, scan_profile_tokens, short_bytes, short_key, Event};
+use crate::rouge_tokenize::{
+    is_valid_token, scan_profile_tokens, scan_tokens, short_bytes, short_key, Event,
+};
 
 pub use crate::rouge_tokenize::Profile;
 
@@ -526,24 +528,24 @@ impl Tokenizing<'_> {
         let (keys, longs) = (&mut *self.keys, &mut *self.longs);
         keys.clear();
         longs.clear();
-        scan_profile_tokens(
-            self.profile,
-            text,
-            self.buf,
-            ends.is_some(),
-            |ev| match ev {
-                Event::Short(k) => keys.push(k),
-                Event::Long(t) => {
-                    keys.push(LONG_KEY);
-                    longs.push(if stem {
-                        vocab.stem_long(t)
-                    } else {
-                        vocab.long_id(t)
-                    });
-                }
-                Event::Newline => keys.push(NEWLINE_KEY),
-            },
-        );
+        let mut sink = |ev: Event<'_>| match ev {
+            Event::Short(k) => keys.push(k),
+            Event::Long(t) => {
+                keys.push(LONG_KEY);
+                longs.push(if stem {
+                    vocab.stem_long(t)
+                } else {
+                    vocab.long_id(t)
+                });
+            }
+            Event::Newline => keys.push(NEWLINE_KEY),
+        };
+        // The default profile calls its scanner directly: the hot path stays as it was.
+        if self.profile == Profile::Default {
+            scan_tokens(text, self.buf, ends.is_some(), &mut sink);
+        } else {
+            scan_profile_tokens(self.profile, text, self.buf, ends.is_some(), &mut sink);
+        }
         let locals = &mut *self.locals;
         let mut longs = longs.iter();
         for &k in keys.iter() {
