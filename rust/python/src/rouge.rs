@@ -117,7 +117,7 @@ where
     ))
 }
 
-/// Raw texts, default tokenizer, sentences = lines. `references[i]` is a str or a list of str.
+/// Raw texts, tokenized by the profile `tokenizer` (rouge-score's by default), sentences = lines. `references[i]` is a str or a list of str.
 /// Returns flat `scores` (types x {P,R,F} x n) and `int_zero` (types x n).
 #[pyfunction]
 #[pyo3(signature = (predictions, references, rouge_types, use_stemmer=false, workers=None, tokenizer="default"))]
@@ -336,6 +336,10 @@ fn rouge_docs<'py>(
 /// The scorer options; an unknown tokenizer profile is a ValueError naming the option.
 fn options(py: Python<'_>, use_stemmer: bool, tokenizer: &str) -> PyResult<RougeOptions> {
     let tokenizer = Profile::parse(tokenizer).map_err(|e| value_error(py, e.message))?;
+    if tokenizer != Profile::Default {
+        // The profiles lowercase as this interpreter's `str.lower()`.
+        crate::unicode::ensure(py, false)?;
+    }
     Ok(RougeOptions {
         use_stemmer,
         tokenizer,
