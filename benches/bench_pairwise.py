@@ -3,8 +3,8 @@
     python benches/bench_pairwise.py [--n 256] [--repeat 3]
 
 Each row fills the same N x N matrix (N^2 pairs; N = 256 is 65,536 pairs over 256 texts) of
-sentence chrF (sacrebleu defaults: 6 char orders, beta 2) or sentence BLEU (sacrebleu
-``sentence_bleu`` defaults) and reports wall time (best of ``--repeat``; the sacrebleu loop runs
+sentence chrF (sacrebleu defaults: 6 char orders, beta 2), sentence BLEU (sacrebleu
+``sentence_bleu`` defaults) or sentence TER (sacrebleu ``sentence_ter`` defaults) and reports wall time (best of ``--repeat``; the sacrebleu loop runs
 once), pairs/s, the speed-up over the sacrebleu loop and over lexmetrics' own sentence API given
 the N^2 pairs as a batch (each pair tokenized anew), and how many cells equal sacrebleu's (``==``).
 
@@ -53,9 +53,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=256)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--metrics", default="chrf,bleu,ter")
     args = ap.parse_args()
 
-    from sacrebleu.metrics import BLEU, CHRF
+    from sacrebleu.metrics import BLEU, CHRF, TER
 
     try:
         import fastchrf
@@ -68,12 +69,12 @@ def main() -> None:
     flat_r = [r for _ in c for r in c]
     cores = lm._native.default_workers()
     rows = []
-    for metric in ("chrf", "bleu"):
-        scorer = CHRF() if metric == "chrf" else BLEU(effective_order=True)
+    for metric in args.metrics.split(","):
+        scorer = {"chrf": CHRF, "bleu": lambda: BLEU(effective_order=True), "ter": TER}[metric]()
         t_sacre, want = best_time(
             lambda s=scorer: np.array([[s.sentence_score(h, [r]).score for r in c] for h in c]), repeat=1
         )
-        own = lm.sentence_chrf if metric == "chrf" else lm.sentence_bleu
+        own = {"chrf": lm.sentence_chrf, "bleu": lm.sentence_bleu, "ter": lm.sentence_ter}[metric]
         t_own, own_m = best_time(lambda f=own: f(flat_h, flat_r).reshape(len(c), len(c)), args.repeat)
         assert (own_m == want).all()
         rows.append({"metric": metric, "method": "sacrebleu loop (1 core)", "s": t_sacre,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lexmetrics import InputTypeError, InputValueError
 from rouge_score import rouge_scorer
-from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.metrics import BLEU, CHRF, TER
 
 WORDS = [
     "the", "cat", "Cat", "sat", "on", "mat.", "(hi)", "don't", "naïve", "中文", "Straße", "İstanbul",
@@ -258,3 +258,40 @@ def test_bad_input_names_the_argument():
     # every error is also a ValueError / TypeError
     with pytest.raises(ValueError):
         lm.pairwise(CANDS, metric="nope")
+
+
+TER_OPTIONS = [
+    {},
+    {"normalized": True},
+    {"normalized": True, "asian_support": True},
+    {"no_punct": True},
+    {"no_punct": True, "asian_support": True, "case_sensitive": True},
+    {"case_sensitive": True},
+]
+
+
+@pytest.mark.parametrize("kw", TER_OPTIONS, ids=str)
+def test_ter_matrix_equals_sacrebleu(kw):
+    ter = TER(**kw)
+    want = _each(CANDS, REFS, lambda c, r: ter.sentence_score(c, [r]).score)
+    _same(lm.pairwise(CANDS, REFS, metric="ter", **kw), want)
+    sq = _each(CANDS, CANDS, lambda c, r: ter.sentence_score(c, [r]).score)
+    _same(lm.pairwise(CANDS, metric="ter", workers=1, **kw), sq)
+
+
+def test_mbr_select_ter_takes_the_lowest():
+    sources = [CANDS[:8], REFS, ["the cat sat", "the cat sat on", "dog"], ["only"]]
+    ter = TER()
+    for include_self in (True, False):
+        sel = lm.mbr_select(sources, metric="ter", include_self=include_self)
+        for s, cands in enumerate(sources):
+            n = len(cands)
+            util = [np.mean([ter.sentence_score(c, [r]).score for j, r in enumerate(cands)
+                             if include_self or j != i]) if (include_self or n > 1) else np.nan
+                    for i, c in enumerate(cands)]
+            best = int(np.argmin(util)) if n > 1 else 0
+            assert sel.indices[s] == best
+            if n > 1:
+                assert sel.scores[s] == util[best]
+    with pytest.raises(InputTypeError, match="normalised"):
+        lm.pairwise(["a"], metric="ter", normalised=True)

@@ -9,6 +9,7 @@ __all__ = [
     "default_workers",
     "_panic_test_hook",
     "rouge_tokenize",
+    "rouge_default_drops",
     "rouge_texts",
     "rouge_docs",
     "bleu_stats",
@@ -64,6 +65,7 @@ def rouge_texts(
     rouge_types: Sequence[str],
     use_stemmer: bool = False,
     workers: Optional[int] = None,
+    tokenizer: str = "default",
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Flat scores (types x {P,R,F} x n) and int_zero flags (types x n)."""
 
@@ -74,10 +76,15 @@ def rouge_docs(
     rouge_types: Sequence[str],
     use_stemmer: bool = False,
     workers: Optional[int] = None,
+    tokenizer: str = "default",
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Like rouge_texts on pre-split documents; references[ref_offsets[i]:ref_offsets[i+1]] are pair i's."""
 
-def rouge_tokenize(text: str, use_stemmer: bool = False) -> list[str]: ...
+def rouge_tokenize(text: str, use_stemmer: bool = False, tokenizer: str = "default") -> list[str]: ...
+def rouge_default_drops(
+    predictions: Sequence[str], references: Sequence[Union[str, Sequence[str]]]
+) -> Optional[tuple[str, int]]:
+    """The first text whose letters/digits the default tokenizer mostly drops: (which, pair index)."""
 
 # (end ROUGE)
 
@@ -197,6 +204,12 @@ def pairwise_chrf(
 def pairwise_rouge(
     candidates: Sequence[str], references: Optional[Sequence[str]] = None, rouge_type: str = "rougeL",
     use_stemmer: bool = False, measure: str = "fmeasure", workers: Optional[int] = None,
+    tokenizer: str = "default",
+) -> npt.NDArray[np.float64]: ...
+def pairwise_ter(
+    candidates: Sequence[str], references: Optional[Sequence[str]] = None, normalized: bool = False,
+    no_punct: bool = False, asian_support: bool = False, case_sensitive: bool = False,
+    workers: Optional[int] = None,
 ) -> npt.NDArray[np.float64]: ...
 def self_bleu(
     texts: Sequence[str], tokenize: str = "13a", lowercase: bool = False, max_ngram_order: int = 4,
@@ -204,7 +217,7 @@ def self_bleu(
     workers: Optional[int] = None,
 ) -> npt.NDArray[np.float64]: ...  # per text, against all the others
 
-__all__ += ["pairwise_bleu", "pairwise_chrf", "pairwise_rouge", "self_bleu"]
+__all__ += ["pairwise_bleu", "pairwise_chrf", "pairwise_rouge", "pairwise_ter", "self_bleu"]
 
 # (end pairwise)
 

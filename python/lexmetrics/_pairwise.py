@@ -4,7 +4,8 @@ Minimum-Bayes-risk decoding and diversity metrics score every candidate against 
 (256 samples are 65,536 pairs over 256 texts). :func:`pairwise` tokenizes each text once and
 fills the matrix on all cores; every cell equals scoring that pair alone with the sentence API
 (``sacrebleu.sentence_bleu(c, [r]).score``, ``sacrebleu.sentence_chrf(c, [r]).score``,
-``RougeScorer([t], use_stemmer).score(r, c)[t].fmeasure``), float for float.
+``RougeScorer([t], use_stemmer).score(r, c)[t].fmeasure``, ``sacrebleu.sentence_ter(c, [r]).score``),
+float for float.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ._bleu import (
     _check_workers,
 )
 from ._errors import InputTypeError, InputValueError
+from ._rouge import check_profile
 
 __all__ = ["pairwise", "mbr_select", "MBRSelection", "self_bleu"]
 
@@ -43,7 +45,13 @@ _CHRF_OPTIONS = {
     "whitespace": False,
     "eps_smoothing": False,
 }
-_ROUGE_OPTIONS = {"use_stemmer": False, "measure": "fmeasure"}
+_ROUGE_OPTIONS = {"use_stemmer": False, "measure": "fmeasure", "tokenizer": "default"}
+_TER_OPTIONS = {
+    "normalized": False,
+    "no_punct": False,
+    "asian_support": False,
+    "case_sensitive": False,
+}
 _ROUGE_TYPE = re.compile(r"rouge[1-9]|rougeL|rougeLsum")
 _MEASURES = ("fmeasure", "precision", "recall")
 
@@ -126,6 +134,7 @@ def _call(candidates: Any, references: Any, metric: Any, workers: Any, options: 
             raise InputTypeError(f"measure must be a str, got {type(measure).__name__}")
         if measure not in _MEASURES:
             raise InputValueError(f"unknown measure={measure!r}; expected one of {', '.join(_MEASURES)}")
+        profile = check_profile(o["tokenizer"])
         return _native.pairwise_rouge(
             _rouge_texts(candidates),
             _rouge_texts(references),
@@ -133,9 +142,18 @@ def _call(candidates: Any, references: Any, metric: Any, workers: Any, options: 
             _check_bool(o["use_stemmer"], "use_stemmer"),
             measure,
             w,
+            profile,
+        )
+    if metric == "ter":
+        o = _options(metric, options, _TER_OPTIONS)
+        return _native.pairwise_ter(
+            candidates,
+            references,
+            *(_check_bool(o[k], k) for k in _TER_OPTIONS),
+            w,
         )
     raise InputValueError(
-        f"unknown metric={metric!r}; expected 'bleu', 'chrf', 'chrf++', 'rouge1'..'rouge9', "
+        f"unknown metric={metric!r}; expected 'bleu', 'chrf', 'chrf++', 'ter', 'rouge1'..'rouge9', "
         "'rougeL' or 'rougeLsum'"
     )
 
@@ -160,8 +178,11 @@ def pairwise(
             sacrebleu's sentence BLEU), ``max_ngram_order``), ``"chrf"`` / ``"chrf++"``
             (sacrebleu ``sentence_chrf``; ``char_order``, ``word_order`` (chrf++: 2), ``beta``,
             ``lowercase``, ``whitespace``, ``eps_smoothing``) or a rouge type ``"rouge1"`` ..
-            ``"rouge9"``, ``"rougeL"``, ``"rougeLsum"`` (rouge-score, default tokenizer;
-            ``use_stemmer``, ``measure="fmeasure"|"precision"|"recall"``).
+            ``"rouge9"``, ``"rougeL"``, ``"rougeLsum"`` (rouge-score; ``use_stemmer``,
+            ``measure="fmeasure"|"precision"|"recall"``, ``tokenizer`` a profile name as
+            :func:`lexmetrics.rouge`'s, default ``"default"``) or ``"ter"`` (sacrebleu
+            ``sentence_ter``, in percent, lower is better; ``normalized``, ``no_punct``,
+            ``asian_support``, ``case_sensitive``).
         workers: threads (default: ``LEXMETRICS_NUM_THREADS`` or all cores). Results do not
             depend on it.
 
@@ -191,7 +212,8 @@ def mbr_select(
     The candidates of a source are also its pseudo-references (sampling-based MBR, Eikema & Aziz
     2020): the expected utility of candidate ``i`` is the mean of ``pairwise(c, metric=...)[i]``
     over the references, and the selected candidate is the one with the highest (the lowest
-    index on ties, as ``numpy.argmax``). ``include_self=True`` (the default) keeps the pair of a
+    index on ties, as ``numpy.argmax``); for ``metric="ter"``, an error rate, the one with the
+    lowest mean TER (``numpy.argmin``), and ``scores`` holds that mean TER. ``include_self=True`` (the default) keeps the pair of a
     candidate with itself among the references, as ``mbrs`` (``DecoderMBR`` with the samples as
     both hypotheses and references) and ZurichNLP ``mbr`` do; ``include_self=False`` averages over
     the other candidates only (a source with one candidate then gets index 0 and a NaN score).
@@ -233,7 +255,9 @@ def mbr_select(
             utility = np.array([np.nan])
         else:
             utility = m[~np.eye(n, dtype=bool)].reshape(n, n - 1).mean(axis=1)
-        best = 0 if n == 1 else int(np.argmax(utility))
+        # TER is an error rate: lower is better.
+        pick = np.argmin if metric == "ter" else np.argmax
+        best = 0 if n == 1 else int(pick(utility))
         indices[s] = best
         scores[s] = utility[best]
     return MBRSelection(indices, scores)

@@ -6,6 +6,7 @@ reference) or ``.score_multi`` (several references) returns for the same pair, f
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
@@ -18,8 +19,72 @@ from ._columns import references_arg
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError, MissingDependencyError
 from ._exactsum import exact_mean
+from .exceptions import RougeTokenizerWarning
 
-__all__ = ["rouge", "RougeResult", "RougeScores", "RougeMean", "MissingNltkDataError"]
+__all__ = [
+    "rouge",
+    "RougeResult",
+    "RougeScores",
+    "RougeMean",
+    "MissingNltkDataError",
+    "ROUGE_TOKENIZERS",
+    "RougeTokenizerWarning",
+]
+
+#: The native tokenizer profiles (docs/rouge-tokenizers.md); ``default`` is rouge-score's.
+ROUGE_TOKENIZERS = ("default", "unicode", "cjk", "whitespace")
+
+
+_warned_drops = False
+
+
+def check_profile(name: Any, option: str = "tokenizer") -> str:
+    """A tokenizer profile name, validated (``option`` names the argument in the error)."""
+    if not isinstance(name, str):
+        raise InputTypeError(f"{option} must be a str profile name, got {type(name).__name__}")
+    if name not in ROUGE_TOKENIZERS:
+        raise InputValueError(
+            f"unknown {option}={name!r}; expected one of {', '.join(map(repr, ROUGE_TOKENIZERS))}"
+        )
+    if name != "default":
+        from . import _unicode
+
+        _unicode.install(False)  # lowercasing as this interpreter's str.lower()
+    return name
+
+
+#: Pairs of a list input whose texts the drop check reads (the first half, then an even spread).
+_DROP_CHECK_PAIRS = 2048
+
+
+def _warn_default_drops(predictions: Any, references: Any) -> None:
+    """Warns once per process when the default tokenizer drops most letters/digits of a text."""
+    global _warned_drops
+    if _warned_drops:
+        return
+    idx = None
+    n = len(predictions) if isinstance(predictions, (list, tuple)) else 0
+    if n > _DROP_CHECK_PAIRS and isinstance(references, (list, tuple)) and len(references) == n:
+        # A bounded sample keeps the check at a fixed cost on big batches.
+        half = _DROP_CHECK_PAIRS // 2
+        idx = list(range(half)) + list(range(half, n, -(-(n - half) // half)))
+        predictions = [predictions[i] for i in idx]
+        references = [references[i] for i in idx]
+    try:
+        hit = _native.rouge_default_drops(predictions, references)
+    except (TypeError, ValueError):  # inputs the scorer takes but this check cannot read
+        return
+    if hit is not None:
+        _warned_drops = True
+        which, i = hit
+        i = i if idx is None else idx[i]
+        warnings.warn(
+            f"ROUGE: the default (rouge-score) tokenizer keeps ASCII letters and digits only and "
+            f"dropped most of {which}[{i}]; for other scripts pass tokenizer='unicode' or 'cjk' "
+            "(CLI: --rouge-tokenizer)",
+            RougeTokenizerWarning,
+            stacklevel=4,
+        )
 
 Reference = Union[str, Sequence[str]]
 
@@ -382,17 +447,24 @@ def _score_arrays(
     split_summaries: bool,
     tokenizer: Any,
     workers: Optional[int],
+    profile: str = "default",
 ) -> tuple[np.ndarray, np.ndarray, int]:
     references = references_arg(references)
     if tokenizer is None and not split_summaries:
         # Lone surrogates are scored natively (as private-use characters: separators here too).
-        flat, iz = _native.rouge_texts(predictions, references, types, use_stemmer, workers)
+        flat, iz = _native.rouge_texts(
+            predictions, references, types, use_stemmer, workers, profile
+        )
         n = len(iz) // len(types)
+        if profile == "default" and not _warned_drops:
+            _warn_default_drops(predictions, references)
     else:
         preds, refs = _normalize(predictions, references)
         pdocs, rdocs, offsets = _build_docs(preds, refs, types, split_summaries, tokenizer)
         try:
-            flat, iz = _native.rouge_docs(pdocs, rdocs, offsets, types, use_stemmer, workers)
+            flat, iz = _native.rouge_docs(
+                pdocs, rdocs, offsets, types, use_stemmer, workers, profile
+            )
         except InputTypeError as exc:
             if "lone surrogate" not in str(exc):
                 raise
@@ -402,8 +474,12 @@ def _score_arrays(
             pdocs, rdocs, offsets = _build_docs(
                 preds, refs, types, split_summaries, tokenizer, remap_all=tokenizer is not None
             )
-            flat, iz = _native.rouge_docs(pdocs, rdocs, offsets, types, use_stemmer, workers)
+            flat, iz = _native.rouge_docs(
+                pdocs, rdocs, offsets, types, use_stemmer, workers, profile
+            )
         n = len(preds)
+        if tokenizer is None and profile == "default" and not _warned_drops:
+            _warn_default_drops(preds, refs)
     return flat.reshape(len(types), 3, n), iz.reshape(len(types), n), n
 
 
@@ -429,8 +505,13 @@ def rouge(
         use_stemmer: Porter-stem (nltk, NLTK_EXTENSIONS) tokens longer than 3 characters.
         split_summaries: rougeLsum sentences from ``nltk.sent_tokenize`` (needs nltk and its
             ``punkt_tab`` data) instead of newlines.
-        tokenizer: an object with ``.tokenize(text) -> list of tokens``; its tokens are used
-            verbatim (``use_stemmer`` is then ignored, as in rouge-score).
+        tokenizer: a native profile name, ``"default"`` (rouge-score's tokenizer: ASCII letters
+            and digits only), ``"unicode"`` (UAX #29 words, lowercased), ``"cjk"`` (``unicode``
+            with each Han/kana/hangul character a token) or ``"whitespace"``
+            (``text.lower().split()``), see docs/rouge-tokenizers.md; or, as in rouge-score, an
+            object with ``.tokenize(text) -> list of tokens`` whose tokens are used verbatim
+            (``use_stemmer`` is then ignored). The default tokenizer warns once
+            (:class:`RougeTokenizerWarning`) when it drops most letters/digits of a text.
         workers: threads (default: ``LEXMETRICS_NUM_THREADS`` or all cores). Results do not
             depend on it.
 
@@ -440,16 +521,20 @@ def rouge(
     """
     types = _check_types(rouge_types)
     workers = _check_workers(workers)
+    profile = "default"
+    if isinstance(tokenizer, str):
+        profile, tokenizer = check_profile(tokenizer), None
     # rouge-score: a truthy tokenizer replaces the default one and the stemmer.
     tok = tokenizer if tokenizer else None
     stem = bool(use_stemmer) and tok is None
     arr, iz, n = _score_arrays(
-        predictions, references, types, stem, bool(split_summaries), tok, workers
+        predictions, references, types, stem, bool(split_summaries), tok, workers, profile
     )
     scores = {t: RougeScores(arr[k, 0], arr[k, 1], arr[k, 2], iz[k]) for k, t in enumerate(types)}
     options = {
         "use_stemmer": stem,
         "split_summaries": bool(split_summaries),
-        "tokenizer": None if tok is None else type(tok).__name__,
+        # None: the default profile (rouge-score's tokenizer), as before profiles existed.
+        "tokenizer": (None if profile == "default" else profile) if tok is None else type(tok).__name__,
     }
     return RougeResult(scores, n, options)

@@ -85,11 +85,21 @@ def _check_number(value: object, name: str) -> float:
     return float(value)
 
 
+# Signature names of the ROUGE tokenizer profiles (docs/rouge-tokenizers.md).
+_ROUGE_TOK_SIG = {
+    "default": "rouge-score-default",
+    "unicode": "unicode-uax29-lower",
+    "cjk": "cjk-char+uax29-lower",
+    "whitespace": "whitespace-lower",
+}
+
+
 @dataclass
 class RougeSpec(MetricSpec):
     rouge_types: tuple[str, ...]
     use_stemmer: bool = False
     split_summaries: bool = False
+    tokenizer: str = "default"
     name: str = field(default="rouge", init=False)
 
     def columns(self) -> list[str]:
@@ -104,6 +114,7 @@ class RougeSpec(MetricSpec):
             rouge_types=self.rouge_types,
             use_stemmer=self.use_stemmer,
             split_summaries=self.split_summaries,
+            tokenizer=self.tokenizer,
             workers=workers,
         )
         cols = []
@@ -133,7 +144,7 @@ class RougeSpec(MetricSpec):
 
         return (
             f"types:{','.join(self.rouge_types)}|stem:{'yes' if self.use_stemmer else 'no'}|"
-            f"split:{'nltk' if self.split_summaries else 'newline'}|tok:rouge-score-default|"
+            f"split:{'nltk' if self.split_summaries else 'newline'}|tok:{_ROUGE_TOK_SIG[self.tokenizer]}|"
             f"agg:mean|version:lexmetrics-{__version__}"
         )
 
@@ -415,6 +426,7 @@ def build_specs(
     *,
     use_stemmer: bool = False,
     split_summaries: bool = False,
+    rouge_tokenizer: str = "default",
     tokenize: str = "13a",
     smooth_method: str = "exp",
     smooth_value: float | None = None,
@@ -453,7 +465,17 @@ def build_specs(
     specs: list[MetricSpec] = []
     rtypes = tuple(m for m in seen if m in ROUGE_TYPES)
     if rtypes:
-        specs.append(RougeSpec(rtypes, use_stemmer=use_stemmer, split_summaries=split_summaries))
+        from ._rouge import check_profile
+
+        profile = check_profile(rouge_tokenizer, "rouge_tokenizer")
+        specs.append(
+            RougeSpec(
+                rtypes,
+                use_stemmer=use_stemmer,
+                split_summaries=split_summaries,
+                tokenizer=profile,
+            )
+        )
     for m in seen:
         if m == "bleu":
             specs.append(

@@ -286,6 +286,8 @@ class RougeAccumulator(MetricAccumulator):
     """Mean ROUGE precision, recall and F over pairs (rouge-score 0.1.2 per pair, exact mean).
 
     ``compute()`` returns ``{rouge_type: mean F}``; ``result()`` adds precision and recall.
+    ``tokenizer`` is a native profile name (``"default"``, ``"unicode"``, ``"cjk"``,
+    ``"whitespace"``; docs/rouge-tokenizers.md).
     """
 
     def __init__(
@@ -294,12 +296,18 @@ class RougeAccumulator(MetricAccumulator):
         *,
         use_stemmer: bool = False,
         split_summaries: bool = False,
+        tokenizer: str = "default",
         workers: int | None = None,
     ) -> None:
         if isinstance(rouge_types, str):
             rouge_types = (rouge_types,)
         types = tuple(rouge_types)
-        specs = build_specs(types, use_stemmer=use_stemmer, split_summaries=split_summaries)
+        specs = build_specs(
+            types,
+            use_stemmer=use_stemmer,
+            split_summaries=split_summaries,
+            rouge_tokenizer=tokenizer,
+        )
         if len(specs) != 1 or not isinstance(specs[0], RougeSpec):
             raise InputValueError(f"rouge_types must name ROUGE types only, got {types}")
         super().__init__(specs, workers=workers)
@@ -361,7 +369,7 @@ class ChrfAccumulator(MetricAccumulator):
 class Accumulators(MetricAccumulator):
     """Several metrics over the same pairs, by name: ``rouge1``..``rouge9``, ``rougeL``, ``rougeLsum``,
     ``bleu``, ``chrf``, ``chrf++``. Options are those of :func:`lexmetrics._suffstats.build_specs`
-    (``use_stemmer``, ``tokenize``, ``smooth_method``, ``chrf_word_order``, ...).
+    (``use_stemmer``, ``rouge_tokenizer``, ``tokenize``, ``smooth_method``, ``chrf_word_order``, ...).
 
     ``compute()`` returns one float per metric name.
     """

@@ -283,7 +283,7 @@ def score_batch(
         workers: threads for the native kernel (default: all cores; one per Spark task in
             ``lexmetrics.spark``). Results do not depend on it.
         **options: metric options, as ``lexmetrics.cli``/``build_specs``: ``use_stemmer``,
-            ``split_summaries``, ``tokenize``, ``smooth_method``, ``smooth_value``, ``lowercase``,
+            ``split_summaries``, ``rouge_tokenizer`` (docs/rouge-tokenizers.md), ``tokenize``, ``smooth_method``, ``smooth_value``, ``lowercase``,
             ``use_effective_order``, ``max_ngram_order``, ``chrf_char_order``,
             ``chrf_word_order``, ``chrf_beta``, ``chrf_whitespace``, ``chrf_eps_smoothing``,
             ``chrf_lowercase``, ``nrefs``.

@@ -69,6 +69,10 @@ def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help=f"comma-separated list from {','.join(METRIC_NAMES)} (default {DEFAULT_METRICS})")
     m.add_argument("--use-stemmer", "--stemmer", action="store_true", dest="use_stemmer",
                    help="ROUGE: Porter-stem tokens longer than 3 characters (as rouge-score)")
+    m.add_argument("--rouge-tokenizer", default="default",
+                   choices=["default", "unicode", "cjk", "whitespace"],
+                   help="ROUGE tokenizer profile (default: rouge-score's, ASCII only; "
+                   "unicode, cjk, whitespace for other scripts: docs/rouge-tokenizers.md)")
     m.add_argument("--split-summaries", action="store_true",
                    help="ROUGE: split rougeLsum sentences with nltk.sent_tokenize instead of newlines")
     m.add_argument("-tok", "--tokenize", default="13a", help="BLEU tokenizer: 13a, intl, zh, char, none")
@@ -269,6 +273,7 @@ def run_score(args: argparse.Namespace) -> int:
         metrics.split(","),
         use_stemmer=args.use_stemmer,
         split_summaries=args.split_summaries,
+        rouge_tokenizer=args.rouge_tokenizer,
         tokenize=args.tokenize,
         smooth_method=args.smooth_method,
         smooth_value=args.smooth_value,

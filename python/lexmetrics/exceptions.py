@@ -17,6 +17,14 @@ from ._errors import (
 )
 from ._io import InputFileError
 
+
+class RougeTokenizerWarning(UserWarning):
+    """rouge-score's default tokenizer dropped most of the letters and digits of a text (it keeps
+    ASCII ``[a-z0-9]`` only), so ROUGE of Chinese, Arabic, Hindi, Russian... text is near 0.
+    Choose ``tokenizer="unicode"`` or ``"cjk"`` (docs/rouge-tokenizers.md). Warned once per process.
+    """
+
+
 __all__ = [
     "LexmetricsError",
     "InputTypeError",
@@ -24,4 +32,5 @@ __all__ = [
     "InputFileError",
     "InternalError",
     "MissingDependencyError",
+    "RougeTokenizerWarning",
 ]

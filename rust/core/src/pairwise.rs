@@ -19,7 +19,8 @@ use crate::lcs::LcsScratch;
 use crate::ngram::ngram_total;
 use crate::pystr::{is_py_space, py_lower, py_split};
 use crate::rouge::{fmeasure, RougeType};
-use crate::rouge_tokenize;
+use crate::rouge_tokenize::{self, Profile};
+use crate::ter::{score_from_stats, translation_edit_rate, TerConfig, TerScratch};
 
 /// Which of rouge-score's `Score` fields a ROUGE matrix holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,12 +50,16 @@ pub enum PairMetric {
     Bleu(BleuConfig, BleuScoring),
     /// sacrebleu `CHRF(...).sentence_score(candidate, [reference])`.
     Chrf(ChrfConfig),
-    /// rouge-score `RougeScorer([rouge_type], use_stemmer).score(reference, candidate)`.
+    /// rouge-score `RougeScorer([rouge_type], use_stemmer).score(reference, candidate)` (with
+    /// the tokenizer profile `tokenizer`).
     Rouge {
         rouge_type: RougeType,
         use_stemmer: bool,
         measure: Measure,
+        tokenizer: Profile,
     },
+    /// sacrebleu `TER(...).sentence_score(candidate, [reference])` (lower is better).
+    Ter(TerConfig),
 }
 
 /// First-order prefixes: a token id never equals one of these, so order-1 grams of the two
@@ -180,6 +185,8 @@ enum Side {
     Tokens(Vec<Vec<u32>>),
     /// rougeLsum: the non-empty sentences of each text (and their concatenation).
     Sentences(Vec<(Vec<Vec<u32>>, Vec<u32>)>),
+    /// TER: the word ids of each preprocessed text.
+    Words(Vec<Vec<u32>>),
 }
 
 /// Candidates and references, tokenized once, ready to fill any rows of the matrix.
@@ -283,8 +290,8 @@ impl Pairwise {
             )));
         }
         let (lo, hi) = (rows.start, rows.end);
-        if matches!(self.side, Side::Sentences(_)) {
-            // rougeLsum's union LCS is not symmetric.
+        if matches!(self.side, Side::Sentences(_) | Side::Words(_)) {
+            // rougeLsum's union LCS and TER's shifts are not symmetric.
             return self.fill_rows(rows, &mut matrix[lo * n..hi * n]);
         }
         let mirrors: Vec<Vec<f64>> = matrix[lo * n..hi * n]
@@ -343,6 +350,7 @@ impl Pairwise {
             lcs_len: 0,
             pattern_nonempty: false,
             lsum: matches!(self.side, Side::Sentences(_)).then(|| LsumScratch::new(self.alphabet)),
+            ter: matches!(self.side, Side::Words(_)).then(|| TerWorker::new(self.alphabet)),
         }
     }
 
@@ -367,6 +375,10 @@ impl Pairwise {
                 }
             }
             Side::Sentences(_) => {}
+            Side::Words(words) => {
+                let tw = w.ter.as_mut().expect("TER workers hold its scratch");
+                tw.load_hypothesis(&words[i]);
+            }
         }
         let res = f(w).map_err(|e| e.at(i));
         if let Side::Grams(g) = &self.side {
@@ -379,6 +391,10 @@ impl Pairwise {
 
     /// Cell `(i, j)` with `i` loaded.
     fn cell(&self, i: usize, j: usize, w: &mut Worker) -> Result<f64> {
+        if let Side::Words(words) = &self.side {
+            let tw = w.ter.as_mut().expect("TER workers hold its scratch");
+            return tw.score(&words[j]);
+        }
         if let Side::Sentences(s) = &self.side {
             let PairMetric::Rouge { measure, .. } = self.metric else {
                 unreachable!("sentence sides are built for rougeLsum only")
@@ -423,7 +439,9 @@ impl Pairwise {
                     0
                 };
             }
-            Side::Sentences(_) => unreachable!("rougeLsum has no symmetric part"),
+            Side::Sentences(_) | Side::Words(_) => {
+                unreachable!("rougeLsum and TER have no symmetric part")
+            }
         }
     }
 
@@ -482,6 +500,74 @@ struct Worker {
     /// The row text has tokens (its LCS pattern is loaded).
     pattern_nonempty: bool,
     lsum: Option<LsumScratch>,
+    ter: Option<TerWorker>,
+}
+
+/// TER of the loaded hypothesis against one reference at a time. Word ids are renumbered per
+/// pair as `ter::segment_stats` numbers them (hypothesis words first, then the reference's new
+/// words, in order of appearance), so every pair runs on exactly the ids it gets alone.
+struct TerWorker {
+    scratch: TerScratch,
+    /// Global word id -> (stamp, pair-local id); a stamp of `row` or `cell` is current.
+    slots: Vec<(u64, u32)>,
+    row: u64,
+    cell: u64,
+    hyp: Vec<u32>,
+    /// Distinct words of the hypothesis (its local ids are `0..hyp_words`).
+    hyp_words: u32,
+    reference: Vec<u32>,
+}
+
+impl TerWorker {
+    fn new(alphabet: usize) -> Self {
+        Self {
+            scratch: TerScratch::default(),
+            slots: vec![(0, 0); alphabet],
+            row: 0,
+            cell: 0,
+            hyp: Vec::new(),
+            hyp_words: 0,
+            reference: Vec::new(),
+        }
+    }
+
+    fn next_stamp(&mut self) -> u64 {
+        self.row.max(self.cell) + 1
+    }
+
+    fn load_hypothesis(&mut self, words: &[u32]) {
+        self.row = self.next_stamp();
+        let mut k = 0u32;
+        self.hyp.clear();
+        for &g in words {
+            let slot = &mut self.slots[g as usize];
+            if slot.0 != self.row {
+                *slot = (self.row, k);
+                k += 1;
+            }
+            self.hyp.push(slot.1);
+        }
+        self.hyp_words = k;
+    }
+
+    /// sacrebleu `sentence_ter(hypothesis, [reference]).score`.
+    fn score(&mut self, reference: &[u32]) -> Result<f64> {
+        self.cell = self.next_stamp();
+        let mut k = self.hyp_words;
+        self.reference.clear();
+        for &g in reference {
+            let slot = &mut self.slots[g as usize];
+            if slot.0 != self.row && slot.0 != self.cell {
+                *slot = (self.cell, k);
+                k += 1;
+            }
+            self.reference.push(slot.1);
+        }
+        let (edits, ref_len) =
+            translation_edit_rate(&mut self.scratch, &self.hyp, &self.reference)?;
+        // One reference: the average reference length is its length.
+        Ok(score_from_stats(edits as f64, ref_len as f64))
+    }
 }
 
 /// rouge-score's P/R/F of `hits` (`scoring.Score` arithmetic, `max(total, 1)` denominators).
@@ -654,15 +740,28 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
                 .collect();
             Ok((Side::Grams(grams), table.len()))
         }
+        PairMetric::Ter(cfg) => {
+            // sacrebleu TER: `TercomTokenizer(sent.rstrip())`, words of `split()`.
+            let words: Vec<Vec<String>> = texts
+                .par_iter()
+                .map(|t| py_split(&cfg.preprocess(t)).map(str::to_owned).collect())
+                .collect();
+            let ids = words
+                .iter()
+                .map(|w| vocab.ids(w.iter().map(String::as_str)))
+                .collect();
+            Ok((Side::Words(ids), vocab.ids.len()))
+        }
         PairMetric::Rouge {
             rouge_type,
             use_stemmer,
+            tokenizer,
             ..
         } => match *rouge_type {
             RougeType::N(n) => {
                 let toks: Vec<Vec<String>> = texts
                     .par_iter()
-                    .map(|t| rouge_tokenize::tokenize(t, *use_stemmer))
+                    .map(|t| rouge_tokenize::tokenize_profile(t, *tokenizer, *use_stemmer))
                     .collect();
                 table.reserve(positions(toks.iter().map(Vec::len), n as usize));
                 let grams = toks
@@ -682,7 +781,7 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
             RougeType::L => {
                 let toks: Vec<Vec<String>> = texts
                     .par_iter()
-                    .map(|t| rouge_tokenize::tokenize(t, *use_stemmer))
+                    .map(|t| rouge_tokenize::tokenize_profile(t, *tokenizer, *use_stemmer))
                     .collect();
                 let ids: Vec<Vec<u32>> = toks
                     .iter()
@@ -698,7 +797,7 @@ fn prepare(metric: &PairMetric, texts: &[&str]) -> Result<(Side, usize)> {
                     .map(|t| {
                         t.split('\n')
                             .filter(|s| !s.is_empty())
-                            .map(|s| rouge_tokenize::tokenize(s, *use_stemmer))
+                            .map(|s| rouge_tokenize::tokenize_profile(s, *tokenizer, *use_stemmer))
                             .filter(|s| !s.is_empty())
                             .collect()
                     })
@@ -807,8 +906,8 @@ pub fn self_bleu<S: AsRef<str> + Sync>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rouge::{score_group, Doc};
-    use crate::{bleu, chrf};
+    use crate::rouge::{score_group, Doc, RougeOptions};
+    use crate::{bleu, chrf, ter};
     use proptest::prelude::*;
 
     // Unicode letters, Python whitespace kinds, punctuation (13a, chrF words), newlines (Lsum),
@@ -825,8 +924,8 @@ mod tests {
         chrf::segment_stats(cfg, h, &[r], &mut out)
     }
 
-    fn rouge_one(t: RougeType, stem: bool, m: Measure, h: &str, r: &str) -> f64 {
-        let s = score_group(&Doc::Text(h), &[Doc::Text(r)], &[t], stem).unwrap();
+    fn rouge_one(t: RougeType, opts: RougeOptions, m: Measure, h: &str, r: &str) -> f64 {
+        let s = score_group(&Doc::Text(h), &[Doc::Text(r)], &[t], opts).unwrap();
         let s = s.as_slice()[0];
         match m {
             Measure::Precision => s.precision,
@@ -849,7 +948,18 @@ mod tests {
                         rouge_type,
                         use_stemmer,
                         measure,
-                    } => rouge_one(rouge_type, use_stemmer, measure, h, rf),
+                        tokenizer,
+                    } => rouge_one(
+                        rouge_type,
+                        RougeOptions {
+                            use_stemmer,
+                            tokenizer,
+                        },
+                        measure,
+                        h,
+                        rf,
+                    ),
+                    PairMetric::Ter(cfg) => ter::sentence_score(&cfg, h, &[rf]).unwrap(),
                 };
                 let got = m[i * cols.len() + j];
                 assert_eq!(got.to_bits(), want.to_bits(), "{metric:?} {h:?} vs {rf:?}");
@@ -890,15 +1000,24 @@ mod tests {
         #[test]
         fn rouge_matches_score_group(
             c in texts(), r in proptest::option::of(texts()),
-            ty in 0usize..5, stem in any::<bool>(), m in 0usize..3,
+            ty in 0usize..5, stem in any::<bool>(), m in 0usize..3, tok in 0usize..4,
         ) {
             let rouge_type = ["rouge1", "rouge2", "rouge4", "rougeL", "rougeLsum"][ty];
             let metric = PairMetric::Rouge {
                 rouge_type: RougeType::parse(rouge_type).unwrap(),
                 use_stemmer: stem,
                 measure: [Measure::Precision, Measure::Recall, Measure::Fmeasure][m],
+                tokenizer: Profile::parse(Profile::NAMES[tok]).unwrap(),
             };
             check(metric, &c, r.as_deref());
+        }
+
+        #[test]
+        fn ter_matches_sentence_score(
+            c in texts(), r in proptest::option::of(texts()),
+            norm in any::<bool>(), punct in any::<bool>(), asian in any::<bool>(), case in any::<bool>(),
+        ) {
+            check(PairMetric::Ter(TerConfig::new(norm, punct, asian, case)), &c, r.as_deref());
         }
 
         #[test]
@@ -927,9 +1046,11 @@ mod tests {
                 rouge_type: RougeType::parse(ty).unwrap(),
                 use_stemmer: false,
                 measure: Measure::Fmeasure,
+                tokenizer: Profile::Default,
             };
             check(metric, &c, None);
         }
+        check(PairMetric::Ter(TerConfig::default()), &c, None);
         let cfg = BleuConfig::new("13a", false, 4).unwrap();
         let sc = BleuScoring::new("exp", None, true, 4).unwrap();
         check(PairMetric::Bleu(cfg, sc), &c, Some(&c[1..]));

@@ -15,7 +15,29 @@ use crate::interrupt;
 use crate::lcs::{lcs_len, LcsScratch};
 use crate::ngram::{clipped_overlap, count_ngrams, NgramCounts};
 use crate::porter;
-use crate::rouge_tokenize::{is_valid_token, scan_tokens, short_bytes, short_key, Event};
+use crate::rouge_tokenize::{
+    is_valid_token, scan_profile_tokens, scan_tokens, short_bytes, short_key, Event,
+};
+
+pub use crate::rouge_tokenize::Profile;
+
+/// The scorer options that change the tokens: rouge-score's `use_stemmer` and the tokenizer
+/// profile (`Profile::Default` is rouge-score's own tokenizer).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RougeOptions {
+    pub use_stemmer: bool,
+    pub tokenizer: Profile,
+}
+
+impl RougeOptions {
+    /// rouge-score's tokenizer, stemmed or not.
+    pub fn stemmed(use_stemmer: bool) -> Self {
+        Self {
+            use_stemmer,
+            tokenizer: Profile::Default,
+        }
+    }
+}
 
 /// Distinct rouge types: rouge1..rouge9, rougeL, rougeLsum.
 pub const MAX_TYPES: usize = 11;
@@ -283,6 +305,8 @@ impl Vocab {
 
     fn stem_uncached(&mut self, tok: &[u8]) -> u32 {
         match std::str::from_utf8(tok) {
+            // Only ASCII letter/digit tokens are stemmed (the default tokenizer makes no other).
+            Ok(s) if !is_valid_token(s) => self.id(tok),
             Ok(s) => {
                 let st = porter::stem(s);
                 if is_valid_token(&st) {
@@ -492,10 +516,11 @@ struct Tokenizing<'a> {
     locals: &'a mut LocalIds,
     buf: &'a mut Vec<u8>,
     stem: bool,
+    profile: Profile,
 }
 
 impl Tokenizing<'_> {
-    /// Default-tokenizes `text` into `out`; pushes an end offset at each newline into `ends`.
+    /// Tokenizes `text` into `out`; pushes an end offset at each newline into `ends`.
     /// Two passes: the scanner only collects keys (long tokens and newlines as sentinels), then
     /// a tight loop interns them, so neither loop calls out per token.
     fn text(&mut self, text: &str, out: &mut Vec<u32>, mut ends: Option<&mut Vec<u32>>) {
@@ -503,7 +528,7 @@ impl Tokenizing<'_> {
         let (keys, longs) = (&mut *self.keys, &mut *self.longs);
         keys.clear();
         longs.clear();
-        scan_tokens(text, self.buf, ends.is_some(), |ev| match ev {
+        let mut sink = |ev: Event<'_>| match ev {
             Event::Short(k) => keys.push(k),
             Event::Long(t) => {
                 keys.push(LONG_KEY);
@@ -514,7 +539,13 @@ impl Tokenizing<'_> {
                 });
             }
             Event::Newline => keys.push(NEWLINE_KEY),
-        });
+        };
+        // The default profile calls its scanner directly: the hot path stays as it was.
+        if self.profile == Profile::Default {
+            scan_tokens(text, self.buf, ends.is_some(), &mut sink);
+        } else {
+            scan_profile_tokens(self.profile, text, self.buf, ends.is_some(), &mut sink);
+        }
         let locals = &mut *self.locals;
         let mut longs = longs.iter();
         for &k in keys.iter() {
@@ -840,9 +871,10 @@ impl Scratch {
         pred: &Doc<S>,
         refs: impl IntoIterator<Item = D>,
         types: &[RougeType],
-        stem: bool,
+        opts: RougeOptions,
         out: &mut [Score],
     ) -> Result<()> {
+        let (stem, profile) = (opts.use_stemmer, opts.tokenizer);
         if out.len() != types.len() {
             return Err(MetricError::value(format!(
                 "{} output slots for {} rouge types",
@@ -866,6 +898,7 @@ impl Scratch {
             locals: &mut self.locals,
             buf: &mut self.buf,
             stem,
+            profile,
         };
         tk.doc(pred, need, &mut self.pred)?;
         let mut nrefs = 0;
@@ -878,6 +911,7 @@ impl Scratch {
                 locals: &mut self.locals,
                 buf: &mut self.buf,
                 stem,
+                profile,
             };
             tk.doc(r.borrow(), need, &mut self.refd)?;
             for (ti, &t) in types.iter().enumerate() {
@@ -903,7 +937,7 @@ pub fn score_group<S: AsRef<str>>(
     pred: &Doc<S>,
     refs: &[Doc<S>],
     types: &[RougeType],
-    use_stemmer: bool,
+    opts: RougeOptions,
 ) -> Result<GroupScores> {
     if types.len() > MAX_TYPES {
         return Err(MetricError::value(format!(
@@ -914,7 +948,7 @@ pub fn score_group<S: AsRef<str>>(
         len: types.len(),
         ..Default::default()
     };
-    score_group_into(pred, refs, types, use_stemmer, &mut g.scores[..types.len()])?;
+    score_group_into(pred, refs, types, opts, &mut g.scores[..types.len()])?;
     Ok(g)
 }
 
@@ -924,28 +958,24 @@ pub fn score_group_into<S: AsRef<str>, D: Borrow<Doc<S>>>(
     pred: &Doc<S>,
     refs: impl IntoIterator<Item = D>,
     types: &[RougeType],
-    use_stemmer: bool,
+    opts: RougeOptions,
     out: &mut [Score],
 ) -> Result<()> {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut s) => s.group(pred, refs, types, use_stemmer, out),
-        Err(_) => Scratch::default().group(pred, refs, types, use_stemmer, out),
+        Ok(mut s) => s.group(pred, refs, types, opts, out),
+        Err(_) => Scratch::default().group(pred, refs, types, opts, out),
     })
 }
 
-/// `RougeScorer(types, use_stemmer).score(target, prediction)` on raw texts.
+/// `RougeScorer(types, use_stemmer).score(target, prediction)` on raw texts (with the tokenizer
+/// profile of `opts`).
 pub fn score_texts(
     target: &str,
     prediction: &str,
     types: &[RougeType],
-    use_stemmer: bool,
+    opts: RougeOptions,
 ) -> Result<GroupScores> {
-    score_group(
-        &Doc::Text(prediction),
-        &[Doc::Text(target)],
-        types,
-        use_stemmer,
-    )
+    score_group(&Doc::Text(prediction), &[Doc::Text(target)], types, opts)
 }
 
 #[cfg(test)]
@@ -965,7 +995,7 @@ mod tests {
     ];
 
     fn sc(t: &str, p: &str) -> Vec<(f64, f64, f64, bool)> {
-        score_texts(t, p, &ALL, false)
+        score_texts(t, p, &ALL, RougeOptions::default())
             .unwrap()
             .as_slice()
             .iter()
@@ -1013,7 +1043,7 @@ mod tests {
             &Doc::Text("text first"),
             &refs,
             &[RougeType::N(1), RougeType::N(2), RougeType::L],
-            false,
+            RougeOptions::default(),
         )
         .unwrap();
         let f: Vec<f64> = g.as_slice().iter().map(|s| s.fmeasure).collect();
@@ -1152,7 +1182,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(cases(200)))]
         #[test]
         fn fuzz_lsum_many_sentences_matches_naive(t in many_sentences(), p in many_sentences()) {
-            let got = score_texts(&t, &p, &[RougeType::Lsum], false).unwrap();
+            let got = score_texts(&t, &p, &[RougeType::Lsum], RougeOptions::default()).unwrap();
             let s = got.as_slice()[0];
             prop_assert_eq!((s.precision, s.recall, s.fmeasure, s.int_zero), naive_score(&t, &p, RougeType::Lsum));
         }
@@ -1163,7 +1193,7 @@ mod tests {
         #[test]
         fn fuzz_rouge_matches_naive_port(t in fuzz_text(), p in fuzz_text(), stem in any::<bool>()) {
             let types = [RougeType::N(1), RougeType::N(2), RougeType::N(4), RougeType::L, RougeType::Lsum];
-            let got = score_texts(&t, &p, &types, stem).unwrap();
+            let got = score_texts(&t, &p, &types, RougeOptions::stemmed(stem)).unwrap();
             if !stem {
                 for (ty, s) in types.iter().zip(got.as_slice()) {
                     prop_assert_eq!((s.precision, s.recall, s.fmeasure, s.int_zero), naive_score(&t, &p, *ty), "{:?}", ty);
@@ -1174,7 +1204,7 @@ mod tests {
         #[test]
         fn matches_naive_port(t in text(), p in text()) {
             let types = [RougeType::N(1), RougeType::N(2), RougeType::N(3), RougeType::N(9), RougeType::L, RougeType::Lsum];
-            let got = score_texts(&t, &p, &types, false).unwrap();
+            let got = score_texts(&t, &p, &types, RougeOptions::default()).unwrap();
             for (ty, s) in types.iter().zip(got.as_slice()) {
                 prop_assert_eq!((s.precision, s.recall, s.fmeasure, s.int_zero), naive_score(&t, &p, *ty), "{:?}", ty);
             }

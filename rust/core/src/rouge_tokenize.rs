@@ -4,8 +4,104 @@
 //! tokens longer than 3 chars, keep tokens matching `^[a-z0-9]+$`. Only ASCII letters and digits
 //! survive; the only non-ASCII characters whose Python lowercase contains ASCII are U+0130
 //! (-> "i" + U+0307, a separator) and U+212A KELVIN SIGN (-> "k").
+//!
+//! The other profiles (`Profile`) serve every script; see docs/rouge-tokenizers.md.
 
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::error::{MetricError, Result};
 use crate::porter;
+use crate::pystr::{py_lower, py_split};
+
+/// A ROUGE tokenizer profile, chosen by name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// rouge-score's tokenizer: lowercase ASCII letters and digits only.
+    #[default]
+    Default,
+    /// UAX #29 words holding a letter or digit, lowercased as Python's `str.lower()`.
+    Unicode,
+    /// `Unicode`, with every Han ideograph, kana and hangul character a token of its own.
+    Cjk,
+    /// Python `text.lower().split()`: tokens kept verbatim (pre-tokenized text).
+    Whitespace,
+}
+
+impl Profile {
+    /// The profile names, `Profile::parse` order.
+    pub const NAMES: [&'static str; 4] = ["default", "unicode", "cjk", "whitespace"];
+
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "default" => Ok(Self::Default),
+            "unicode" => Ok(Self::Unicode),
+            "cjk" => Ok(Self::Cjk),
+            "whitespace" => Ok(Self::Whitespace),
+            _ => Err(MetricError::value(format!(
+                "unknown ROUGE tokenizer {name:?}; expected 'default', 'unicode', 'cjk' or 'whitespace'"
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// Han ideographs (with radicals, iteration/number marks), hiragana, katakana and hangul: the
+/// characters `Profile::Cjk` makes single-character tokens (char-level Chinese ROUGE, LCSTS).
+pub fn is_cjk_char(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF // Hangul Jamo
+        | 0x2E80..=0x2FDF // CJK and Kangxi radicals
+        | 0x3005..=0x3007 // 々 〆 〇
+        | 0x3021..=0x3029 // Hangzhou numerals
+        | 0x3038..=0x303B
+        | 0x3041..=0x30FF // hiragana, katakana
+        | 0x3131..=0x318F // Hangul compatibility jamo
+        | 0x31F0..=0x31FF // katakana phonetic extensions
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xA960..=0xA97F // Hangul jamo extended-A
+        | 0xAC00..=0xD7FF // Hangul syllables, jamo extended-B
+        | 0xF900..=0xFAFF // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F // halfwidth katakana
+        | 0xFFA0..=0xFFDC // halfwidth hangul
+        | 0x1B000..=0x1B16F // kana supplement / extended
+        | 0x20000..=0x3FFFF // CJK extensions B.. (SIP, TIP)
+    )
+}
+
+/// Counts of the characters of a text the default tokenizer drops (`Profile::Default` warning).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DropCount {
+    /// Letters and digits (`char::is_alphanumeric`).
+    pub alphanumeric: usize,
+    /// Those outside ASCII: rouge-score's tokenizer turns them into separators.
+    pub dropped: usize,
+}
+
+impl DropCount {
+    /// Most of the text's letters and digits are dropped.
+    pub fn drops_most(&self) -> bool {
+        self.dropped * 2 > self.alphanumeric
+    }
+}
+
+/// The letters/digits of `text` and how many of them the default tokenizer drops (ASCII text:
+/// none, without a character loop).
+pub fn default_drop_count(text: &str) -> DropCount {
+    if text.is_ascii() {
+        return DropCount::default();
+    }
+    let mut d = DropCount::default();
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        d.alphanumeric += 1;
+        // U+0130 and U+212A lowercase to ASCII and survive.
+        d.dropped += usize::from(!c.is_ascii() && c != '\u{130}' && c != '\u{212a}');
+    }
+    d
+}
 
 /// One event of the token stream. Tokens are lowercase ASCII `[a-z0-9]+`, not stemmed.
 pub enum Event<'b> {
@@ -120,6 +216,76 @@ pub fn scan_tokens(text: &str, buf: &mut Vec<u8>, newlines: bool, mut sink: impl
         for_each_token_fast::<true>(bytes, buf, sink);
     } else {
         for_each_token_fast::<false>(bytes, buf, sink);
+    }
+}
+
+/// Sends one token of a non-default profile to `sink`: `Short` when its key is not one of the
+/// sentinels (0, 1) of `rouge.rs`'s key stream (the token "\u{1}" is), else `Long`.
+#[inline]
+fn emit(tok: &str, sink: &mut impl FnMut(Event<'_>)) {
+    match short_key(tok.as_bytes()) {
+        Some(k) if k > 1 => sink(Event::Short(k)),
+        _ => sink(Event::Long(tok.as_bytes())),
+    }
+}
+
+/// A piece of a UAX #29 word: a token, lowercased, when it holds a letter or digit.
+#[inline]
+fn emit_alnum(piece: &str, sink: &mut impl FnMut(Event<'_>)) {
+    if piece.chars().any(char::is_alphanumeric) {
+        emit(&py_lower(piece), sink);
+    }
+}
+
+/// Streams the tokens of `text` under `profile` to `sink`, reporting `Event::Newline` when
+/// `newlines` is set. `Profile::Default` is `scan_tokens`; the others are lowercased.
+pub fn scan_profile_tokens(
+    profile: Profile,
+    text: &str,
+    buf: &mut Vec<u8>,
+    newlines: bool,
+    mut sink: impl FnMut(Event<'_>),
+) {
+    match profile {
+        Profile::Default => scan_tokens(text, buf, newlines, sink),
+        Profile::Whitespace => {
+            // Lowercasing line by line is `text.lower()`: no final-sigma context crosses "\n".
+            for (i, line) in text.split('\n').enumerate() {
+                if i > 0 && newlines {
+                    sink(Event::Newline);
+                }
+                for t in py_split(&py_lower(line)) {
+                    emit(t, &mut sink);
+                }
+            }
+        }
+        Profile::Unicode | Profile::Cjk => {
+            for seg in text.split_word_bounds() {
+                if !seg.chars().any(char::is_alphanumeric) {
+                    // UAX #29 always breaks around "\n", so newlines sit in dropped segments.
+                    if newlines {
+                        seg.bytes()
+                            .filter(|&b| b == b'\n')
+                            .for_each(|_| sink(Event::Newline));
+                    }
+                    continue;
+                }
+                if profile == Profile::Unicode || !seg.chars().any(is_cjk_char) {
+                    emit(&py_lower(seg), &mut sink);
+                    continue;
+                }
+                let mut start = 0;
+                for (i, c) in seg.char_indices() {
+                    if is_cjk_char(c) {
+                        let end = i + c.len_utf8();
+                        emit_alnum(&seg[start..i], &mut sink);
+                        emit_alnum(&seg[i..end], &mut sink);
+                        start = end;
+                    }
+                }
+                emit_alnum(&seg[start..], &mut sink);
+            }
+        }
     }
 }
 
@@ -364,33 +530,35 @@ pub fn is_valid_token(tok: &str) -> bool {
 
 /// The tokens of `text` as `rouge_score.tokenize.tokenize(text, stemmer)` returns them.
 pub fn tokenize(text: &str, use_stemmer: bool) -> Vec<String> {
+    tokenize_profile(text, Profile::Default, use_stemmer)
+}
+
+/// The tokens of `text` under `profile`. With `use_stemmer`, tokens of ASCII letters and digits
+/// longer than 3 characters are Porter-stemmed and filtered as rouge-score does; other tokens
+/// (any non-ASCII or punctuation character) are kept as they are.
+pub fn tokenize_profile(text: &str, profile: Profile, use_stemmer: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut buf = Vec::new();
-    for_each_token(text, &mut buf, |ev| {
-        let (arr, long);
+    scan_profile_tokens(profile, text, &mut buf, false, |ev| {
+        let (arr, n);
         let t: &[u8] = match ev {
             Event::Short(k) => {
-                let (a, n) = short_bytes(k);
-                arr = a;
+                (arr, n) = short_bytes(k);
                 &arr[..n]
             }
-            Event::Long(b) => {
-                long = b.to_vec();
-                &long
-            }
+            Event::Long(b) => b,
             Event::Newline => return,
         };
-        {
-            // Tokens are ASCII by construction.
-            let s = String::from_utf8_lossy(t);
-            let s = if use_stemmer && should_stem(t) {
-                porter::stem(&s)
-            } else {
-                s.into_owned()
-            };
-            if is_valid_token(&s) {
-                out.push(s);
-            }
+        // Tokens are whole UTF-8 strings by construction.
+        let s = String::from_utf8_lossy(t).into_owned();
+        let ascii_word = is_valid_token(&s);
+        let s = if use_stemmer && ascii_word && should_stem(t) {
+            porter::stem(&s)
+        } else {
+            s
+        };
+        if !ascii_word || is_valid_token(&s) {
+            out.push(s);
         }
     });
     out
@@ -430,6 +598,86 @@ mod tests {
             tok("ABCDEFGHIJKLMNOP abcdefghijklmnopq\u{212a}"),
             ["abcdefghijklmnop", "abcdefghijklmnopqk"]
         );
+    }
+
+    #[test]
+    fn profile_vectors() {
+        let t = "Hello, Wörld! 東京タワー 한국어abc don't 3.50 ΑΣ e-mail 👍\nx";
+        let p = |name: &str, stem: bool| tokenize_profile(t, Profile::parse(name).unwrap(), stem);
+        assert_eq!(
+            p("unicode", false),
+            [
+                "hello",
+                "wörld",
+                "東",
+                "京",
+                "タワー",
+                "한국어abc",
+                "don't",
+                "3.50",
+                "ας",
+                "e",
+                "mail",
+                "x"
+            ]
+        );
+        assert_eq!(
+            p("cjk", false),
+            [
+                "hello", "wörld", "東", "京", "タ", "ワ", "ー", "한", "국", "어", "abc", "don't",
+                "3.50", "ας", "e", "mail", "x"
+            ]
+        );
+        assert_eq!(
+            p("whitespace", false),
+            [
+                "hello,",
+                "wörld!",
+                "東京タワー",
+                "한국어abc",
+                "don't",
+                "3.50",
+                "ας",
+                "e-mail",
+                "👍",
+                "x"
+            ]
+        );
+        assert_eq!(p("default", false), tokenize(t, false));
+        // Only ASCII letter/digit tokens longer than 3 characters are stemmed.
+        assert_eq!(
+            tokenize_profile("Running cats кошки runs", Profile::Unicode, true),
+            ["run", "cat", "кошки", "run"]
+        );
+        assert!(Profile::parse("Unicode").is_err());
+        for name in Profile::NAMES {
+            assert_eq!(Profile::parse(name).unwrap().name(), name);
+        }
+        // A one-byte token "\u{1}" must not collide with the key-stream sentinels.
+        let mut evs = Vec::new();
+        scan_profile_tokens(
+            Profile::Whitespace,
+            "\u{1} a\nb",
+            &mut Vec::new(),
+            true,
+            |e| {
+                evs.push(match e {
+                    Event::Short(k) => format!("S{k}"),
+                    Event::Long(b) => format!("L{b:?}"),
+                    Event::Newline => "|".into(),
+                })
+            },
+        );
+        assert_eq!(evs, ["L[1]", "S97", "|", "S98"]);
+    }
+
+    #[test]
+    fn drop_counts() {
+        assert!(!default_drop_count("!!! ...").drops_most());
+        assert!(!default_drop_count("Café naïve résumé").drops_most());
+        assert!(default_drop_count("我喜欢吃苹果 ok").drops_most());
+        assert!(default_drop_count("Привет мир").drops_most());
+        assert!(!default_drop_count("\u{130}\u{212a}").drops_most());
     }
 
     /// The event stream of a scanner as strings ("|" for a newline, "L:" marks a long token).

@@ -2,7 +2,7 @@
 
 use lexmetrics_core::error::ErrorKind;
 use lexmetrics_core::interrupt;
-use lexmetrics_core::rouge::{score_texts, RougeType};
+use lexmetrics_core::rouge::{score_texts, RougeOptions, RougeType};
 
 /// The tests of this binary take turns: the stop request is shared by the whole process.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -12,10 +12,10 @@ fn lsum_stops_when_interrupted_and_runs_again_after() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let t = vec!["a"; 3000].join("\n");
     interrupt::request();
-    let r = score_texts(&t, &t, &[RougeType::Lsum], false);
+    let r = score_texts(&t, &t, &[RougeType::Lsum], RougeOptions::default());
     interrupt::clear();
     assert_eq!(r.unwrap_err().kind, ErrorKind::Interrupted);
-    let s = score_texts(&t, &t, &[RougeType::Lsum], false).unwrap();
+    let s = score_texts(&t, &t, &[RougeType::Lsum], RougeOptions::default()).unwrap();
     assert_eq!(s.as_slice()[0].fmeasure, 1.0);
 }
 
@@ -37,7 +37,12 @@ fn long_lcs_scans_stop_and_leave_clean_scratch() {
             .join(" ")
     };
     interrupt::request();
-    let r = score_texts(&doc(&a[..200]), &doc(&b), &[RougeType::L], false);
+    let r = score_texts(
+        &doc(&a[..200]),
+        &doc(&b),
+        &[RougeType::L],
+        RougeOptions::default(),
+    );
     // Stopped scans of both kinds (forward pass only, every block size) do not panic.
     for budget_case in 0..2 {
         let mut out = Vec::new();

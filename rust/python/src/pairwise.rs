@@ -7,7 +7,8 @@ use lexmetrics_core::bleu::{BleuConfig, BleuScoring};
 use lexmetrics_core::chrf::ChrfConfig;
 use lexmetrics_core::error::{MetricError, Result as MetricResult};
 use lexmetrics_core::pairwise::{self as core, Measure, PairMetric, Pairwise};
-use lexmetrics_core::rouge::RougeType;
+use lexmetrics_core::rouge::{Profile, RougeType};
+use lexmetrics_core::ter::TerConfig;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
@@ -160,7 +161,8 @@ fn pairwise_chrf<'py>(
 /// against every reference (the target).
 #[pyfunction]
 #[pyo3(signature = (candidates, references=None, rouge_type="rougeL", use_stemmer=false,
-                    measure="fmeasure", workers=None))]
+                    measure="fmeasure", workers=None, tokenizer="default"))]
+#[allow(clippy::too_many_arguments)]
 fn pairwise_rouge<'py>(
     py: Python<'py>,
     candidates: &Bound<'py, PyAny>,
@@ -169,13 +171,40 @@ fn pairwise_rouge<'py>(
     use_stemmer: bool,
     measure: &str,
     workers: Option<&Bound<'_, PyAny>>,
+    tokenizer: &str,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let tokenizer = Profile::parse(tokenizer).map_err(|e| metric_error(py, e))?;
+    if tokenizer != Profile::Default {
+        // Lowercasing as this interpreter's `str.lower()`.
+        unicode::ensure(py, false)?;
+    }
     let metric = PairMetric::Rouge {
         rouge_type: RougeType::parse(rouge_type).map_err(|e| metric_error(py, e))?,
         use_stemmer,
         measure: Measure::parse(measure).map_err(|e| metric_error(py, e))?,
+        tokenizer,
     };
     matrix(py, metric, candidates, references, workers)
+}
+
+/// Sentence TER of every candidate (the hypothesis) against every reference.
+#[pyfunction]
+#[pyo3(signature = (candidates, references=None, normalized=false, no_punct=false,
+                    asian_support=false, case_sensitive=false, workers=None))]
+#[allow(clippy::too_many_arguments)]
+fn pairwise_ter<'py>(
+    py: Python<'py>,
+    candidates: &Bound<'py, PyAny>,
+    references: Option<&Bound<'py, PyAny>>,
+    normalized: bool,
+    no_punct: bool,
+    asian_support: bool,
+    case_sensitive: bool,
+    workers: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    unicode::ensure(py, false)?;
+    let cfg = TerConfig::new(normalized, no_punct, asian_support, case_sensitive);
+    matrix(py, PairMetric::Ter(cfg), candidates, references, workers)
 }
 
 /// Sentence BLEU of each text against all the others as its references.
@@ -216,6 +245,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pairwise_bleu, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise_chrf, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise_rouge, m)?)?;
+    m.add_function(wrap_pyfunction!(pairwise_ter, m)?)?;
     m.add_function(wrap_pyfunction!(self_bleu, m)?)?;
     Ok(())
 }

@@ -6,7 +6,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 
 use lexmetrics_core::error::MetricError;
-use lexmetrics_core::rouge::{score_group_into, Doc, Piece, RougeType, Score, MAX_TYPES};
+use lexmetrics_core::rouge::{
+    score_group_into, Doc, Piece, Profile, RougeOptions, RougeType, Score, MAX_TYPES,
+};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -51,7 +53,7 @@ fn run<'py, S, P, D, R>(
     pred: impl Fn(usize) -> P + Sync,
     refs_of: impl Fn(usize) -> R + Sync,
     types: &[RougeType],
-    use_stemmer: bool,
+    opts: RougeOptions,
     workers: usize,
     work_bytes: usize,
 ) -> PyResult<Arrays<'py>>
@@ -94,7 +96,7 @@ where
                 .ok_or_else(|| MetricError::value("too many types"))?;
             for i in lo..hi {
                 catch_unwind(AssertUnwindSafe(|| {
-                    score_group_into(pred(i).borrow(), refs_of(i), types, use_stemmer, slots)
+                    score_group_into(pred(i).borrow(), refs_of(i), types, opts, slots)
                 }))
                 .map_err(|_| MetricError::internal("internal error while scoring").at(i))?
                 .map_err(|e| e.at(i))?;
@@ -115,10 +117,10 @@ where
     ))
 }
 
-/// Raw texts, default tokenizer, sentences = lines. `references[i]` is a str or a list of str.
+/// Raw texts, tokenized by the profile `tokenizer` (rouge-score's by default), sentences = lines. `references[i]` is a str or a list of str.
 /// Returns flat `scores` (types x {P,R,F} x n) and `int_zero` (types x n).
 #[pyfunction]
-#[pyo3(signature = (predictions, references, rouge_types, use_stemmer=false, workers=None))]
+#[pyo3(signature = (predictions, references, rouge_types, use_stemmer=false, workers=None, tokenizer="default"))]
 fn rouge_texts<'py>(
     py: Python<'py>,
     predictions: &Bound<'py, PyAny>,
@@ -126,8 +128,10 @@ fn rouge_texts<'py>(
     rouge_types: Vec<String>,
     use_stemmer: bool,
     workers: Option<&Bound<'py, PyAny>>,
+    tokenizer: &str,
 ) -> PyResult<Arrays<'py>> {
     guarded(|| {
+        let opts = options(py, use_stemmer, tokenizer)?;
         let workers = resolve_workers(py, workers)?;
         let types = parse_types(py, &rouge_types)?;
         let (preds, refs, offsets) =
@@ -147,7 +151,7 @@ fn rouge_texts<'py>(
             |i| Doc::Text(preds.get(i)),
             |i| (offsets[i]..offsets[i + 1]).map(|j| Doc::Text(refs.get(j))),
             &types,
-            use_stemmer,
+            opts,
             workers,
             preds
                 .bytes_upto(INLINE_BYTES)
@@ -287,7 +291,8 @@ fn extract_docs(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Doc<PyBacked
 /// Pre-split / pre-tokenized documents (custom tokenizer, `split_summaries`). Each document is
 /// `(whole, sents)`; `ref_offsets` (length n+1) groups the flat `references` per prediction.
 #[pyfunction]
-#[pyo3(signature = (predictions, references, ref_offsets, rouge_types, use_stemmer=false, workers=None))]
+#[pyo3(signature = (predictions, references, ref_offsets, rouge_types, use_stemmer=false, workers=None, tokenizer="default"))]
+#[allow(clippy::too_many_arguments)]
 fn rouge_docs<'py>(
     py: Python<'py>,
     predictions: &Bound<'py, PyAny>,
@@ -296,8 +301,10 @@ fn rouge_docs<'py>(
     rouge_types: Vec<String>,
     use_stemmer: bool,
     workers: Option<&Bound<'py, PyAny>>,
+    tokenizer: &str,
 ) -> PyResult<Arrays<'py>> {
     guarded(|| {
+        let opts = options(py, use_stemmer, tokenizer)?;
         let workers = resolve_workers(py, workers)?;
         let types = parse_types(py, &rouge_types)?;
         let preds = extract_docs(predictions, "predictions")?;
@@ -319,27 +326,75 @@ fn rouge_docs<'py>(
             |i| &preds[i],
             |i| &refs[ref_offsets[i]..ref_offsets[i + 1]],
             &types,
-            use_stemmer,
+            opts,
             workers,
             docs_bytes(&preds).saturating_add(docs_bytes(&refs)),
         )
     })
 }
 
-/// rouge-score's default tokenizer (`rouge_score.tokenize.tokenize`) on one text.
+/// The scorer options; an unknown tokenizer profile is a ValueError naming the option.
+fn options(py: Python<'_>, use_stemmer: bool, tokenizer: &str) -> PyResult<RougeOptions> {
+    let tokenizer = Profile::parse(tokenizer).map_err(|e| value_error(py, e.message))?;
+    if tokenizer != Profile::Default {
+        // The profiles lowercase as this interpreter's `str.lower()`.
+        crate::unicode::ensure(py, false)?;
+    }
+    Ok(RougeOptions {
+        use_stemmer,
+        tokenizer,
+    })
+}
+
+/// A tokenizer profile's tokens of one text (`default`: `rouge_score.tokenize.tokenize`).
 #[pyfunction]
-#[pyo3(signature = (text, use_stemmer=false))]
-fn rouge_tokenize(text: PyBackedStr, use_stemmer: bool) -> PyResult<Vec<String>> {
+#[pyo3(signature = (text, use_stemmer=false, tokenizer="default"))]
+fn rouge_tokenize(
+    py: Python<'_>,
+    text: PyBackedStr,
+    use_stemmer: bool,
+    tokenizer: &str,
+) -> PyResult<Vec<String>> {
     guarded(|| {
-        Ok(lexmetrics_core::rouge_tokenize::tokenize(
+        let opts = options(py, use_stemmer, tokenizer)?;
+        Ok(lexmetrics_core::rouge_tokenize::tokenize_profile(
             &text,
-            use_stemmer,
+            opts.tokenizer,
+            opts.use_stemmer,
         ))
+    })
+}
+
+/// The first text of which the default tokenizer drops most letters and digits (non-ASCII),
+/// as `("predictions" | "references", pair index)`, or None.
+#[pyfunction]
+fn rouge_default_drops<'py>(
+    py: Python<'py>,
+    predictions: &Bound<'py, PyAny>,
+    references: &Bound<'py, PyAny>,
+) -> PyResult<Option<(&'static str, usize)>> {
+    guarded(|| {
+        let (preds, refs, offsets) =
+            extract_pairs(predictions, "predictions", references, "references")?;
+        let (preds, refs) = (&preds, &refs);
+        let drops = |t: &str| lexmetrics_core::rouge_tokenize::default_drop_count(t).drops_most();
+        Ok(py.detach(|| {
+            for i in 0..preds.len().min(offsets.len().saturating_sub(1)) {
+                if drops(preds.get(i)) {
+                    return Some(("predictions", i));
+                }
+                if (offsets[i]..offsets[i + 1]).any(|j| drops(refs.get(j))) {
+                    return Some(("references", i));
+                }
+            }
+            None
+        }))
     })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rouge_tokenize, m)?)?;
+    m.add_function(wrap_pyfunction!(rouge_default_drops, m)?)?;
     m.add_function(wrap_pyfunction!(rouge_texts, m)?)?;
     m.add_function(wrap_pyfunction!(rouge_docs, m)?)?;
     Ok(())
