@@ -26,9 +26,11 @@ from ._aggregate import StateFold, group_index
 from ._errors import InputValueError, LexmetricsError
 from ._significance import (
     DEFAULT_SEED,
-    approximate_randomization,
-    bootstrap_ci,
-    paired_bootstrap,
+    _Part,
+    ar_tests,
+    bootstrap_scores,
+    intervals,
+    paired_from_scores,
 )
 from ._suffstats import METRIC_NAMES, MetricSpec, build_specs
 
@@ -366,33 +368,64 @@ def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.Tab
     return type(exc)(f"{path}:{where}: column {col}: {reason}")
 
 
+class _PhaseProgress:
+    """``label done/total`` on stderr for a statistics phase, once it has run for a second (a
+    terminal only, as :class:`_Progress`)."""
+
+    def __init__(self, enabled: bool, label: str):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.label = label
+        self.t0 = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        el = time.perf_counter() - self.t0
+        if not self.enabled or (el < 1.0 and not self.shown):
+            return
+        self.shown = True
+        sys.stderr.write(f"\rlexmetrics: {self.label} {done:,}/{total:,}  {el:,.1f}s")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
 def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec], folds: list[StateFold],
             kept: list[list[list[np.ndarray]]] | None) -> dict[str, Any]:
-    systems = []
-    stats_of = None
+    nsys = len(names)
+    parts: list[list[_Part]] = []
     if kept is not None:
-        stats_of = [[np.concatenate(kept[s][k]) for k in range(len(specs))] for s in range(len(names))]
+        for s in range(nsys):
+            row = []
+            for k, spec in enumerate(specs):
+                st = np.concatenate(kept[s][k])
+                kept[s][k] = []  # the chunks go as soon as they are joined: one copy at a time
+                row.append(_Part(spec, st))
+            parts.append(row)
+    ci_scores, bs_scores = _bootstrap_phases(args, parts, nsys)
+    systems = []
     for s, (name, fold) in enumerate(zip(names, folds, strict=True)):
         total = fold.total()
         block: dict[str, Any] = {"name": name, "n": total.n, "metrics": fold.metrics(total)}
-        if args.ci and stats_of is not None:
+        if ci_scores is not None:
             for k, spec in enumerate(specs):
-                ci = bootstrap_ci(spec, stats_of[s][k], n_samples=args.confidence_n,
-                                  confidence=args.confidence_level, seed=args.seed)
+                ci = intervals(spec, ci_scores[s][k], confidence=args.confidence_level,
+                               n_samples=args.confidence_n, seed=args.seed)
                 for metric_name, interval in ci.items():
                     block["metrics"][metric_name]["ci"] = interval
-        if s > 0 and stats_of is not None and (args.paired_bs or args.paired_ar):
+        if s > 0 and parts and (args.paired_bs or args.paired_ar):
             sig: dict[str, Any] = {}
-            for k, spec in enumerate(specs):
-                if args.paired_bs:
-                    for mname, r in paired_bootstrap(spec, stats_of[0][k], stats_of[s][k],
-                                                     n_samples=args.paired_bs_n, seed=args.seed).items():
+            if bs_scores is not None:
+                for k, spec in enumerate(specs):
+                    for mname, r in paired_from_scores(spec, parts[0][k], parts[s][k], bs_scores[0][k],
+                                                       bs_scores[s][k], n_samples=args.paired_bs_n,
+                                                       seed=args.seed).items():
                         sig.setdefault(mname, {})["paired_bs"] = r
-                if args.paired_ar:
-                    for mname, r in approximate_randomization(spec, stats_of[0][k], stats_of[s][k],
-                                                              n_samples=args.paired_ar_n,
-                                                              seed=args.seed).items():
-                        sig.setdefault(mname, {})["paired_ar"] = r
+            if args.paired_ar:
+                label = f"approximate randomization {names[s]} vs {names[0]}, trials"
+                for mname, r in ar_tests(specs, parts[0], parts[s], n_samples=args.paired_ar_n, seed=args.seed,
+                                         workers=args.workers,
+                                         progress=_PhaseProgress(not args.quiet, label)).items():
+                    sig.setdefault(mname, {})["paired_ar"] = r
             block["significance"] = {"baseline": names[0], **sig}
         if args.by:
             # one nrefs for the whole input in every signature, groups included
@@ -404,6 +437,27 @@ def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
         one.pop("name")
         return {"input": names[0], **one}
     return {"n": systems[0]["n"], "baseline": names[0], "systems": systems}
+
+
+def _bootstrap_phases(args: argparse.Namespace, parts: list[list[_Part]], nsys: int
+                      ) -> tuple[list[list[np.ndarray]] | None, list[list[np.ndarray]] | None]:
+    """Bootstrap scores per system and spec for the intervals and for the paired bootstrap: one
+    pass over the draws (every system and metric together) when both use as many resamples."""
+    if not parts or parts[0][0].matrix.shape[0] == 0:
+        return None, None
+    want_bs = args.paired_bs and nsys > 1
+    passes: dict[int, list[list[np.ndarray]]] = {}
+    for n_samples, wanted in ((args.confidence_n, args.ci), (args.paired_bs_n, want_bs)):
+        if not wanted or n_samples in passes:
+            continue
+        flat = [p for row in parts for p in row]
+        label = "bootstrap resamples"
+        scores = bootstrap_scores(flat, n_samples, args.seed, workers=args.workers,
+                                  progress=_PhaseProgress(not args.quiet, label))
+        k = len(parts[0])
+        passes[n_samples] = [scores[s * k:(s + 1) * k] for s in range(nsys)]
+    return (passes[args.confidence_n] if args.ci else None,
+            passes[args.paired_bs_n] if want_bs else None)
 
 
 def _fmt_metrics(metrics: dict[str, Any], width: int, indent: str = "") -> list[str]:
