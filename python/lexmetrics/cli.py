@@ -430,7 +430,7 @@ def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
         if args.by:
             # one nrefs for the whole input in every signature, groups included
             block["groups"] = {key[0]: {"n": t.n, "metrics": fold.metrics(t, nrefs_of=total)}
-                               for key, t in fold.groups.items()}
+                               for key, t in fold.iter_groups()}
         systems.append(block)
     if len(systems) == 1:
         one = systems[0]
