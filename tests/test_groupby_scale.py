@@ -84,6 +84,8 @@ def test_group_table_equals_the_per_group_fold(chunk):
         ref_total.merge(w)
     assert fold.metrics(total) == fold.metrics(ref_total)
     assert (total.n, total.skipped, total.nrefs) == (ref_total.n, ref_total.skipped, ref_total.nrefs)
+    fast = {k: (n, m) for k, n, m in fold.iter_group_metrics(total)}
+    assert fast == {k: (t.n, fold.metrics(t, nrefs_of=total)) for k, t in got}
     # the Tally view (arrow / Spark merges) holds the same
     assert {k: fold.metrics(t) for k, t in fold.groups.items()} == {k: fold.metrics(t) for k, t in got}
 

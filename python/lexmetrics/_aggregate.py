@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -321,6 +322,41 @@ class StateFold:
                 t.merge(held)
             yield key, t
 
+    def iter_group_metrics(self, nrefs_of: Tally) -> Iterator[tuple[Hashable, int, dict[str, Any]]]:
+        """(key, pairs, :meth:`metrics`) of every group, one at a time (signatures' nrefs from
+        ``nrefs_of``): straight from the table's integer states where they are exact."""
+        table = self._table
+        specs = self.signature_specs(nrefs_of)
+        if table is None:
+            for key, t in self._tallies.items():
+                yield key, t.n, metrics_block(specs, t.states, t.n)
+            return
+        sigs = [s.signature() if isinstance(s, RougeSpec) else None for s in specs]
+        for key, t in self._tallies.items():
+            if key not in table.code_of:
+                yield key, t.n, metrics_block(specs, t.states, t.n)
+        for g, key in enumerate(table.keys):
+            if key in self._tallies or any((g, j) in table.side for j in range(len(specs))) \
+                    or any(isinstance(s, TerSpec) for s in specs):
+                t = table.tally(g)
+                held = self._tallies.get(key)
+                if held is not None:
+                    t.merge(held)
+                yield key, t.n, metrics_block(specs, t.states, t.n)
+                continue
+            n = int(table.n[g])
+            out: dict[str, Any] = {}
+            for j, spec in enumerate(specs):
+                if isinstance(spec, RougeSpec):
+                    row = table.arrays[j][g]
+                    means = [_fixed_mean(row[c], table.scales[j], n) for c in range(row.shape[0])]  # type: ignore[arg-type]
+                    for i, rtype in enumerate(spec.rouge_types):
+                        p, r, f = means[3 * i:3 * i + 3]
+                        out[rtype] = {"precision": p, "recall": r, "fmeasure": f, "n": n, "signature": sigs[j]}
+                else:
+                    out[spec.name] = spec.compute(table.arrays[j][g], n)
+            yield key, n, out
+
     def total(self) -> Tally:
         out = Tally(self.specs)
         for t in self._tallies.values():
@@ -361,6 +397,15 @@ class StateFold:
 
     def sorted_groups(self) -> Iterator[tuple[Hashable, Tally]]:
         return iter(sorted(self.groups.items(), key=lambda kv: _sort_key(kv[0])))
+
+
+def _fixed_mean(limbs: np.ndarray, scale: int, n: int) -> float:
+    """The correctly rounded mean of ``n`` values whose fixed-point sum is ``limbs`` (as
+    ``_exactsum.state_mean``)."""
+    if n == 0:
+        return 0.0
+    total = sum(int(x) << (_LIMB_BITS * k) for k, x in enumerate(limbs.tolist()))
+    return float(Fraction(total, n << scale))
 
 
 def _big_sum(a: np.ndarray) -> int:

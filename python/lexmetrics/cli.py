@@ -429,8 +429,8 @@ def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
             block["significance"] = {"baseline": names[0], **sig}
         if args.by:
             # one nrefs for the whole input in every signature, groups included
-            block["groups"] = {key[0]: {"n": t.n, "metrics": fold.metrics(t, nrefs_of=total)}
-                               for key, t in fold.iter_groups()}
+            block["groups"] = {key[0]: {"n": n, "metrics": metrics}
+                               for key, n, metrics in fold.iter_group_metrics(total)}
         systems.append(block)
     if len(systems) == 1:
         one = systems[0]
