@@ -251,3 +251,35 @@ def test_bad_arguments_are_value_errors():
         paired_bootstrap(spec, stats, stats[:2])
     with pytest.raises(ValueError, match="pairs"):
         _native.bootstrap_sums([stats, stats[:2].copy()], [], (1, 1, False, 0), 3)
+
+
+def test_cli_intervals_and_paired_tests_per_group(tmp_path):
+    """`--by g -ci --paired-bs --paired-ar`: each group's numbers are those of its pairs alone."""
+    import json
+    import subprocess
+    import sys
+
+    a, b, refs = _corpus(120, seed=3)
+    groups = [f"g{i % 4}" for i in range(120)]
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"a": x, "b": y, "reference": r, "g": g}) + "\n"
+                            for x, y, r, g in zip(a, b, refs, groups)))
+    p = subprocess.run([sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(path), "--pred-col", "a",
+                        "--pred-col", "b", "--by", "g", "-m", "rouge1,bleu", "-ci", "--confidence-n", "80",
+                        "--paired-bs", "--paired-bs-n", "80", "--paired-ar", "--paired-ar-n", "300",
+                        "--chunk-size", "50"], capture_output=True, timeout=300)
+    assert p.returncode == 0, p.stderr.decode()
+    rep = json.loads(p.stdout)
+    specs = build_specs(["rouge1", "bleu"])
+    for g in ("g0", "g3"):
+        sel = [i for i in range(120) if groups[i] == g]
+        ga, gb, gr = [a[i] for i in sel], [b[i] for i in sel], [refs[i] for i in sel]
+        block = rep["systems"][1]["groups"][g]
+        for spec in specs:
+            sa, sb = spec.stats(ga, gr, 1), spec.stats(gb, gr, 1)
+            for m, iv in bootstrap_ci(spec, sb, n_samples=80).items():
+                assert block["metrics"][m]["ci"] == iv
+            for m, r in paired_bootstrap(spec, sa, sb, n_samples=80).items():
+                assert block["significance"][m]["paired_bs"] == r
+            for m, r in approximate_randomization(spec, sa, sb, n_samples=300).items():
+                assert block["significance"][m]["paired_ar"] == r

@@ -302,6 +302,13 @@ class StateFold:
         valid_codes = gcodes if valid is None else gcodes[np.asarray(valid, dtype=bool)]
         table.add(gcodes, stats, valid_codes, ref_counts)
 
+    def group_codes(self, keys: Sequence[Hashable]) -> np.ndarray:
+        """The code of each key in the group table (new keys added), as :meth:`iter_group_metrics`
+        numbers the table's groups."""
+        if self._table is None:
+            self._table = _GroupTable(self.specs)
+        return self._table.codes(keys)
+
     def merge(self, other: StateFold) -> None:
         for key, t in other.groups.items():
             self.tally(key).merge(t)

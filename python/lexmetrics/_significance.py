@@ -70,6 +70,18 @@ class _Part:
         self.matrix = np.ascontiguousarray(cols, dtype=dtype)
         self.width = self.matrix.shape[1]
 
+    def rows(self, lo: int, hi: int) -> _Part:
+        """This part over pairs ``lo:hi`` (a view)."""
+        out = object.__new__(_Part)
+        out.spec, out.kind, out.width, out.matrix = self.spec, self.kind, self.width, self.matrix[lo:hi]
+        return out
+
+    def sorted(self, order: np.ndarray) -> _Part:
+        """This part with its pairs in ``order`` (a copy)."""
+        out = self.rows(0, 0)
+        out.matrix = np.ascontiguousarray(self.matrix[order])
+        return out
+
     def scores(self, sums: np.ndarray, n: int | np.ndarray) -> np.ndarray:
         """(R, T) headline scores of R resamples' column sums."""
         spec = self.spec
@@ -252,3 +264,98 @@ def approximate_randomization(
     _same_pairs(baseline, system)
     return ar_tests([spec], [_Part(spec, baseline)], [_Part(spec, system)], n_samples=n_samples, seed=seed,
                     workers=workers)
+
+
+# ------------------------------------------------------------------------------------------------
+# per group: each group resampled as if alone (the same seed for every group)
+# ------------------------------------------------------------------------------------------------
+
+
+def _sub(part: _Part, lo: int, hi: int) -> _Part:
+    return part.rows(lo, hi)
+
+
+def group_order(codes: np.ndarray, ngroups: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order, bounds): pairs sorted by group code (stable) and each group's range in that order."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=ngroups)))).astype(np.int64)
+    return order, bounds
+
+
+def _group_blocks(bounds: np.ndarray, rows: int):
+    """Ranges of groups small enough for one native call (groups x rows sums)."""
+    per = max(1, _GROUP_ROWS_PER_CALL // max(rows, 1))
+    g = 0
+    while g < len(bounds) - 1:
+        yield g, min(g + per, len(bounds) - 1)
+        g += per
+
+
+def group_bootstrap_scores(
+    parts: Sequence[_Part], bounds: np.ndarray, n_samples: int, seed: int | None, *,
+    workers: int | None = None, progress: Progress | None = None,
+):
+    """Per block of groups ``(g0, g1, scores)``: per part the (g1 - g0, n_samples, T) bootstrap
+    scores of each group's pairs (parts' rows sorted by group, group g at ``bounds[g]:bounds[g+1]``)."""
+    state = _numpy_state(seed)
+    ngroups = len(bounds) - 1
+    for g0, g1 in _group_blocks(bounds, n_samples):
+        lo, hi = int(bounds[g0]), int(bounds[g1])
+        sub = [_sub(p, lo, hi) for p in parts]
+        ints, floats, where = _layout(sub)
+        b = np.ascontiguousarray(bounds[g0:g1 + 1] - lo)
+        isum, fsum, _ = _native.bootstrap_sums(ints, floats, state, n_samples, bounds=b, workers=workers)
+        sizes = np.repeat(np.diff(b), n_samples)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = [p.scores((isum if p.kind == "i" else fsum)[:, w], sizes).reshape(g1 - g0, n_samples, -1)
+                      for p, w in zip(sub, where, strict=True)]
+        yield g0, g1, scores
+        if progress is not None:
+            progress(g1, ngroups)
+
+
+def group_ar_tests(
+    specs: Sequence[MetricSpec], bl_parts: Sequence[_Part], sys_parts: Sequence[_Part], bounds: np.ndarray, *,
+    n_samples: int, seed: int | None, workers: int | None = None, progress: Progress | None = None,
+):
+    """Per group ``(g, results)``: the approximate randomization test of each group's pairs (as
+    :func:`ar_tests` on them alone)."""
+    key = _ar_key(seed)
+    ngroups = len(bounds) - 1
+    for g0, g1 in _group_blocks(bounds, n_samples):
+        lo, hi = int(bounds[g0]), int(bounds[g1])
+        bl = [_sub(p, lo, hi) for p in bl_parts]
+        sy = [_sub(p, lo, hi) for p in sys_parts]
+        bi, bf, where = _layout(bl)
+        si, sf, _ = _layout(sy)
+        b = np.ascontiguousarray(bounds[g0:g1 + 1] - lo)
+        s_i, s_f = _native.ar_sums(bi, si, bf, sf, key, 0, n_samples, bounds=b, workers=workers)
+        for g in range(g1 - g0):
+            a, z = int(b[g]), int(b[g + 1])
+            rows = slice(g * n_samples, (g + 1) * n_samples)
+            gb = [_sub(p, a, z) for p in bl]
+            gs = [_sub(p, a, z) for p in sy]
+            yield g0 + g, _ar_result(specs, gb, gs, where, s_i[rows], s_f[rows], n_samples, seed)
+        if progress is not None:
+            progress(g1, ngroups)
+
+
+def _ar_result(specs, bl_parts, sys_parts, where, s_i, s_f, n_samples, seed) -> dict[str, dict[str, Any]]:
+    n = bl_parts[0].matrix.shape[0]
+    bi, bf, _ = _layout(bl_parts)
+    si, sf, _ = _layout(sys_parts)
+
+    def tot(ms, dtype):
+        return np.concatenate([m.sum(axis=0) for m in ms]) if ms else np.zeros(0, dtype=dtype)
+
+    bl_i, sy_i, bl_f, sy_f = tot(bi, np.int64), tot(si, np.int64), tot(bf, np.float64), tot(sf, np.float64)
+    out: dict[str, dict[str, Any]] = {}
+    for spec, p, q, w in zip(specs, bl_parts, sys_parts, where, strict=True):
+        rb, rs = _real(p), _real(q)
+        a = p.scores(((sy_i + s_i) if p.kind == "i" else (sy_f + s_f))[:, w], n)
+        b = p.scores(((bl_i - s_i) if p.kind == "i" else (bl_f - s_f))[:, w], n)
+        c = np.sum(np.abs(a - b) >= np.abs(rs - rb), axis=0)
+        for j, name in enumerate(_names(spec)):
+            out[name] = {"test": "paired-ar", "baseline": float(rb[j]), "system": float(rs[j]),
+                         "p_value": (int(c[j]) + 1) / (n_samples + 1), "n_samples": n_samples, "seed": seed}
+    return out

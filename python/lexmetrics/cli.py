@@ -29,6 +29,9 @@ from ._significance import (
     _Part,
     ar_tests,
     bootstrap_scores,
+    group_ar_tests,
+    group_bootstrap_scores,
+    group_order,
     intervals,
     paired_from_scores,
 )
@@ -292,6 +295,7 @@ def run_score(args: argparse.Namespace) -> int:
     keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)
     folds = [StateFold(specs) for _ in range(nsys)]  # one per system; the signatures' nrefs from the data
     kept: list[list[list[np.ndarray]]] = [[[] for _ in specs] for _ in range(nsys)]
+    kept_groups: list[np.ndarray] = []  # group code of each kept pair (--by with statistics)
     writer = _io.AtomicPerPairWriter(args.per_pair, args.workers) if args.per_pair else None
     progress = _Progress(not args.quiet)
     n = 0
@@ -320,6 +324,8 @@ def run_score(args: argparse.Namespace) -> int:
                         for c, v in spec.per_pair(st).items():
                             cols[prefix + c] = v
                 folds[s].add(stats, groups=groups, ref_counts=ref_counts)
+            if keep_stats and groups is not None:
+                kept_groups.append(folds[0].group_codes(groups[1])[groups[0]])
             if writer is not None:
                 writer.write(cols)
             n += len(chunk)
@@ -327,7 +333,7 @@ def run_score(args: argparse.Namespace) -> int:
         progress.close(n)
         if n == 0:
             raise _io.InputFileError(f"{args.input[0]}: no rows")
-        report = _report(args, names, specs, folds, kept if keep_stats else None)
+        report = _report(args, names, specs, folds, kept if keep_stats else None, kept_groups)
         if writer is not None:
             writer.commit()
             report["per_pair"] = {"path": args.per_pair, "rows": writer.rows}
@@ -390,7 +396,8 @@ class _PhaseProgress:
 
 
 def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec], folds: list[StateFold],
-            kept: list[list[list[np.ndarray]]] | None) -> dict[str, Any]:
+            kept: list[list[list[np.ndarray]]] | None, kept_groups: list[np.ndarray] | None = None
+            ) -> dict[str, Any]:
     nsys = len(names)
     parts: list[list[_Part]] = []
     if kept is not None:
@@ -432,11 +439,56 @@ def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
             block["groups"] = {key[0]: {"n": n, "metrics": metrics}
                                for key, n, metrics in fold.iter_group_metrics(total)}
         systems.append(block)
+    if args.by and parts and kept_groups:
+        _group_statistics(args, names, specs, parts, np.concatenate(kept_groups), systems)
     if len(systems) == 1:
         one = systems[0]
         one.pop("name")
         return {"input": names[0], **one}
     return {"n": systems[0]["n"], "baseline": names[0], "systems": systems}
+
+
+def _group_statistics(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
+                      parts: list[list[_Part]], codes: np.ndarray, systems: list[dict[str, Any]]) -> None:
+    """Intervals and paired tests per group (``--by`` with ``-ci``/``--paired-*``): each group's
+    pairs resampled as if alone, with the same seed."""
+    nsys, nspec = len(names), len(specs)
+    keys = [k for k in systems[0]["groups"]]
+    order, bounds = group_order(codes, len(keys))
+    parts = [[p.sorted(order) for p in row] for row in parts]
+    blocks = [[s["groups"][k] for k in keys] for s in systems]
+    want_bs = args.paired_bs and nsys > 1
+    for n_samples, ci, bs in ((args.confidence_n, args.ci, want_bs and args.paired_bs_n == args.confidence_n),
+                              (args.paired_bs_n, False, want_bs and args.paired_bs_n != args.confidence_n)):
+        if not (ci or bs):
+            continue
+        flat = [p for row in parts for p in row]
+        progress = _PhaseProgress(not args.quiet, "bootstrap per group, groups")
+        for g0, g1, scores in group_bootstrap_scores(flat, bounds, n_samples, args.seed, workers=args.workers,
+                                                     progress=progress):
+            for g in range(g0, g1):
+                lo, hi = int(bounds[g]), int(bounds[g + 1])
+                for s in range(nsys):
+                    for k, spec in enumerate(specs):
+                        sc = scores[s * nspec + k][g - g0]
+                        if ci:
+                            for m, iv in intervals(spec, sc, confidence=args.confidence_level, n_samples=n_samples,
+                                                   seed=args.seed).items():
+                                blocks[s][g]["metrics"][m]["ci"] = iv
+                        if bs and s > 0:
+                            res = paired_from_scores(spec, parts[0][k].rows(lo, hi), parts[s][k].rows(lo, hi),
+                                                     scores[k][g - g0], sc, n_samples=n_samples, seed=args.seed)
+                            sig = blocks[s][g].setdefault("significance", {"baseline": names[0]})
+                            for m, r in res.items():
+                                sig.setdefault(m, {})["paired_bs"] = r
+    if args.paired_ar and nsys > 1:
+        for s in range(1, nsys):
+            progress = _PhaseProgress(not args.quiet, f"approximate randomization per group {names[s]}, groups")
+            for g, res in group_ar_tests(specs, parts[0], parts[s], bounds, n_samples=args.paired_ar_n,
+                                         seed=args.seed, workers=args.workers, progress=progress):
+                sig = blocks[s][g].setdefault("significance", {"baseline": names[0]})
+                for m, r in res.items():
+                    sig.setdefault(m, {})["paired_ar"] = r
 
 
 def _bootstrap_phases(args: argparse.Namespace, parts: list[list[_Part]], nsys: int
