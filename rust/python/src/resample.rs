@@ -2,8 +2,7 @@
 //! (`lexmetrics_core::resample`): the column sums of each resample or trial come back as numpy
 //! arrays; scores, intervals and p-values are computed in Python from them.
 
-use lexmetrics_core::error::MetricError;
-use lexmetrics_core::resample::{self, Columns, Matrix, Pcg64, Sums, AR_BLOCK};
+use lexmetrics_core::resample::{self, Columns, Matrix, Pcg64, Sums, AR_BLOCK, RESAMPLE_BLOCK};
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -130,10 +129,10 @@ fn bootstrap_sums<'py>(
     let starts = py
         .detach(|| resample::resample_starts(&mut rng, n, rows))
         .map_err(|e| value_error(py, e.message))?;
-    let parts = par_map(py, rows, workers, work, |r| {
-        let mut out = Sums::default();
-        resample::resample_sums(&starts[r], &cols, &mut Vec::new(), &mut out)?;
-        Ok::<_, MetricError>(out)
+    let blocks = rows.div_ceil(RESAMPLE_BLOCK);
+    let parts = par_map(py, blocks, workers, work, |b| {
+        let end = ((b + 1) * RESAMPLE_BLOCK).min(rows);
+        resample::resample_block_sums(&starts[b * RESAMPLE_BLOCK..end], &cols, &mut Vec::new())
     })?;
     let (i, f) = arrays(py, parts, iw, fw)?;
     Ok((i, f, rng.numpy_state()))
