@@ -118,7 +118,7 @@ pub struct Matrix<'a, T> {
 impl<'a, T> Matrix<'a, T> {
     /// `data` holds `n` rows of `width` values.
     pub fn new(data: &'a [T], width: usize) -> Result<Self> {
-        if width == 0 && !data.is_empty() || width > 0 && data.len() % width != 0 {
+        if width == 0 && !data.is_empty() || width > 0 && !data.len().is_multiple_of(width) {
             return Err(MetricError::value(format!(
                 "{} values are not rows of width {width}",
                 data.len()
@@ -479,6 +479,7 @@ pub const AR_BLOCK: usize = 1 << 13;
 
 /// `sums[t] += Σ_{i swapped in trial t} (bl[i] - sys[i])` over pairs `first..first + m.rows()` of a
 /// test over `n` pairs (`first` a multiple of 64), eight pairs per table lookup.
+#[allow(clippy::too_many_arguments)]
 fn ar_block<T: Stat>(
     bl: &Matrix<'_, T>,
     sys: &Matrix<'_, T>,
@@ -610,7 +611,7 @@ pub fn ar_block_sums(
             "baseline and system statistics differ in shape",
         ));
     }
-    if first % 64 != 0 {
+    if !first.is_multiple_of(64) {
         return Err(MetricError::value("pair blocks start at a multiple of 64"));
     }
     let end = (first + AR_BLOCK).min(n);

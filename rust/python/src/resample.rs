@@ -74,13 +74,12 @@ fn arrays<'py>(
         all.ints.extend(p.ints);
         all.floats.extend(p.floats);
     }
-    let rows = if iw > 0 {
-        all.ints.len() / iw
-    } else if fw > 0 {
-        all.floats.len() / fw
-    } else {
-        0
-    };
+    let rows = all
+        .ints
+        .len()
+        .checked_div(iw)
+        .or(all.floats.len().checked_div(fw))
+        .unwrap_or(0);
     let shape_err = |e: numpy::ndarray::ShapeError| value_error(py, e.to_string());
     let ints = Array2::from_shape_vec((rows, iw), all.ints).map_err(shape_err)?;
     let floats = Array2::from_shape_vec((rows, fw), all.floats).map_err(shape_err)?;
