@@ -228,6 +228,8 @@ def format_rows(
 # Bootstrap and approximate randomization sums (rust/python/src/resample.rs)
 # ======================================================================
 
+__all__ += ["ar_sums", "bootstrap_sums"]
+
 def bootstrap_sums(
     ints: list[npt.NDArray[np.int64]],
     floats: list[npt.NDArray[np.float64]],
