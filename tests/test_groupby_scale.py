@@ -124,3 +124,24 @@ def test_many_groups_fold_in_little_memory():
     assert peak < 40 * 2**20, peak
     t = dict(fold.iter_groups())[("id12345",)]
     assert t.n == 1 and t.states[1].tolist() == bleu[12345].tolist()
+
+
+def test_cli_streams_groups_as_json_dumps_writes_them():
+    import io
+    import json
+
+    from lexmetrics import _io, cli
+
+    specs = build_specs(["rouge1", "bleu"])
+    preds, refs = _pairs(200, seed=2)
+    refs = [r[0] for r in refs]
+    fold = StateFold(specs)
+    codes, keys = group_index([[f"g{i % 7}" for i in range(200)]])
+    fold.add([s.stats(preds, refs, 1) for s in specs], groups=(codes, keys))
+    total = fold.total()
+    report = {"input": "x", "n": total.n, "metrics": fold.metrics(total), "groups": cli._LazyGroups(fold, total)}
+    out = io.StringIO()
+    cli._write_json(out, report)
+    plain = dict(report, groups={k[0]: {"n": t.n, "metrics": fold.metrics(t, nrefs_of=total)}
+                                 for k, t in fold.iter_groups()})
+    assert out.getvalue() == json.dumps(_io.finite_or_null(plain), indent=1, ensure_ascii=False, allow_nan=False) + "\n"

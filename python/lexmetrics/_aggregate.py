@@ -168,19 +168,28 @@ class _GroupTable:
             out[: len(a)] = a
             return out
 
-        self.n, self.skipped = grown(self.n), grown(self.skipped)
-        self.nrefs = {k: grown(v) for k, v in self.nrefs.items()}
-        self.arrays = [grown(a) for a in self.arrays]
+        # One array at a time, each old one freed once replaced: the peak is the table plus its
+        # largest array, not two tables.
+        self.n = grown(self.n)
+        self.skipped = grown(self.skipped)
+        for k in list(self.nrefs):
+            self.nrefs[k] = grown(self.nrefs[k])
+        for j in range(len(self.arrays)):
+            self.arrays[j] = grown(self.arrays[j])
         self.cap = cap
 
     def codes(self, keys: Sequence[Hashable]) -> np.ndarray:
         """Table code of each key (new keys appended, in order)."""
-        get = self.code_of.setdefault
-        out = np.fromiter((get(k, len(self.code_of)) for k in keys), dtype=np.int64, count=len(keys))
-        if len(self.code_of) > len(self.keys):
-            self.keys.extend(list(self.code_of)[len(self.keys):])
-            self._grow(len(self.keys))
-        return out
+        code_of, known = self.code_of, self.keys
+        out = []
+        for k in keys:
+            c = code_of.get(k)
+            if c is None:
+                c = code_of[k] = len(known)
+                known.append(k)
+            out.append(c)
+        self._grow(len(known))
+        return np.array(out, dtype=np.int64)
 
     def add(self, codes: np.ndarray, stats: Sequence[np.ndarray], valid_codes: np.ndarray,
             ref_counts: np.ndarray | None) -> None:

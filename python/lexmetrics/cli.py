@@ -342,7 +342,11 @@ def run_score(args: argparse.Namespace) -> int:
             writer.abort()
         raise
     if args.format == "json":
-        sys.stdout.write(json.dumps(_io.finite_or_null(report), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+        if _has_lazy(report):
+            _write_json(sys.stdout, report)
+        else:
+            sys.stdout.write(json.dumps(_io.finite_or_null(report), indent=1, ensure_ascii=False,
+                                        allow_nan=False) + "\n")
     else:
         sys.stdout.write(_text_report(report, args.width))
     return 0
@@ -372,6 +376,55 @@ def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.Tab
     where = _io.locate_row(path, _io.detect_format(path), table, row)
     col = ", ".join(map(repr, table.ref_cols)) if is_ref else repr(table.pred_cols[system])
     return type(exc)(f"{path}:{where}: column {col}: {reason}")
+
+
+class _LazyGroups:
+    """The groups of a ``--by`` report, each computed while it is written (a million groups never
+    sit in memory as result blocks at once)."""
+
+    def __init__(self, fold: StateFold, total: Any):
+        self.fold, self.total = fold, total
+
+    def items(self) -> Any:
+        for key, n, metrics in self.fold.iter_group_metrics(self.total):
+            yield key[0], {"n": n, "metrics": metrics}
+
+
+def _has_lazy(v: Any) -> bool:
+    if isinstance(v, _LazyGroups):
+        return True
+    if isinstance(v, dict):
+        return any(_has_lazy(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_lazy(x) for x in v)
+    return False
+
+
+def _write_json(out: Any, report: dict[str, Any]) -> None:
+    """``json.dumps(report, indent=1)``, written piece by piece so that lazy groups stream."""
+
+    def value(v: Any, level: int) -> None:
+        if isinstance(v, _LazyGroups) or (isinstance(v, dict) and _has_lazy(v)):
+            items: Any = v.items()
+            out.write("{")
+            first = True
+            for k, x in items:
+                out.write(("\n" if first else ",\n") + " " * (level + 1) + json.dumps(k, ensure_ascii=False) + ": ")
+                value(x, level + 1)
+                first = False
+            out.write("}" if first else "\n" + " " * level + "}")
+        elif isinstance(v, list) and _has_lazy(v):
+            out.write("[")
+            for i, x in enumerate(v):
+                out.write(("\n" if i == 0 else ",\n") + " " * (level + 1))
+                value(x, level + 1)
+            out.write("]" if not v else "\n" + " " * level + "]")
+        else:
+            text = json.dumps(_io.finite_or_null(v), indent=1, ensure_ascii=False, allow_nan=False)
+            out.write(text.replace("\n", "\n" + " " * level))
+
+    value(report, 0)
+    out.write("\n")
 
 
 class _PhaseProgress:
@@ -436,8 +489,9 @@ def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
             block["significance"] = {"baseline": names[0], **sig}
         if args.by:
             # one nrefs for the whole input in every signature, groups included
-            block["groups"] = {key[0]: {"n": n, "metrics": metrics}
-                               for key, n, metrics in fold.iter_group_metrics(total)}
+            block["groups"] = _LazyGroups(fold, total)
+            if parts and kept_groups:  # per-group statistics are added to each group's block
+                block["groups"] = dict(block["groups"].items())
         systems.append(block)
     if args.by and parts and kept_groups:
         _group_statistics(args, names, specs, parts, np.concatenate(kept_groups), systems)
