@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -364,8 +363,8 @@ class StateFold:
             out: dict[str, Any] = {}
             for j, spec in enumerate(specs):
                 if isinstance(spec, RougeSpec):
-                    row = table.arrays[j][g]
-                    means = [_fixed_mean(row[c], table.scales[j], n) for c in range(row.shape[0])]  # type: ignore[arg-type]
+                    scale = table.scales[j]
+                    means = [_fixed_mean(limbs, scale, n) for limbs in table.arrays[j][g].tolist()]  # type: ignore[arg-type]
                     for i, rtype in enumerate(spec.rouge_types):
                         p, r, f = means[3 * i:3 * i + 3]
                         out[rtype] = {"precision": p, "recall": r, "fmeasure": f, "n": n, "signature": sigs[j]}
@@ -415,13 +414,13 @@ class StateFold:
         return iter(sorted(self.groups.items(), key=lambda kv: _sort_key(kv[0])))
 
 
-def _fixed_mean(limbs: np.ndarray, scale: int, n: int) -> float:
+def _fixed_mean(limbs: list[int], scale: int, n: int) -> float:
     """The correctly rounded mean of ``n`` values whose fixed-point sum is ``limbs`` (as
-    ``_exactsum.state_mean``)."""
+    ``_exactsum.state_mean``: Python's int / int is correctly rounded too)."""
     if n == 0:
         return 0.0
-    total = sum(int(x) << (_LIMB_BITS * k) for k, x in enumerate(limbs.tolist()))
-    return float(Fraction(total, n << scale))
+    a, b, c = limbs
+    return (a + (b << _LIMB_BITS) + (c << (2 * _LIMB_BITS))) / (n << scale)
 
 
 def _big_sum(a: np.ndarray) -> int:
