@@ -236,3 +236,29 @@ def format_rows(
     columns: Sequence[npt.NDArray[np.float64] | Sequence[str]], pieces: Sequence[str], json: bool,
     workers: int | None = None,
 ) -> str: ...
+
+# ======================================================================
+# Bootstrap and approximate randomization sums (rust/python/src/resample.rs)
+# ======================================================================
+
+__all__ += ["ar_sums", "bootstrap_sums"]
+
+def bootstrap_sums(
+    ints: list[npt.NDArray[np.int64]],
+    floats: list[npt.NDArray[np.float64]],
+    state: tuple[int, int, bool, int],
+    rows: int,
+    bounds: npt.NDArray[np.int64] | None = None,
+    workers: int | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], tuple[int, int, bool, int]]: ...
+def ar_sums(
+    bl_ints: list[npt.NDArray[np.int64]],
+    sys_ints: list[npt.NDArray[np.int64]],
+    bl_floats: list[npt.NDArray[np.float64]],
+    sys_floats: list[npt.NDArray[np.float64]],
+    key: int,
+    trial_start: int,
+    trials: int,
+    bounds: npt.NDArray[np.int64] | None = None,
+    workers: int | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...

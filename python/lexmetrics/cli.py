@@ -26,9 +26,14 @@ from ._aggregate import StateFold, group_index
 from ._errors import InputValueError, LexmetricsError
 from ._significance import (
     DEFAULT_SEED,
-    approximate_randomization,
-    bootstrap_ci,
-    paired_bootstrap,
+    _Part,
+    ar_tests,
+    bootstrap_scores,
+    group_ar_tests,
+    group_bootstrap_scores,
+    group_order,
+    intervals,
+    paired_from_scores,
 )
 from ._suffstats import METRIC_NAMES, MetricSpec, build_specs
 
@@ -295,6 +300,7 @@ def run_score(args: argparse.Namespace) -> int:
     keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)
     folds = [StateFold(specs) for _ in range(nsys)]  # one per system; the signatures' nrefs from the data
     kept: list[list[list[np.ndarray]]] = [[[] for _ in specs] for _ in range(nsys)]
+    kept_groups: list[np.ndarray] = []  # group code of each kept pair (--by with statistics)
     writer = _io.AtomicPerPairWriter(args.per_pair, args.workers) if args.per_pair else None
     progress = _Progress(not args.quiet)
     n = 0
@@ -323,6 +329,8 @@ def run_score(args: argparse.Namespace) -> int:
                         for c, v in spec.per_pair(st).items():
                             cols[prefix + c] = v
                 folds[s].add(stats, groups=groups, ref_counts=ref_counts)
+            if keep_stats and groups is not None:
+                kept_groups.append(folds[0].group_codes(groups[1])[groups[0]])
             if writer is not None:
                 writer.write(cols)
             n += len(chunk)
@@ -330,7 +338,7 @@ def run_score(args: argparse.Namespace) -> int:
         progress.close(n)
         if n == 0:
             raise _io.InputFileError(f"{args.input[0]}: no rows")
-        report = _report(args, names, specs, folds, kept if keep_stats else None)
+        report = _report(args, names, specs, folds, kept if keep_stats else None, kept_groups)
         if writer is not None:
             writer.commit()
             report["per_pair"] = {"path": args.per_pair, "rows": writer.rows}
@@ -339,7 +347,11 @@ def run_score(args: argparse.Namespace) -> int:
             writer.abort()
         raise
     if args.format == "json":
-        sys.stdout.write(json.dumps(_io.finite_or_null(report), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+        if _has_lazy(report):
+            _write_json(sys.stdout, report)
+        else:
+            sys.stdout.write(json.dumps(_io.finite_or_null(report), indent=1, ensure_ascii=False,
+                                        allow_nan=False) + "\n")
     else:
         sys.stdout.write(_text_report(report, args.width))
     return 0
@@ -371,44 +383,192 @@ def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.Tab
     return type(exc)(f"{path}:{where}: column {col}: {reason}")
 
 
+class _LazyGroups:
+    """The groups of a ``--by`` report, each computed while it is written (a million groups never
+    sit in memory as result blocks at once)."""
+
+    def __init__(self, fold: StateFold, total: Any):
+        self.fold, self.total = fold, total
+
+    def items(self) -> Any:
+        for key, n, metrics in self.fold.iter_group_metrics(self.total):
+            yield key[0], {"n": n, "metrics": metrics}
+
+
+def _has_lazy(v: Any) -> bool:
+    if isinstance(v, _LazyGroups):
+        return True
+    if isinstance(v, dict):
+        return any(_has_lazy(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_lazy(x) for x in v)
+    return False
+
+
+def _write_json(out: Any, report: dict[str, Any]) -> None:
+    """``json.dumps(report, indent=1)``, written piece by piece so that lazy groups stream."""
+
+    def value(v: Any, level: int) -> None:
+        if isinstance(v, _LazyGroups) or (isinstance(v, dict) and _has_lazy(v)):
+            items: Any = v.items()
+            out.write("{")
+            first = True
+            for k, x in items:
+                out.write(("\n" if first else ",\n") + " " * (level + 1) + json.dumps(k, ensure_ascii=False) + ": ")
+                value(x, level + 1)
+                first = False
+            out.write("}" if first else "\n" + " " * level + "}")
+        elif isinstance(v, list) and _has_lazy(v):
+            out.write("[")
+            for i, x in enumerate(v):
+                out.write(("\n" if i == 0 else ",\n") + " " * (level + 1))
+                value(x, level + 1)
+            out.write("]" if not v else "\n" + " " * level + "]")
+        else:
+            text = json.dumps(_io.finite_or_null(v), indent=1, ensure_ascii=False, allow_nan=False)
+            out.write(text.replace("\n", "\n" + " " * level))
+
+    value(report, 0)
+    out.write("\n")
+
+
+class _PhaseProgress:
+    """``label done/total`` on stderr for a statistics phase, once it has run for a second (a
+    terminal only, as :class:`_Progress`)."""
+
+    def __init__(self, enabled: bool, label: str):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.label = label
+        self.t0 = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        el = time.perf_counter() - self.t0
+        if not self.enabled or (el < 1.0 and not self.shown):
+            return
+        self.shown = True
+        sys.stderr.write(f"\rlexmetrics: {self.label} {done:,}/{total:,}  {el:,.1f}s")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
 def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec], folds: list[StateFold],
-            kept: list[list[list[np.ndarray]]] | None) -> dict[str, Any]:
-    systems = []
-    stats_of = None
+            kept: list[list[list[np.ndarray]]] | None, kept_groups: list[np.ndarray] | None = None
+            ) -> dict[str, Any]:
+    nsys = len(names)
+    parts: list[list[_Part]] = []
     if kept is not None:
-        stats_of = [[np.concatenate(kept[s][k]) for k in range(len(specs))] for s in range(len(names))]
+        for s in range(nsys):
+            row = []
+            for k, spec in enumerate(specs):
+                st = np.concatenate(kept[s][k])
+                kept[s][k] = []  # the chunks go as soon as they are joined: one copy at a time
+                row.append(_Part(spec, st))
+            parts.append(row)
+    ci_scores, bs_scores = _bootstrap_phases(args, parts, nsys)
+    systems = []
     for s, (name, fold) in enumerate(zip(names, folds, strict=True)):
         total = fold.total()
         block: dict[str, Any] = {"name": name, "n": total.n, "metrics": fold.metrics(total)}
-        if args.ci and stats_of is not None:
+        if ci_scores is not None:
             for k, spec in enumerate(specs):
-                ci = bootstrap_ci(spec, stats_of[s][k], n_samples=args.confidence_n,
-                                  confidence=args.confidence_level, seed=args.seed)
+                ci = intervals(spec, ci_scores[s][k], confidence=args.confidence_level,
+                               n_samples=args.confidence_n, seed=args.seed)
                 for metric_name, interval in ci.items():
                     block["metrics"][metric_name]["ci"] = interval
-        if s > 0 and stats_of is not None and (args.paired_bs or args.paired_ar):
+        if s > 0 and parts and (args.paired_bs or args.paired_ar):
             sig: dict[str, Any] = {}
-            for k, spec in enumerate(specs):
-                if args.paired_bs:
-                    for mname, r in paired_bootstrap(spec, stats_of[0][k], stats_of[s][k],
-                                                     n_samples=args.paired_bs_n, seed=args.seed).items():
+            if bs_scores is not None:
+                for k, spec in enumerate(specs):
+                    for mname, r in paired_from_scores(spec, parts[0][k], parts[s][k], bs_scores[0][k],
+                                                       bs_scores[s][k], n_samples=args.paired_bs_n,
+                                                       seed=args.seed).items():
                         sig.setdefault(mname, {})["paired_bs"] = r
-                if args.paired_ar:
-                    for mname, r in approximate_randomization(spec, stats_of[0][k], stats_of[s][k],
-                                                              n_samples=args.paired_ar_n,
-                                                              seed=args.seed).items():
-                        sig.setdefault(mname, {})["paired_ar"] = r
+            if args.paired_ar:
+                label = f"approximate randomization {names[s]} vs {names[0]}, trials"
+                for mname, r in ar_tests(specs, parts[0], parts[s], n_samples=args.paired_ar_n, seed=args.seed,
+                                         workers=args.workers,
+                                         progress=_PhaseProgress(not args.quiet, label)).items():
+                    sig.setdefault(mname, {})["paired_ar"] = r
             block["significance"] = {"baseline": names[0], **sig}
         if args.by:
             # one nrefs for the whole input in every signature, groups included
-            block["groups"] = {key[0]: {"n": t.n, "metrics": fold.metrics(t, nrefs_of=total)}
-                               for key, t in fold.groups.items()}
+            block["groups"] = _LazyGroups(fold, total)
+            if parts and kept_groups:  # per-group statistics are added to each group's block
+                block["groups"] = dict(block["groups"].items())
         systems.append(block)
+    if args.by and parts and kept_groups:
+        _group_statistics(args, names, specs, parts, np.concatenate(kept_groups), systems)
     if len(systems) == 1:
         one = systems[0]
         one.pop("name")
         return {"input": names[0], **one}
     return {"n": systems[0]["n"], "baseline": names[0], "systems": systems}
+
+
+def _group_statistics(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
+                      parts: list[list[_Part]], codes: np.ndarray, systems: list[dict[str, Any]]) -> None:
+    """Intervals and paired tests per group (``--by`` with ``-ci``/``--paired-*``): each group's
+    pairs resampled as if alone, with the same seed."""
+    nsys, nspec = len(names), len(specs)
+    keys = [k for k in systems[0]["groups"]]
+    order, bounds = group_order(codes, len(keys))
+    parts = [[p.sorted(order) for p in row] for row in parts]
+    blocks = [[s["groups"][k] for k in keys] for s in systems]
+    want_bs = args.paired_bs and nsys > 1
+    for n_samples, ci, bs in ((args.confidence_n, args.ci, want_bs and args.paired_bs_n == args.confidence_n),
+                              (args.paired_bs_n, False, want_bs and args.paired_bs_n != args.confidence_n)):
+        if not (ci or bs):
+            continue
+        flat = [p for row in parts for p in row]
+        progress = _PhaseProgress(not args.quiet, "bootstrap per group, groups")
+        for g0, g1, scores in group_bootstrap_scores(flat, bounds, n_samples, args.seed, workers=args.workers,
+                                                     progress=progress):
+            for g in range(g0, g1):
+                lo, hi = int(bounds[g]), int(bounds[g + 1])
+                for s in range(nsys):
+                    for k, spec in enumerate(specs):
+                        sc = scores[s * nspec + k][g - g0]
+                        if ci:
+                            for m, iv in intervals(spec, sc, confidence=args.confidence_level, n_samples=n_samples,
+                                                   seed=args.seed).items():
+                                blocks[s][g]["metrics"][m]["ci"] = iv
+                        if bs and s > 0:
+                            res = paired_from_scores(spec, parts[0][k].rows(lo, hi), parts[s][k].rows(lo, hi),
+                                                     scores[k][g - g0], sc, n_samples=n_samples, seed=args.seed)
+                            sig = blocks[s][g].setdefault("significance", {"baseline": names[0]})
+                            for m, r in res.items():
+                                sig.setdefault(m, {})["paired_bs"] = r
+    if args.paired_ar and nsys > 1:
+        for s in range(1, nsys):
+            progress = _PhaseProgress(not args.quiet, f"approximate randomization per group {names[s]}, groups")
+            for g, res in group_ar_tests(specs, parts[0], parts[s], bounds, n_samples=args.paired_ar_n,
+                                         seed=args.seed, workers=args.workers, progress=progress):
+                sig = blocks[s][g].setdefault("significance", {"baseline": names[0]})
+                for m, r in res.items():
+                    sig.setdefault(m, {})["paired_ar"] = r
+
+
+def _bootstrap_phases(args: argparse.Namespace, parts: list[list[_Part]], nsys: int
+                      ) -> tuple[list[list[np.ndarray]] | None, list[list[np.ndarray]] | None]:
+    """Bootstrap scores per system and spec for the intervals and for the paired bootstrap: one
+    pass over the draws (every system and metric together) when both use as many resamples."""
+    if not parts or parts[0][0].matrix.shape[0] == 0:
+        return None, None
+    want_bs = args.paired_bs and nsys > 1
+    passes: dict[int, list[list[np.ndarray]]] = {}
+    for n_samples, wanted in ((args.confidence_n, args.ci), (args.paired_bs_n, want_bs)):
+        if not wanted or n_samples in passes:
+            continue
+        flat = [p for row in parts for p in row]
+        label = "bootstrap resamples"
+        scores = bootstrap_scores(flat, n_samples, args.seed, workers=args.workers,
+                                  progress=_PhaseProgress(not args.quiet, label))
+        k = len(parts[0])
+        passes[n_samples] = [scores[s * k:(s + 1) * k] for s in range(nsys)]
+    return (passes[args.confidence_n] if args.ci else None,
+            passes[args.paired_bs_n] if want_bs else None)
 
 
 def _fmt_metrics(metrics: dict[str, Any], width: int, indent: str = "") -> list[str]:

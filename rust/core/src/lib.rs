@@ -13,6 +13,7 @@ pub mod pairwise;
 // ROUGE
 pub mod lcs;
 pub mod porter;
+pub mod resample;
 pub mod rouge;
 pub mod rouge_tokenize;
 

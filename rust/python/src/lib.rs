@@ -8,6 +8,7 @@ mod common;
 mod from_stats;
 mod pairwise;
 mod porter;
+mod resample;
 mod rouge;
 mod surrogates;
 mod ter;
@@ -37,5 +38,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ter::register(m)?;
     texts::register(m)?;
     unicode::register(m)?;
+    resample::register(m)?;
     Ok(())
 }
