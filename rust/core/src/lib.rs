@@ -6,6 +6,10 @@ pub mod error;
 #[cfg(test)]
 mod fuzz;
 pub mod interrupt;
+// The batch scheduler under every `score_batch` / `stats_batch`
+pub mod parallel;
+// Batch scoring per metric, on `parallel`
+pub mod batch;
 pub mod ngram;
 // Pairwise matrices (MBR, self-BLEU) over the metrics below
 pub mod pairwise;
