@@ -1,31 +1,25 @@
 //! Pairwise matrix bindings: extract the texts, prepare and fill the matrix outside the
 //! interpreter lock (rows in chunks, Ctrl-C polled between them), return a float64 2-D array.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use lexmetrics_core::bleu::{BleuConfig, BleuScoring};
 use lexmetrics_core::chrf::ChrfConfig;
-use lexmetrics_core::error::{MetricError, Result as MetricResult};
 use lexmetrics_core::pairwise::{self as core, Measure, PairMetric, Pairwise};
+use lexmetrics_core::parallel::{self, catch as guarded};
 use lexmetrics_core::rouge::RougeType;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 
-use crate::common::{metric_error, pool, resolve_workers, value_error};
+use crate::common::{metric_error, resolve_workers, value_error};
 use crate::texts::{extract_texts, Texts};
 use crate::unicode;
 
 /// Cells filled per detached call between two checks for Ctrl-C (results do not depend on it).
 const CELLS: usize = 1 << 18;
 
-/// Runs `f`, turning a panic into an error so that none crosses into Python.
-fn guarded<T>(f: impl FnOnce() -> MetricResult<T>) -> MetricResult<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(MetricError::internal(
-            "internal error while scoring the matrix",
-        ))
-    })
+/// A pool of `workers` threads (the core's per-process cache).
+fn pool(py: Python<'_>, workers: usize) -> PyResult<std::sync::Arc<rayon::ThreadPool>> {
+    parallel::pool(workers).map_err(|e| metric_error(py, e))
 }
 
 fn positive(py: Python<'_>, value: i64, name: &str, min: i64) -> PyResult<usize> {
@@ -50,7 +44,7 @@ fn matrix<'py>(
         Some(r) if !r.is_none() => Some(extract_texts(r, "references")?),
         _ => None,
     };
-    let pool = pool(resolve_workers(py, workers)?)?;
+    let pool = pool(py, resolve_workers(py, workers)?)?;
     let c: Vec<&str> = cands.iter().collect();
     let r: Option<Vec<&str>> = refs.as_ref().map(|t| t.iter().collect());
     let p = py
@@ -205,7 +199,7 @@ fn self_bleu<'py>(
     )?;
     let texts = extract_texts(texts, "generations")?;
     let t: Vec<&str> = texts.iter().collect();
-    let pool = pool(resolve_workers(py, workers)?)?;
+    let pool = pool(py, resolve_workers(py, workers)?)?;
     let scores = py
         .detach(|| guarded(|| pool.install(|| core::self_bleu(&cfg, &sc, &t))))
         .map_err(|e| metric_error(py, e))?;
