@@ -7,9 +7,8 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
-use crate::bleu::{NgramEngine, SpanInterner};
 use crate::error::{MetricError, Result};
-use crate::ngram::{check_order, ngram_total};
+use crate::ngram::{check_order, ngram_total, NgramEngine, SpanInterner};
 use crate::pystr::{is_py_space, py_lower, py_split};
 
 /// sacrebleu chrF's `eps`.
