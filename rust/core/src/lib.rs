@@ -11,6 +11,10 @@ pub mod parallel;
 // Batch scoring per metric, on `parallel`
 pub mod batch;
 pub mod ngram;
+// Plain ports of the reference implementations, the oracles the fast kernels are tested against.
+#[cfg(any(test, feature = "reference"))]
+#[doc(hidden)]
+pub mod reference;
 // Pairwise matrices (MBR, self-BLEU) over the metrics below
 pub mod pairwise;
 
