@@ -299,21 +299,31 @@ where
         r
     };
     chunked(n, batch, &mut |range: Range<usize>| {
-        let part: Vec<Result<T>> = if parallel {
-            range.into_par_iter().map_init(&init, row).collect()
+        let keep = out.len();
+        let r = if parallel {
+            // Rows straight into a vector; on an error, the lowest failing row is looked up.
+            let part: Result<Vec<T>> = range.clone().into_par_iter().map_init(&init, row).collect();
+            part.map(|p| out.extend(p)).map_err(|e| {
+                if e.kind == ErrorKind::Interrupted {
+                    return e;
+                }
+                let first = range
+                    .into_par_iter()
+                    .map_init(&init, |s, i| row(s, i).err())
+                    .flatten()
+                    .min_by_key(|e| e.index.unwrap_or(usize::MAX));
+                first.unwrap_or(e)
+            })
         } else {
             let mut s = init();
-            range.map(|i| row(&mut s, i)).collect()
+            range
+                .clone()
+                .try_for_each(|i| row(&mut s, i).map(|v| out.push(v)))
         };
-        let first_err = part
-            .iter()
-            .filter_map(|r| r.as_ref().err())
-            .min_by_key(|e| e.index.unwrap_or(usize::MAX));
-        if let Some(e) = first_err {
-            return Err(e.clone());
+        if r.is_err() {
+            out.truncate(keep);
         }
-        out.extend(part.into_iter().flatten());
-        Ok(())
+        r
     })?;
     Ok(out)
 }

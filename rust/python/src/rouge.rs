@@ -195,7 +195,7 @@ fn extract_doc(obj: &Bound<'_, PyAny>, what: &str, i: usize) -> PyResult<Doc<PyB
     Ok(Doc::Parts { whole, sents })
 }
 
-/// Input size of pre-split documents for `par_map` (exact up to `INLINE_BYTES`).
+/// Input size of pre-split documents for `run_batch` (exact up to `INLINE_BYTES`).
 fn docs_bytes(docs: &[Doc<PyBackedStr>]) -> usize {
     let piece = |p: &Piece<PyBackedStr>| match p {
         Piece::Text(t) => t.len(),
