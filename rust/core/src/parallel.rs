@@ -271,6 +271,16 @@ fn chunked(
     Ok(())
 }
 
+/// `step(range)` over the rows `0..n` in chunks as `batch` says, for work that parallelizes
+/// itself (`step` installs its own pool): stop checks and the panic policy of `par_map`.
+pub fn for_chunks(
+    n: usize,
+    batch: &Batch<'_>,
+    mut step: impl FnMut(Range<usize>) -> Result<()> + Send,
+) -> Result<()> {
+    chunked(n, batch, &mut step)
+}
+
 /// `f(i)` for every row `i in 0..n`, in order, computed as `batch` says. The first error (lowest
 /// row) wins; a panic becomes an internal error naming its row.
 pub fn par_map<T, F>(n: usize, batch: &Batch<'_>, f: F) -> Result<Vec<T>>

@@ -3,6 +3,7 @@
 
 pub mod bleu;
 pub mod chrf;
+pub mod pairwise;
 pub mod rouge;
 pub mod ter;
 
@@ -137,6 +138,30 @@ mod tests {
                 )
                 .unwrap();
                 assert_eq!(cols[(t * 3 + 2) * n + i], one.as_slice()[0].fmeasure);
+            }
+        }
+    }
+
+    #[test]
+    fn pairwise_matrix_equals_sentence_scores_for_any_worker_count() {
+        let (h, _) = corpus();
+        let (c, r) = (&h[..40], &h[40..75]);
+        let cfg = BleuConfig::new("13a", false, 4).unwrap();
+        let sc = BleuScoring::new("exp", None, true, 4).unwrap();
+        for w in [1, 2] {
+            let m = pairwise::matrix(
+                crate::pairwise::PairMetric::Bleu(cfg, sc),
+                c,
+                Some(r),
+                &Batch::new(w).chunk(3),
+            )
+            .unwrap();
+            assert_eq!((m.rows, m.cols), (40, 35));
+            for (i, ci) in c.iter().enumerate() {
+                for (j, rj) in r.iter().enumerate() {
+                    let want = crate::bleu::sentence_bleu(&cfg, &sc, ci, &[rj]).unwrap();
+                    assert_eq!(m.cells[i * 35 + j], want);
+                }
             }
         }
     }
