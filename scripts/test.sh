@@ -41,5 +41,7 @@ for v in 2022.10.31 2023.12.25 2024.11.6 2025.11.3 2026.11.19; do
 done
 
 cargo test -q -p lexmetrics-core -p lexmetrics-arrow-c
+# The criterion benches compile (debug profile: seconds, not the LTO bench build).
+cargo test -q -p lexmetrics-core --benches --no-run
 # Run from tests/ so that the installed package (not the source tree) is imported.
 LEXMETRICS_REQUIRE_EXTRAS=1 python3 -m pytest -q -p no:cacheprovider tests

@@ -10,6 +10,8 @@ from __future__ import annotations
 from . import _native, exceptions
 from ._bleu import *  # noqa: F403
 from ._bleu import __all__ as _bleu_all
+from ._chrf import *  # noqa: F403
+from ._chrf import __all__ as _chrf_all
 from ._pairwise import MBRSelection, mbr_select, pairwise, self_bleu
 from ._rouge import *  # noqa: F403
 from ._rouge import __all__ as _rouge_all
@@ -22,6 +24,7 @@ from .exceptions import (
     InternalError,
     LexmetricsError,
     MissingDependencyError,
+    RougeTokenizerWarning,
 )
 
 __version__: str = _native.__version__
@@ -35,11 +38,13 @@ __all__ = [
     "InternalError",
     "exceptions",
     "MissingDependencyError",
+    "RougeTokenizerWarning",
     "pairwise",
     "mbr_select",
     "MBRSelection",
     "self_bleu",
     *_rouge_all,
     *_bleu_all,
+    *_chrf_all,
     *_ter_all,
 ]

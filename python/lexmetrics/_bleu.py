@@ -1,4 +1,5 @@
-"""BLEU and chrF / chrF++ with sacrebleu 2.6 semantics, float for float.
+"""BLEU with sacrebleu 2.6 semantics, float for float, and the option checks and signature
+helpers chrF (:mod:`lexmetrics._chrf`) and TER share.
 
 Inputs use the per-prediction layout: ``references[i]`` is a ``str`` or a list of ``str`` (the
 references of ``hypotheses[i]``; the count may vary). sacrebleu's stream layout (``refs[k][i]``)
@@ -26,15 +27,10 @@ from ._errors import InputTypeError, InputValueError
 
 __all__ = [
     "BLEUResult",
-    "CHRFResult",
     "bleu_stats",
     "bleu_from_stats",
     "corpus_bleu",
     "sentence_bleu",
-    "chrf_stats",
-    "chrf_from_stats",
-    "corpus_chrf",
-    "sentence_chrf",
 ]
 
 #: The sacrebleu release whose numbers lexmetrics reproduces.
@@ -113,14 +109,6 @@ def _check_tokenize(tokenize: object) -> str:
     return tokenize
 
 
-def _check_beta(beta: object) -> float:
-    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, (int, float, np.integer, np.floating)):
-        raise InputTypeError(f"beta must be a number, got {type(beta).__name__}")
-    if not math.isfinite(beta):
-        raise InputValueError(f"beta must be a finite number, got {beta}")
-    return float(beta)
-
-
 def _summed(stats: object, width: int, what: str) -> list[int]:
     arr = np.asarray(stats)
     if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "O" and all(isinstance(x, int) for x in arr.ravel())):
@@ -150,18 +138,6 @@ def bleu_signature(
     return (
         f"nrefs:{_nrefs_str(nrefs)}|case:{'lc' if lowercase else 'mixed'}|"
         f"eff:{'yes' if use_effective_order else 'no'}|tok:{tokenize}|smooth:{smooth}|version:{version}"
-    )
-
-
-def chrf_signature(
-    *, nrefs: object, lowercase: bool, eps_smoothing: bool, char_order: int, word_order: int,
-    whitespace: bool, version: str = SIGNATURE_VERSION,
-) -> str:
-    """sacrebleu ``CHRFSignature.format()`` (``eff:yes`` means no eps smoothing)."""
-    return (
-        f"nrefs:{_nrefs_str(nrefs)}|case:{'lc' if lowercase else 'mixed'}|"
-        f"eff:{'no' if eps_smoothing else 'yes'}|nc:{char_order}|nw:{word_order}|"
-        f"space:{'yes' if whitespace else 'no'}|version:{version}"
     )
 
 
@@ -201,32 +177,6 @@ class BLEUResult:
         )
         head = f"{self.name}|{self.signature}" if signature else self.name
         return f"{head} = {sc} {verbose}"
-
-    def __str__(self) -> str:
-        return self.format()
-
-
-@dataclass(frozen=True)
-class CHRFResult:
-    """A corpus chrF / chrF++ score (sacrebleu ``CHRFScore``; ``score`` is unrounded, 0-100)."""
-
-    score: float
-    char_order: int
-    word_order: int
-    beta: float
-    signature: str
-
-    @property
-    def name(self) -> str:
-        return f"chrF{self.beta}" + "+" * self.word_order
-
-    def format(self, width: int = 2, score_only: bool = False, signature: bool = False) -> str:
-        """sacrebleu's ``Score.format``: ``chrF2 = 59.73``."""
-        sc = f"{self.score:.{width}f}"
-        if score_only:
-            return sc
-        head = f"{self.name}|{self.signature}" if signature else self.name
-        return f"{head} = {sc}"
 
     def __str__(self) -> str:
         return self.format()
@@ -355,106 +305,17 @@ def sentence_bleu(
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# chrF / chrF++
-# ---------------------------------------------------------------------------------------------
+# chrF moved to ``_chrf``; its names stay importable from here (loaded on first use: ``_chrf``
+# itself imports the checks above).
+_CHRF_NAMES = frozenset(
+    {"CHRFResult", "chrf_stats", "chrf_from_stats", "corpus_chrf", "sentence_chrf", "chrf_signature",
+     "_check_beta", "_chrf_args", "_chrf_result"}
+)
 
 
-def _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing):
-    c = _check_order(char_order, "char_order", 0)
-    w = _check_order(word_order, "word_order", 0)
-    if c + w == 0:
-        raise InputValueError("char_order + word_order must be >= 1")
-    return (
-        c, w, _check_beta(beta), _check_bool(lowercase, "lowercase"),
-        _check_bool(whitespace, "whitespace"), _check_bool(eps_smoothing, "eps_smoothing"),
-    )
+def __getattr__(name: str):
+    if name in _CHRF_NAMES:
+        from . import _chrf
 
-
-def chrf_stats(
-    hypotheses: Sequence[str],
-    references: References,
-    *,
-    char_order: int = 6,
-    word_order: int = 0,
-    beta: float = 2,
-    lowercase: bool = False,
-    whitespace: bool = False,
-    eps_smoothing: bool = False,
-    workers: Optional[int] = None,
-) -> np.ndarray:
-    """Per-pair chrF statistics, int64 ``(N, 3 * (char_order + word_order))``.
-
-    Per order ``[hyp, ref, match]`` (char orders, then word orders) of the reference sacrebleu
-    picks (best F under these options, first wins ties). Sum rows to merge corpora.
-    """
-    args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
-    return _native.chrf_stats(
-        hypotheses, references_arg(references), *args, _check_workers(workers)
-    )[0]
-
-
-def chrf_from_stats(
-    stats: object,
-    *,
-    char_order: int = 6,
-    word_order: int = 0,
-    beta: float = 2,
-    eps_smoothing: bool = False,
-    lowercase: bool = False,
-    whitespace: bool = False,
-    nrefs: Union[int, str] = 1,
-) -> CHRFResult:
-    """Corpus chrF from statistics (summed 1-D or per-pair 2-D). ``lowercase``, ``whitespace``
-    and ``nrefs`` only feed the signature."""
-    c, w, b, lc, ws, eps = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
-    summed = _summed(stats, 3 * (c + w), "chrF")
-    return _chrf_result(_native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs)
-
-
-def _chrf_result(score, c, w, beta, lc, ws, eps, nrefs) -> CHRFResult:
-    sig = chrf_signature(
-        nrefs=nrefs, lowercase=lc, eps_smoothing=eps, char_order=c, word_order=w, whitespace=ws
-    )
-    return CHRFResult(score=score, char_order=c, word_order=w, beta=beta, signature=sig)
-
-
-def corpus_chrf(
-    hypotheses: Sequence[str],
-    references: References,
-    *,
-    char_order: int = 6,
-    word_order: int = 0,
-    beta: float = 2,
-    lowercase: bool = False,
-    whitespace: bool = False,
-    eps_smoothing: bool = False,
-    workers: Optional[int] = None,
-) -> CHRFResult:
-    """Corpus chrF (``word_order=2``: chrF++), equal to sacrebleu's ``CHRF(...).corpus_score``."""
-    args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
-    stats, nrefs = _native.chrf_stats(
-        hypotheses, references_arg(references), *args, _check_workers(workers)
-    )
-    summed = [int(x) for x in stats.sum(axis=0)]
-    c, w, b, lc, ws, eps = args
-    return _chrf_result(_native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs)
-
-
-def sentence_chrf(
-    hypotheses: Sequence[str],
-    references: References,
-    *,
-    char_order: int = 6,
-    word_order: int = 0,
-    beta: float = 2,
-    lowercase: bool = False,
-    whitespace: bool = False,
-    eps_smoothing: bool = False,
-    workers: Optional[int] = None,
-) -> np.ndarray:
-    """Sentence chrF of every pair (float64), equal to sacrebleu's ``sentence_score(...).score``."""
-    args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
-    return _native.sentence_chrf(
-        hypotheses, references_arg(references), *args, _check_workers(workers)
-    )
+        return getattr(_chrf, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

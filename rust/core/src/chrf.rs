@@ -7,9 +7,8 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
-use crate::bleu::{NgramEngine, SpanInterner};
 use crate::error::{MetricError, Result};
-use crate::ngram::{check_order, ngram_total};
+use crate::ngram::{check_order, ngram_total, NgramEngine, SpanInterner};
 use crate::pystr::{is_py_space, py_lower, py_split};
 
 /// sacrebleu chrF's `eps`.
@@ -124,7 +123,7 @@ pub fn words<'a>(sent: &'a str, mut emit: impl FnMut(&'a str)) {
 }
 
 /// `words` character by character, for any text (the oracle of the ASCII path in tests).
-fn words_general<'a>(sent: &'a str, mut emit: impl FnMut(&'a str)) {
+pub(crate) fn words_general<'a>(sent: &'a str, mut emit: impl FnMut(&'a str)) {
     for w in py_split(sent) {
         let mut chars = w.chars();
         let (first, last) = match (chars.next(), chars.next_back()) {
@@ -413,65 +412,7 @@ mod tests {
         assert_eq!(v, ["(hi", ")", "a", ".", ",", "b", "x", ".", "."]);
     }
 
-    /// sacrebleu's algorithm with string-keyed counters (chrf.py / helpers.py), per reference.
-    fn oracle(cfg: &ChrfConfig, hyp: &str, refs: &[&str]) -> (Vec<i64>, f64) {
-        use std::collections::HashMap;
-        fn count(items: &[String], n: usize) -> HashMap<Vec<String>, i64> {
-            let mut m = HashMap::new();
-            for w in items.windows(n) {
-                *m.entry(w.to_vec()).or_insert(0) += 1;
-            }
-            m
-        }
-        let prep = |s: &str| -> (Vec<String>, Vec<String>) {
-            let s = if cfg.lowercase {
-                py_lower(s).into_owned()
-            } else {
-                s.to_owned()
-            };
-            let chars = s
-                .chars()
-                .filter(|&c| cfg.whitespace || !is_py_space(c))
-                .map(String::from)
-                .collect();
-            let mut ws = Vec::new();
-            words_general(&s, |w| ws.push(w.to_owned()));
-            (chars, ws)
-        };
-        let (hc, hw) = prep(hyp);
-        let mut best = (vec![], -1.0);
-        for r in refs {
-            let (rc, rw) = prep(r);
-            let mut stats = Vec::new();
-            for o in 0..cfg.order() {
-                let (h, r, n) = if o < cfg.char_order {
-                    (&hc, &rc, o + 1)
-                } else {
-                    (&hw, &rw, o + 1 - cfg.char_order)
-                };
-                let (hm, rm) = (count(h, n), count(r, n));
-                let m: i64 = hm
-                    .iter()
-                    .map(|(g, &c)| c.min(rm.get(g).copied().unwrap_or(0)))
-                    .sum();
-                let rt = ngram_total(r.len(), n) as i64;
-                stats.extend([
-                    if rt > 0 {
-                        ngram_total(h.len(), n) as i64
-                    } else {
-                        0
-                    },
-                    rt,
-                    m,
-                ]);
-            }
-            let f = f_score(cfg, &stats);
-            if f > best.1 {
-                best = (stats, f);
-            }
-        }
-        best
-    }
+    use crate::reference::chrf::segment_stats as oracle;
 
     const ALPHABET: &str = "[ab1.,!( \t\u{a0}\u{3000}é中ΣA]{0,30}";
 

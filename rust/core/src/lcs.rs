@@ -448,40 +448,9 @@ pub fn lcs_indices(r: &[u32], c: &[u32], alphabet: usize, s: &mut LcsScratch, ou
     s.indices_against(c, out);
 }
 
-/// Naive O(|a||b|) DP table, a port of rouge-score's `_lcs_table` (for tests and oracles).
-pub fn lcs_table_naive(r: &[u32], c: &[u32]) -> Vec<Vec<u32>> {
-    let mut t = vec![vec![0u32; c.len() + 1]; r.len() + 1];
-    for i in 1..=r.len() {
-        for j in 1..=c.len() {
-            t[i][j] = if r[i - 1] == c[j - 1] {
-                t[i - 1][j - 1] + 1
-            } else {
-                t[i - 1][j].max(t[i][j - 1])
-            };
-        }
-    }
-    t
-}
-
-/// Naive port of rouge-score's `_backtrack_norec` over `lcs_table_naive` (for tests).
-pub fn lcs_indices_naive(r: &[u32], c: &[u32]) -> Vec<u32> {
-    let t = lcs_table_naive(r, c);
-    let (mut i, mut j) = (r.len(), c.len());
-    let mut out = Vec::new();
-    while i > 0 && j > 0 {
-        if r[i - 1] == c[j - 1] {
-            out.push((i - 1) as u32);
-            i -= 1;
-            j -= 1;
-        } else if t[i][j - 1] > t[i - 1][j] {
-            j -= 1;
-        } else {
-            i -= 1;
-        }
-    }
-    out.reverse();
-    out
-}
+// The naive oracles live in `crate::reference::lcs`; re-exported for the tests that name them here.
+#[cfg(test)]
+pub(crate) use crate::reference::lcs::{lcs_indices_naive, lcs_table_naive};
 
 #[cfg(test)]
 mod tests {

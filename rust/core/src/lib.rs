@@ -6,7 +6,15 @@ pub mod error;
 #[cfg(test)]
 mod fuzz;
 pub mod interrupt;
+// The batch scheduler under every `score_batch` / `stats_batch`
+pub mod parallel;
+// Batch scoring per metric, on `parallel`
+pub mod batch;
 pub mod ngram;
+// Plain ports of the reference implementations, the oracles the fast kernels are tested against.
+#[cfg(any(test, feature = "reference"))]
+#[doc(hidden)]
+pub mod reference;
 // Pairwise matrices (MBR, self-BLEU) over the metrics below
 pub mod pairwise;
 

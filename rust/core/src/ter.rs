@@ -777,7 +777,7 @@ where
 }
 
 #[cfg(test)]
-mod oracle;
+use crate::reference::ter as oracle;
 
 #[cfg(test)]
 mod tests {

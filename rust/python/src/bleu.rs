@@ -1,86 +1,17 @@
-//! BLEU and chrF bindings: extract inputs, run the core on all cores outside the GIL, build arrays.
+//! BLEU bindings: extract inputs, call `lexmetrics_core::batch::bleu` outside the interpreter
+//! lock, wrap arrays. (chrF: `chrf.rs`.)
 
+use lexmetrics_core::batch::bleu as batch;
 use lexmetrics_core::bleu::{self, BleuConfig, BleuScoring};
-use lexmetrics_core::chrf::{self, ChrfConfig};
 use lexmetrics_core::pystr;
 use lexmetrics_core::sacre_tokenize::Tokenizer;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 
-use crate::common::{
-    check_same_len, extract_strs, guarded, metric_error, par_map, resolve_workers, value_error,
-    INLINE_BYTES,
-};
-use crate::texts::{extract_pairs, Texts};
+use crate::common::{extract_strs, guarded, metric_error, resolve_workers, run_batch, value_error};
+use crate::texts::Pairs;
 use crate::unicode;
-
-/// Inputs of one batch call: hypotheses (borrowed `str` objects or Arrow buffers, zero-copy) and
-/// per-hypothesis references.
-struct Pairs {
-    hyps: Texts,
-    refs: Texts,
-    offsets: Vec<usize>,
-}
-
-impl Pairs {
-    fn extract(hypotheses: &Bound<'_, PyAny>, references: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let py = hypotheses.py();
-        let (hyps, refs, offsets) =
-            extract_pairs(hypotheses, "hypotheses", references, "references")?;
-        check_same_len(
-            py,
-            hyps.len(),
-            "hypotheses",
-            offsets.len() - 1,
-            "references",
-        )?;
-        Ok(Self {
-            hyps,
-            refs,
-            offsets,
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.hyps.len()
-    }
-
-    /// Input size for `par_map` (exact up to `INLINE_BYTES`).
-    fn work_bytes(&self) -> usize {
-        self.hyps
-            .bytes_upto(INLINE_BYTES)
-            .saturating_add(self.refs.bytes_upto(INLINE_BYTES))
-    }
-
-    /// The references of pair `i`, borrowed into `buf` (reused across the pairs of a worker).
-    fn refs_of<'a>(&'a self, i: usize, buf: &mut Vec<&'a str>) {
-        buf.clear();
-        buf.extend((self.offsets[i]..self.offsets[i + 1]).map(|j| self.refs.get(j)));
-    }
-
-    /// `f(hypothesis, references)` of pair `i`; one reference needs no buffer.
-    fn with_pair<T>(&self, i: usize, f: impl FnOnce(&str, &[&str]) -> T) -> T {
-        let (a, b) = (self.offsets[i], self.offsets[i + 1]);
-        if b - a == 1 {
-            f(&self.hyps[i], &[self.refs.get(a)])
-        } else {
-            let mut buf = Vec::with_capacity(b - a);
-            self.refs_of(i, &mut buf);
-            f(&self.hyps[i], &buf)
-        }
-    }
-
-    /// References per segment for the signature: the common count, or -1 when it varies.
-    fn nrefs(&self) -> i64 {
-        let mut counts = self.offsets.windows(2).map(|w| w[1] - w[0]);
-        match counts.next() {
-            None => 0,
-            Some(first) if counts.all(|c| c == first) => first as i64,
-            Some(_) => -1,
-        }
-    }
-}
 
 fn order(py: Python<'_>, value: i64, name: &str) -> PyResult<usize> {
     if value < 1 {
@@ -89,41 +20,13 @@ fn order(py: Python<'_>, value: i64, name: &str) -> PyResult<usize> {
     Ok(value as usize)
 }
 
-fn nonneg_order(py: Python<'_>, value: i64, name: &str) -> PyResult<usize> {
-    if value < 0 {
-        return Err(value_error(py, format!("{name} must be >= 0, got {value}")));
-    }
-    Ok(value as usize)
-}
-
-/// Statistics rows of `width` values each, filled by `row(i, out)` on the workers, as an
-/// `(n, width)` array (rows are fixed-size chunks: no allocation per pair).
-fn stats_rows<'py, F>(
-    py: Python<'py>,
-    n: usize,
+/// An `(n, width)` array of row-major statistics rows.
+pub fn stats_array(
+    py: Python<'_>,
     width: usize,
-    workers: usize,
-    work_bytes: usize,
-    row: F,
-) -> PyResult<Bound<'py, PyArray2<i64>>>
-where
-    F: Fn(usize, &mut [i64]) + Sync + Send,
-{
-    const GROUP: usize = 64;
-    let groups = n.div_ceil(GROUP);
-    let parts = par_map(py, groups, workers, work_bytes, |gi| {
-        let lo = gi * GROUP;
-        let hi = (lo + GROUP).min(n);
-        let mut out = vec![0i64; (hi - lo) * width];
-        for (i, chunk) in (lo..hi).zip(out.chunks_exact_mut(width.max(1))) {
-            row(i, chunk);
-        }
-        Ok(out)
-    })?;
-    let mut flat = Vec::with_capacity(n * width);
-    for p in parts {
-        flat.extend_from_slice(&p);
-    }
+    flat: Vec<i64>,
+) -> PyResult<Bound<'_, PyArray2<i64>>> {
+    let n = flat.len().checked_div(width).unwrap_or(0);
     let arr = Array2::from_shape_vec((n, width), flat)
         .map_err(|e| value_error(py, format!("internal shape error: {e}")))?;
     Ok(arr.into_pyarray(py))
@@ -146,17 +49,11 @@ fn bleu_stats<'py>(
         let workers = resolve_workers(py, workers)?;
         let n_max = order(py, max_ngram_order, "max_ngram_order")?;
         let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
-        let pairs = Pairs::extract(hypotheses, references)?;
-        let width = cfg.n_stats();
-        let arr = stats_rows(
-            py,
-            pairs.len(),
-            width,
-            workers,
-            pairs.work_bytes(),
-            |i, out| pairs.with_pair(i, |h, r| bleu::segment_stats(&cfg, h, r, out)),
-        )?;
-        Ok((arr, pairs.nrefs()))
+        let pairs = Pairs::extract(hypotheses, "hypotheses", references, "references")?;
+        let flat = run_batch(py, workers, pairs.work_bytes(), |b| {
+            batch::stats_batch(&cfg, &pairs, b)
+        })?;
+        Ok((stats_array(py, cfg.n_stats(), flat)?, pairs.nrefs()))
     })
 }
 
@@ -184,11 +81,9 @@ fn sentence_bleu<'py>(
         let cfg = BleuConfig::new(tokenize, lowercase, n_max).map_err(|e| metric_error(py, e))?;
         let sc = BleuScoring::new(smooth_method, smooth_value, use_effective_order, n_max)
             .map_err(|e| metric_error(py, e))?;
-        let pairs = Pairs::extract(hypotheses, references)?;
-        let scores = par_map(py, pairs.len(), workers, pairs.work_bytes(), |i| {
-            pairs
-                .with_pair(i, |h, r| bleu::sentence_bleu(&cfg, &sc, h, r))
-                .map_err(|e| e.at(i))
+        let pairs = Pairs::extract(hypotheses, "hypotheses", references, "references")?;
+        let scores = run_batch(py, workers, pairs.work_bytes(), |b| {
+            batch::score_batch(&cfg, &sc, &pairs, b)
         })?;
         Ok(scores.into_pyarray(py))
     })
@@ -213,132 +108,6 @@ fn bleu_from_stats(
             .map_err(|e| metric_error(py, e))?;
         let r = bleu::compute_bleu(&stats, &sc).map_err(|e| metric_error(py, e))?;
         Ok((r.score, r.counts, r.totals, r.precisions, r.bp))
-    })
-}
-
-fn chrf_config(
-    py: Python<'_>,
-    char_order: i64,
-    word_order: i64,
-    beta: f64,
-    lowercase: bool,
-    whitespace: bool,
-    eps_smoothing: bool,
-) -> PyResult<ChrfConfig> {
-    let c = nonneg_order(py, char_order, "char_order")?;
-    let w = nonneg_order(py, word_order, "word_order")?;
-    ChrfConfig::new(c, w, beta, lowercase, whitespace, eps_smoothing)
-        .map_err(|e| metric_error(py, e))
-}
-
-/// Per-pair chrF statistics (of the best reference) and the nrefs value.
-#[pyfunction]
-#[pyo3(signature = (hypotheses, references, char_order=6, word_order=0, beta=2.0, lowercase=false,
-                    whitespace=false, eps_smoothing=false, workers=None))]
-#[allow(clippy::too_many_arguments)]
-fn chrf_stats<'py>(
-    py: Python<'py>,
-    hypotheses: &Bound<'py, PyAny>,
-    references: &Bound<'py, PyAny>,
-    char_order: i64,
-    word_order: i64,
-    beta: f64,
-    lowercase: bool,
-    whitespace: bool,
-    eps_smoothing: bool,
-    workers: Option<&Bound<'py, PyAny>>,
-) -> PyResult<(Bound<'py, PyArray2<i64>>, i64)> {
-    guarded(|| {
-        unicode::ensure(py, false)?;
-        let workers = resolve_workers(py, workers)?;
-        let cfg = chrf_config(
-            py,
-            char_order,
-            word_order,
-            beta,
-            lowercase,
-            whitespace,
-            eps_smoothing,
-        )?;
-        let pairs = Pairs::extract(hypotheses, references)?;
-        let width = cfg.n_stats();
-        let arr = stats_rows(
-            py,
-            pairs.len(),
-            width,
-            workers,
-            pairs.work_bytes(),
-            |i, out| {
-                pairs.with_pair(i, |h, r| {
-                    chrf::segment_stats(&cfg, h, r, out);
-                })
-            },
-        )?;
-        Ok((arr, pairs.nrefs()))
-    })
-}
-
-/// Sentence chrF of every pair.
-#[pyfunction]
-#[pyo3(signature = (hypotheses, references, char_order=6, word_order=0, beta=2.0, lowercase=false,
-                    whitespace=false, eps_smoothing=false, workers=None))]
-#[allow(clippy::too_many_arguments)]
-fn sentence_chrf<'py>(
-    py: Python<'py>,
-    hypotheses: &Bound<'py, PyAny>,
-    references: &Bound<'py, PyAny>,
-    char_order: i64,
-    word_order: i64,
-    beta: f64,
-    lowercase: bool,
-    whitespace: bool,
-    eps_smoothing: bool,
-    workers: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    guarded(|| {
-        unicode::ensure(py, false)?;
-        let workers = resolve_workers(py, workers)?;
-        let cfg = chrf_config(
-            py,
-            char_order,
-            word_order,
-            beta,
-            lowercase,
-            whitespace,
-            eps_smoothing,
-        )?;
-        let pairs = Pairs::extract(hypotheses, references)?;
-        let width = cfg.n_stats();
-        let scores = par_map(py, pairs.len(), workers, pairs.work_bytes(), |i| {
-            let mut out = vec![0i64; width];
-            Ok(pairs.with_pair(i, |h, r| chrf::segment_stats(&cfg, h, r, &mut out)))
-        })?;
-        Ok(scores.into_pyarray(py))
-    })
-}
-
-/// sacrebleu `CHRF._compute_f_score` on one summed statistics vector.
-#[pyfunction]
-#[pyo3(signature = (stats, char_order=6, word_order=0, beta=2.0, eps_smoothing=false))]
-fn chrf_from_stats(
-    py: Python<'_>,
-    stats: Vec<i64>,
-    char_order: i64,
-    word_order: i64,
-    beta: f64,
-    eps_smoothing: bool,
-) -> PyResult<f64> {
-    guarded(|| {
-        let cfg = chrf_config(
-            py,
-            char_order,
-            word_order,
-            beta,
-            false,
-            false,
-            eps_smoothing,
-        )?;
-        chrf::score_from_stats(&cfg, &stats).map_err(|e| metric_error(py, e))
     })
 }
 
@@ -393,9 +162,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bleu_stats, m)?)?;
     m.add_function(wrap_pyfunction!(sentence_bleu, m)?)?;
     m.add_function(wrap_pyfunction!(bleu_from_stats, m)?)?;
-    m.add_function(wrap_pyfunction!(chrf_stats, m)?)?;
-    m.add_function(wrap_pyfunction!(sentence_chrf, m)?)?;
-    m.add_function(wrap_pyfunction!(chrf_from_stats, m)?)?;
     m.add_function(wrap_pyfunction!(sacre_tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(py_lower, m)?)?;
     m.add_function(wrap_pyfunction!(py_split, m)?)?;

@@ -1,26 +1,19 @@
-//! Shared plumbing for every batch call: input extraction with indexed errors, worker pools,
-//! chunked parallel execution outside the interpreter lock with Ctrl-C polling while it runs,
-//! and the panic guard every entry point goes through.
+//! Shared plumbing for every batch call: input extraction with indexed errors, `workers=`
+//! validation, the one mapping from core errors to Python exceptions, and the bridge that runs a
+//! core batch (`lexmetrics_core::parallel`) outside the interpreter lock with Ctrl-C polled.
 
-use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::Mutex;
 
 use lexmetrics_core::error::{ErrorKind, MetricError};
-use lexmetrics_core::interrupt;
+use lexmetrics_core::parallel::{self, Batch, Signals};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyList, PyString, PyTuple};
-use rayon::prelude::*;
 
 use crate::surrogates::Pending;
 
-/// Pairs per chunk between two checks for Ctrl-C. Results do not depend on it.
-pub const CHUNK: usize = 1 << 14;
-
-/// How often the waiting interpreter thread looks for a pending signal while the workers run.
-const SIGNAL_POLL: Duration = Duration::from_millis(20);
+pub use lexmetrics_core::parallel::INLINE_BYTES;
 
 // The classes are imported once (cached by PyO3), not looked up per raise.
 pyo3::import_exception!(lexmetrics._errors, InputTypeError);
@@ -52,29 +45,11 @@ pub fn metric_error(py: Python<'_>, e: MetricError) -> PyErr {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("internal error: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("internal error: {s}")
-    } else {
-        "internal error".into()
-    }
-}
-
 /// Runs one native entry point, turning a Rust panic into `lexmetrics.InternalError` (a
 /// `PanicException` would be a `BaseException` that `except Exception` does not catch).
 pub fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(internal_error(panic_message(&*p))))
-}
-
-/// `f(i)` with a panic turned into an internal error at index `i`.
-fn guarded_item<T>(
-    f: &(impl Fn(usize) -> Result<T, MetricError> + Sync),
-    i: usize,
-) -> Result<T, MetricError> {
-    catch_unwind(AssertUnwindSafe(|| f(i)))
-        .unwrap_or_else(|p| Err(MetricError::internal(panic_message(&*p)).at(i)))
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(internal_error(parallel::panic_message(&*p))))
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -290,67 +265,10 @@ pub fn check_same_len(py: Python<'_>, a: usize, an: &str, b: usize, bn: &str) ->
     Ok(())
 }
 
-/// CPUs available to this process, read once (`available_parallelism` reads cgroup files on
-/// every call: tens of microseconds).
-fn cpus() -> usize {
-    static CPUS: OnceLock<usize> = OnceLock::new();
-    *CPUS.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    })
-}
-
-/// Most threads one call uses: `workers` above it is clamped (results never depend on it).
-pub fn max_workers() -> usize {
-    (4 * cpus()).clamp(1, 256)
-}
-
-/// Worker count when the caller passes `workers=None`: `LEXMETRICS_NUM_THREADS`, else all cores
-/// (clamped to `max_workers()`).
+/// Worker count when the caller passes `workers=None`: `LEXMETRICS_NUM_THREADS`, else all cores.
 #[pyfunction]
 pub fn default_workers() -> usize {
-    std::env::var("LEXMETRICS_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(cpus)
-        .min(max_workers())
-}
-
-/// Pools kept alive at once (per process); older ones are dropped, which ends their threads.
-const POOLS_KEPT: usize = 4;
-
-/// A pool of `workers` threads (clamped to `max_workers()`) for this process: a child forked by a
-/// DataLoader never reuses its parent's threads (they do not exist after fork), it builds its
-/// own. The few most recently used sizes are kept, so varying `workers` does not accumulate threads.
-pub fn pool(workers: usize) -> PyResult<Arc<rayon::ThreadPool>> {
-    type Pools = Vec<(u32, usize, Arc<rayon::ThreadPool>)>;
-    static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
-    let workers = workers.clamp(1, max_workers());
-    let pid = std::process::id();
-    let mut pools = POOLS
-        .get_or_init(|| Mutex::new(Vec::new()))
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    pools.retain(|(p, _, _)| *p == pid);
-    if let Some(k) = pools.iter().position(|(_, w, _)| *w == workers) {
-        let hit = pools.remove(k);
-        let p = hit.2.clone();
-        pools.push(hit);
-        return Ok(p);
-    }
-    let p = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
-        .thread_name(|i| format!("lexmetrics-{i}"))
-        .build()
-        .map_err(|e| internal_error(format!("cannot start {workers} worker threads: {e}")))?;
-    let p = Arc::new(p);
-    if pools.len() >= POOLS_KEPT {
-        pools.remove(0);
-    }
-    pools.push((pid, workers, p.clone()));
-    Ok(p)
+    parallel::default_workers()
 }
 
 /// The one validation of `workers=` for every entry point: None (the default), or an int >= 1
@@ -386,101 +304,58 @@ pub fn resolve_workers(py: Python<'_>, workers: Option<&Bound<'_, PyAny>>) -> Py
     if n < 1 {
         return Err(value_error(py, format!("workers must be >= 1, got {obj}")));
     }
-    Ok(usize::try_from(n).unwrap_or(usize::MAX).min(max_workers()))
+    Ok(usize::try_from(n)
+        .unwrap_or(usize::MAX)
+        .min(parallel::max_workers()))
 }
 
-/// Runs `job` on `pool` while this (interpreter) thread waits outside the interpreter lock,
-/// waking every `SIGNAL_POLL` to run pending signal handlers. On Ctrl-C the core is asked to stop
-/// (`interrupt::request`), the job returns early and the handler's exception is raised.
-fn run_interruptible<R, J>(py: Python<'_>, pool: &rayon::ThreadPool, job: J) -> PyResult<R>
-where
-    R: Send,
-    J: Fn() -> Result<R, MetricError> + Sync,
-{
-    loop {
-        let done: Mutex<Option<Result<R, MetricError>>> = Mutex::new(None);
-        let cv = Condvar::new();
-        let mut raised: Option<PyErr> = None;
-        pool.in_place_scope(|s| {
-            s.spawn(|_| {
-                let r = catch_unwind(AssertUnwindSafe(&job))
-                    .unwrap_or_else(|p| Err(MetricError::internal(panic_message(&*p))));
-                *done.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
-                cv.notify_all();
-            });
-            loop {
-                let finished = py.detach(|| {
-                    let g = done.lock().unwrap_or_else(|p| p.into_inner());
-                    let (g, _) = cv
-                        .wait_timeout_while(g, SIGNAL_POLL, |r| r.is_none())
-                        .unwrap_or_else(|p| p.into_inner());
-                    g.is_some()
-                });
-                if finished {
-                    break;
-                }
-                if raised.is_none() {
-                    if let Err(e) = py.check_signals() {
-                        interrupt::request();
-                        raised = Some(e);
-                    }
-                }
+/// The interpreter's pending signals, polled by the core while a batch runs; the handler's
+/// exception (KeyboardInterrupt, or whatever a custom handler raised) is kept to be raised.
+#[derive(Default)]
+struct PySignals {
+    raised: Mutex<Option<PyErr>>,
+}
+
+impl Signals for PySignals {
+    fn poll(&self) -> bool {
+        Python::attach(|py| match py.check_signals() {
+            Ok(()) => false,
+            Err(e) => {
+                *self.raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                true
             }
-        });
-        let r = done
+        })
+    }
+}
+
+/// Runs a core batch `job` outside the interpreter lock with Ctrl-C polled (`workers` from
+/// `resolve_workers`, `work_bytes` the input size estimate, exact up to `INLINE_BYTES`), and maps
+/// its error: a signal's own exception, else `metric_error`.
+pub fn run_batch<R: Send>(
+    py: Python<'_>,
+    workers: usize,
+    work_bytes: usize,
+    job: impl FnOnce(&Batch<'_>) -> Result<R, MetricError> + Send,
+) -> PyResult<R> {
+    let signals = PySignals::default();
+    let r = py.detach(|| {
+        let batch = Batch::new(workers).work_bytes(work_bytes).signals(&signals);
+        job(&batch)
+    });
+    r.map_err(|e| {
+        match signals
+            .raised
             .into_inner()
             .unwrap_or_else(|p| p.into_inner())
-            .unwrap_or_else(|| Err(MetricError::internal("worker finished without a result")));
-        if let Some(e) = raised {
-            interrupt::clear();
-            return Err(e);
+        {
+            Some(raised) => raised,
+            None => metric_error(py, e),
         }
-        match r {
-            Ok(v) => return Ok(v),
-            Err(e) if e.kind == ErrorKind::Interrupted => {
-                // Another call's Ctrl-C stopped this one too: wait for it to end, then rerun.
-                py.detach(|| {
-                    while interrupt::is_requested() {
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                });
-                py.check_signals()?;
-            }
-            Err(e) => return Err(metric_error(py, e)),
-        }
-    }
+    })
 }
 
-/// `run()`, run again if another call's Ctrl-C stopped it (see `run_interruptible`).
-fn rerun_if_stopped<R>(
-    py: Python<'_>,
-    mut run: impl FnMut() -> Result<R, MetricError>,
-) -> PyResult<R> {
-    loop {
-        match run() {
-            Err(e) if e.kind == ErrorKind::Interrupted => {
-                py.detach(|| {
-                    while interrupt::is_requested() {
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                });
-                py.check_signals()?;
-            }
-            r => return r.map_err(|e| metric_error(py, e)),
-        }
-    }
-}
-
-/// Input size (UTF-8 bytes) up to which a call runs inline on the calling thread, seeing Ctrl-C
-/// only between chunks: its worst case (a quadratic rougeLsum pair) still ends within ~0.1 s,
-/// and a small call skips the hand-off to a worker thread (tens of microseconds).
-pub const INLINE_BYTES: usize = 16 * 1024;
-
-/// Computes `f(i)` for `i in 0..n` on `workers` threads (from `resolve_workers`), outside the
-/// interpreter lock, in chunks. Ctrl-C is seen while a chunk runs when the input is larger than
-/// `INLINE_BYTES` (`work_bytes`: the caller's estimate), else between chunks. The first error
-/// (lowest index) wins; a panic becomes `InternalError`. Output order is `0..n` whatever the
-/// worker count.
+/// Computes `f(i)` for `i in 0..n` on `workers` threads outside the interpreter lock
+/// (`parallel::par_map` through `run_batch`). Output order is `0..n` whatever the worker count.
 pub fn par_map<T, F>(
     py: Python<'_>,
     n: usize,
@@ -492,42 +367,7 @@ where
     T: Send,
     F: Fn(usize) -> Result<T, MetricError> + Sync + Send,
 {
-    let workers = workers.clamp(1, max_workers());
-    let mut out: Vec<T> = Vec::with_capacity(n);
-    let step = if workers == 1 { CHUNK } else { CHUNK * workers };
-    let inline = work_bytes <= INLINE_BYTES;
-    let pool = if workers == 1 && inline {
-        None
-    } else {
-        Some(pool(workers)?)
-    };
-    let chunk = |start: usize, end: usize| -> Result<Vec<T>, MetricError> {
-        if workers == 1 {
-            (start..end).map(|i| guarded_item(&f, i)).collect()
-        } else {
-            (start..end)
-                .into_par_iter()
-                .map(|i| guarded_item(&f, i))
-                .collect()
-        }
-    };
-    let mut start = 0;
-    while start < n {
-        let end = (start + step).min(n);
-        let r: Vec<T> = match (&pool, inline) {
-            (Some(pool), false) => run_interruptible(py, pool, || chunk(start, end))?,
-            (Some(pool), true) => {
-                rerun_if_stopped(py, || py.detach(|| pool.install(|| chunk(start, end))))?
-            }
-            (None, _) => rerun_if_stopped(py, || py.detach(|| chunk(start, end)))?,
-        };
-        out.extend(r);
-        if inline {
-            py.check_signals()?;
-        }
-        start = end;
-    }
-    Ok(out)
+    run_batch(py, workers, work_bytes, |b| parallel::par_map(n, b, f))
 }
 
 /// Test hook: panics inside the entry point (`at is None`) or in worker item `at` of `n`, to

@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 mod arrow;
 mod bleu;
+mod chrf;
 mod common;
 mod from_stats;
 mod pairwise;
@@ -32,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(common::_panic_test_hook, m)?)?;
     rouge::register(m)?;
     bleu::register(m)?;
+    chrf::register(m)?;
     pairwise::register(m)?;
     from_stats::register(m)?;
     porter::register(m)?;

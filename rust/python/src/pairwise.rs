@@ -1,33 +1,19 @@
-//! Pairwise matrix bindings: extract the texts, prepare and fill the matrix outside the
-//! interpreter lock (rows in chunks, Ctrl-C polled between them), return a float64 2-D array.
+//! Pairwise matrix bindings: extract the texts, call `lexmetrics_core::batch::pairwise` outside
+//! the interpreter lock (rows in chunks, Ctrl-C polled between them), return a float64 array.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
+use lexmetrics_core::batch::pairwise as batch;
 use lexmetrics_core::bleu::{BleuConfig, BleuScoring};
 use lexmetrics_core::chrf::ChrfConfig;
-use lexmetrics_core::error::{MetricError, Result as MetricResult};
-use lexmetrics_core::pairwise::{self as core, Measure, PairMetric, Pairwise};
+use lexmetrics_core::pairwise::{Measure, PairMetric};
 use lexmetrics_core::rouge::{Profile, RougeType};
 use lexmetrics_core::ter::TerConfig;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 
-use crate::common::{metric_error, pool, resolve_workers, value_error};
+use crate::common::{metric_error, resolve_workers, run_batch, value_error};
 use crate::texts::{extract_texts, Texts};
 use crate::unicode;
-
-/// Cells filled per detached call between two checks for Ctrl-C (results do not depend on it).
-const CELLS: usize = 1 << 18;
-
-/// Runs `f`, turning a panic into an error so that none crosses into Python.
-fn guarded<T>(f: impl FnOnce() -> MetricResult<T>) -> MetricResult<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(MetricError::internal(
-            "internal error while scoring the matrix",
-        ))
-    })
-}
 
 fn positive(py: Python<'_>, value: i64, name: &str, min: i64) -> PyResult<usize> {
     if value < min {
@@ -51,31 +37,14 @@ fn matrix<'py>(
         Some(r) if !r.is_none() => Some(extract_texts(r, "references")?),
         _ => None,
     };
-    let pool = pool(resolve_workers(py, workers)?)?;
+    let workers = resolve_workers(py, workers)?;
     let c: Vec<&str> = cands.iter().collect();
     let r: Option<Vec<&str>> = refs.as_ref().map(|t| t.iter().collect());
-    let p = py
-        .detach(|| guarded(|| pool.install(|| Pairwise::new(metric, &c, r.as_deref()))))
-        .map_err(|e| metric_error(py, e))?;
-    let (rows, cols) = (p.rows(), p.cols());
-    let mut out = vec![0.0f64; rows * cols];
-    let step = (CELLS / cols.max(1)).max(1);
-    let mut lo = 0;
-    while lo < rows {
-        let hi = (lo + step).min(rows);
-        let done = if p.is_square() {
-            // Each unordered pair compared once; rows take their mirror cells with them.
-            let whole = &mut out[..];
-            py.detach(|| guarded(|| pool.install(|| p.fill_square_rows(lo..hi, whole))))
-        } else {
-            let part = &mut out[lo * cols..hi * cols];
-            py.detach(|| guarded(|| pool.install(|| p.fill_rows(lo..hi, part))))
-        };
-        done.map_err(|e| metric_error(py, e))?;
-        py.check_signals()?;
-        lo = hi;
-    }
-    let arr = Array2::from_shape_vec((rows, cols), out)
+    // Signals are seen between row chunks, as before the batch moved to the core.
+    let m = run_batch(py, workers, 0, |b| {
+        batch::matrix(metric, &c, r.as_deref(), b)
+    })?;
+    let arr = Array2::from_shape_vec((m.rows, m.cols), m.cells)
         .map_err(|e| value_error(py, format!("internal shape error: {e}")))?;
     Ok(arr.into_pyarray(py))
 }
@@ -234,10 +203,8 @@ fn self_bleu<'py>(
     )?;
     let texts = extract_texts(texts, "generations")?;
     let t: Vec<&str> = texts.iter().collect();
-    let pool = pool(resolve_workers(py, workers)?)?;
-    let scores = py
-        .detach(|| guarded(|| pool.install(|| core::self_bleu(&cfg, &sc, &t))))
-        .map_err(|e| metric_error(py, e))?;
+    let workers = resolve_workers(py, workers)?;
+    let scores = run_batch(py, workers, 0, |b| batch::self_bleu(&cfg, &sc, &t, b))?;
     Ok(scores.into_pyarray(py))
 }
 

@@ -1,21 +1,17 @@
 //! ROUGE bindings: borrow the strings, score groups in parallel outside the interpreter lock,
-//! return numpy arrays. All metric logic is in `lexmetrics_core::rouge`.
+//! return numpy arrays. All metric logic is in `lexmetrics_core::rouge` and `batch::rouge`.
 
 use std::borrow::Borrow;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Mutex;
 
-use lexmetrics_core::error::MetricError;
-use lexmetrics_core::rouge::{
-    score_group_into, Doc, Piece, Profile, RougeOptions, RougeType, Score, MAX_TYPES,
-};
+use lexmetrics_core::batch::rouge as batch;
+use lexmetrics_core::rouge::{Doc, Piece, Profile, RougeOptions, RougeType};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyString, PyTuple};
 
 use crate::common::{
-    check_same_len, guarded, par_map, resolve_workers, surrogate_error, type_error, value_error,
+    check_same_len, guarded, resolve_workers, run_batch, surrogate_error, type_error, value_error,
     INLINE_BYTES,
 };
 use crate::texts::extract_pairs;
@@ -37,23 +33,17 @@ fn parse_types(py: Python<'_>, names: &[String]) -> PyResult<Vec<RougeType>> {
     Ok(out)
 }
 
-/// One block's share of the output rows: `scores[t*3 + c]` and `int_zero[t]` hold its pairs.
-struct BlockOut<'a> {
-    scores: Vec<&'a mut [f64]>,
-    int_zero: Vec<&'a mut [bool]>,
-}
-
-/// Scores every group `i` (prediction `pred(i)` against the references `refs_of(i)`) and lays the
-/// results out as `scores[(t*3 + {0:P,1:R,2:F})*n + i]` and `int_zero[t*n + i]`. Each block of
-/// pairs writes its results straight into its own slices of those arrays, inside the workers.
+/// Scores every group `i` (prediction `pred(i)` against the references `refs_of(i)`) with
+/// `lexmetrics_core::batch::rouge` and lays the results out as `scores[(t*3 + {0:P,1:R,2:F})*n + i]`
+/// and `int_zero[t*n + i]`.
 #[allow(clippy::too_many_arguments)]
 fn run<'py, S, P, D, R>(
     py: Python<'py>,
     n: usize,
-    pred: impl Fn(usize) -> P + Sync,
-    refs_of: impl Fn(usize) -> R + Sync,
+    pred: impl Fn(usize) -> P + Sync + Send,
+    refs_of: impl Fn(usize) -> R + Sync + Send,
     types: &[RougeType],
-    opts: RougeOptions,
+    options: RougeOptions,
     workers: usize,
     work_bytes: usize,
 ) -> PyResult<Arrays<'py>>
@@ -63,54 +53,9 @@ where
     D: Borrow<Doc<S>>,
     R: IntoIterator<Item = D>,
 {
-    let nt = types.len();
-    let w = workers;
-    let mut scores = vec![0.0f64; nt * 3 * n];
-    let mut int_zero = vec![false; nt * n];
-    if n > 0 {
-        // Small blocks keep the two workers' shares even at the end of a batch; results do not
-        // depend on the size.
-        let block = (n / (w * 64)).clamp(1, 16);
-        let nblocks = n.div_ceil(block);
-        let mut score_rows: Vec<_> = scores.chunks_mut(n).map(|r| r.chunks_mut(block)).collect();
-        let mut zero_rows: Vec<_> = int_zero
-            .chunks_mut(n)
-            .map(|r| r.chunks_mut(block))
-            .collect();
-        let outs: Vec<Mutex<BlockOut<'_>>> = (0..nblocks)
-            .map(|_| {
-                Mutex::new(BlockOut {
-                    scores: score_rows.iter_mut().filter_map(Iterator::next).collect(),
-                    int_zero: zero_rows.iter_mut().filter_map(Iterator::next).collect(),
-                })
-            })
-            .collect();
-        par_map(py, nblocks, w, work_bytes, |b| {
-            let mut guard = outs[b].lock().unwrap_or_else(|p| p.into_inner());
-            let out = &mut *guard;
-            let lo = b * block;
-            let hi = (lo + block).min(n);
-            let mut slots = [Score::default(); MAX_TYPES];
-            let slots = slots
-                .get_mut(..nt)
-                .ok_or_else(|| MetricError::value("too many types"))?;
-            for i in lo..hi {
-                catch_unwind(AssertUnwindSafe(|| {
-                    score_group_into(pred(i).borrow(), refs_of(i), types, opts, slots)
-                }))
-                .map_err(|_| MetricError::internal("internal error while scoring").at(i))?
-                .map_err(|e| e.at(i))?;
-                let k = i - lo;
-                for (t, s) in slots.iter().enumerate() {
-                    out.scores[t * 3][k] = s.precision;
-                    out.scores[t * 3 + 1][k] = s.recall;
-                    out.scores[t * 3 + 2][k] = s.fmeasure;
-                    out.int_zero[t][k] = s.int_zero;
-                }
-            }
-            Ok(())
-        })?;
-    }
+    let (scores, int_zero) = run_batch(py, workers, work_bytes, |b| {
+        Ok(batch::score_batch(n, pred, refs_of, types, options, b)?.columns())
+    })?;
     Ok((
         PyArray1::from_vec(py, scores),
         PyArray1::from_vec(py, int_zero),
@@ -252,7 +197,7 @@ fn extract_doc(obj: &Bound<'_, PyAny>, what: &str, i: usize) -> PyResult<Doc<PyB
     Ok(Doc::Parts { whole, sents })
 }
 
-/// Input size of pre-split documents for `par_map` (exact up to `INLINE_BYTES`).
+/// Input size of pre-split documents for `run_batch` (exact up to `INLINE_BYTES`).
 fn docs_bytes(docs: &[Doc<PyBackedStr>]) -> usize {
     let piece = |p: &Piece<PyBackedStr>| match p {
         Piece::Text(t) => t.len(),

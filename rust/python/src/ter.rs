@@ -1,17 +1,14 @@
-//! TER bindings: borrow the texts, detach, call `lexmetrics_core::ter::stats_batch` chunk by chunk
-//! (Ctrl-C is polled between chunks), wrap numpy arrays. All metric logic is in the core.
+//! TER bindings: borrow the texts, call `lexmetrics_core::batch::ter` outside the interpreter
+//! lock, wrap numpy arrays. All metric logic is in the core.
 
-use lexmetrics_core::ter::{self, TerConfig, TerStats};
+use lexmetrics_core::batch::ter as batch;
+use lexmetrics_core::ter::{TerConfig, TerStats};
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 
-use crate::common::{check_same_len, metric_error, pool, resolve_workers, value_error};
-use crate::texts::{extract_refs_texts, extract_texts};
-
-/// Pairs per worker between two checks for Ctrl-C: TER costs up to milliseconds a pair (long
-/// segments), far more than BLEU, so the chunks are smaller than `common::CHUNK`.
-const TER_CHUNK: usize = 512;
+use crate::common::{resolve_workers, run_batch, value_error};
+use crate::texts::{extract_refs_texts, extract_texts, Pairs};
 
 /// Per-pair statistics of every pair and the nrefs value (-1 when the count varies).
 fn stats_of(
@@ -23,40 +20,12 @@ fn stats_of(
 ) -> PyResult<(Vec<TerStats>, i64)> {
     let hyps = extract_texts(hypotheses, "hypotheses")?;
     let (refs, offsets) = extract_refs_texts(references, "references")?;
-    let n = hyps.len();
-    check_same_len(py, n, "hypotheses", offsets.len() - 1, "references")?;
+    let pairs = Pairs::new(py, (hyps, "hypotheses"), (refs, "references"), offsets)?;
     let workers = resolve_workers(py, workers)?;
-    let pool = if workers > 1 {
-        Some(pool(workers)?)
-    } else {
-        None
-    };
-    let (hyps, refs, offsets) = (&hyps, &refs, &offsets);
-    let mut out = Vec::with_capacity(n);
-    let step = TER_CHUNK * workers;
-    let mut start = 0;
-    while start < n {
-        let end = (start + step).min(n);
-        let part = py.detach(|| {
-            ter::stats_batch(
-                cfg,
-                start..end,
-                |i| hyps.get(i),
-                |i, buf| buf.extend((offsets[i]..offsets[i + 1]).map(|k| refs.get(k))),
-                pool.as_deref(),
-            )
-        });
-        out.extend(part.map_err(|e| metric_error(py, e))?);
-        py.check_signals()?;
-        start = end;
-    }
-    let mut counts = offsets.windows(2).map(|w| w[1] - w[0]);
-    let nrefs = match counts.next() {
-        None => 0,
-        Some(first) if counts.all(|c| c == first) => first as i64,
-        Some(_) => -1,
-    };
-    Ok((out, nrefs))
+    let stats = run_batch(py, workers, pairs.work_bytes(), |b| {
+        batch::stats_batch(cfg, &pairs, b)
+    })?;
+    Ok((stats, pairs.nrefs()))
 }
 
 /// Per-pair TER statistics `[num_edits, ref_length]` (float64, `(n, 2)`) and the nrefs value.
@@ -109,7 +78,7 @@ fn sentence_ter<'py>(
         crate::common::guarded(|| stats_of(py, hypotheses, references, &cfg, workers))?;
     let scores: Vec<f64> = stats
         .iter()
-        .map(|s| ter::score_from_stats(s.num_edits, s.ref_length))
+        .map(|s| lexmetrics_core::ter::score_from_stats(s.num_edits, s.ref_length))
         .collect();
     Ok(scores.into_pyarray(py))
 }

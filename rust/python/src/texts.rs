@@ -9,9 +9,11 @@ use pyo3::types::{PyList, PyString, PyTuple};
 
 pub use crate::arrow::NullPolicy;
 use crate::arrow::{import_strings, ArrowStrings};
+use lexmetrics_core::batch::Corpus;
+
 use crate::common::{
-    extract_refs, extract_strs, extract_strs_pending, guarded, surrogate_error, type_error,
-    value_error,
+    check_same_len, extract_refs, extract_strs, extract_strs_pending, guarded, surrogate_error,
+    type_error, value_error, INLINE_BYTES,
 };
 use crate::surrogates::{remap, Pending};
 
@@ -304,4 +306,65 @@ pub fn extract_pairs(
         remap(py, &mut [(&mut p, pp), (&mut r, pr)])?;
     }
     Ok((p, r, offsets))
+}
+
+/// Hypotheses (or predictions) and their references, as the core's batch functions read them.
+pub struct Pairs {
+    pub hyps: Texts,
+    pub refs: Texts,
+    pub offsets: Vec<usize>,
+}
+
+impl Pairs {
+    /// Groups `refs` by `offsets`, raising unless there is one group per hypothesis.
+    pub fn new(
+        py: Python<'_>,
+        (hyps, hyps_what): (Texts, &str),
+        (refs, refs_what): (Texts, &str),
+        offsets: Vec<usize>,
+    ) -> PyResult<Self> {
+        check_same_len(py, hyps.len(), hyps_what, offsets.len() - 1, refs_what)?;
+        Ok(Self {
+            hyps,
+            refs,
+            offsets,
+        })
+    }
+
+    /// `extract_pairs`, one group per hypothesis.
+    pub fn extract(
+        hyps: &Bound<'_, PyAny>,
+        hyps_what: &str,
+        refs: &Bound<'_, PyAny>,
+        refs_what: &str,
+    ) -> PyResult<Self> {
+        let (h, r, offsets) = extract_pairs(hyps, hyps_what, refs, refs_what)?;
+        Self::new(hyps.py(), (h, hyps_what), (r, refs_what), offsets)
+    }
+
+    /// Input size for `run_batch` (exact up to `INLINE_BYTES`).
+    pub fn work_bytes(&self) -> usize {
+        self.hyps
+            .bytes_upto(INLINE_BYTES)
+            .saturating_add(self.refs.bytes_upto(INLINE_BYTES))
+    }
+
+    /// References per segment for the signature: the common count, or -1 when it varies.
+    pub fn nrefs(&self) -> i64 {
+        lexmetrics_core::batch::nrefs(&self.offsets)
+    }
+}
+
+impl Corpus for Pairs {
+    fn len(&self) -> usize {
+        self.hyps.len()
+    }
+    #[inline]
+    fn hyp(&self, i: usize) -> &str {
+        self.hyps.get(i)
+    }
+    #[inline]
+    fn refs<'s>(&'s self, i: usize, out: &mut Vec<&'s str>) {
+        out.extend((self.offsets[i]..self.offsets[i + 1]).map(|j| self.refs.get(j)));
+    }
 }
