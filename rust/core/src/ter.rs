@@ -151,6 +151,7 @@ pub struct TerScratch {
     ids: Vec<u32>,
     ref_pos: RefPositions,
     words: Vec<Vec<u32>>,
+    bp: bitpar::BitParallel,
 }
 
 impl TerScratch {
@@ -459,7 +460,8 @@ struct RefPositions {
 }
 
 impl RefPositions {
-    fn build(&mut self, r: &[u32], h: &[u32]) {
+    /// Returns the number of word ids (one above the largest).
+    fn build(&mut self, r: &[u32], h: &[u32]) -> usize {
         let n_ids = r
             .iter()
             .chain(h)
@@ -481,6 +483,7 @@ impl RefPositions {
             self.pos[fill[w as usize]] = j;
             fill[w as usize] += 1;
         }
+        n_ids
     }
 
     #[inline]
@@ -542,11 +545,18 @@ fn best_shift(
     r: &[u32],
     ref_pos: &RefPositions,
     beam: &Beam,
+    exact_below: i32,
     checked: &mut usize,
 ) -> Result<(i32, Option<Candidate>)> {
     let (n_h, n_r) = (h.len(), r.len());
     let pre_score = s.full_dp(h, r, beam);
     s.alignment(h, r)?;
+    // a shift changes the distance by at most 2 * MAX_SHIFT_SIZE: below the bound, most
+    // candidates get their exact cost from the bit-parallel distance
+    let use_bp = pre_score < exact_below;
+    if use_bp {
+        s.bp.rows(h, n_r);
+    }
     // only rounds with a candidate need the backward DP
     let mut have_backward = false;
     let mut round_candidates = 0usize;
@@ -581,8 +591,15 @@ fn best_shift(
                             .zip(s.shifted.iter())
                             .take_while(|(x, y)| x == y)
                             .count();
+                        let fast = if use_bp && p < n_h {
+                            Some(s.bp.distance_from(p, &s.shifted)).filter(|&d| d < exact_below)
+                        } else {
+                            None
+                        };
                         let cost = if p == n_h {
                             pre_score
+                        } else if let Some(d) = fast {
+                            d
                         } else {
                             let suffix = h
                                 .iter()
@@ -637,12 +654,15 @@ pub fn translation_edit_rate(s: &mut TerScratch, hyp: &[u32], r: &[u32]) -> Resu
     words.clear();
     words.extend_from_slice(hyp);
     let mut ref_pos = std::mem::take(&mut s.ref_pos);
-    ref_pos.build(r, hyp);
+    let n_ids = ref_pos.build(r, hyp);
+    s.bp.build(r, n_ids);
+    let exact_below = bitpar::exact_below(&beam);
     let mut checked = 0usize;
     let mut shifts = 0usize;
     let mut shifted = Vec::new();
     let edit_distance = loop {
-        let (pre_score, best) = best_shift(s, &words, r, &ref_pos, &beam, &mut checked)?;
+        let (pre_score, best) =
+            best_shift(s, &words, r, &ref_pos, &beam, exact_below, &mut checked)?;
         // sacrebleu drops the round that reaches the candidate limit, gain or not
         let Some(b) = best.filter(|b| checked < MAX_SHIFT_CANDIDATES && b.gain > 0) else {
             break pre_score;
@@ -776,6 +796,7 @@ where
     }
 }
 
+mod bitpar;
 #[cfg(test)]
 mod oracle;
 
@@ -849,6 +870,76 @@ mod tests {
             let mut s = TerScratch::default();
             prop_assert_eq!(translation_edit_rate(&mut s, &h, &r).unwrap(), oracle::translation_edit_rate(&h, &r));
         }
+    }
+
+    /// `r` edited at about `rate` percent of its words (substitutions, deletions, insertions) and
+    /// a block moved: distances around the bit-parallel bound (about 50 on equal lengths), so
+    /// candidates take both the bit-parallel and the banded path, over several 64-word blocks.
+    fn edited(r: &[u32], seed: u64, rate: u64, vocab: u32) -> Vec<u32> {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut h = Vec::with_capacity(r.len() + 8);
+        for &w in r {
+            match next() % 100 {
+                k if k < rate / 3 => {}
+                k if k < 2 * rate / 3 => h.push((next() % u64::from(vocab)) as u32),
+                k if k < rate => h.extend([w, (next() % u64::from(vocab)) as u32]),
+                _ => h.push(w),
+            }
+        }
+        if h.len() > 8 {
+            let len = 1 + (next() % 6) as usize;
+            let from = (next() as usize) % (h.len() - len);
+            let block: Vec<u32> = h.drain(from..from + len).collect();
+            let to = (next() as usize) % (h.len() + 1);
+            h.splice(to..to, block);
+        }
+        h
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        #[test]
+        fn matches_oracle_long_edited(r in words(150, 30), seed in any::<u64>(), rate in 5u64..70) {
+            let h = edited(&r, seed, rate, 30);
+            let mut s = TerScratch::default();
+            prop_assert_eq!(translation_edit_rate(&mut s, &h, &r).unwrap(), oracle::translation_edit_rate(&h, &r));
+        }
+    }
+
+    #[test]
+    fn beam_above_unrestricted_distance() {
+        // 118 words against 2: the beam hides the cheapest path, so the unrestricted (bit-parallel)
+        // distance is too low here and must not be used
+        let mut h = vec![0u32; 118];
+        for (i, w) in [
+            (28, 1),
+            (52, 5),
+            (92, 2),
+            (94, 2),
+            (95, 2),
+            (96, 2),
+            (97, 2),
+            (98, 2),
+            (101, 2),
+        ] {
+            h[i] = w;
+        }
+        let r = [5u32, 1];
+        let mut s = TerScratch::default();
+        assert_eq!(
+            translation_edit_rate(&mut s, &h, &r).unwrap(),
+            oracle::translation_edit_rate(&h, &r)
+        );
+        assert_eq!(
+            translation_edit_rate(&mut s, &r, &h).unwrap(),
+            oracle::translation_edit_rate(&r, &h)
+        );
     }
 
     #[test]
