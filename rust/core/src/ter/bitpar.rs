@@ -44,6 +44,8 @@ pub(super) struct BitParallel {
     score: Vec<i32>,
     tmp_pv: Vec<u64>,
     tmp_mv: Vec<u64>,
+    // whether `pv`/`mv`/`score` hold the rows of a hypothesis of this reference
+    rows_valid: bool,
 }
 
 /// One 64-row block of one column step (edlib's `calculateBlock`): `hin` is the horizontal delta
@@ -69,6 +71,7 @@ impl BitParallel {
     /// Prepares for reference `r` (word ids below `n_ids`).
     pub(super) fn build(&mut self, r: &[u32], n_ids: usize) {
         let n_r = r.len();
+        self.rows_valid = false;
         self.blocks = n_r.div_ceil(64).max(1);
         self.last_mask = 1u64 << ((n_r.max(1) - 1) % 64);
         self.peq.clear();
@@ -76,6 +79,11 @@ impl BitParallel {
         for (j, &w) in r.iter().enumerate() {
             self.peq[w as usize * self.blocks + j / 64] |= 1u64 << (j % 64);
         }
+    }
+
+    /// Forgets the kept rows (a round that did not compute them).
+    pub(super) fn invalidate(&mut self) {
+        self.rows_valid = false;
     }
 
     /// Advances the state `pv`/`mv` by the word `w`; returns the change of `D[.][n_r]`.
@@ -98,20 +106,31 @@ impl BitParallel {
         h
     }
 
-    /// Unrestricted distance of `h` to the reference, keeping the state after every word.
-    pub(super) fn rows(&mut self, h: &[u32], n_r: usize) -> i32 {
+    /// Unrestricted distance of `h` to the reference, keeping the state after every word; the
+    /// states after the first `from` words are kept from the last call when it was for this
+    /// reference, a hypothesis of the same length with those same first words.
+    pub(super) fn rows(&mut self, h: &[u32], n_r: usize, from: usize) -> i32 {
         let blocks = self.blocks;
         let mut pv = std::mem::take(&mut self.pv);
         let mut mv = std::mem::take(&mut self.mv);
         let mut score = std::mem::take(&mut self.score);
-        pv.clear();
-        mv.clear();
-        score.clear();
-        pv.resize((h.len() + 1) * blocks, !0);
-        mv.resize((h.len() + 1) * blocks, 0);
-        score.push(n_r as i32);
-        let mut d = n_r as i32;
-        for (i, &w) in h.iter().enumerate() {
+        let from = if self.rows_valid && score.len() == h.len() + 1 {
+            from.min(h.len())
+        } else {
+            0
+        };
+        if from == 0 {
+            pv.clear();
+            mv.clear();
+            score.clear();
+            pv.resize((h.len() + 1) * blocks, !0);
+            mv.resize((h.len() + 1) * blocks, 0);
+            score.push(n_r as i32);
+        } else {
+            score.truncate(from + 1);
+        }
+        let mut d = score[from];
+        for (i, &w) in h.iter().enumerate().skip(from) {
             let (done, next) = pv.split_at_mut((i + 1) * blocks);
             next[..blocks].copy_from_slice(&done[i * blocks..]);
             let (mdone, mnext) = mv.split_at_mut((i + 1) * blocks);
@@ -122,6 +141,7 @@ impl BitParallel {
         self.pv = pv;
         self.mv = mv;
         self.score = score;
+        self.rows_valid = true;
         d
     }
 
@@ -181,12 +201,15 @@ mod tests {
                                 p in 0usize..160) {
             let mut bp = BitParallel::default();
             bp.build(&r, 6);
-            prop_assert_eq!(bp.rows(&h, r.len()), levenshtein(&h, &r));
+            prop_assert_eq!(bp.rows(&h, r.len(), 0), levenshtein(&h, &r));
             // a suffix changed after word p
             let p = p.min(h.len());
             let mut h2 = h.clone();
             h2[p..].reverse();
             prop_assert_eq!(bp.distance_from(p, &h2), levenshtein(&h2, &r));
+            // the rows of h2, the first p kept from h
+            prop_assert_eq!(bp.rows(&h2, r.len(), p), levenshtein(&h2, &r));
+            prop_assert_eq!(bp.distance_from(h2.len(), &h2), levenshtein(&h2, &r));
         }
     }
 }
