@@ -96,6 +96,8 @@ struct Beam {
     n_r: usize,
     ratio: f64,
     width: i64,
+    // below this, the unrestricted distance is the beam's (`bitpar::exact_below`)
+    exact_below: i32,
 }
 
 impl Beam {
@@ -111,12 +113,15 @@ impl Beam {
         } else {
             BEAM_WIDTH as i64
         };
-        Self {
+        let mut beam = Self {
             n_h,
             n_r,
             ratio,
             width,
-        }
+            exact_below: 0,
+        };
+        beam.exact_below = bitpar::exact_below(&beam);
+        beam
     }
 
     /// Columns `[lo, hi)` computed in row `i >= 1`.
@@ -562,7 +567,6 @@ fn best_shift(
     r: &[u32],
     ref_pos: &RefPositions,
     beam: &Beam,
-    exact_below: i32,
     from: usize,
     checked: &mut usize,
 ) -> Result<(i32, Option<Candidate>)> {
@@ -571,6 +575,7 @@ fn best_shift(
     s.alignment(h, r)?;
     // a shift changes the distance by at most 2 * MAX_SHIFT_SIZE: below the bound, most
     // candidates get their exact cost from the bit-parallel distance
+    let exact_below = beam.exact_below;
     let use_bp = pre_score < exact_below;
     if use_bp {
         s.bp.rows(h, n_r, from);
@@ -676,23 +681,13 @@ pub fn translation_edit_rate(s: &mut TerScratch, hyp: &[u32], r: &[u32]) -> Resu
     let mut ref_pos = std::mem::take(&mut s.ref_pos);
     let n_ids = ref_pos.build(r, hyp);
     s.bp.build(r, n_ids);
-    let exact_below = bitpar::exact_below(&beam);
     let mut checked = 0usize;
     let mut shifts = 0usize;
     // rows above the first word a shift moved are kept from the round before
     let mut from = 0usize;
     let mut shifted = Vec::new();
     let edit_distance = loop {
-        let (pre_score, best) = best_shift(
-            s,
-            &words,
-            r,
-            &ref_pos,
-            &beam,
-            exact_below,
-            from,
-            &mut checked,
-        )?;
+        let (pre_score, best) = best_shift(s, &words, r, &ref_pos, &beam, from, &mut checked)?;
         // sacrebleu drops the round that reaches the candidate limit, gain or not
         let Some(b) = best.filter(|b| checked < MAX_SHIFT_CANDIDATES && b.gain > 0) else {
             break pre_score;
