@@ -12,10 +12,7 @@
 //! against `MAX_SHIFT_CANDIDATES`, as in sacrebleu).
 
 use std::borrow::Cow;
-use std::ops::Range;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{MetricError, Result};
@@ -96,6 +93,8 @@ struct Beam {
     n_r: usize,
     ratio: f64,
     width: i64,
+    // below this, the unrestricted distance is the beam's (`bitpar::exact_below`)
+    exact_below: i32,
 }
 
 impl Beam {
@@ -111,12 +110,15 @@ impl Beam {
         } else {
             BEAM_WIDTH as i64
         };
-        Self {
+        let mut beam = Self {
             n_h,
             n_r,
             ratio,
             width,
-        }
+            exact_below: 0,
+        };
+        beam.exact_below = bitpar::exact_below(&beam);
+        beam
     }
 
     /// Columns `[lo, hi)` computed in row `i >= 1`.
@@ -151,12 +153,20 @@ pub struct TerScratch {
     ids: Vec<u32>,
     ref_pos: RefPositions,
     words: Vec<Vec<u32>>,
+    bp: bitpar::BitParallel,
+    // (n_h, n_r) of the band laid out now: every round of a pair has the same one
+    layout_of: Option<(usize, usize)>,
 }
 
 impl TerScratch {
     /// Lays out the band of a hypothesis of `n_h` words: row `i` holds columns `lo[i]..hi[i]`.
     fn layout(&mut self, beam: &Beam) {
         let (n_h, n_r) = (beam.n_h, beam.n_r);
+        if self.layout_of == Some((n_h, n_r)) {
+            // the row buffers are back to all-INF after every DP
+            return;
+        }
+        self.layout_of = Some((n_h, n_r));
         self.lo.clear();
         self.hi.clear();
         self.off.clear();
@@ -182,16 +192,24 @@ impl TerScratch {
     /// returns the edit distance and leaves the band for `alignment` and the candidates. Rows
     /// are also kept in two full-width buffers (`buf[j + 1]` is column `j`, INF outside the
     /// band), so the inner loop needs no range checks.
-    fn full_dp(&mut self, h: &[u32], r: &[u32], beam: &Beam) -> i32 {
+    /// Rows `1..=from` are kept from the last call, whose hypothesis had the same first `from`
+    /// words and the same length (a row depends only on the prefix above it).
+    fn full_dp(&mut self, h: &[u32], r: &[u32], beam: &Beam, from: usize) -> i32 {
         let (n_h, n_r) = (h.len(), r.len());
         self.layout(beam);
         let [a, b] = &mut self.rows;
         let (mut prev, mut cur) = (a, b);
-        for j in 0..=n_r {
-            prev[j + 1] = j as i32;
-            self.cost[j] = j as i32;
+        let from = from.min(n_h);
+        if from == 0 {
+            for j in 0..=n_r {
+                prev[j + 1] = j as i32;
+                self.cost[j] = j as i32;
+            }
+        } else {
+            let (plo, phi, poff) = (self.lo[from], self.hi[from], self.off[from]);
+            prev[plo + 1..phi + 1].copy_from_slice(&self.cost[poff..poff + phi - plo]);
         }
-        for i in 1..=n_h {
+        for i in from + 1..=n_h {
             let (lo, hi, off) = (self.lo[i], self.hi[i], self.off[i]);
             if i >= 2 {
                 // forget row i-2, which this buffer held
@@ -214,17 +232,20 @@ impl TerScratch {
                 let refs = &r[j0 - 1..hi - 1];
                 let costs = &mut self.cost[base..base + len];
                 let out = &mut cur[j0 + 1..hi + 1];
-                // c[k] = min(step[k], c[k-1] + 1) = k + min(left + 1, min over m <= k of
-                // step[m] - m): the steps first (vectorizes), then one `min` per cell serially.
-                // Unreachable cells may exceed INF by a few units: harmless, no path uses them.
-                for k in 0..len {
-                    costs[k] = (diag[k] + i32::from(word != refs[k])).min(up[k] + 1);
-                }
-                let mut run = left + 1;
-                for (k, (c, o)) in costs.iter_mut().zip(out.iter_mut()).enumerate() {
-                    run = run.min(*c - k as i32);
-                    *c = run + k as i32;
-                    *o = *c;
+                // one pass, zipped slices (no index checks): the serial chain is one add and
+                // one `min` a cell. Unreachable cells may exceed INF by a few units: harmless,
+                // no path uses them.
+                let mut left = left;
+                for ((((c, o), &d), &u), &w) in costs
+                    .iter_mut()
+                    .zip(out.iter_mut())
+                    .zip(diag)
+                    .zip(up)
+                    .zip(refs)
+                {
+                    left = (d + i32::from(word != w)).min(u + 1).min(left + 1);
+                    *c = left;
+                    *o = left;
                 }
             }
             std::mem::swap(&mut prev, &mut cur);
@@ -259,17 +280,19 @@ impl TerScratch {
         } else {
             (1, OP_SUB)
         };
-        let mut best = (INF, OP_UNDEF);
-        for (c, op) in [
-            (self.cost_at(i - 1, j - 1) + sub_cost, sub_op),
-            (self.cost_at(i - 1, j) + 1, OP_DEL),
-            (self.cost_at(i, j - 1) + 1, OP_INS),
-        ] {
-            if best.0 > c {
-                best = (c, op);
-            }
+        let (mut best, mut op) = (INF, OP_UNDEF);
+        let diag = self.cost_at(i - 1, j - 1) + sub_cost;
+        if best > diag {
+            (best, op) = (diag, sub_op);
         }
-        best.1
+        let up = self.cost_at(i - 1, j) + 1;
+        if best > up {
+            (best, op) = (up, OP_DEL);
+        }
+        if best > self.cost_at(i, j - 1) + 1 {
+            op = OP_INS;
+        }
+        op
     }
 
     /// The trace of the last `full_dp`, flipped (sacrebleu `_flip_trace`), turned into the
@@ -295,32 +318,35 @@ impl TerScratch {
         self.align.resize(n_r, -1);
         self.hyp_err_sum.clear();
         self.ref_err_sum.clear();
+        self.hyp_err_sum.reserve(n_h + 1);
+        self.ref_err_sum.reserve(n_r + 1);
         self.hyp_err_sum.push(0);
         self.ref_err_sum.push(0);
         let (mut pos_h, mut pos_r) = (-1i64, -1i64);
+        let (mut hs, mut rs) = (0u32, 0u32);
         for &op in self.trace.iter().rev() {
-            let (hs, rs) = (
-                *self.hyp_err_sum.last().unwrap_or(&0),
-                *self.ref_err_sum.last().unwrap_or(&0),
-            );
             match op {
                 OP_NOP | OP_SUB => {
                     let e = u32::from(op == OP_SUB);
                     pos_h += 1;
                     pos_r += 1;
                     self.align[pos_r as usize] = pos_h;
-                    self.hyp_err_sum.push(hs + e);
-                    self.ref_err_sum.push(rs + e);
+                    hs += e;
+                    rs += e;
+                    self.hyp_err_sum.push(hs);
+                    self.ref_err_sum.push(rs);
                 }
                 // a deletion from the hypothesis is an insertion once flipped
                 OP_DEL => {
                     pos_h += 1;
-                    self.hyp_err_sum.push(hs + 1);
+                    hs += 1;
+                    self.hyp_err_sum.push(hs);
                 }
                 _ => {
                     pos_r += 1;
                     self.align[pos_r as usize] = pos_h;
-                    self.ref_err_sum.push(rs + 1);
+                    rs += 1;
+                    self.ref_err_sum.push(rs);
                 }
             }
         }
@@ -411,20 +437,14 @@ impl TerScratch {
             }
             if j0 < hi {
                 let word = self.shifted[i - 1];
-                let mut run = cur[j0] + 1;
-                let len = hi - j0;
+                let mut left = cur[j0];
                 let out = &mut cur[j0 + 1..hi + 1];
                 let diag = &prev[j0..hi];
                 let up = &prev[j0 + 1..hi + 1];
                 let refs = &r[j0 - 1..hi - 1];
-                // c[k] = min(step[k], c[k-1] + 1) = k + min(left + 1, min over m <= k of
-                // step[m] - m): the steps first (vectorizes), then one `min` per cell serially
-                for k in 0..len {
-                    out[k] = (diag[k] + i32::from(word != refs[k])).min(up[k] + 1);
-                }
-                for (k, o) in out.iter_mut().enumerate() {
-                    run = run.min(*o - k as i32);
-                    *o = run + k as i32;
+                for (((o, &d), &u), &w) in out.iter_mut().zip(diag).zip(up).zip(refs) {
+                    left = (d + i32::from(word != w)).min(u + 1).min(left + 1);
+                    *o = left;
                 }
             }
             std::mem::swap(&mut prev, &mut cur);
@@ -459,7 +479,8 @@ struct RefPositions {
 }
 
 impl RefPositions {
-    fn build(&mut self, r: &[u32], h: &[u32]) {
+    /// Returns the number of word ids (one above the largest).
+    fn build(&mut self, r: &[u32], h: &[u32]) -> usize {
         let n_ids = r
             .iter()
             .chain(h)
@@ -481,6 +502,7 @@ impl RefPositions {
             self.pos[fill[w as usize]] = j;
             fill[w as usize] += 1;
         }
+        n_ids
     }
 
     #[inline]
@@ -542,11 +564,21 @@ fn best_shift(
     r: &[u32],
     ref_pos: &RefPositions,
     beam: &Beam,
+    from: usize,
     checked: &mut usize,
 ) -> Result<(i32, Option<Candidate>)> {
     let (n_h, n_r) = (h.len(), r.len());
-    let pre_score = s.full_dp(h, r, beam);
+    let pre_score = s.full_dp(h, r, beam, from);
     s.alignment(h, r)?;
+    // a shift changes the distance by at most 2 * MAX_SHIFT_SIZE: below the bound, most
+    // candidates get their exact cost from the bit-parallel distance
+    let exact_below = beam.exact_below;
+    let use_bp = pre_score < exact_below;
+    if use_bp {
+        s.bp.rows(h, n_r, from);
+    } else {
+        s.bp.invalidate();
+    }
     // only rounds with a candidate need the backward DP
     let mut have_backward = false;
     let mut round_candidates = 0usize;
@@ -581,8 +613,15 @@ fn best_shift(
                             .zip(s.shifted.iter())
                             .take_while(|(x, y)| x == y)
                             .count();
+                        let fast = if use_bp && p < n_h {
+                            Some(s.bp.distance_from(p, &s.shifted)).filter(|&d| d < exact_below)
+                        } else {
+                            None
+                        };
                         let cost = if p == n_h {
                             pre_score
+                        } else if let Some(d) = fast {
+                            d
                         } else {
                             let suffix = h
                                 .iter()
@@ -637,17 +676,25 @@ pub fn translation_edit_rate(s: &mut TerScratch, hyp: &[u32], r: &[u32]) -> Resu
     words.clear();
     words.extend_from_slice(hyp);
     let mut ref_pos = std::mem::take(&mut s.ref_pos);
-    ref_pos.build(r, hyp);
+    let n_ids = ref_pos.build(r, hyp);
+    s.bp.build(r, n_ids);
     let mut checked = 0usize;
     let mut shifts = 0usize;
+    // rows above the first word a shift moved are kept from the round before
+    let mut from = 0usize;
     let mut shifted = Vec::new();
     let edit_distance = loop {
-        let (pre_score, best) = best_shift(s, &words, r, &ref_pos, &beam, &mut checked)?;
+        let (pre_score, best) = best_shift(s, &words, r, &ref_pos, &beam, from, &mut checked)?;
         // sacrebleu drops the round that reaches the candidate limit, gain or not
         let Some(b) = best.filter(|b| checked < MAX_SHIFT_CANDIDATES && b.gain > 0) else {
             break pre_score;
         };
         perform_shift(&words, b.start_h, b.length, b.target, &mut shifted);
+        from = words
+            .iter()
+            .zip(&shifted)
+            .take_while(|(x, y)| x == y)
+            .count();
         std::mem::swap(&mut words, &mut shifted);
         shifts += 1;
     };
@@ -671,6 +718,23 @@ fn intern<'a>(
         let next = map.len() as u32;
         out.push(*map.entry(w).or_insert(next));
     }
+}
+
+/// Python `split()` of an ASCII text, by bytes (`py_split` decodes characters).
+fn ascii_split(t: &str) -> impl Iterator<Item = &str> {
+    let b = t.as_bytes();
+    let space = |c: u8| matches!(c, 0x09..=0x0D | 0x1C..=0x20);
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() && space(b[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !space(b[i]) {
+            i += 1;
+        }
+        (start < i).then(|| &t[start..i])
+    })
 }
 
 /// `sent` as sacrebleu's `TER` preprocesses it; its words are Python `split()` of this.
@@ -712,7 +776,11 @@ pub fn segment_stats(
     let mut map: FxHashMap<&str, u32> =
         FxHashMap::with_capacity_and_hasher(bytes / 6 + 8, Default::default());
     for (k, t) in texts.iter().enumerate() {
-        intern(&mut map, py_split(t), &mut words[k]);
+        if t.is_ascii() {
+            intern(&mut map, ascii_split(t), &mut words[k]);
+        } else {
+            intern(&mut map, py_split(t), &mut words[k]);
+        }
     }
     let mut best = usize::MAX;
     let mut ref_lengths = 0usize;
@@ -735,47 +803,7 @@ pub fn sentence_score(cfg: &TerConfig, hyp: &str, refs: &[&str]) -> Result<f64> 
     Ok(score_from_stats(st.num_edits, st.ref_length))
 }
 
-/// Statistics of pairs `range` (hypothesis `hyp(i)`, references `refs(i, buf)`), on `pool`'s
-/// threads when given, else on the calling thread. Results are in order and do not depend on the
-/// thread count; a panic becomes an error naming the pair, the first failing pair wins.
-pub fn stats_batch<'a, H, R>(
-    cfg: &TerConfig,
-    range: Range<usize>,
-    hyp: H,
-    refs: R,
-    pool: Option<&rayon::ThreadPool>,
-) -> Result<Vec<TerStats>>
-where
-    H: Fn(usize) -> &'a str + Sync,
-    R: Fn(usize, &mut Vec<&'a str>) + Sync,
-{
-    let one = |s: &mut (TerScratch, Vec<&'a str>), i: usize| -> Result<TerStats> {
-        let (scratch, buf) = s;
-        catch_unwind(AssertUnwindSafe(|| {
-            buf.clear();
-            refs(i, buf);
-            segment_stats(cfg, scratch, hyp(i), buf)
-        }))
-        .unwrap_or_else(|_| {
-            *scratch = TerScratch::default();
-            Err(MetricError::value("internal error while scoring TER"))
-        })
-        .map_err(|e| e.at(i))
-    };
-    match pool {
-        Some(p) if p.current_num_threads() > 1 => p.install(|| {
-            range
-                .into_par_iter()
-                .map_init(|| (TerScratch::default(), Vec::new()), one)
-                .collect()
-        }),
-        _ => {
-            let mut s = (TerScratch::default(), Vec::new());
-            range.map(|i| one(&mut s, i)).collect()
-        }
-    }
-}
-
+mod bitpar;
 #[cfg(test)]
 use crate::reference::ter as oracle;
 
@@ -851,25 +879,80 @@ mod tests {
         }
     }
 
-    #[test]
-    fn batch_independent_of_threads() {
-        let hyps: Vec<String> = (0..50).map(|i| format!("a b c d {} e f", i % 7)).collect();
-        let refs: Vec<String> = (0..50).map(|i| format!("f e {} d c b a", i % 5)).collect();
-        let cfg = TerConfig::default();
-        let run = |pool: Option<&rayon::ThreadPool>| {
-            stats_batch(
-                &cfg,
-                0..50,
-                |i| hyps[i].as_str(),
-                |i, b| b.push(refs[i].as_str()),
-                pool,
-            )
-            .unwrap()
+    /// `r` edited at about `rate` percent of its words (substitutions, deletions, insertions) and
+    /// a block moved: distances around the bit-parallel bound (about 50 on equal lengths), so
+    /// candidates take both the bit-parallel and the banded path, over several 64-word blocks.
+    fn edited(r: &[u32], seed: u64, rate: u64, vocab: u32) -> Vec<u32> {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .unwrap();
-        assert_eq!(run(None), run(Some(&pool)));
+        let mut h = Vec::with_capacity(r.len() + 8);
+        for &w in r {
+            match next() % 100 {
+                k if k < rate / 3 => {}
+                k if k < 2 * rate / 3 => h.push((next() % u64::from(vocab)) as u32),
+                k if k < rate => h.extend([w, (next() % u64::from(vocab)) as u32]),
+                _ => h.push(w),
+            }
+        }
+        if h.len() > 8 {
+            let len = 1 + (next() % 6) as usize;
+            let from = (next() as usize) % (h.len() - len);
+            let block: Vec<u32> = h.drain(from..from + len).collect();
+            let to = (next() as usize) % (h.len() + 1);
+            h.splice(to..to, block);
+        }
+        h
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        #[test]
+        fn matches_oracle_long_edited(r in words(150, 30), seed in any::<u64>(), rate in 5u64..70) {
+            let h = edited(&r, seed, rate, 30);
+            let mut s = TerScratch::default();
+            prop_assert_eq!(translation_edit_rate(&mut s, &h, &r).unwrap(), oracle::translation_edit_rate(&h, &r));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn ascii_split_is_py_split(t in "[ a-c.\t\n\x0b\x0c\r\x1c-\x1f]{0,40}") {
+            prop_assert_eq!(ascii_split(&t).collect::<Vec<_>>(), py_split(&t).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn beam_above_unrestricted_distance() {
+        // 118 words against 2: the beam hides the cheapest path, so the unrestricted (bit-parallel)
+        // distance is too low here and must not be used
+        let mut h = vec![0u32; 118];
+        for (i, w) in [
+            (28, 1),
+            (52, 5),
+            (92, 2),
+            (94, 2),
+            (95, 2),
+            (96, 2),
+            (97, 2),
+            (98, 2),
+            (101, 2),
+        ] {
+            h[i] = w;
+        }
+        let r = [5u32, 1];
+        let mut s = TerScratch::default();
+        assert_eq!(
+            translation_edit_rate(&mut s, &h, &r).unwrap(),
+            oracle::translation_edit_rate(&h, &r)
+        );
+        assert_eq!(
+            translation_edit_rate(&mut s, &r, &h).unwrap(),
+            oracle::translation_edit_rate(&r, &h)
+        );
     }
 }
