@@ -317,6 +317,9 @@ def _json_array_records(path: str) -> Iterator[tuple[str, dict]]:
                 f.close()
     except (OSError, EOFError) as exc:
         raise InputFileError(f"{_name(path)}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if data.startswith(_UTF16_32_BOMS):
+        raise InputFileError(f"{_name(path)}:1: starts with a UTF-16/UTF-32 byte order mark: "
+                             "inputs must be UTF-8 (convert with iconv -t UTF-8)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -389,9 +392,9 @@ def _json_kind(v: object) -> str:
 
 def _json_records(path: str) -> Iterator[tuple[str, dict]]:
     """A ``.json`` file: a JSON array of objects, or one object per line (as ``jsonl``)."""
-    if sniff_table_format(path) == "json":
-        return _json_array_records(path)
-    return _jsonl_records(path)
+    if sniff_table_format(path) == "jsonl" or not _first_bytes(path).strip():
+        return _jsonl_records(path)
+    return _json_array_records(path)  # or says what a .json file must hold
 
 
 def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
@@ -594,7 +597,7 @@ def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterato
     """
     start = 0
     if fmt == "json":  # an array is read by the Python reader; objects per line are jsonl
-        fmt = "json" if sniff_table_format(path) == "json" else "jsonl"
+        fmt = "jsonl" if sniff_table_format(path) == "jsonl" else "json"
     if path != "-" and fmt != "json":
         try:
             import pyarrow as pa
