@@ -354,7 +354,7 @@ def _check_options(args: argparse.Namespace) -> None:
 def _check_output_is_not_an_input(args: argparse.Namespace) -> None:
     """Refuses a --per-pair output that is (by device and inode) one of the inputs: hard links and
     symlinks included, before anything is read or written."""
-    if not args.per_pair:
+    if not args.per_pair or args.per_pair == "-":
         return
     try:
         out = os.stat(args.per_pair)
