@@ -147,6 +147,8 @@ def test_hostile_stdin_and_format_options(files):
     p = run_cli("score", "-i", str(files / "data.jsonl"), "--per-pair", "-", "--per-pair-format", "xlsx",
                 check=False)
     assert p.returncode == 2 and "invalid choice: 'xlsx'" in p.stderr.decode()
+    p = run_cli("score", "-i", str(files / "data.jsonl"), "--per-pair-format", "csv", check=False)
+    assert p.returncode == 2 and "give --per-pair too" in p.stderr.decode()
     # stdin twice
     p = run_cli("score", "-i", "-", "-i", "-", "-r", str(files / "ref.txt"), check=False, stdin=b"a\n")
     assert p.returncode == 3 and "stdin ('-') can be read only once" in p.stderr.decode()

@@ -108,7 +108,8 @@ def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
     m = p.add_argument_group("metrics")
     m.add_argument("-m", "--metrics", nargs="+", action="extend", default=None, metavar="METRIC",
-                   help=f"metrics, comma- or space-separated, any case, from {','.join(METRIC_NAMES)} "
+                   help="metrics, comma- or space-separated, any case: rouge1 ... rouge9, rougeL, rougeLsum, "
+                   "bleu, chrf, chrf++, ter "
                    f"(default: {DEFAULT_METRICS}; {DEMO_METRICS} for --demo)")
     m.add_argument("--use-stemmer", "--stemmer", action="store_true", dest="use_stemmer",
                    help="ROUGE: Porter-stem tokens longer than 3 characters (as rouge-score)")
@@ -389,6 +390,8 @@ def _check_modes(args: argparse.Namespace) -> None:
             raise _Usage("--sentence-level prints per-pair scores: no -ci/--paired-bs/--paired-ar with it")
         if args.per_pair == "-":
             raise _Usage("--sentence-level and --per-pair - both write to stdout: give --per-pair a file")
+    if args.per_pair_format and not args.per_pair:
+        raise _Usage("--per-pair-format applies to --per-pair OUT: give --per-pair too")
     if args.per_pair == "-" and args.score_only:
         raise _Usage("-b/--score-only and --per-pair - both write to stdout: give --per-pair a file")
 
