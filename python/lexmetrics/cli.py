@@ -645,8 +645,11 @@ def _text_report(report: dict[str, Any], width: int) -> str:
             lines.append(f"{sysr['name']}  ({sysr['n']:,} pairs)")
             lines += _fmt_metrics(sysr["metrics"], width, "  ")
     for sysr in systems:
-        for g, gr in sysr.get("groups", {}).items():
-            lines.append(f"  [{g}]{'  ' + sysr.get('label', '') if 'systems' in report else ''}  ({gr['n']:,} pairs)")
+        groups = sysr.get("groups", {})
+        if groups and "systems" in report:
+            lines += ["", f"{sysr.get('label') or sysr['name']} by group:"]
+        for g, gr in groups.items():
+            lines.append(f"  [{g}]  ({gr['n']:,} pairs)")
             lines += _fmt_metrics(gr["metrics"], width, "    ")
     sigs = sorted({r["signature"] for s in systems for r in s["metrics"].values() if "signature" in r})
     lines += ["", "signatures:"] + [f"  {s}" for s in sigs]
