@@ -225,7 +225,7 @@ def test_score_only_several_metrics_and_systems(files):
     assert out == want
 
 
-@pytest.mark.parametrize("metric", ["bleu", "chrf"])
+@pytest.mark.parametrize("metric", ["bleu", "chrf", "ter"])
 def test_sentence_level_equals_sacrebleus(files, metric):
     args = (str(files / "ref.txt"), "-i", str(files / "hyp.txt"), "-m", metric, "-sl", "-b", "-w", "4")
     got = run_cli("score", *args).stdout
