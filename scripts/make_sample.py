@@ -1,4 +1,5 @@
-"""Writes python/lexmetrics/data/sample.jsonl: the bundled demo corpus (deterministic)."""
+"""Writes python/lexmetrics/data/sample.jsonl: the bundled demo corpus (deterministic): 20 documents,
+one row each, with the outputs of two systems (columns A and B) and the reference."""
 
 from __future__ import annotations
 
@@ -66,11 +67,12 @@ def main() -> None:
     rng = random.Random(2024)
     rows = []
     for i, ref in enumerate(REFERENCES):
+        # one row per document, one column per system: the layout of a paired comparison
+        row = {"id": f"doc{i:02d}"}
         for system, strength in (("A", 0.45), ("B", 0.85)):
-            rows.append(
-                {"id": f"doc{i:02d}-{system}", "system": system, "prediction": perturb(ref, rng, strength),
-                 "reference": ref}
-            )
+            row[system] = perturb(ref, rng, strength)
+        row["reference"] = ref
+        rows.append(row)
     path = Path(__file__).resolve().parents[1] / "python" / "lexmetrics" / "data" / "sample.jsonl"
     with open(path, "w", encoding="utf-8") as f:
         for r in rows:

@@ -215,9 +215,14 @@ def test_significance_sanity(tmp_path, corpus):
 def test_demo_prints_a_report():
     out = run_cli("score", "--demo")
     text = out.stdout.decode()
-    assert "rouge1" in text and "BLEU = " in text and "chrF2 = " in text and "[A]" in text
+    # a table of the two bundled systems (not one pooled score), intervals, the paired test
+    assert "rouge1 F" in text and "BLEU" in text and "chrF2" in text
+    assert "A (baseline)" in text and "B - A" in text and "(p = " in text and "bootstrap interval" in text
     js = json.loads(run_cli("score", "--demo", "-f", "json").stdout)
-    assert js["groups"]["A"]["metrics"]["bleu"]["score"] > js["groups"]["B"]["metrics"]["bleu"]["score"]
+    a, b = js["systems"]
+    assert (a["label"], b["label"]) == ("A", "B") and a["n"] == b["n"] == 20
+    assert a["metrics"]["bleu"]["score"] > b["metrics"]["bleu"]["score"]
+    assert b["significance"]["bleu"]["paired_bs"]["p_value"] < 0.05
 
 
 BAD_INPUTS = [

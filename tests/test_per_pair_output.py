@@ -77,3 +77,16 @@ def test_per_pair_files_equal_row_by_row_output(tmp_path, fmt):
         want = buf.getvalue()
     assert path.read_bytes().decode("utf-8") == want
     assert w.rows == 2 * n
+
+
+def test_a_failure_on_the_writer_thread_surfaces_and_leaves_no_file(tmp_path):
+    """Rows are formatted and written on a background thread: its error is raised in the caller
+    (at the next write or at commit), and abort removes the temporary file."""
+    path = tmp_path / "out.jsonl"
+    w = _io.AtomicPerPairWriter(str(path))
+    w.write({"bleu": np.array([1.0, 2.0]), "id": ["a", "b"]})
+    w.write({"bleu": np.array([1.0, 2.0]), "id": ["a"]})  # a chunk with ragged columns
+    with pytest.raises(InputValueError, match="columns\\[1\\] has 1 rows"):
+        w.commit()
+    w.abort()
+    assert list(tmp_path.iterdir()) == []

@@ -13,8 +13,11 @@ import io
 import json
 import math
 import os
+import queue
+import re
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -30,18 +33,69 @@ class InputFileError(InputValueError):
     """A malformed input file: the message names the file and the line or row."""
 
 
-TABLE_FORMATS = ("jsonl", "csv", "tsv", "parquet")
+TABLE_FORMATS = ("jsonl", "json", "csv", "tsv", "parquet")
+# --input-format's names: the table formats and ``txt`` (one segment per line)
+INPUT_FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "txt")
+STDIN_NAME = "<stdin>"
+
+
+def _name(path: str) -> str:
+    """``path`` as error messages name it (``-`` is stdin)."""
+    return STDIN_NAME if path == "-" else path
 
 
 def detect_format(path: str) -> str:
-    """``text`` or one of TABLE_FORMATS, from the extension (``.gz`` is looked through)."""
+    """``text`` or one of TABLE_FORMATS, from the extension (``.gz`` is looked through).
+
+    ``.json`` is ``json``: a JSON array of objects or one object per line (told apart by the first
+    character); ``.jsonl`` / ``.ndjson`` are one object per line.
+    """
     name = path[:-3] if path.endswith(".gz") else path
     ext = os.path.splitext(name)[1].lower().lstrip(".")
-    if ext in ("jsonl", "json", "ndjson"):
+    if ext in ("jsonl", "ndjson"):
         return "jsonl"
-    if ext in ("csv", "tsv", "parquet"):
+    if ext in ("json", "csv", "tsv", "parquet"):
         return ext
     return "text"
+
+
+def input_format(option: str | None) -> str | None:
+    """``--input-format`` as a reader format (``txt`` is ``text``)."""
+    if option is None:
+        return None
+    return "text" if option == "txt" else option
+
+
+def _first_bytes(path: str, n: int = 64) -> bytes:
+    """The first bytes of ``path`` without consuming them (stdin is peeked, not read)."""
+    if path == "-":
+        stdin = sys.stdin.buffer
+        peek = getattr(stdin, "peek", None)
+        return peek(n)[:n] if peek is not None else b""
+    try:
+        with _open_binary(path) as f:
+            return f.read(n)
+    except (OSError, EOFError):
+        return b""  # the reader reports it, naming the file
+
+
+def sniff_empty(path: str) -> bool:
+    """Whether ``path`` (``-``: stdin) holds no bytes at all."""
+    return _first_bytes(path, 1) == b""
+
+
+def sniff_table_format(path: str) -> str | None:
+    """``jsonl`` / ``json`` / ``parquet`` from the first bytes of a file without a telling name
+    (stdin), or None when the bytes do not say (csv and tsv need ``--input-format``)."""
+    head = _first_bytes(path)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"["):
+        return "json"
+    if text.startswith(b"{"):
+        return "jsonl"
+    return None
 
 
 def _open_binary(path: str) -> IO[bytes]:
@@ -53,6 +107,9 @@ def _open_binary(path: str) -> IO[bytes]:
     return open(path, "rb")  # noqa: SIM115
 
 
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
 def _raw_lines(path: str) -> Iterator[tuple[int, str]]:
     """(1-based line number, line with its end-of-line) for each line, decoded as strict UTF-8.
 
@@ -62,15 +119,20 @@ def _raw_lines(path: str) -> Iterator[tuple[int, str]]:
     try:
         f = _open_binary(path)
     except OSError as exc:
-        raise InputFileError(f"{path}: cannot open: {exc.strerror or exc}") from None
+        raise InputFileError(f"{_name(path)}: cannot open: {exc.strerror or exc}") from None
     try:
         for lineno, raw in enumerate(f, 1):
             try:
                 yield lineno, raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InputFileError(f"{path}:{lineno}: invalid UTF-8 ({exc.reason})") from None
+                if lineno == 1 and raw.startswith(_UTF16_32_BOMS):
+                    raise InputFileError(
+                        f"{_name(path)}:1: starts with a UTF-16/UTF-32 byte order mark: "
+                        "inputs must be UTF-8 (convert with iconv -t UTF-8)"
+                    ) from None
+                raise InputFileError(f"{_name(path)}:{lineno}: invalid UTF-8 ({exc.reason})") from None
     except (OSError, EOFError) as exc:
-        raise InputFileError(f"{path}: cannot read: {exc}") from None
+        raise InputFileError(f"{_name(path)}: cannot read: {exc}") from None
     finally:
         if path != "-":
             f.close()
@@ -133,7 +195,7 @@ def read_text_files(
                 if len(ended) != len(paths):
                     live = [p for p in paths if p not in ended]
                     raise InputFileError(
-                        f"{ended[0]} has {start + len(refs)} lines but {live[0]} has more: "
+                        f"{_name(ended[0])} has {start + len(refs)} lines but {_name(live[0])} has more: "
                         "inputs must be line-aligned"
                     )
                 done = True
@@ -157,19 +219,19 @@ class TableSpec:
 
 def _cell_texts(path: str, where: str, col: str, value: object) -> str | list[str]:
     if value is None:
-        raise InputFileError(f"{path}:{where}: column {col!r} is null")
+        raise InputFileError(f"{_name(path)}:{where}: column {col!r} is null")
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)):
         if not value:
-            raise InputFileError(f"{path}:{where}: column {col!r} has no references")
+            raise InputFileError(f"{_name(path)}:{where}: column {col!r} has no references")
         for v in value:
             if not isinstance(v, str):
                 raise InputFileError(
-                    f"{path}:{where}: column {col!r} must hold strings, got {type(v).__name__}"
+                    f"{_name(path)}:{where}: column {col!r} must hold strings, got {type(v).__name__}"
                 )
         return list(value)
-    raise InputFileError(f"{path}:{where}: column {col!r} must be a string, got {type(value).__name__}")
+    raise InputFileError(f"{_name(path)}:{where}: column {col!r} must be a string, got {type(value).__name__}")
 
 
 def _writable(path: str, where: str, col: str, value: Any) -> Any:
@@ -180,7 +242,7 @@ def _writable(path: str, where: str, col: str, value: Any) -> Any:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise InputFileError(
-                f"{path}:{where}: column {col!r} holds a lone surrogate ({value[exc.start]!r}), "
+                f"{_name(path)}:{where}: column {col!r} holds a lone surrogate ({value[exc.start]!r}), "
                 "which cannot be written as UTF-8"
             ) from None
     return value
@@ -196,26 +258,26 @@ def _rows_to_chunk(
     for where, rec in rows:
         for s, c in enumerate(spec.pred_cols):
             if c not in rec:
-                raise InputFileError(f"{path}:{where}: missing column {c!r}")
+                raise InputFileError(f"{_name(path)}:{where}: missing column {c!r}")
             v = _cell_texts(path, where, c, rec[c])
             if not isinstance(v, str):
-                raise InputFileError(f"{path}:{where}: prediction column {c!r} must be a string")
+                raise InputFileError(f"{_name(path)}:{where}: prediction column {c!r} must be a string")
             systems[s].append(v)
         rs: list[str] = []
         for c in spec.ref_cols:
             if c not in rec:
-                raise InputFileError(f"{path}:{where}: missing column {c!r}")
+                raise InputFileError(f"{_name(path)}:{where}: missing column {c!r}")
             v = _cell_texts(path, where, c, rec[c])
             rs.extend([v] if isinstance(v, str) else v)
         refs.append(rs[0] if len(rs) == 1 else rs)
         for c in spec.id_cols:
             if c not in rec:
-                raise InputFileError(f"{path}:{where}: missing column {c!r}")
+                raise InputFileError(f"{_name(path)}:{where}: missing column {c!r}")
             ids[c].append(_writable(path, where, c, rec[c]))
         if groups is not None:
             assert spec.by is not None
             if spec.by not in rec:
-                raise InputFileError(f"{path}:{where}: missing column {spec.by!r}")
+                raise InputFileError(f"{_name(path)}:{where}: missing column {spec.by!r}")
             groups.append(_writable(path, where, spec.by, rec[spec.by]))
     return Chunk(start, systems, refs, ids, groups)
 
@@ -234,10 +296,105 @@ def _jsonl_records(path: str) -> Iterator[tuple[str, dict]]:
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputFileError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
+            raise InputFileError(f"{_name(path)}:{lineno}: malformed JSON ({exc.msg})") from None
         if not isinstance(rec, dict):
-            raise InputFileError(f"{path}:{lineno}: expected a JSON object")
+            raise InputFileError(f"{_name(path)}:{lineno}: expected a JSON object")
         yield f"{lineno}", rec
+
+
+def _json_array_records(path: str) -> Iterator[tuple[str, dict]]:
+    """The objects of a file holding one JSON array of objects, each with the line it starts on.
+
+    The whole file is parsed (a JSON array cannot be streamed line by line); element by element,
+    so that an error names the element's line.
+    """
+    try:
+        f = _open_binary(path)
+        try:
+            data = f.read()
+        finally:
+            if path != "-":
+                f.close()
+    except (OSError, EOFError) as exc:
+        raise InputFileError(f"{_name(path)}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if data.startswith(_UTF16_32_BOMS):
+        raise InputFileError(f"{_name(path)}:1: starts with a UTF-16/UTF-32 byte order mark: "
+                             "inputs must be UTF-8 (convert with iconv -t UTF-8)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputFileError(f"{_name(path)}:{line}: invalid UTF-8 ({exc.reason})") from None
+    text = text.removeprefix("\ufeff")
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    line = 1
+    at = 0
+
+    def skip(pos: int) -> int:
+        nonlocal line, at
+        end = ws.match(text, pos).end()  # type: ignore[union-attr]
+        line += text.count("\n", at, end)
+        at = end
+        return end
+
+    def expected(pos: int, what: str) -> InputFileError:
+        line_at = line + text.count("\n", at, pos)
+        got = repr(text[pos]) if pos < len(text) else "the end of the file"
+        return InputFileError(f"{_name(path)}:{line_at}: expected {what}, got {got}")
+
+    pos = skip(0)
+    if not text.startswith("[", pos):
+        raise expected(pos, "a JSON array of objects ('[') or one JSON object per line")
+    pos = skip(pos + 1)
+    if text.startswith("]", pos):
+        return
+    index = 0
+    while True:
+        start_line = line
+        try:
+            rec, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{_name(path)}:{exc.lineno}: malformed JSON ({exc.msg})") from None
+        if not isinstance(rec, dict):
+            raise InputFileError(
+                f"{_name(path)}:{start_line}: element {index} of the array is {_json_kind(rec)}: "
+                "expected a JSON array of objects (one object per row, e.g. "
+                '[{"prediction": "...", "reference": "..."}])'
+            )
+        line += text.count("\n", pos, end)
+        at = end
+        yield f"{start_line}", rec
+        index += 1
+        pos = skip(end)
+        if text.startswith(",", pos):
+            pos = skip(pos + 1)
+            continue
+        if text.startswith("]", pos):
+            pos = skip(pos + 1)
+            if pos != len(text):
+                raise expected(pos, "the end of the file after the array")
+            return
+        raise expected(pos, "',' or ']' in the array")
+
+
+def _json_kind(v: object) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    return "an array"
+
+
+def _json_records(path: str) -> Iterator[tuple[str, dict]]:
+    """A ``.json`` file: a JSON array of objects, or one object per line (as ``jsonl``)."""
+    if sniff_table_format(path) == "jsonl" or not _first_bytes(path).strip():
+        return _jsonl_records(path)
+    return _json_array_records(path)  # or says what a .json file must hold
 
 
 def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
@@ -245,21 +402,21 @@ def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise InputFileError(f"{path}: empty file (no header row)") from None
+        raise InputFileError(f"{_name(path)}: empty file (no header row)") from None
     except csv.Error as exc:
-        raise InputFileError(f"{path}:1: malformed header ({exc})") from None
+        raise InputFileError(f"{_name(path)}:1: malformed header ({exc})") from None
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputFileError(f"{path}:{reader.line_num}: malformed row ({exc})") from None
+            raise InputFileError(f"{_name(path)}:{reader.line_num}: malformed row ({exc})") from None
         if not row:
             continue
         if len(row) != len(header):
             raise InputFileError(
-                f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}"
+                f"{_name(path)}:{reader.line_num}: {len(row)} fields, the header has {len(header)}"
             )
         yield f"{reader.line_num}", dict(zip(header, row))
 
@@ -278,20 +435,25 @@ def _parquet_batches(path: str, spec: TableSpec, batch_size: int) -> Iterator[An
     # of the whole file alive while iterating (peak RSS grew with the file: 1.7 GB on a 1.5 GB
     # file), instead of one row group at a time.
     try:
-        pf = pq.ParquetFile(path, pre_buffer=False)
+        if path == "-":  # parquet needs random access: stdin is read whole
+            import pyarrow as pa
+
+            pf = pq.ParquetFile(pa.BufferReader(sys.stdin.buffer.read()))
+        else:
+            pf = pq.ParquetFile(path, pre_buffer=False)
     except Exception as exc:  # pyarrow raises several types for a bad file
-        raise InputFileError(f"{path}: not a readable parquet file ({exc})") from None
+        raise InputFileError(f"{_name(path)}: not a readable parquet file ({exc})") from None
     cols = _table_columns(spec)
     missing = [c for c in cols if c not in pf.schema_arrow.names]
     if missing:
-        raise InputFileError(f"{path}: missing column {missing[0]!r}")
+        raise InputFileError(f"{_name(path)}: missing column {missing[0]!r}")
     import pyarrow as pa
 
     for i in range(pf.num_row_groups):
         try:
             yield from pf.iter_batches(batch_size=batch_size, row_groups=[i], columns=cols)
         except (pa.ArrowException, OSError) as exc:  # a corrupt page, a bad compressed block
-            raise InputFileError(f"{path}: row group {i}: cannot read ({exc})") from None
+            raise InputFileError(f"{_name(path)}: row group {i}: cannot read ({exc})") from None
 
 
 def _parquet_records(path: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:
@@ -313,8 +475,8 @@ def _raise_bad_utf8_cell(path: str, batch: Any, row: int) -> None:
             try:
                 batch.column(c)[i].as_py()
             except UnicodeDecodeError as exc:
-                raise InputFileError(f"{path}:row {row + i + 1}: column {c!r}: invalid UTF-8 ({exc.reason})") from None
-    raise InputFileError(f"{path}: invalid UTF-8 after row {row}")
+                raise InputFileError(f"{_name(path)}:row {row + i + 1}: column {c!r}: invalid UTF-8 ({exc.reason})") from None
+    raise InputFileError(f"{_name(path)}: invalid UTF-8 after row {row}")
 
 
 class _Fallback(Exception):
@@ -407,6 +569,8 @@ def _batch_to_chunk(batch: Any, spec: TableSpec, start: int) -> Chunk:
 def _python_records(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:
     if fmt == "jsonl":
         return _jsonl_records(path)
+    if fmt == "json":
+        return _json_records(path)
     if fmt in ("csv", "tsv"):
         return _csv_records(path, "," if fmt == "csv" else "\t")
     if fmt == "parquet":
@@ -432,7 +596,9 @@ def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterato
     rows already scored and names the file and line of any error.
     """
     start = 0
-    if path != "-":
+    if fmt == "json":  # an array is read by the Python reader; objects per line are jsonl
+        fmt = "jsonl" if sniff_table_format(path) == "jsonl" else "json"
+    if path != "-" and fmt != "json":
         try:
             import pyarrow as pa
         except ImportError:
@@ -445,7 +611,7 @@ def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterato
                         yield chunk
                         start += len(chunk)
                 if start == 0:
-                    raise InputFileError(f"{path}: no rows")
+                    raise InputFileError(f"{_name(path)}: no rows")
                 return
             except (_Fallback, pa.ArrowException, OSError):  # OSError: e.g. a truncated .gz
                 pass  # the Python reader below resumes and names the file and line of any error
@@ -462,7 +628,7 @@ def read_table(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterato
     if buf:
         yield _rows_to_chunk(path, buf, spec, start)
     elif start == 0:
-        raise InputFileError(f"{path}: no rows")
+        raise InputFileError(f"{_name(path)}: no rows")
 
 
 def _as_list(v: Any) -> list:
@@ -499,35 +665,88 @@ def _umask() -> int:
     return mask
 
 
-class AtomicPerPairWriter:
-    """Per-pair rows to jsonl / csv / parquet, written to a temp file and renamed on success."""
+PER_PAIR_FORMATS = ("jsonl", "csv", "parquet")
+# rows per parquet row group: large groups write and read faster than one group per scoring chunk
+_PARQUET_GROUP_ROWS = 1 << 17
 
-    def __init__(self, path: str, workers: int | None = None):
+
+class _Stdout:
+    """stdout's bytes as a write-only stream that knows its position (a pipe cannot ``tell``;
+    pyarrow's parquet writer asks)."""
+
+    def __init__(self) -> None:
+        self._out = sys.stdout.buffer
+        self._pos = 0
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self._out.write(data)
+        self._pos += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._pos
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def close(self) -> None:
+        self.flush()
+        self.closed = True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+
+class AtomicPerPairWriter:
+    """Per-pair rows to jsonl / csv / parquet, written to a temp file and renamed on success
+    (``-``: to stdout as they come).
+
+    Formatting and writing run on a background thread behind a queue of two chunks, so that the
+    next chunk is scored meanwhile (the native formatter and pyarrow release the GIL); an error
+    there surfaces at the next ``write`` or at ``commit``.
+    """
+
+    def __init__(self, path: str, workers: int | None = None, fmt: str | None = None):
         self.path = path
-        self.fmt = detect_format(path)
+        self.to_stdout = path == "-"
+        self.fmt = fmt or ("jsonl" if self.to_stdout else detect_format(path))
         if self.fmt == "tsv":
             self.fmt = "csv"
-        if self.fmt == "text":
-            raise InputValueError(f"--per-pair: unknown format of {path!r} (use .jsonl, .csv or .parquet)")
-        d = os.path.dirname(os.path.abspath(path))
-        if os.path.isdir(path):
-            raise InputValueError(f"--per-pair {path}: is a directory")
-        try:
-            fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
-        except OSError as exc:  # name the user's path, not the temporary file's
-            raise InputValueError(f"--per-pair {path}: cannot write: {exc.strerror or exc}") from None
-        try:
-            if hasattr(os, "fchmod"):  # POSIX: mkstemp makes the file 0600; honour the umask instead
-                os.fchmod(fd, 0o666 & ~_umask())
-        finally:
-            os.close(fd)
-        self._fh: IO | None = None
-        self._csv = None
-        self._pq = None
+        if self.fmt not in PER_PAIR_FORMATS:
+            raise InputValueError(
+                f"--per-pair: unknown format of {path!r} (use .jsonl, .csv or .parquet, or --per-pair-format)"
+            )
+        self.tmp = ""
+        if not self.to_stdout:
+            d = os.path.dirname(os.path.abspath(path))
+            if os.path.isdir(path):
+                raise InputValueError(f"--per-pair {path}: is a directory")
+            try:
+                fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
+            except OSError as exc:  # name the user's path, not the temporary file's
+                raise InputValueError(f"--per-pair {path}: cannot write: {exc.strerror or exc}") from None
+            try:
+                if hasattr(os, "fchmod"):  # POSIX: mkstemp makes the file 0600; honour the umask instead
+                    os.fchmod(fd, 0o666 & ~_umask())
+            finally:
+                os.close(fd)
+        self._fh: Any = None
+        self._pq: Any = None
+        self._pending: list = []  # parquet tables not yet written as a row group
+        self._pending_rows = 0
         self._cols: list[str] | None = None
+        self._pieces: list[str] = []
         self._workers = workers
         self._field_buf = io.StringIO()
         self._field_csv = csv.writer(self._field_buf)
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._stop = False
         self.rows = 0
 
     def _csv_field(self, v: Any) -> str:
@@ -538,60 +757,132 @@ class AtomicPerPairWriter:
         self._field_csv.writerow((v, ""))
         return buf.getvalue()[:-3]  # without the empty second field and the "\r\n"
 
-    def write(self, columns: dict[str, list]) -> None:
+    def write(self, columns: dict[str, Any]) -> None:
+        """Queues one chunk of rows (columns of equal length); blocks while two chunks wait."""
+        self._raise_failure()
         names = list(columns)
         n = len(next(iter(columns.values()))) if columns else 0
         if self._cols is None:
             self._cols = names
             self._open()
         if self.fmt in ("jsonl", "csv"):
-            assert self._fh is not None
             # Float columns are written natively, in parallel, as Python's repr (what json.dumps and
             # csv write); the other columns' texts are rendered here. Same bytes as row by row.
-            if self.fmt == "jsonl":
-                pieces = [("{" if i == 0 else ", ") + _json_text(c) + ": " for i, c in enumerate(names)] + ["}\n"]
-                field = _json_text
-            else:
-                pieces = [""] + [","] * (len(names) - 1) + ["\r\n"]
-                field = self._csv_field
-            texts = [v if _is_float_column(v) else [field(x) for x in _as_list(v)]
-                     for v in (columns[c] for c in names)]
-            self._fh.write(_native.format_rows(texts, pieces, self.fmt == "jsonl", self._workers))
+            field = _json_text if self.fmt == "jsonl" else self._csv_field
+            item: Any = [v if _is_float_column(v) else [field(x) for x in _as_list(v)]
+                         for v in (columns[c] for c in names)]
         else:
-            import pyarrow as pa
-
-            tbl = pa.table(columns)
-            if self._pq is None:
-                from ._dependencies import require
-
-                pq = require("pyarrow.parquet", "parquet output")
-                self._pq = pq.ParquetWriter(self.tmp, tbl.schema)
-            self._pq.write_table(tbl)
+            item = columns
+        self._queue.put(item)
         self.rows += n
 
     def _open(self) -> None:
+        assert self._cols is not None
+        if self.fmt == "jsonl":
+            self._pieces = [("{" if i == 0 else ", ") + _json_text(c) + ": " for i, c in enumerate(self._cols)]
+            self._pieces.append("}\n")
+        elif self.fmt == "csv":
+            self._pieces = [""] + [","] * (len(self._cols) - 1) + ["\r\n"]
         if self.fmt in ("jsonl", "csv"):
-            opener = gzip.open if self.path.endswith(".gz") else open
-            self._fh = opener(self.tmp, "wt", encoding="utf-8", newline="")  # type: ignore[operator]
+            if self.to_stdout:
+                self._fh = sys.stdout.buffer
+            elif self.path.endswith(".gz"):
+                self._fh = gzip.open(self.tmp, "wb")
+            else:
+                self._fh = open(self.tmp, "wb")  # noqa: SIM115
             if self.fmt == "csv":
-                self._csv = csv.writer(self._fh)
-                self._csv.writerow(self._cols)
+                head = io.StringIO()
+                csv.writer(head).writerow(self._cols)
+                self._fh.write(head.getvalue().encode("utf-8"))
+        self._thread = threading.Thread(target=self._drain, name="lexmetrics-per-pair", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None or self._stop:
+                continue  # keep taking chunks so that the producer never blocks on a dead writer
+            try:
+                self._write_now(item)
+            except BaseException as exc:  # re-raised in the producer's thread
+                self._error = exc
+
+    def _write_now(self, item: Any) -> None:
+        if self.fmt in ("jsonl", "csv"):
+            text = _native.format_rows(item, self._pieces, self.fmt == "jsonl", self._workers)
+            self._fh.write(text.encode("utf-8"))
+            return
+        import pyarrow as pa
+
+        tbl = pa.table(item)
+        if self._pq is None:
+            from ._dependencies import require
+
+            pq = require("pyarrow.parquet", "parquet output")
+            sink = _Stdout() if self.to_stdout else self.tmp
+            # Dictionary encoding only for the id/group columns: on the score columns (mostly
+            # distinct doubles) it tripled the writing time and made the file larger.
+            dict_cols = [f.name for f in tbl.schema if not pa.types.is_floating(f.type)]
+            self._pq = pq.ParquetWriter(sink, tbl.schema, use_dictionary=dict_cols)
+        self._pending.append(tbl)
+        self._pending_rows += tbl.num_rows
+        if self._pending_rows >= _PARQUET_GROUP_ROWS:
+            self._flush_parquet()
+
+    def _flush_parquet(self) -> None:
+        if self._pending:
+            import pyarrow as pa
+
+            tbl = pa.concat_tables(self._pending)
+            self._pending, self._pending_rows = [], 0
+            self._pq.write_table(tbl, row_group_size=max(tbl.num_rows, 1))
+
+    def _raise_failure(self) -> None:
+        if self._error is not None:
+            exc, self._error = self._error, None
+            if isinstance(exc, OSError):
+                where = "stdout" if self.to_stdout else self.path
+                raise InputValueError(f"--per-pair {where}: cannot write: {exc.strerror or exc}") from None
+            raise exc
+
+    def _finish_thread(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
 
     def commit(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-        if self._pq is not None:
-            self._pq.close()
+        self._finish_thread()
+        self._raise_failure()
         try:
-            os.replace(self.tmp, self.path)
+            if self._pq is not None:
+                self._flush_parquet()
+                self._pq.close()
+            if self._fh is not None:
+                if self.to_stdout:
+                    self._fh.flush()
+                else:
+                    self._fh.close()
+            if not self.to_stdout:
+                os.replace(self.tmp, self.path)
         except OSError as exc:
-            raise InputValueError(f"--per-pair {self.path}: cannot write: {exc.strerror or exc}") from None
+            where = "stdout" if self.to_stdout else self.path
+            raise InputValueError(f"--per-pair {where}: cannot write: {exc.strerror or exc}") from None
 
     def abort(self) -> None:
+        self._stop = True
+        with contextlib.suppress(BaseException):
+            while True:  # drop what waits, so that the writer thread stops after its current chunk
+                self._queue.get_nowait()
+        with contextlib.suppress(BaseException):
+            self._finish_thread()
         with contextlib.suppress(Exception):
-            if self._fh is not None:
+            if self._fh is not None and not self.to_stdout:
                 self._fh.close()
             if self._pq is not None:
                 self._pq.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(self.tmp)
+        if self.tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.tmp)
