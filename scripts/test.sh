@@ -39,6 +39,9 @@ for v in 2022.10.31 2023.12.25 2024.11.6 2025.11.3 2026.11.19; do
     -d target/regex-wheels "regex==$v"
 done
 
+# The package's types ([tool.mypy] in pyproject.toml: files, strictness).
+python3 -m mypy
+
 cargo test -q -p lexmetrics-core
 # Run from tests/ so that the installed package (not the source tree) is imported.
 LEXMETRICS_REQUIRE_EXTRAS=1 python3 -m pytest -q -p no:cacheprovider tests

@@ -78,16 +78,16 @@ class StateFold:
     def __init__(self, specs: Sequence[MetricSpec], *, data_nrefs: bool = True) -> None:
         self.specs = list(specs)
         self.data_nrefs = data_nrefs
-        self.groups: dict[Hashable, Tally] = {}
+        self.groups: dict[tuple, Tally] = {}
 
-    def tally(self, key: Hashable = ()) -> Tally:
+    def tally(self, key: tuple = ()) -> Tally:
         t = self.groups.get(key)
         if t is None:
             t = self.groups[key] = Tally(self.specs)
         return t
 
     def add(self, stats: Sequence[np.ndarray], *, rows: int | None = None,
-            valid: np.ndarray | None = None, groups: tuple[np.ndarray, list] | None = None,
+            valid: np.ndarray | None = None, groups: tuple[np.ndarray, list[tuple]] | None = None,
             ref_counts: np.ndarray | None = None) -> None:
         """Folds one batch: ``stats`` per spec, one row per valid row of the batch's ``rows`` rows
         (``valid``: boolean mask of those rows, None when all are); ``groups``: the
@@ -133,7 +133,7 @@ class StateFold:
         """:func:`metrics_block` of ``tally`` (signatures' nrefs from ``nrefs_of``, default itself)."""
         return metrics_block(self.signature_specs(nrefs_of or tally), tally.states, tally.n)
 
-    def sorted_groups(self) -> Iterator[tuple[Hashable, Tally]]:
+    def sorted_groups(self) -> Iterator[tuple[tuple, Tally]]:
         return iter(sorted(self.groups.items(), key=lambda kv: _sort_key(kv[0])))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Union, cast
 
 import numpy as np
 
@@ -104,7 +104,8 @@ def _check_smooth(method: object, value: object) -> tuple[str, Optional[float]]:
     # sacrebleu fails on a negative floor (math domain error) and returns NaN for NaN.
     if value is not None and not (math.isfinite(value) and value >= 0):
         raise InputValueError(f"smooth_value must be a finite number >= 0, got {value}")
-    return method, value
+    # a numpy scalar passes through unchanged: its type decides sacrebleu's int or float counts
+    return method, cast(Optional[float], value)
 
 
 def _check_tokenize(tokenize: object) -> str:
@@ -360,7 +361,9 @@ def sentence_bleu(
 # ---------------------------------------------------------------------------------------------
 
 
-def _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing):
+def _chrf_args(
+    char_order, word_order, beta, lowercase, whitespace, eps_smoothing
+) -> tuple[int, int, float, bool, bool, bool]:
     c = _check_order(char_order, "char_order", 0)
     w = _check_order(word_order, "word_order", 0)
     if c + w == 0:

@@ -522,8 +522,8 @@ class AtomicPerPairWriter:
         finally:
             os.close(fd)
         self._fh: IO | None = None
-        self._csv = None
-        self._pq = None
+        self._csv: Any = None  # a csv writer
+        self._pq: Any = None  # a pyarrow.parquet.ParquetWriter
         self._cols: list[str] | None = None
         self._workers = workers
         self._field_buf = io.StringIO()
@@ -572,7 +572,7 @@ class AtomicPerPairWriter:
     def _open(self) -> None:
         if self.fmt in ("jsonl", "csv"):
             opener = gzip.open if self.path.endswith(".gz") else open
-            self._fh = opener(self.tmp, "wt", encoding="utf-8", newline="")  # type: ignore[operator]
+            self._fh = opener(self.tmp, "wt", encoding="utf-8", newline="")
             if self.fmt == "csv":
                 self._csv = csv.writer(self._fh)
                 self._csv.writerow(self._cols)

@@ -64,7 +64,9 @@ class TERResult:
         return self.format()
 
 
-def _opts(normalized: object, no_punct: object, asian_support: object, case_sensitive: object) -> tuple:
+def _opts(
+    normalized: object, no_punct: object, asian_support: object, case_sensitive: object
+) -> tuple[bool, bool, bool, bool]:
     return (
         _check_bool(normalized, "normalized"),
         _check_bool(no_punct, "no_punct"),
@@ -73,7 +75,7 @@ def _opts(normalized: object, no_punct: object, asian_support: object, case_sens
     )
 
 
-def _ter_stats(hypotheses, references, opts, workers):
+def _ter_stats(hypotheses, references, opts: tuple[bool, bool, bool, bool], workers):
     return _native.ter_stats(hypotheses, references_arg(references), *opts, _check_workers(workers))
 
 

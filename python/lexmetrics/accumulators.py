@@ -50,7 +50,7 @@ MAX_PAIRS = 1 << 36
 
 
 def _spec_config(spec: MetricSpec) -> dict[str, Any]:
-    cfg = {"kind": type(spec).__name__}
+    cfg: dict[str, Any] = {"kind": type(spec).__name__}
     for k, v in dataclasses.asdict(spec).items():  # type: ignore[call-overload]
         if k == "nrefs":  # a property of the data (the signature's nrefs), not an option
             continue

@@ -21,7 +21,7 @@ scored like the single-machine API scores them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -50,7 +50,10 @@ __all__ = [
     "corpus_from_scores",
 ]
 
-pa = require("pyarrow", "lexmetrics.arrow")
+if TYPE_CHECKING:  # for annotations; at run time a missing pyarrow says how to install it
+    import pyarrow as pa
+else:
+    pa = require("pyarrow", "lexmetrics.arrow")
 pc = require("pyarrow.compute", "lexmetrics.arrow")
 
 DEFAULT_METRICS = ("rouge1", "rougeL", "bleu", "chrf")

@@ -63,7 +63,7 @@ def task_workers(spark: SparkSession) -> int:
         except Exception:  # a conf the server does not expose: Spark's own default.
             value = "1"
     try:
-        return max(1, int(value))
+        return max(1, int(value or 1))
     except ValueError:
         return 1
 

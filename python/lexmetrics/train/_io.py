@@ -24,6 +24,7 @@ from .._errors import InputValueError
 from .lora import (
     BASE_REWRITING_INITS,
     DEFAULT_ADAPTER,
+    BiasMode,
     active_adapters,
     adapter_config,
     inject_lora,
@@ -414,7 +415,7 @@ def load_lora_adapter(
             trainable_token_indices=config.get("trainable_token_indices"),
             adapter_name=adapter_name,
         )
-    bias = config.get("bias") or "none"
+    bias: BiasMode = config.get("bias") or "none"
     expected = _adapter_keys(model, adapter_name, bias)
     # peft tolerates the adapter name in keys (".lora_A.default.weight"); so do we.
     got = {_ADAPTER_NAME.sub(r".\1.weight", k): v for k, v in tensors.items()}

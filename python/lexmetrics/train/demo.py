@@ -14,7 +14,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence, TextIO
+from typing import Any, Callable, Optional, Sequence, TextIO
 
 import torch
 from torch import nn
@@ -138,7 +138,7 @@ def _batch(
 
 @torch.no_grad()
 def generate(
-    model: nn.Module,
+    model: Any,  # a transformers model with .generate (duck-typed: transformers is imported lazily)
     tok: WordTokenizer,
     prompts: Sequence[str],
     device: str,

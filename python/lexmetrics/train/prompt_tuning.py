@@ -56,7 +56,8 @@ class SoftPromptModel(nn.Module):
                 f"{type(model).__name__} has no get_input_embeddings() returning nn.Embedding; "
                 "a transformers PreTrainedModel is expected"
             )
-        self.base_model = model
+        # a transformers PreTrainedModel, used by duck typing (generate, config) like peft does
+        self.base_model: Any = model
         self.num_virtual_tokens = num_virtual_tokens
         self.is_encoder_decoder = bool(
             getattr(getattr(model, "config", None), "is_encoder_decoder", False)
@@ -106,7 +107,7 @@ class SoftPromptModel(nn.Module):
                 if isinstance(encoded, dict) or hasattr(encoded, "keys")
                 else encoded
             )
-        ids = [int(i) for i in init_token_ids]  # type: ignore[union-attr]
+        ids = [int(i) for i in init_token_ids]
         if not ids:
             raise ValueError("the init text/ids give no tokens")
         bad = [i for i in ids if not 0 <= i < vocab_size]

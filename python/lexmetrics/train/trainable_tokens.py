@@ -48,6 +48,13 @@ class TrainableTokensLayer(nn.Module):
             self._originals = tied_adapter._originals
 
     @property
+    def _base_weight(self) -> torch.Tensor:
+        weight = self.base_layer.weight
+        # nn.Module's __getattr__ is typed Tensor | Module; an embedding's weight is a Parameter
+        assert isinstance(weight, torch.Tensor)
+        return weight
+
+    @property
     def merged(self) -> bool:
         return bool(self.merged_adapters)
 
@@ -61,7 +68,7 @@ class TrainableTokensLayer(nn.Module):
     ) -> None:
         if self.tied_adapter is not None:
             return
-        weight = self.base_layer.weight
+        weight = self._base_weight
         indices = [int(i) for i in token_indices]
         if not indices or min(indices) < 0 or max(indices) >= weight.shape[0]:
             raise ValueError(
@@ -95,7 +102,7 @@ class TrainableTokensLayer(nn.Module):
             seen |= rows
 
     def _merged_weight(self, names: Sequence[str]) -> torch.Tensor:
-        weight = self.base_layer.weight
+        weight = self._base_weight
         for name in names:
             index = torch.tensor(self.token_indices[name], device=weight.device)
             weight = weight.index_copy(0, index, self.trainable_tokens_delta[name].to(weight))
@@ -111,12 +118,12 @@ class TrainableTokensLayer(nn.Module):
         if not names:
             return
         self._check_overlap(names)
-        self.base_layer.weight.data = self._merged_weight(names)
+        self._base_weight.data = self._merged_weight(names)
         self.merged_adapters.extend(names)
 
     @torch.no_grad()
     def unmerge(self) -> None:
-        weight = self.base_layer.weight
+        weight = self._base_weight
         while self.merged_adapters:
             name = self.merged_adapters.pop()
             index = torch.tensor(self.token_indices[name], device=weight.device)

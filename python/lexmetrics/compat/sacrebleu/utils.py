@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from argparse import Namespace
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, NoReturn, Optional, Sequence
 
 from ..._dependencies import require
 from ..._errors import InputValueError
@@ -33,7 +33,7 @@ class NotSupportedError(InputValueError):
     """A sacrebleu feature that needs the network or its test-set registry (not in lexmetrics)."""
 
 
-def _no_test_sets(name: str):
+def _no_test_sets(name: str) -> NoReturn:
     raise NotSupportedError(
         f"sacrebleu.utils.{name}: test sets (download and registry) are not supported by "
         "lexmetrics.compat.sacrebleu; read the files yourself and pass them as references"

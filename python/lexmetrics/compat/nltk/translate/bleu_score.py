@@ -60,19 +60,19 @@ class Fraction(_Fraction):
             self = super().__new__(cls, numerator, denominator)
         else:
             self = super().__new__(cls, numerator, denominator, _normalize=_normalize)  # type: ignore[call-overload]
-        self._normalize = _normalize  # type: ignore[attr-defined]
-        self._original_numerator = numerator  # type: ignore[attr-defined]
-        self._original_denominator = denominator  # type: ignore[attr-defined]
+        self._normalize = _normalize
+        self._original_numerator = numerator
+        self._original_denominator = denominator
         return self
 
     @property
-    def numerator(self) -> Any:  # type: ignore[override]
+    def numerator(self) -> Any:
         if not self._normalize:  # type: ignore[attr-defined]
             return self._original_numerator  # type: ignore[attr-defined]
         return super().numerator
 
     @property
-    def denominator(self) -> Any:  # type: ignore[override]
+    def denominator(self) -> Any:
         if not self._normalize:  # type: ignore[attr-defined]
             return self._original_denominator  # type: ignore[attr-defined]
         return super().denominator

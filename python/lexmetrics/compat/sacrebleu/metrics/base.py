@@ -131,7 +131,7 @@ def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[Optional[str]]]):
     has_none = any(None in s for s in streams)
     if len(streams) == 1 and not has_none:
         return streams[0]
-    per = list(zip(*streams))
+    per: list[Sequence[Optional[str]]] = list(zip(*streams))
     if has_none:
         per = [[x for x in t if x is not None] for t in per]
         for i, t in enumerate(per):
@@ -226,7 +226,7 @@ class Metric:
         if isinstance(hypotheses, str) or not isinstance(hypotheses, Sequence):
             raise InputTypeError(f"{type(self).__name__}: hypotheses must be a sequence of str")
         if not self._native():
-            ref_cache = self._cache_references(references) if references else self._ref_cache
+            ref_cache = self._cache_references(references) if references else streams
             return [
                 self._compute_segment_statistics(self._preprocess_segment(hyp), ref_kwargs)
                 for hyp, ref_kwargs in zip(hypotheses, ref_cache)
