@@ -1,5 +1,6 @@
 """The one fold (lexmetrics._aggregate), the one group keying shared by the CLI and the Arrow/Spark
 entry points, and per-row scores from per-row statistics in one native call."""
+from __future__ import annotations
 
 import json
 import math

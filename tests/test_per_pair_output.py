@@ -1,5 +1,6 @@
 """--per-pair jsonl/csv text: written natively (floats as Python's repr), byte for byte what
 ``json.dumps`` of each row and ``csv.writer`` write."""
+from __future__ import annotations
 
 import csv
 import io

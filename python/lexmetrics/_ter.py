@@ -14,8 +14,8 @@ sums them, so ``ter_from_stats(np.concatenate([ter_stats(a...), ter_stats(b...)]
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -87,7 +87,7 @@ def ter_stats(
     no_punct: bool = False,
     asian_support: bool = False,
     case_sensitive: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Per-pair TER statistics, float64 of shape ``(N, 2)``: ``[num_edits, ref_length]``.
 
@@ -149,7 +149,7 @@ def ter_from_stats(
     no_punct: bool = False,
     asian_support: bool = False,
     case_sensitive: bool = False,
-    nrefs: Union[int, str] = 1,
+    nrefs: int | str = 1,
 ) -> TERResult:
     """Corpus TER from statistics: a 2-D per-pair array (summed here in row order) or a summed
     ``[num_edits, ref_length]`` vector. The options and ``nrefs`` only feed the signature."""
@@ -165,7 +165,7 @@ def corpus_ter(
     no_punct: bool = False,
     asian_support: bool = False,
     case_sensitive: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> TERResult:
     """Corpus TER, equal to sacrebleu's ``TER(...).corpus_score`` (defaults: lowercased, tercom
     tokenizer without normalization)."""
@@ -182,7 +182,7 @@ def sentence_ter(
     no_punct: bool = False,
     asian_support: bool = False,
     case_sensitive: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Sentence TER of every pair (float64), equal to sacrebleu's ``TER(...).sentence_score(h, refs).score``."""
     opts = _opts(normalized, no_punct, asian_support, case_sensitive)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Union
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -81,7 +82,7 @@ def _class_names(table: str) -> set[str]:
     return names
 
 
-def infer_task_type(model: nn.Module) -> Optional[str]:
+def infer_task_type(model: nn.Module) -> str | None:
     """peft's ``task_type`` for ``model``: SEQ_CLS, TOKEN_CLS, QUESTION_ANS, SEQ_2_SEQ_LM, CAUSAL_LM,
     FEATURE_EXTRACTION (a bare transformers encoder/decoder), or None (any other module).
 
@@ -96,11 +97,11 @@ def infer_task_type(model: nn.Module) -> Optional[str]:
     return None
 
 
-def _task_type(model: nn.Module, task_type: Optional[str]) -> Optional[str]:
+def _task_type(model: nn.Module, task_type: str | None) -> str | None:
     return task_type if task_type is not None else infer_task_type(model)
 
 
-def _name_or_path(model: nn.Module, given: Optional[str]) -> Optional[str]:
+def _name_or_path(model: nn.Module, given: str | None) -> str | None:
     if given is not None:
         return given
     value = getattr(getattr(model, "config", None), "_name_or_path", None)
@@ -143,7 +144,7 @@ def _read(path: PathLike, peft_type: str) -> tuple[dict[str, Any], dict[str, tor
 def _adapter_keys(
     model: nn.Module,
     adapter_name: str,
-    bias: Optional[str] = None,
+    bias: str | None = None,
     extra_heads: Sequence[str] = (),
 ) -> dict[str, str]:
     """Saved key -> ``model.state_dict()`` key of every tensor of adapter ``adapter_name``: LoRA
@@ -198,7 +199,7 @@ def _adapter_keys(
 
 
 def lora_state_dict(
-    model: nn.Module, bias: Optional[str] = None, *, adapter_name: Optional[str] = None
+    model: nn.Module, bias: str | None = None, *, adapter_name: str | None = None
 ) -> dict[str, torch.Tensor]:
     """Adapter ``adapter_name``'s tensors (default: the active one) under peft's saved keys.
     ``bias`` ("none"/"all"/"lora_only", default: the mode given to :func:`inject_lora`) adds biases
@@ -209,7 +210,7 @@ def lora_state_dict(
     return {saved: state[own] for saved, own in _adapter_keys(model, name, bias).items()}
 
 
-def _unwrapped_heads(model: nn.Module, adapter_name: str, task_type: Optional[str]) -> list[str]:
+def _unwrapped_heads(model: nn.Module, adapter_name: str, task_type: str | None) -> list[str]:
     """Task heads peft will wrap on load (e.g. ``classifier`` for SEQ_CLS) with no copy for this
     adapter here: peft requires their weights in the file, so the frozen ones are saved as they are."""
     names = TASK_MODULES_TO_SAVE.get(task_type or "", ())
@@ -230,8 +231,8 @@ def _unwrapped_heads(model: nn.Module, adapter_name: str, task_type: Optional[st
 def _lora_config(
     model: nn.Module,
     adapter_name: str,
-    task_type: Optional[str],
-    base_model_name_or_path: Optional[str],
+    task_type: str | None,
+    base_model_name_or_path: str | None,
 ) -> dict[str, Any]:
     """``task_type`` is already resolved."""
     layers = [(n, m) for n, m in lora_layers(model) if adapter_name in m.r]
@@ -280,8 +281,8 @@ def _lora_config(
 
 
 def _saved_module_names(
-    model: nn.Module, adapter_name: str, task_type: Optional[str]
-) -> Optional[list[str]]:
+    model: nn.Module, adapter_name: str, task_type: str | None
+) -> list[str] | None:
     saved = adapter_config(model, adapter_name).get("modules_to_save") or []
     names = list(dict.fromkeys([*saved, *TASK_MODULES_TO_SAVE.get(task_type or "", ())]))
     return names or None
@@ -291,9 +292,9 @@ def save_lora_adapter(
     model: nn.Module,
     path: PathLike,
     *,
-    task_type: Optional[str] = None,
-    base_model_name_or_path: Optional[str] = None,
-    selected_adapters: Optional[Sequence[str]] = None,
+    task_type: str | None = None,
+    base_model_name_or_path: str | None = None,
+    selected_adapters: Sequence[str] | None = None,
 ) -> None:
     """Writes ``model``'s adapters so that ``peft.PeftModel.from_pretrained(base, path)`` loads them.
 
@@ -459,7 +460,7 @@ def save_prompt_adapter(
     prompt_model: SoftPromptModel,
     path: PathLike,
     *,
-    base_model_name_or_path: Optional[str] = None,
+    base_model_name_or_path: str | None = None,
 ) -> None:
     """Writes peft's PROMPT_TUNING format: one tensor ``prompt_embeddings`` of shape (N, d) and
     ``num_transformer_submodules=1`` (encoder-only prompt for encoder-decoder models)."""
@@ -484,7 +485,7 @@ def save_prompt_adapter(
     _write(path, config, {"prompt_embeddings": prompt_model.prompt_embeddings})
 
 
-def _first_attr(cfg: Any, *names: str) -> Optional[int]:
+def _first_attr(cfg: Any, *names: str) -> int | None:
     for name in names:
         value = getattr(cfg, name, None)
         if isinstance(value, int):

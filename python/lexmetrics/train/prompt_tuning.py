@@ -9,7 +9,8 @@ decoder prompt is allocated, so the trainable count is exactly ``N * d``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, Optional, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -34,10 +35,10 @@ class SoftPromptModel(nn.Module):
         num_virtual_tokens: int = 8,
         init: PromptInit = "random",
         *,
-        init_text: Optional[str] = None,
-        tokenizer: Optional[Callable[[str], Any]] = None,
-        init_token_ids: Optional[Sequence[int]] = None,
-        generator: Optional[torch.Generator] = None,
+        init_text: str | None = None,
+        tokenizer: Callable[[str], Any] | None = None,
+        init_token_ids: Sequence[int] | None = None,
+        generator: torch.Generator | None = None,
         freeze_base: bool = True,
     ) -> None:
         super().__init__()
@@ -90,10 +91,10 @@ class SoftPromptModel(nn.Module):
         self,
         init: str,
         vocab_size: int,
-        init_text: Optional[str],
-        tokenizer: Optional[Callable[[str], Any]],
-        init_token_ids: Optional[Sequence[int]],
-        generator: Optional[torch.Generator],
+        init_text: str | None,
+        tokenizer: Callable[[str], Any] | None,
+        init_token_ids: Sequence[int] | None,
+        generator: torch.Generator | None,
     ) -> torch.Tensor:
         n = self.num_virtual_tokens
         if init_token_ids is None and init == "vocab":
@@ -132,10 +133,10 @@ class SoftPromptModel(nn.Module):
 
     def _prepend(
         self,
-        input_ids: Optional[torch.Tensor],
-        attention_mask: Optional[torch.Tensor],
-        inputs_embeds: Optional[torch.Tensor],
-    ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        input_ids: torch.Tensor | None,
+        attention_mask: torch.Tensor | None,
+        inputs_embeds: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("pass exactly one of input_ids and inputs_embeds")
         if inputs_embeds is None:
@@ -155,10 +156,10 @@ class SoftPromptModel(nn.Module):
 
     def forward(
         self,
-        input_ids: Optional[torch.Tensor] = None,
-        attention_mask: Optional[torch.Tensor] = None,
-        labels: Optional[torch.Tensor] = None,
-        inputs_embeds: Optional[torch.Tensor] = None,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Any:
         """Decoder-only: logits have N extra leading positions and labels get N ``-100`` in front.
@@ -184,8 +185,8 @@ class SoftPromptModel(nn.Module):
     @torch.no_grad()
     def generate(
         self,
-        input_ids: Optional[torch.Tensor] = None,
-        attention_mask: Optional[torch.Tensor] = None,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
         **generate_kwargs: Any,
     ) -> torch.Tensor:
         """Generates with the soft prompt. Decoder-only models return ``input_ids`` followed by the new
@@ -210,7 +211,7 @@ class SoftPromptModel(nn.Module):
 
     # peft-format I/O lives in _io.py; thin methods so the object is self-contained to use.
     def save_adapter(
-        self, path: Union[str, Any], *, base_model_name_or_path: Optional[str] = None
+        self, path: str | Any, *, base_model_name_or_path: str | None = None
     ) -> None:
         """Writes peft's PROMPT_TUNING format (``num_transformer_submodules=1``)."""
         from ._io import save_prompt_adapter
@@ -219,7 +220,7 @@ class SoftPromptModel(nn.Module):
 
     @classmethod
     def from_pretrained(
-        cls, model: nn.Module, path: Union[str, Any], *, is_trainable: bool = False
+        cls, model: nn.Module, path: str | Any, *, is_trainable: bool = False
     ) -> SoftPromptModel:
         """Loads a peft PROMPT_TUNING adapter directory (ours or peft's) onto ``model``."""
         from ._io import load_prompt_adapter

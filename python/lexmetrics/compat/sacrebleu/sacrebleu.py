@@ -8,6 +8,8 @@ an error saying it is not supported.
 """
 # ruff: noqa: E501
 
+from __future__ import annotations
+
 import argparse
 import io
 import logging

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import statistics
-from typing import Any, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ...._errors import InputTypeError, InputValueError
 from ..version import __version__
@@ -55,7 +56,7 @@ class Score:
             return json.dumps(d, indent=1, ensure_ascii=False)
         return full_score
 
-    def estimate_ci(self, scores: List[Score]) -> None:
+    def estimate_ci(self, scores: list[Score]) -> None:
         """Stores the mean and the 95% confidence half-width of bootstrap ``scores``."""
         raw_scores = sorted([x.score for x in scores])
         n = len(raw_scores)
@@ -116,7 +117,7 @@ class Signature:
         return self.format()
 
 
-def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[Optional[str]]]):
+def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[str | None]]):
     """sacrebleu's ``refs[k][i]`` streams -> (per-hypothesis references for the native code, nrefs)."""
     if isinstance(streams, str) or not isinstance(streams, Sequence):
         raise InputTypeError("references must be a sequence of reference streams (sequences of str)")
@@ -131,7 +132,7 @@ def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[Optional[str]]]):
     has_none = any(None in s for s in streams)
     if len(streams) == 1 and not has_none:
         return streams[0]
-    per: list[Sequence[Optional[str]]] = list(zip(*streams))
+    per: list[Sequence[str | None]] = list(zip(*streams))
     if has_none:
         per = [[x for x in t if x is not None] for t in per]
         for i, t in enumerate(per):
@@ -140,7 +141,7 @@ def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[Optional[str]]]):
     return per
 
 
-def _num_refs(streams: Sequence[Sequence[Optional[str]]]) -> int:
+def _num_refs(streams: Sequence[Sequence[str | None]]) -> int:
     """sacrebleu's ``num_refs``: the references per segment, or -1 when it varies."""
     counts = {sum(r is not None for r in seg) for seg in zip(*streams)}
     return counts.pop() if len(counts) == 1 else -1
@@ -172,7 +173,7 @@ class Metric:
         if err_msg:
             raise InputTypeError(f"{prefix}: {err_msg}")
 
-    def _check_corpus_score_args(self, hyps: Sequence[str], refs: Optional[Sequence[Sequence[str]]]) -> None:
+    def _check_corpus_score_args(self, hyps: Sequence[str], refs: Sequence[Sequence[str]] | None) -> None:
         prefix = self.__class__.__name__
         err_msg = None
         if isinstance(hyps, str) or not isinstance(hyps, Sequence):
@@ -215,7 +216,7 @@ class Metric:
     def _native_stats(self, hypotheses: Sequence[str], refs) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _extract_corpus_statistics(self, hypotheses: Sequence[str], references: Optional[Sequence[Sequence[str]]]) -> Any:
+    def _extract_corpus_statistics(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]] | None) -> Any:
         """Per-segment statistics (lists of numbers, as sacrebleu returns them)."""
         if references:
             streams = references
@@ -245,7 +246,7 @@ class Metric:
         stats = self._extract_corpus_statistics([hypothesis], [[refs] for refs in references])
         return self._aggregate_and_compute(stats)
 
-    def corpus_score(self, hypotheses: Sequence[str], references: Optional[Sequence[Sequence[str]]], n_bootstrap: int = 1) -> Any:
+    def corpus_score(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]] | None, n_bootstrap: int = 1) -> Any:
         """The metric over a corpus; ``n_bootstrap > 1`` adds sacrebleu's 95% interval (same seed)."""
         self._check_corpus_score_args(hypotheses, references)
         stats = self._extract_corpus_statistics(hypotheses, references)
@@ -264,13 +265,13 @@ class Metric:
     def _extract_reference_info(self, refs: Sequence[str]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _compute_segment_statistics(self, hypothesis: str, ref_kwargs: Any) -> List[Any]:  # pragma: no cover
+    def _compute_segment_statistics(self, hypothesis: str, ref_kwargs: Any) -> list[Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def _aggregate_and_compute(self, stats: List[List[Any]]) -> Any:  # pragma: no cover - abstract
+    def _aggregate_and_compute(self, stats: list[list[Any]]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _compute_score_from_stats(self, stats: List[Any]) -> Any:  # pragma: no cover - abstract
+    def _compute_score_from_stats(self, stats: list[Any]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def get_signature(self) -> Signature:
