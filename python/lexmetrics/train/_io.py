@@ -34,7 +34,6 @@ from .lora import (
     mark_only_lora_trainable,
 )
 from .modules_to_save import TASK_MODULES_TO_SAVE, modules_to_save_layers
-from .prompt_tuning import SoftPromptModel
 from .trainable_tokens import trainable_tokens_layers
 
 __all__ = [
@@ -45,8 +44,6 @@ __all__ = [
     "lora_state_dict",
     "save_lora_adapter",
     "load_lora_adapter",
-    "save_prompt_adapter",
-    "load_prompt_adapter",
 ]
 
 CONFIG_NAME = "adapter_config.json"
@@ -451,72 +448,3 @@ def load_lora_adapter(
         for p in model.parameters():
             p.requires_grad = False
     return model
-
-
-# ------------------------------------------------------------------------------------ soft prompts
-
-
-def save_prompt_adapter(
-    prompt_model: SoftPromptModel,
-    path: PathLike,
-    *,
-    base_model_name_or_path: str | None = None,
-) -> None:
-    """Writes peft's PROMPT_TUNING format: one tensor ``prompt_embeddings`` of shape (N, d) and
-    ``num_transformer_submodules=1`` (encoder-only prompt for encoder-decoder models)."""
-    base = prompt_model.base_model
-    cfg = getattr(base, "config", None)
-    n, d = prompt_model.prompt_embeddings.shape
-    config = {
-        "peft_type": "PROMPT_TUNING",
-        "task_type": _task_type(base, None),
-        "base_model_name_or_path": _name_or_path(base, base_model_name_or_path),
-        "num_virtual_tokens": int(n),
-        "token_dim": int(d),
-        "num_transformer_submodules": 1,
-        "num_attention_heads": _first_attr(cfg, "num_attention_heads", "n_head", "num_heads"),
-        "num_layers": _first_attr(cfg, "num_hidden_layers", "n_layer", "num_layers"),
-        # The learned rows are in the file; RANDOM keeps peft from re-tokenising an init text on load.
-        "prompt_tuning_init": "RANDOM",
-        "prompt_tuning_init_text": None,
-        "tokenizer_name_or_path": None,
-        "inference_mode": True,
-    }
-    _write(path, config, {"prompt_embeddings": prompt_model.prompt_embeddings})
-
-
-def _first_attr(cfg: Any, *names: str) -> int | None:
-    for name in names:
-        value = getattr(cfg, name, None)
-        if isinstance(value, int):
-            return value
-    return None
-
-
-def load_prompt_adapter(
-    model: nn.Module, path: PathLike, *, is_trainable: bool = False
-) -> SoftPromptModel:
-    """Wraps ``model`` in a :class:`SoftPromptModel` holding the saved prompt (ours or peft's).
-
-    A peft encoder-decoder adapter saved with ``num_transformer_submodules=2`` has 2N rows; peft's
-    forward reads only the first N (the encoder prompt), so only those are kept.
-    """
-    config, tensors = _read(path, "PROMPT_TUNING")
-    if set(tensors) != {"prompt_embeddings"}:
-        raise ValueError(f"expected one tensor 'prompt_embeddings', found {sorted(tensors)}")
-    weight = tensors["prompt_embeddings"]
-    n = int(config["num_virtual_tokens"])
-    submodules = int(config.get("num_transformer_submodules") or 1)
-    if weight.dim() != 2 or weight.shape[0] != n * submodules:
-        raise ValueError(
-            f"prompt_embeddings has shape {tuple(weight.shape)}, expected ({n * submodules}, d)"
-        )
-    wrapped = SoftPromptModel(model, n, "random")
-    if weight.shape[1] != wrapped.prompt_embeddings.shape[1]:
-        raise ValueError(
-            f"prompt dim {weight.shape[1]} != model embedding dim {wrapped.prompt_embeddings.shape[1]}"
-        )
-    with torch.no_grad():
-        wrapped.prompt_embeddings.copy_(weight[:n])
-    wrapped.prompt_embeddings.requires_grad = is_trainable
-    return wrapped

@@ -15,7 +15,9 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-__all__ = ["SoftPromptModel"]
+from ._io import PathLike, _name_or_path, _read, _task_type, _write
+
+__all__ = ["SoftPromptModel", "save_prompt_adapter", "load_prompt_adapter"]
 
 PromptInit = Literal["random", "vocab", "text"]
 
@@ -209,13 +211,11 @@ class SoftPromptModel(nn.Module):
         """``N * d``: the only trainable numbers when the base is frozen."""
         return self.prompt_embeddings.numel()
 
-    # peft-format I/O lives in _io.py; thin methods so the object is self-contained to use.
+    # peft-format files (save_prompt_adapter / load_prompt_adapter below), as methods too.
     def save_adapter(
         self, path: str | Any, *, base_model_name_or_path: str | None = None
     ) -> None:
         """Writes peft's PROMPT_TUNING format (``num_transformer_submodules=1``)."""
-        from ._io import save_prompt_adapter
-
         save_prompt_adapter(self, path, base_model_name_or_path=base_model_name_or_path)
 
     @classmethod
@@ -223,9 +223,76 @@ class SoftPromptModel(nn.Module):
         cls, model: nn.Module, path: str | Any, *, is_trainable: bool = False
     ) -> SoftPromptModel:
         """Loads a peft PROMPT_TUNING adapter directory (ours or peft's) onto ``model``."""
-        from ._io import load_prompt_adapter
-
         return load_prompt_adapter(model, path, is_trainable=is_trainable)
 
     def extra_repr(self) -> str:
         return f"num_virtual_tokens={self.num_virtual_tokens}, dim={self.prompt_embeddings.shape[1]}, init={self.init!r}"
+
+
+# ------------------------------------------------------------------------------ peft-format files
+
+
+def save_prompt_adapter(
+    prompt_model: SoftPromptModel,
+    path: PathLike,
+    *,
+    base_model_name_or_path: str | None = None,
+) -> None:
+    """Writes peft's PROMPT_TUNING format: one tensor ``prompt_embeddings`` of shape (N, d) and
+    ``num_transformer_submodules=1`` (encoder-only prompt for encoder-decoder models)."""
+    base = prompt_model.base_model
+    cfg = getattr(base, "config", None)
+    n, d = prompt_model.prompt_embeddings.shape
+    config = {
+        "peft_type": "PROMPT_TUNING",
+        "task_type": _task_type(base, None),
+        "base_model_name_or_path": _name_or_path(base, base_model_name_or_path),
+        "num_virtual_tokens": int(n),
+        "token_dim": int(d),
+        "num_transformer_submodules": 1,
+        "num_attention_heads": _first_attr(cfg, "num_attention_heads", "n_head", "num_heads"),
+        "num_layers": _first_attr(cfg, "num_hidden_layers", "n_layer", "num_layers"),
+        # The learned rows are in the file; RANDOM keeps peft from re-tokenising an init text on load.
+        "prompt_tuning_init": "RANDOM",
+        "prompt_tuning_init_text": None,
+        "tokenizer_name_or_path": None,
+        "inference_mode": True,
+    }
+    _write(path, config, {"prompt_embeddings": prompt_model.prompt_embeddings})
+
+
+def _first_attr(cfg: Any, *names: str) -> int | None:
+    for name in names:
+        value = getattr(cfg, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def load_prompt_adapter(
+    model: nn.Module, path: PathLike, *, is_trainable: bool = False
+) -> SoftPromptModel:
+    """Wraps ``model`` in a :class:`SoftPromptModel` holding the saved prompt (ours or peft's).
+
+    A peft encoder-decoder adapter saved with ``num_transformer_submodules=2`` has 2N rows; peft's
+    forward reads only the first N (the encoder prompt), so only those are kept.
+    """
+    config, tensors = _read(path, "PROMPT_TUNING")
+    if set(tensors) != {"prompt_embeddings"}:
+        raise ValueError(f"expected one tensor 'prompt_embeddings', found {sorted(tensors)}")
+    weight = tensors["prompt_embeddings"]
+    n = int(config["num_virtual_tokens"])
+    submodules = int(config.get("num_transformer_submodules") or 1)
+    if weight.dim() != 2 or weight.shape[0] != n * submodules:
+        raise ValueError(
+            f"prompt_embeddings has shape {tuple(weight.shape)}, expected ({n * submodules}, d)"
+        )
+    wrapped = SoftPromptModel(model, n, "random")
+    if weight.shape[1] != wrapped.prompt_embeddings.shape[1]:
+        raise ValueError(
+            f"prompt dim {weight.shape[1]} != model embedding dim {wrapped.prompt_embeddings.shape[1]}"
+        )
+    with torch.no_grad():
+        wrapped.prompt_embeddings.copy_(weight[:n])
+    wrapped.prompt_embeddings.requires_grad = is_trainable
+    return wrapped

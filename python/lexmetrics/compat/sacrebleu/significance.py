@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from ..._errors import InputValueError
-from .metrics.base import Metric, Score, Signature
+
+# _bootstrap_resample lives with the metrics (corpus_score uses it); importable here, as in sacrebleu
+from .metrics.base import Metric, Score, Signature, _bootstrap_resample  # noqa: F401
 
 IS_WINDOWS = os.name == 'nt'
 
@@ -65,38 +67,6 @@ def estimate_ci(scores: np.ndarray) -> tuple[float, float]:
     lower, upper = scores[lower_idx], scores[upper_idx]
     ci = 0.5 * (upper - lower)
     return (scores.mean(), ci)
-
-
-def _bootstrap_resample(stats: list[list[int | float]],
-                        metric: Metric, n_samples: int = 1000) -> tuple[str, list[Score]]:
-    """Performs bootstrap resampling for a single system to estimate
-    a confidence interval around the true mean.
-    :param stats: A list of statistics extracted from the system's hypotheses.
-    :param metric: The `Metric` instance to be used for score computation.
-    :n_samples: Number of bootstrap resamples to use.
-
-    :return: A tuple of the seed choice as string and the list of `Score`
-    instances for all bootstrap resamples.
-    """
-
-    # Set numpy RNG's seed
-    # If  given -> Fix to the given value
-    # If given but =='[Nn]one', don't fix the seed i.e. pull entropy from OS
-    seed = os.environ.get('SACREBLEU_SEED', '12345')
-    _seed = None if seed.lower() == 'none' else int(seed)
-    rng = np.random.default_rng(_seed)
-
-    # The indices that'll produce all bootstrap resamples at once
-    idxs = rng.choice(len(stats), size=(n_samples, len(stats)), replace=True)
-
-    # convert to numpy array. float32 is more efficient
-    stats_np = np.array(stats, dtype='float32')
-
-    # recompute scores for all resamples
-    scores = [
-        metric._compute_score_from_stats(_s.sum(0)) for _s in stats_np[idxs]]
-
-    return str(seed).lower(), scores
 
 
 def _compute_p_value(stats: np.ndarray, real_difference: float) -> float:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import statistics
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from ...._errors import InputTypeError, InputValueError
 from ..version import __version__
@@ -252,8 +255,6 @@ class Metric:
         stats = self._extract_corpus_statistics(hypotheses, references)
         actual_score = self._aggregate_and_compute(stats)
         if n_bootstrap > 1:
-            from ..significance import _bootstrap_resample
-
             self.n_bootstrap = n_bootstrap
             self.seed, bs_scores = _bootstrap_resample(stats, self, n_bootstrap)
             actual_score.estimate_ci(bs_scores)
@@ -277,3 +278,35 @@ class Metric:
     def get_signature(self) -> Signature:
         """The signature; the number of references is known once the metric has run."""
         return self._SIGNATURE_TYPE(self.__dict__)
+
+
+def _bootstrap_resample(stats: list[list[int | float]],
+                        metric: Metric, n_samples: int = 1000) -> tuple[str, list[Score]]:
+    """Performs bootstrap resampling for a single system to estimate
+    a confidence interval around the true mean.
+    :param stats: A list of statistics extracted from the system's hypotheses.
+    :param metric: The `Metric` instance to be used for score computation.
+    :n_samples: Number of bootstrap resamples to use.
+
+    :return: A tuple of the seed choice as string and the list of `Score`
+    instances for all bootstrap resamples.
+    """
+
+    # Set numpy RNG's seed
+    # If  given -> Fix to the given value
+    # If given but =='[Nn]one', don't fix the seed i.e. pull entropy from OS
+    seed = os.environ.get('SACREBLEU_SEED', '12345')
+    _seed = None if seed.lower() == 'none' else int(seed)
+    rng = np.random.default_rng(_seed)
+
+    # The indices that'll produce all bootstrap resamples at once
+    idxs = rng.choice(len(stats), size=(n_samples, len(stats)), replace=True)
+
+    # convert to numpy array. float32 is more efficient
+    stats_np = np.array(stats, dtype='float32')
+
+    # recompute scores for all resamples
+    scores = [
+        metric._compute_score_from_stats(_s.sum(0)) for _s in stats_np[idxs]]
+
+    return str(seed).lower(), scores
