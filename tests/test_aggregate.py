@@ -14,7 +14,7 @@ import sacrebleu
 from lexmetrics import _native
 from lexmetrics._aggregate import StateFold, group_index
 from lexmetrics._errors import InputValueError
-from lexmetrics._suffstats import BleuSpec, ChrfSpec, build_specs
+from lexmetrics._metric_specs import BleuSpec, ChrfSpec, build_specs
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -2,7 +2,7 @@
 
 The training accumulators (``accumulators``), the Arrow/Spark entry points (``arrow``, ``spark``)
 and the command line (``cli``) all fold through :class:`StateFold`: per group key a :class:`Tally`
-(one fixed-size state per :class:`~lexmetrics._suffstats.MetricSpec`, the pairs scored and
+(one fixed-size state per :class:`~lexmetrics._metric_specs.MetricSpec`, the pairs scored and
 skipped, and how many pairs had each number of references), merged by integer addition.
 :func:`group_index` is the one group keying (Spark's: every NaN is one group, ``-0.0`` is
 ``0.0``), and :func:`metrics_block` the one formatter of computed results.
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._suffstats import MetricSpec, RougeSpec
+from ._metric_specs import MetricSpec, RougeSpec
 
 __all__ = ["Tally", "StateFold", "group_index", "canonical", "metrics_block"]
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import MetricSpec
+from ._metric_specs import MetricSpec
 
 DEFAULT_SEED = 12345
 _BATCH_ELEMS = 4_000_000  # bound on the (resamples x pairs) weight matrix built at once
@@ -50,7 +50,7 @@ def _resample_weights(rng: np.random.Generator, k: int, n: int) -> np.ndarray:
 
 
 def _names(spec: MetricSpec, ncols: int) -> list[str]:
-    from ._suffstats import RougeSpec
+    from ._metric_specs import RougeSpec
 
     if isinstance(spec, RougeSpec):
         return list(spec.rouge_types)

@@ -29,7 +29,7 @@ from ._aggregate import StateFold, Tally, canonical_key, group_index
 from ._columns import is_list_type, is_text_type, ref_counts
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import (
+from ._metric_specs import (
     BleuSpec,
     ChrfSpec,
     MetricSpec,

@@ -24,13 +24,13 @@ import numpy as np
 from . import _io
 from ._aggregate import StateFold, group_index
 from ._errors import InputValueError, LexmetricsError
+from ._metric_specs import METRIC_NAMES, MetricSpec, build_specs
 from ._significance import (
     DEFAULT_SEED,
     approximate_randomization,
     bootstrap_ci,
     paired_bootstrap,
 )
-from ._suffstats import METRIC_NAMES, MetricSpec, build_specs
 
 DEFAULT_METRICS = "rouge1,rouge2,rougeL,bleu,chrf"
 DEMO_METRICS = "rouge1,rouge2,rougeL,rougeLsum,bleu,chrf"

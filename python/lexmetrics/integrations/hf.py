@@ -28,8 +28,8 @@ import numpy as np
 
 from .._dependencies import require
 from .._errors import InputTypeError, InputValueError
+from .._metric_specs import ROUGE_TYPES
 from .._sentences import sentences_to_lines
-from .._suffstats import ROUGE_TYPES
 from ..accumulators import Accumulators
 
 __all__ = [
