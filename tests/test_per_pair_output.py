@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from lexmetrics import _io, _native
+from lexmetrics import _cli_files, _native
 from lexmetrics._errors import InputValueError
 
 
@@ -57,7 +57,7 @@ def test_per_pair_files_equal_row_by_row_output(tmp_path, fmt):
            "g": [None, 1, 2.5, True, "x y"] * (n // 5), "f": pa.array(rng.random(n))}
     cols = dict(ids, **scores)
     path = tmp_path / f"out.{fmt}"
-    w = _io.AtomicPerPairWriter(str(path))
+    w = _cli_files.AtomicPerPairWriter(str(path))
     w.write(cols)
     w.write(cols)
     w.commit()
@@ -66,7 +66,7 @@ def test_per_pair_files_equal_row_by_row_output(tmp_path, fmt):
     rows = list(zip(*plain.values())) * 2
     if fmt == "jsonl":
         want = "".join(
-            json.dumps(_io.finite_or_null(dict(zip(plain, r))), ensure_ascii=False, default=str, allow_nan=False)
+            json.dumps(_cli_files.finite_or_null(dict(zip(plain, r))), ensure_ascii=False, default=str, allow_nan=False)
             + "\n"
             for r in rows
         )

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _io
+from . import _cli_files
 from ._aggregate import StateFold, group_index
 from ._errors import InputValueError, LexmetricsError
 from ._metric_specs import METRIC_NAMES, MetricSpec, build_specs
@@ -163,19 +163,19 @@ def _demo_path() -> str:
     return str(resources.files("lexmetrics").joinpath("data/sample.jsonl"))
 
 
-def _chunks(args: argparse.Namespace) -> tuple[list[str], Any, _io.TableSpec | None]:
+def _chunks(args: argparse.Namespace) -> tuple[list[str], Any, _cli_files.TableSpec | None]:
     """(system names, chunk iterator, table spec) for the inputs named on the command line."""
     if args.demo:
         args.input = [_demo_path()]
         args.by = args.by or "system"  # the sample holds two systems of different quality
     if not args.input:
         raise _Usage("no input: give -i FILE (and -r FILE for text inputs), or --demo")
-    fmts = {_io.detect_format(p) for p in args.input}
-    if fmts & set(_io.TABLE_FORMATS):
+    fmts = {_cli_files.detect_format(p) for p in args.input}
+    if fmts & set(_cli_files.TABLE_FORMATS):
         if len(args.input) != 1 or args.ref:
             raise _Usage("a table input is one -i FILE (with --pred-col/--ref-col), without -r")
         fmt = fmts.pop()
-        spec = _io.TableSpec(
+        spec = _cli_files.TableSpec(
             pred_cols=args.pred_col or ["prediction"],
             ref_cols=args.ref_col or ["reference"],
             id_cols=args.id_col,
@@ -183,10 +183,10 @@ def _chunks(args: argparse.Namespace) -> tuple[list[str], Any, _io.TableSpec | N
         )
         label = "bundled sample" if args.demo else args.input[0]
         names = [f"{label}[{c}]" for c in spec.pred_cols]
-        return names, _io.read_table(args.input[0], fmt, spec, args.chunk_size), spec
+        return names, _cli_files.read_table(args.input[0], fmt, spec, args.chunk_size), spec
     if args.pred_col or args.ref_col or args.id_col or args.by:
         raise _Usage("--pred-col/--ref-col/--id-col/--by apply to table inputs only")
-    return list(args.input), _io.read_text_files(args.input, args.ref, args.chunk_size), None
+    return list(args.input), _cli_files.read_text_files(args.input, args.ref, args.chunk_size), None
 
 
 class _Usage(Exception):
@@ -290,7 +290,7 @@ def run_score(args: argparse.Namespace) -> int:
     keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)
     folds = [StateFold(specs) for _ in range(nsys)]  # one per system; the signatures' nrefs from the data
     kept: list[list[list[np.ndarray]]] = [[[] for _ in specs] for _ in range(nsys)]
-    writer = _io.AtomicPerPairWriter(args.per_pair, args.workers) if args.per_pair else None
+    writer = _cli_files.AtomicPerPairWriter(args.per_pair, args.workers) if args.per_pair else None
     progress = _Progress(not args.quiet)
     n = 0
     try:
@@ -324,7 +324,7 @@ def run_score(args: argparse.Namespace) -> int:
             progress.update(n)
         progress.close(n)
         if n == 0:
-            raise _io.InputFileError(f"{args.input[0]}: no rows")
+            raise _cli_files.InputFileError(f"{args.input[0]}: no rows")
         report = _report(args, names, specs, folds, kept if keep_stats else None)
         if writer is not None:
             writer.commit()
@@ -334,7 +334,7 @@ def run_score(args: argparse.Namespace) -> int:
             writer.abort()
         raise
     if args.format == "json":
-        sys.stdout.write(json.dumps(_io.finite_or_null(report), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(_cli_files.finite_or_null(report), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
     else:
         sys.stdout.write(_text_report(report, args.width))
     return 0
@@ -343,8 +343,8 @@ def run_score(args: argparse.Namespace) -> int:
 _INDEXED = re.compile(r"^(?:hypotheses|predictions|references|summaries|targets)\[(\d+)\](?:\[(\d+)\])?\s*")
 
 
-def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.TableSpec | None,
-                  chunk: _io.Chunk, system: int) -> LexmetricsError:
+def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _cli_files.TableSpec | None,
+                  chunk: _cli_files.Chunk, system: int) -> LexmetricsError:
     """An error about item i of a chunk, re-raised naming the input file and line (or row)."""
     msg = str(exc)
     m = _INDEXED.match(msg)
@@ -361,7 +361,7 @@ def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.Tab
             path = args.input[system]
         return type(exc)(f"{path}:{row + 1}: {reason}")
     path = args.input[0]
-    where = _io.locate_row(path, _io.detect_format(path), table, row)
+    where = _cli_files.locate_row(path, _cli_files.detect_format(path), table, row)
     col = ", ".join(map(repr, table.ref_cols)) if is_ref else repr(table.pred_cols[system])
     return type(exc)(f"{path}:{where}: column {col}: {reason}")
 
