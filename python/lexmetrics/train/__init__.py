@@ -11,7 +11,7 @@ from .._dependencies import require
 require("torch", "lexmetrics.train")
 require("safetensors", "lexmetrics.train")
 
-from ._io import (  # noqa: E402
+from ._adapter_files import (  # noqa: E402
     UnsupportedAdapterError,
     infer_task_type,
     load_lora_adapter,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from ._io import PathLike, _name_or_path, _read, _task_type, _write
+from ._adapter_files import PathLike, _name_or_path, _read, _task_type, _write
 
 __all__ = ["SoftPromptModel", "save_prompt_adapter", "load_prompt_adapter"]
 
