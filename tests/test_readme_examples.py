@@ -116,13 +116,23 @@ def _inputs(tmp: Path) -> None:
         )
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_examples_run(path: Path, tmp_path: Path) -> None:
+def _runnable(path: Path) -> tuple[list[Block], list[tuple[Block, str]]]:
     found = [b for b in blocks(path) if b.skip is None]
     python = [b for b in found if b.lang == "python"]
     shell = [(b, c) for b in found if b.lang in ("bash", "sh", "console", "") for c in shell_commands(b)]
-    if not python and not shell:
-        pytest.skip(f"{path.name} has no runnable examples")
+    return python, shell
+
+
+WITH_EXAMPLES = [f for f in FILES if any(_runnable(f))]
+
+
+def test_the_readme_has_examples() -> None:
+    assert ROOT / "README.md" in WITH_EXAMPLES
+
+
+@pytest.mark.parametrize("path", WITH_EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_examples_run(path: Path, tmp_path: Path) -> None:
+    python, shell = _runnable(path)
     text = "\n".join([*(b.setup + "\n" + b.code for b in python), *(c for _, c in shell)])
     missing = sorted(m for m in needs(text) if importlib.util.find_spec(m) is None)
     if missing:
