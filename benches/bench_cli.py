@@ -104,7 +104,7 @@ def main() -> None:
     args = ap.parse_args()
     require_release()
     import lexmetrics
-    from lexmetrics._suffstats import build_specs
+    from lexmetrics._metric_specs import build_specs
 
     repeat = max(1, args.pairs // args.block)
     n = repeat * args.block

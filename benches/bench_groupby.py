@@ -30,7 +30,7 @@ _CHILD = r'''
 import json, resource, sys, time
 import numpy as np
 from lexmetrics._aggregate import StateFold, Tally, group_index
-from lexmetrics._suffstats import build_specs
+from lexmetrics._metric_specs import build_specs
 
 pairs, groups, chunk = int(sys.argv[1]), int(sys.argv[2]), 100_000
 specs = build_specs(["rougeL", "bleu"])

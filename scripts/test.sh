@@ -40,6 +40,9 @@ for v in 2022.10.31 2023.12.25 2024.11.6 2025.11.3 2026.11.19; do
     -d target/regex-wheels "regex==$v"
 done
 
+# The package's types ([tool.mypy] in pyproject.toml: files, strictness).
+python3 -m mypy
+
 cargo test -q -p lexmetrics-core -p lexmetrics-arrow-c
 # The criterion benches compile (debug profile: seconds, not the LTO bench build).
 cargo test -q -p lexmetrics-core --benches --no-run

@@ -1,5 +1,6 @@
 """The one fold (lexmetrics._aggregate), the one group keying shared by the CLI and the Arrow/Spark
 entry points, and per-row scores from per-row statistics in one native call."""
+from __future__ import annotations
 
 import json
 import math
@@ -13,7 +14,7 @@ import sacrebleu
 from lexmetrics import _native
 from lexmetrics._aggregate import StateFold, group_index
 from lexmetrics._errors import InputValueError
-from lexmetrics._suffstats import BleuSpec, ChrfSpec, build_specs
+from lexmetrics._metric_specs import BleuSpec, ChrfSpec, build_specs
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -14,7 +14,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from lexmetrics import InputTypeError, InputValueError
 from lexmetrics._native import _texts_debug, _texts_source, _texts_total_bytes
@@ -541,7 +541,6 @@ def test_large_column_without_python_objects():
 texts = st.lists(st.one_of(st.none(), st.text(max_size=20)), max_size=30)
 
 
-@settings(max_examples=150, deadline=None)
 @given(
     chunks=st.lists(texts, max_size=4),
     typ=st.sampled_from(STRING_TYPES),

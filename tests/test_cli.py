@@ -312,13 +312,13 @@ def test_tables_take_the_arrow_fast_path_and_resume_exactly(tmp_path, corpus):
     """jsonl/csv/parquet stream as Arrow columns; a bad row mid-file hands over to the Python
     reader, which resumes after the rows already read and names the line."""
     import pyarrow as pa
-    from lexmetrics import _io
+    from lexmetrics import _cli_files
 
     preds, refs, _ = corpus
-    spec = _io.TableSpec(["prediction"], ["reference"], [], None)
+    spec = _cli_files.TableSpec(["prediction"], ["reference"], [], None)
     path = tmp_path / "d.jsonl"
     path.write_text("".join(json.dumps({"prediction": p, "reference": r}) + "\n" for p, r in zip(preds, refs)))
-    chunks = list(_io.read_table(str(path), "jsonl", spec, 64))
+    chunks = list(_cli_files.read_table(str(path), "jsonl", spec, 64))
     assert all(isinstance(c.systems[0], pa.Array) for c in chunks)
     assert sum(len(c) for c in chunks) == len(preds)
     assert [x for c in chunks for x in c.systems[0].to_pylist()] == preds
@@ -326,5 +326,5 @@ def test_tables_take_the_arrow_fast_path_and_resume_exactly(tmp_path, corpus):
     lines = [json.dumps({"prediction": p, "reference": r}) for p, r in zip(preds, refs)]
     lines[250] = json.dumps({"prediction": 5, "reference": "x"})
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(_io.InputFileError, match=r"d\.jsonl:251: column 'prediction' must be a string"):
-        list(_io.read_table(str(path), "jsonl", spec, 64))
+    with pytest.raises(_cli_files.InputFileError, match=r"d\.jsonl:251: column 'prediction' must be a string"):
+        list(_cli_files.read_table(str(path), "jsonl", spec, 64))

@@ -262,7 +262,7 @@ def test_bad_strings_name_the_real_line_not_the_chunk_index(tmp_path):
 
 
 def test_bom_is_accepted_on_both_table_readers(tmp_path):
-    from lexmetrics import _io
+    from lexmetrics import _cli_files
 
     rows = _rows(3000, id=lambda i: i)
     rows[2500]["id"] = "x"  # an id changing type: the line-precise reader takes over and resumes
@@ -275,8 +275,8 @@ def test_bom_is_accepted_on_both_table_readers(tmp_path):
             r["id"] for r in rs
         ]
     (tmp_path / "b.csv").write_bytes(b"\xef\xbb\xbfprediction,reference\na b,a b c\nc,d\n")
-    spec = _io.TableSpec(["prediction"], ["reference"], [], None)
-    assert [rec for _, rec in _io._python_records(str(tmp_path / "b.csv"), "csv", spec, 10)] == [
+    spec = _cli_files.TableSpec(["prediction"], ["reference"], [], None)
+    assert [rec for _, rec in _cli_files._python_records(str(tmp_path / "b.csv"), "csv", spec, 10)] == [
         {"prediction": "a b", "reference": "a b c"}, {"prediction": "c", "reference": "d"}]
     p = run_cli("score", "-i", str(tmp_path / "b.csv"), "-m", "bleu")
     assert _strict_json(p.stdout)["n"] == 2

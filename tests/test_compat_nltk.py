@@ -6,7 +6,7 @@ import random
 import warnings
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from lexmetrics import InputValueError
 from lexmetrics.compat.nltk.translate import bleu_score as ours
@@ -207,7 +207,6 @@ _tokens = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     pairs=st.lists(
         st.tuples(_tokens, st.lists(_tokens, min_size=1, max_size=3)), min_size=1, max_size=4

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from lexmetrics import _exactsum
 from lexmetrics._aggregate import StateFold, Tally, group_index
-from lexmetrics._suffstats import RougeSpec, build_specs
+from lexmetrics._metric_specs import RougeSpec, build_specs
 
 WORDS = "the a cat dog sat on mat quick brown fox jumps over lazy day night red blue . , !".split()
 
@@ -130,7 +130,7 @@ def test_cli_streams_groups_as_json_dumps_writes_them():
     import io
     import json
 
-    from lexmetrics import _io, cli
+    from lexmetrics import _cli_files, cli
 
     specs = build_specs(["rouge1", "bleu"])
     preds, refs = _pairs(200, seed=2)
@@ -144,4 +144,4 @@ def test_cli_streams_groups_as_json_dumps_writes_them():
     cli._write_json(out, report)
     plain = dict(report, groups={k[0]: {"n": t.n, "metrics": fold.metrics(t, nrefs_of=total)}
                                  for k, t in fold.iter_groups()})
-    assert out.getvalue() == json.dumps(_io.finite_or_null(plain), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    assert out.getvalue() == json.dumps(_cli_files.finite_or_null(plain), indent=1, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,5 +1,6 @@
 """--per-pair jsonl/csv text: written natively (floats as Python's repr), byte for byte what
 ``json.dumps`` of each row and ``csv.writer`` write."""
+from __future__ import annotations
 
 import csv
 import io
@@ -7,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from lexmetrics import _io, _native
+from lexmetrics import _cli_files, _native
 from lexmetrics._errors import InputValueError
 
 
@@ -56,7 +57,7 @@ def test_per_pair_files_equal_row_by_row_output(tmp_path, fmt):
            "g": [None, 1, 2.5, True, "x y"] * (n // 5), "f": pa.array(rng.random(n))}
     cols = dict(ids, **scores)
     path = tmp_path / f"out.{fmt}"
-    w = _io.AtomicPerPairWriter(str(path))
+    w = _cli_files.AtomicPerPairWriter(str(path))
     w.write(cols)
     w.write(cols)
     w.commit()
@@ -65,7 +66,7 @@ def test_per_pair_files_equal_row_by_row_output(tmp_path, fmt):
     rows = list(zip(*plain.values())) * 2
     if fmt == "jsonl":
         want = "".join(
-            json.dumps(_io.finite_or_null(dict(zip(plain, r))), ensure_ascii=False, default=str, allow_nan=False)
+            json.dumps(_cli_files.finite_or_null(dict(zip(plain, r))), ensure_ascii=False, default=str, allow_nan=False)
             + "\n"
             for r in rows
         )
@@ -83,7 +84,7 @@ def test_a_failure_on_the_writer_thread_surfaces_and_leaves_no_file(tmp_path):
     """Rows are formatted and written on a background thread: its error is raised in the caller
     (at the next write or at commit), and abort removes the temporary file."""
     path = tmp_path / "out.jsonl"
-    w = _io.AtomicPerPairWriter(str(path))
+    w = _cli_files.AtomicPerPairWriter(str(path))
     w.write({"bleu": np.array([1.0, 2.0]), "id": ["a", "b"]})
     w.write({"bleu": np.array([1.0, 2.0]), "id": ["a"]})  # a chunk with ragged columns
     with pytest.raises(InputValueError, match="columns\\[1\\] has 1 rows"):

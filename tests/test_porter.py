@@ -6,7 +6,7 @@ import os
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from lexmetrics import InputTypeError
 from lexmetrics._native import porter_stem
@@ -111,13 +111,11 @@ def test_original_case(dict_words: list[str]) -> None:
     assert mismatches(words) == []
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet="abcdeilmnorstuyz0129*'", max_size=14), max_size=30))
 def test_hypothesis_suffix_heavy(words: list[str]) -> None:
     assert mismatches(words) == []
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=20), max_size=30))
 def test_hypothesis_ascii(words: list[str]) -> None:
     assert mismatches(words) == []
@@ -133,7 +131,6 @@ UNICODE_ALPHABET = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet=UNICODE_ALPHABET, max_size=12), max_size=30))
 def test_hypothesis_unicode(words: list[str]) -> None:
     assert mismatches(words) == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from lexmetrics.compat import rouge_score as compat
 from lexmetrics.compat.rouge_score import io as cio
@@ -81,7 +81,6 @@ def test_tokenize_module_names_match():
 
 
 @pytest.mark.parametrize("which", sorted(_STEMMERS))
-@settings(max_examples=150, deadline=None)
 @given(text=_TEXT)
 def test_tokenize_equals_rouge_score(which, text):
     stemmer = _STEMMERS[which]()

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import sacrebleu
 from lexmetrics import _native
+from lexmetrics._metric_specs import build_specs
 from lexmetrics._significance import approximate_randomization, bootstrap_ci, paired_bootstrap
-from lexmetrics._suffstats import build_specs
 
 # ---- the numpy reference (lexmetrics 0.1's _significance.py) -------------------------------------
 _BATCH_ELEMS = 4_000_000

@@ -11,7 +11,7 @@ import lexmetrics as lm
 import numpy as np
 import pytest
 from _sacre_corpus import make_corpus
-from lexmetrics._suffstats import TerSpec, build_specs
+from lexmetrics._metric_specs import TerSpec, build_specs
 from lexmetrics.accumulators import Accumulators
 from sacrebleu.metrics import TER
 

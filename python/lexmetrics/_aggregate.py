@@ -2,7 +2,7 @@
 
 The training accumulators (``accumulators``), the Arrow/Spark entry points (``arrow``, ``spark``)
 and the command line (``cli``) all fold through :class:`StateFold`: per group key a :class:`Tally`
-(one fixed-size state per :class:`~lexmetrics._suffstats.MetricSpec`, the pairs scored and
+(one fixed-size state per :class:`~lexmetrics._metric_specs.MetricSpec`, the pairs scored and
 skipped, and how many pairs had each number of references), merged by integer addition.
 :func:`group_index` is the one group keying (Spark's: every NaN is one group, ``-0.0`` is
 ``0.0``), and :func:`metrics_block` the one formatter of computed results.
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _exactsum
-from ._suffstats import MetricSpec, RougeSpec, TerSpec
+from ._metric_specs import MetricSpec, RougeSpec, TerSpec
 
 __all__ = ["Tally", "StateFold", "group_index", "canonical", "metrics_block"]
 
@@ -141,8 +141,8 @@ class _GroupTable:
 
     def __init__(self, specs: Sequence[MetricSpec]) -> None:
         self.specs = list(specs)
-        self.keys: list[Hashable] = []
-        self.code_of: dict[Hashable, int] = {}
+        self.keys: list[tuple] = []
+        self.code_of: dict[tuple, int] = {}
         self.cap = 0
         self.n = np.zeros(0, dtype=np.int64)
         self.skipped = np.zeros(0, dtype=np.int64)
@@ -177,7 +177,7 @@ class _GroupTable:
             self.arrays[j] = grown(self.arrays[j])
         self.cap = cap
 
-    def codes(self, keys: Sequence[Hashable]) -> np.ndarray:
+    def codes(self, keys: Sequence[tuple]) -> np.ndarray:
         """Table code of each key (new keys appended, in order)."""
         code_of, known = self.code_of, self.keys
         out = []
@@ -268,11 +268,11 @@ class StateFold:
     def __init__(self, specs: Sequence[MetricSpec], *, data_nrefs: bool = True) -> None:
         self.specs = list(specs)
         self.data_nrefs = data_nrefs
-        self._tallies: dict[Hashable, Tally] = {}
+        self._tallies: dict[tuple, Tally] = {}
         self._table: _GroupTable | None = None
 
     @property
-    def groups(self) -> dict[Hashable, Tally]:
+    def groups(self) -> dict[tuple, Tally]:
         self._flush()
         return self._tallies
 
@@ -283,7 +283,7 @@ class StateFold:
         for g, key in enumerate(table.keys):
             self.tally(key).merge(table.tally(g))
 
-    def tally(self, key: Hashable = ()) -> Tally:
+    def tally(self, key: tuple = ()) -> Tally:
         self._flush()
         t = self._tallies.get(key)
         if t is None:
@@ -291,7 +291,7 @@ class StateFold:
         return t
 
     def add(self, stats: Sequence[np.ndarray], *, rows: int | None = None,
-            valid: np.ndarray | None = None, groups: tuple[np.ndarray, list] | None = None,
+            valid: np.ndarray | None = None, groups: tuple[np.ndarray, list[tuple]] | None = None,
             ref_counts: np.ndarray | None = None) -> None:
         """Folds one batch: ``stats`` per spec, one row per valid row of the batch's ``rows`` rows
         (``valid``: boolean mask of those rows, None when all are); ``groups``: the
@@ -310,7 +310,7 @@ class StateFold:
         valid_codes = gcodes if valid is None else gcodes[np.asarray(valid, dtype=bool)]
         table.add(gcodes, stats, valid_codes, ref_counts)
 
-    def group_codes(self, keys: Sequence[Hashable]) -> np.ndarray:
+    def group_codes(self, keys: Sequence[tuple]) -> np.ndarray:
         """The code of each key in the group table (new keys added), as :meth:`iter_group_metrics`
         numbers the table's groups."""
         if self._table is None:
@@ -321,7 +321,7 @@ class StateFold:
         for key, t in other.groups.items():
             self.tally(key).merge(t)
 
-    def iter_groups(self) -> Iterator[tuple[Hashable, Tally]]:
+    def iter_groups(self) -> Iterator[tuple[tuple, Tally]]:
         """Every group as (key, Tally), one at a time, in order of first appearance."""
         table = self._table
         if table is None:
@@ -337,7 +337,7 @@ class StateFold:
                 t.merge(held)
             yield key, t
 
-    def iter_group_metrics(self, nrefs_of: Tally) -> Iterator[tuple[Hashable, int, dict[str, Any]]]:
+    def iter_group_metrics(self, nrefs_of: Tally) -> Iterator[tuple[tuple, int, dict[str, Any]]]:
         """(key, pairs, :meth:`metrics`) of every group, one at a time (signatures' nrefs from
         ``nrefs_of``): straight from the table's integer states where they are exact."""
         table = self._table
@@ -410,7 +410,7 @@ class StateFold:
         """:func:`metrics_block` of ``tally`` (signatures' nrefs from ``nrefs_of``, default itself)."""
         return metrics_block(self.signature_specs(nrefs_of or tally), tally.states, tally.n)
 
-    def sorted_groups(self) -> Iterator[tuple[Hashable, Tally]]:
+    def sorted_groups(self) -> Iterator[tuple[tuple, Tally]]:
         return iter(sorted(self.groups.items(), key=lambda kv: _sort_key(kv[0])))
 
 

@@ -16,8 +16,9 @@ Unlike sacrebleu, mismatched ``hypotheses``/``references`` lengths raise instead
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import cast
 
 import numpy as np
 
@@ -39,9 +40,9 @@ SACREBLEU_VERSION = "2.6.0"
 SIGNATURE_VERSION = f"lexmetrics-{_native.__version__}"
 
 #: sacrebleu ``BLEU.SMOOTH_DEFAULTS``.
-SMOOTH_DEFAULTS: dict[str, Optional[float]] = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
+SMOOTH_DEFAULTS: dict[str, float | None] = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
 
-References = Sequence[Union[str, Sequence[str]]]
+References = Sequence[str | Sequence[str]]
 
 #: Largest n-gram order accepted (BLEU ``max_ngram_order``, chrF ``char_order``/``word_order``).
 #: An order longer than every input is valid and scores as sacrebleu does; the bound only keeps the
@@ -60,7 +61,7 @@ def _check_bool(value: object, name: str) -> bool:
     return bool(value)
 
 
-def _check_int(value: object, name: str, minimum: int, maximum: Optional[int] = None) -> int:
+def _check_int(value: object, name: str, minimum: int, maximum: int | None = None) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise InputTypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:
@@ -74,7 +75,7 @@ def _check_order(value: object, name: str, minimum: int) -> int:
     return _check_int(value, name, minimum, MAX_ORDER)
 
 
-def _check_workers(workers: object) -> Optional[int]:
+def _check_workers(workers: object) -> int | None:
     """``workers``: None (all cores) or an int >= 1; above ``4 * cpus`` (at most 256) it is
     clamped natively. The same check and exception types for every metric."""
     if workers is None:
@@ -86,7 +87,7 @@ def _check_workers(workers: object) -> Optional[int]:
     return int(workers)
 
 
-def _check_smooth(method: object, value: object) -> tuple[str, Optional[float]]:
+def _check_smooth(method: object, value: object) -> tuple[str, float | None]:
     if not isinstance(method, str):
         raise InputTypeError(f"smooth_method must be a str, got {type(method).__name__}")
     if method not in SMOOTH_DEFAULTS:
@@ -100,7 +101,8 @@ def _check_smooth(method: object, value: object) -> tuple[str, Optional[float]]:
     # sacrebleu fails on a negative floor (math domain error) and returns NaN for NaN.
     if value is not None and not (math.isfinite(value) and value >= 0):
         raise InputValueError(f"smooth_value must be a finite number >= 0, got {value}")
-    return method, value
+    # a numpy scalar passes through unchanged: its type decides sacrebleu's int or float counts
+    return method, cast(float | None, value)
 
 
 def _check_tokenize(tokenize: object) -> str:
@@ -128,7 +130,7 @@ def _nrefs_str(nrefs: object) -> str:
 
 def bleu_signature(
     *, nrefs: object, lowercase: bool, use_effective_order: bool, tokenize: str,
-    smooth_method: str, smooth_value: Optional[float], version: str = SIGNATURE_VERSION,
+    smooth_method: str, smooth_value: float | None, version: str = SIGNATURE_VERSION,
 ) -> str:
     """sacrebleu ``BLEUSignature.format()`` (``version`` is the last field)."""
     smooth = smooth_method
@@ -205,7 +207,7 @@ def bleu_stats(
     tokenize: str = "13a",
     lowercase: bool = False,
     max_ngram_order: int = 4,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Per-pair BLEU sufficient statistics, int64 of shape ``(N, 2 + 2 * max_ngram_order)``.
 
@@ -219,12 +221,12 @@ def bleu_from_stats(
     stats: object,
     *,
     smooth_method: str = "exp",
-    smooth_value: Optional[float] = None,
+    smooth_value: float | None = None,
     use_effective_order: bool = False,
     max_ngram_order: int = 4,
     tokenize: str = "13a",
     lowercase: bool = False,
-    nrefs: Union[int, str] = 1,
+    nrefs: int | str = 1,
 ) -> BLEUResult:
     """Corpus BLEU from statistics: a summed 1-D vector or a 2-D per-pair array (summed here).
 
@@ -264,11 +266,11 @@ def corpus_bleu(
     *,
     tokenize: str = "13a",
     smooth_method: str = "exp",
-    smooth_value: Optional[float] = None,
+    smooth_value: float | None = None,
     lowercase: bool = False,
     use_effective_order: bool = False,
     max_ngram_order: int = 4,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> BLEUResult:
     """Corpus BLEU, equal to ``sacrebleu.corpus_bleu`` (defaults: 13a, exp, no effective order)."""
     smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)
@@ -284,11 +286,11 @@ def sentence_bleu(
     *,
     tokenize: str = "13a",
     smooth_method: str = "exp",
-    smooth_value: Optional[float] = None,
+    smooth_value: float | None = None,
     lowercase: bool = False,
     use_effective_order: bool = True,
     max_ngram_order: int = 4,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Sentence BLEU of every pair (float64), equal to ``sacrebleu.sentence_bleu(h, refs).score``."""
     smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)

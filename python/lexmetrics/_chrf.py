@@ -8,8 +8,8 @@ apart merge exactly: ``chrf_from_stats(np.concatenate([chrf_stats(a...), chrf_st
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -81,7 +81,9 @@ class CHRFResult:
         return self.format()
 
 
-def _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing):
+def _chrf_args(
+    char_order, word_order, beta, lowercase, whitespace, eps_smoothing
+) -> tuple[int, int, float, bool, bool, bool]:
     c = _check_order(char_order, "char_order", 0)
     w = _check_order(word_order, "word_order", 0)
     if c + w == 0:
@@ -102,7 +104,7 @@ def chrf_stats(
     lowercase: bool = False,
     whitespace: bool = False,
     eps_smoothing: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Per-pair chrF statistics, int64 ``(N, 3 * (char_order + word_order))``.
 
@@ -124,7 +126,7 @@ def chrf_from_stats(
     eps_smoothing: bool = False,
     lowercase: bool = False,
     whitespace: bool = False,
-    nrefs: Union[int, str] = 1,
+    nrefs: int | str = 1,
 ) -> CHRFResult:
     """Corpus chrF from statistics (summed 1-D or per-pair 2-D). ``lowercase``, ``whitespace``
     and ``nrefs`` only feed the signature."""
@@ -150,7 +152,7 @@ def corpus_chrf(
     lowercase: bool = False,
     whitespace: bool = False,
     eps_smoothing: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> CHRFResult:
     """Corpus chrF (``word_order=2``: chrF++), equal to sacrebleu's ``CHRF(...).corpus_score``."""
     args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
@@ -172,7 +174,7 @@ def sentence_chrf(
     lowercase: bool = False,
     whitespace: bool = False,
     eps_smoothing: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Sentence chrF of every pair (float64), equal to sacrebleu's ``sentence_score(...).score``."""
     args = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)

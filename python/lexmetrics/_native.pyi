@@ -1,7 +1,6 @@
 # Typed stubs for the private native module. Public API: lexmetrics/__init__.py.
 
 from collections.abc import Sequence
-from typing import Optional
 
 __all__ = [
     "__version__",
@@ -42,29 +41,28 @@ __version__: str
 BUILD_PROFILE: str  # "release" or "debug"
 
 def default_workers() -> int: ...
-def _panic_test_hook(n: int, at: Optional[int] = None, workers: Optional[int] = None) -> int:
+def _panic_test_hook(n: int, at: int | None = None, workers: int | None = None) -> int:
     """Test hook: panics at entry (at=None) or in item `at`; must raise InternalError."""
 
 # ======================================================================
 # ROUGE (rust/python/src/rouge.rs)
 # ======================================================================
 
-from typing import Union  # noqa: E402
 
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
 # A pre-split document: (whole, sentences). `whole` feeds rougeN/rougeL, `sentences` rougeLsum;
 # a str is tokenized natively (default tokenizer, stemmed if asked), a list of str is used verbatim.
-_Piece = Union[str, Sequence[str]]
-_Doc = tuple[Optional[_Piece], Optional[Sequence[_Piece]]]
+_Piece = str | Sequence[str]
+_Doc = tuple[_Piece | None, Sequence[_Piece] | None]
 
 def rouge_texts(
     predictions: Sequence[str],
-    references: Sequence[Union[str, Sequence[str]]],
+    references: Sequence[str | Sequence[str]],
     rouge_types: Sequence[str],
     use_stemmer: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
     tokenizer: str = "default",
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Flat scores (types x {P,R,F} x n) and int_zero flags (types x n)."""
@@ -75,15 +73,15 @@ def rouge_docs(
     ref_offsets: Sequence[int],
     rouge_types: Sequence[str],
     use_stemmer: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
     tokenizer: str = "default",
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Like rouge_texts on pre-split documents; references[ref_offsets[i]:ref_offsets[i+1]] are pair i's."""
 
 def rouge_tokenize(text: str, use_stemmer: bool = False, tokenizer: str = "default") -> list[str]: ...
 def rouge_default_drops(
-    predictions: Sequence[str], references: Sequence[Union[str, Sequence[str]]]
-) -> Optional[tuple[str, int]]:
+    predictions: Sequence[str], references: Sequence[str | Sequence[str]]
+) -> tuple[str, int] | None:
     """The first text whose letters/digits the default tokenizer mostly drops: (which, pair index)."""
 
 # (end ROUGE)
@@ -100,32 +98,31 @@ def porter_stem(words: Sequence[str]) -> list[str]: ...
 # BLEU / chrF (rust/python/src/bleu.rs)
 # ======================================================================
 
-from typing import Union  # noqa: E402
 
-_Refs = Sequence[Union[str, Sequence[str]]]
+_Refs = Sequence[str | Sequence[str]]
 
 def bleu_stats(
     hypotheses: Sequence[str], references: _Refs, tokenize: str = "13a", lowercase: bool = False,
-    max_ngram_order: int = 4, workers: Optional[int] = None,
+    max_ngram_order: int = 4, workers: int | None = None,
 ) -> tuple[npt.NDArray[np.int64], int]: ...  # (stats (N, 2+2n), nrefs or -1 when it varies)
 def sentence_bleu(
     hypotheses: Sequence[str], references: _Refs, tokenize: str = "13a", lowercase: bool = False,
-    max_ngram_order: int = 4, smooth_method: str = "exp", smooth_value: Optional[float] = None,
-    use_effective_order: bool = True, workers: Optional[int] = None,
+    max_ngram_order: int = 4, smooth_method: str = "exp", smooth_value: float | None = None,
+    use_effective_order: bool = True, workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def bleu_from_stats(
-    stats: Sequence[int], smooth_method: str = "exp", smooth_value: Optional[float] = None,
+    stats: Sequence[int], smooth_method: str = "exp", smooth_value: float | None = None,
     use_effective_order: bool = False, max_ngram_order: int = 4,
 ) -> tuple[float, list[float], list[float], list[float], float]: ...  # score, counts, totals, precisions, bp
 def chrf_stats(
     hypotheses: Sequence[str], references: _Refs, char_order: int = 6, word_order: int = 0,
     beta: float = 2.0, lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> tuple[npt.NDArray[np.int64], int]: ...
 def sentence_chrf(
     hypotheses: Sequence[str], references: _Refs, char_order: int = 6, word_order: int = 0,
     beta: float = 2.0, lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def chrf_from_stats(
     stats: Sequence[int], char_order: int = 6, word_order: int = 0, beta: float = 2.0,
@@ -143,11 +140,11 @@ def py_split(lines: Sequence[str]) -> list[list[str]]: ...
 
 def ter_stats(
     hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
-    asian_support: bool = False, case_sensitive: bool = False, workers: Optional[int] = None,
+    asian_support: bool = False, case_sensitive: bool = False, workers: int | None = None,
 ) -> tuple[npt.NDArray[np.float64], int]: ...  # (stats (N, 2): num_edits, ref_length; nrefs or -1)
 def sentence_ter(
     hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
-    asian_support: bool = False, case_sensitive: bool = False, workers: Optional[int] = None,
+    asian_support: bool = False, case_sensitive: bool = False, workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def ter_tokenize(
     lines: Sequence[str], normalized: bool = False, no_punct: bool = False, asian_support: bool = False,
@@ -192,29 +189,29 @@ def _unicode_info() -> dict[str, object]: ...
 # ======================================================================
 
 def pairwise_bleu(
-    candidates: Sequence[str], references: Optional[Sequence[str]] = None, tokenize: str = "13a",
+    candidates: Sequence[str], references: Sequence[str] | None = None, tokenize: str = "13a",
     lowercase: bool = False, max_ngram_order: int = 4, smooth_method: str = "exp",
-    smooth_value: Optional[float] = None, use_effective_order: bool = True, workers: Optional[int] = None,
+    smooth_value: float | None = None, use_effective_order: bool = True, workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...  # (len(candidates), len(references or candidates))
 def pairwise_chrf(
-    candidates: Sequence[str], references: Optional[Sequence[str]] = None, char_order: int = 6,
+    candidates: Sequence[str], references: Sequence[str] | None = None, char_order: int = 6,
     word_order: int = 0, beta: float = 2.0, lowercase: bool = False, whitespace: bool = False,
-    eps_smoothing: bool = False, workers: Optional[int] = None,
+    eps_smoothing: bool = False, workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def pairwise_rouge(
-    candidates: Sequence[str], references: Optional[Sequence[str]] = None, rouge_type: str = "rougeL",
-    use_stemmer: bool = False, measure: str = "fmeasure", workers: Optional[int] = None,
+    candidates: Sequence[str], references: Sequence[str] | None = None, rouge_type: str = "rougeL",
+    use_stemmer: bool = False, measure: str = "fmeasure", workers: int | None = None,
     tokenizer: str = "default",
 ) -> npt.NDArray[np.float64]: ...
 def pairwise_ter(
-    candidates: Sequence[str], references: Optional[Sequence[str]] = None, normalized: bool = False,
+    candidates: Sequence[str], references: Sequence[str] | None = None, normalized: bool = False,
     no_punct: bool = False, asian_support: bool = False, case_sensitive: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def self_bleu(
     texts: Sequence[str], tokenize: str = "13a", lowercase: bool = False, max_ngram_order: int = 4,
-    smooth_method: str = "exp", smooth_value: Optional[float] = None, use_effective_order: bool = True,
-    workers: Optional[int] = None,
+    smooth_method: str = "exp", smooth_value: float | None = None, use_effective_order: bool = True,
+    workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...  # per text, against all the others
 
 __all__ += ["pairwise_bleu", "pairwise_chrf", "pairwise_rouge", "pairwise_ter", "self_bleu"]

@@ -11,7 +11,8 @@ float for float.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -149,8 +150,11 @@ def _call(candidates: Any, references: Any, metric: Any, workers: Any, options: 
         return _native.pairwise_ter(
             candidates,
             references,
-            *(_check_bool(o[k], k) for k in _TER_OPTIONS),
-            w,
+            normalized=_check_bool(o["normalized"], "normalized"),
+            no_punct=_check_bool(o["no_punct"], "no_punct"),
+            asian_support=_check_bool(o["asian_support"], "asian_support"),
+            case_sensitive=_check_bool(o["case_sensitive"], "case_sensitive"),
+            workers=w,
         )
     raise InputValueError(
         f"unknown metric={metric!r}; expected 'bleu', 'chrf', 'chrf++', 'ter', 'rouge1'..'rouge9', "
@@ -160,10 +164,10 @@ def _call(candidates: Any, references: Any, metric: Any, workers: Any, options: 
 
 def pairwise(
     candidates: Sequence[str],
-    references: Optional[Sequence[str]] = None,
+    references: Sequence[str] | None = None,
     *,
     metric: str = "bleu",
-    workers: Optional[int] = None,
+    workers: int | None = None,
     **options: Any,
 ) -> np.ndarray:
     """The ``len(candidates) x len(references)`` float64 matrix of a sentence metric.
@@ -204,7 +208,7 @@ def mbr_select(
     *,
     metric: str = "bleu",
     include_self: bool = True,
-    workers: Optional[int] = None,
+    workers: int | None = None,
     **options: Any,
 ) -> MBRSelection:
     """Minimum-Bayes-risk (consensus) selection among sampled candidates, one list per source.
@@ -268,12 +272,12 @@ def self_bleu(
     *,
     tokenize: str = "13a",
     smooth_method: str = "exp",
-    smooth_value: Optional[float] = None,
+    smooth_value: float | None = None,
     lowercase: bool = False,
     use_effective_order: bool = True,
     max_ngram_order: int = 4,
     per_generation: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> Any:
     """Self-BLEU of a set of generations (lower means more diverse).
 

@@ -7,9 +7,9 @@ reference) or ``.score_multi`` (several references) returns for the same pair, f
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +86,7 @@ def _warn_default_drops(predictions: Any, references: Any) -> None:
             stacklevel=4,
         )
 
-Reference = Union[str, Sequence[str]]
+Reference = str | Sequence[str]
 
 
 class MissingNltkDataError(MissingDependencyError, LookupError):
@@ -446,7 +446,7 @@ def _score_arrays(
     use_stemmer: bool,
     split_summaries: bool,
     tokenizer: Any,
-    workers: Optional[int],
+    workers: int | None,
     profile: str = "default",
 ) -> tuple[np.ndarray, np.ndarray, int]:
     references = references_arg(references)
@@ -491,7 +491,7 @@ def rouge(
     use_stemmer: bool = False,
     split_summaries: bool = False,
     tokenizer: Any = None,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> RougeResult:
     """ROUGE of each prediction against its reference(s), exactly as rouge-score 0.1.2 scores it.
 

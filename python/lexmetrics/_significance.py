@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _native
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import MetricSpec, RougeSpec, TerSpec
+from ._metric_specs import MetricSpec, RougeSpec, TerSpec
 
 DEFAULT_SEED = 12345
 _DRAWS_PER_CALL = 20_000_000  # bootstrap draws per native call (progress is reported between calls)
@@ -94,7 +94,9 @@ class _Part:
 
 def _layout(parts: Sequence[_Part]) -> tuple[list[np.ndarray], list[np.ndarray], list[slice]]:
     """The native call's int and float matrices, and each part's columns in its kind's sums."""
-    ints, floats, where = [], [], []
+    ints: list[np.ndarray] = []
+    floats: list[np.ndarray] = []
+    where: list[slice] = []
     at = {"i": 0, "f": 0}
     for p in parts:
         (ints if p.kind == "i" else floats).append(p.matrix)

@@ -14,8 +14,8 @@ sums them, so ``ter_from_stats(np.concatenate([ter_stats(a...), ter_stats(b...)]
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -64,7 +64,9 @@ class TERResult:
         return self.format()
 
 
-def _opts(normalized: object, no_punct: object, asian_support: object, case_sensitive: object) -> tuple:
+def _opts(
+    normalized: object, no_punct: object, asian_support: object, case_sensitive: object
+) -> tuple[bool, bool, bool, bool]:
     return (
         _check_bool(normalized, "normalized"),
         _check_bool(no_punct, "no_punct"),
@@ -73,7 +75,7 @@ def _opts(normalized: object, no_punct: object, asian_support: object, case_sens
     )
 
 
-def _ter_stats(hypotheses, references, opts, workers):
+def _ter_stats(hypotheses, references, opts: tuple[bool, bool, bool, bool], workers):
     return _native.ter_stats(hypotheses, references_arg(references), *opts, _check_workers(workers))
 
 
@@ -85,7 +87,7 @@ def ter_stats(
     no_punct: bool = False,
     asian_support: bool = False,
     case_sensitive: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Per-pair TER statistics, float64 of shape ``(N, 2)``: ``[num_edits, ref_length]``.
 
@@ -147,7 +149,7 @@ def ter_from_stats(
     no_punct: bool = False,
     asian_support: bool = False,
     case_sensitive: bool = False,
-    nrefs: Union[int, str] = 1,
+    nrefs: int | str = 1,
 ) -> TERResult:
     """Corpus TER from statistics: a 2-D per-pair array (summed here in row order) or a summed
     ``[num_edits, ref_length]`` vector. The options and ``nrefs`` only feed the signature."""
@@ -163,7 +165,7 @@ def corpus_ter(
     no_punct: bool = False,
     asian_support: bool = False,
     case_sensitive: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> TERResult:
     """Corpus TER, equal to sacrebleu's ``TER(...).corpus_score`` (defaults: lowercased, tercom
     tokenizer without normalization)."""
@@ -180,7 +182,7 @@ def sentence_ter(
     no_punct: bool = False,
     asian_support: bool = False,
     case_sensitive: bool = False,
-    workers: Optional[int] = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Sentence TER of every pair (float64), equal to sacrebleu's ``TER(...).sentence_score(h, refs).score``."""
     opts = _opts(normalized, no_punct, asian_support, case_sensitive)

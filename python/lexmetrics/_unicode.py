@@ -128,7 +128,7 @@ def install(need_regex: bool = False) -> None:
             except ImportError:
                 regex = None
             if regex is None:  # intl then uses the bundled classes
-                _native._use_bundled_regex_classes(_native._unicode_info()["bundled_regex"])
+                _native._use_bundled_regex_classes(str(_native._unicode_info()["bundled_regex"]))
             if regex is not None and (
                 computed or not _native._use_bundled_regex_classes(regex.__version__)
             ):

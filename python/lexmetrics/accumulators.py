@@ -34,7 +34,7 @@ import numpy as np
 from ._aggregate import StateFold, Tally
 from ._columns import ref_counts
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs, check_options
+from ._metric_specs import BleuSpec, ChrfSpec, MetricSpec, RougeSpec, build_specs, check_options
 
 __all__ = [
     "MetricAccumulator",
@@ -50,7 +50,7 @@ MAX_PAIRS = 1 << 36
 
 
 def _spec_config(spec: MetricSpec) -> dict[str, Any]:
-    cfg = {"kind": type(spec).__name__}
+    cfg: dict[str, Any] = {"kind": type(spec).__name__}
     for k, v in dataclasses.asdict(spec).items():  # type: ignore[call-overload]
         if k == "nrefs":  # a property of the data (the signature's nrefs), not an option
             continue
@@ -368,7 +368,7 @@ class ChrfAccumulator(MetricAccumulator):
 
 class Accumulators(MetricAccumulator):
     """Several metrics over the same pairs, by name: ``rouge1``..``rouge9``, ``rougeL``, ``rougeLsum``,
-    ``bleu``, ``chrf``, ``chrf++``. Options are those of :func:`lexmetrics._suffstats.build_specs`
+    ``bleu``, ``chrf``, ``chrf++``. Options are those of :func:`lexmetrics._metric_specs.build_specs`
     (``use_stemmer``, ``rouge_tokenizer``, ``tokenize``, ``smooth_method``, ``chrf_word_order``, ...).
 
     ``compute()`` returns one float per metric name.

@@ -21,7 +21,7 @@ scored like the single-machine API scores them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from ._aggregate import StateFold, Tally, canonical_key, group_index
 from ._columns import is_list_type, is_text_type, ref_counts
 from ._dependencies import require
 from ._errors import InputTypeError, InputValueError
-from ._suffstats import (
+from ._metric_specs import (
     BleuSpec,
     ChrfSpec,
     MetricSpec,
@@ -50,7 +50,10 @@ __all__ = [
     "corpus_from_scores",
 ]
 
-pa = require("pyarrow", "lexmetrics.arrow")
+if TYPE_CHECKING:  # for annotations; at run time a missing pyarrow says how to install it
+    import pyarrow as pa
+else:
+    pa = require("pyarrow", "lexmetrics.arrow")
 pc = require("pyarrow.compute", "lexmetrics.arrow")
 
 DEFAULT_METRICS = ("rouge1", "rougeL", "bleu", "chrf")

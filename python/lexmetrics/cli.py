@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _io
+from . import _cli_files
 from ._aggregate import StateFold, group_index
 from ._errors import InputValueError, LexmetricsError
+from ._metric_specs import METRIC_NAMES, MetricSpec, build_specs
 from ._significance import (
     DEFAULT_SEED,
     _Part,
@@ -35,7 +36,6 @@ from ._significance import (
     intervals,
     paired_from_scores,
 )
-from ._suffstats import METRIC_NAMES, MetricSpec, build_specs
 
 DEFAULT_METRICS = "rouge1,rouge2,rougeL,bleu,chrf"
 DEMO_METRICS = "rouge1,rouge2,rougeL,rougeLsum,bleu,chrf"
@@ -96,7 +96,7 @@ def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                      "(the first is the baseline); '-' reads stdin; .gz is read transparently")
     src.add_argument("-r", "--ref", action="append", default=[], metavar="FILE",
                      help="reference file, line-aligned with the inputs; repeat for several references")
-    src.add_argument("--input-format", choices=_io.INPUT_FORMATS, default=None,
+    src.add_argument("--input-format", choices=_cli_files.INPUT_FORMATS, default=None,
                      help="format of the -i inputs, overriding the extension (default: from the "
                      "extension; stdin: txt, or jsonl/json/parquet told from the first bytes when "
                      "table columns are given)")
@@ -171,7 +171,7 @@ def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     o.add_argument("--per-pair", metavar="OUT",
                    help="per-pair scores to OUT.{jsonl,csv,parquet}; '-' writes them to stdout "
                    "(jsonl unless --per-pair-format) and the report to stderr")
-    o.add_argument("--per-pair-format", choices=list(_io.PER_PAIR_FORMATS), default=None,
+    o.add_argument("--per-pair-format", choices=list(_cli_files.PER_PAIR_FORMATS), default=None,
                    help="format of --per-pair, overriding the extension (default: from the "
                    "extension; jsonl for '-')")
     o.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
@@ -244,19 +244,19 @@ DEMO_SYSTEMS = ("A", "B")
 def _input_formats(args: argparse.Namespace, table_opts: bool) -> list[str]:
     """The reader format of each -i input: --input-format, else the extension; stdin is text,
     or (with table options) a table told from its first bytes."""
-    forced = _io.input_format(args.input_format)
+    forced = _cli_files.input_format(args.input_format)
     fmts = []
     for p in args.input:
         if forced is not None:
             fmts.append(forced)
         elif p != "-":
-            fmts.append(_io.detect_format(p))
+            fmts.append(_cli_files.detect_format(p))
         elif not table_opts:
             fmts.append("text")
         else:
-            if _io.sniff_empty("-"):
-                raise _io.InputFileError(f"{_io.STDIN_NAME}: empty input (no rows)")
-            sniffed = _io.sniff_table_format("-")
+            if _cli_files.sniff_empty("-"):
+                raise _cli_files.InputFileError(f"{_cli_files.STDIN_NAME}: empty input (no rows)")
+            sniffed = _cli_files.sniff_table_format("-")
             if sniffed is None:
                 raise _Usage("cannot tell the table format of stdin from its first bytes: give "
                              "--input-format csv or tsv (jsonl, json and parquet are recognised)")
@@ -264,7 +264,7 @@ def _input_formats(args: argparse.Namespace, table_opts: bool) -> list[str]:
     return fmts
 
 
-def _chunks(args: argparse.Namespace) -> tuple[list[str], list[str], Any, _io.TableSpec | None]:
+def _chunks(args: argparse.Namespace) -> tuple[list[str], list[str], Any, _cli_files.TableSpec | None]:
     """(system names, system labels, chunk iterator, table spec) for the inputs on the command line.
 
     Names are for the report (the paths as given); labels name the systems' --per-pair columns and
@@ -284,11 +284,11 @@ def _chunks(args: argparse.Namespace) -> tuple[list[str], list[str], Any, _io.Ta
         raise InputValueError("stdin ('-') can be read only once: give at most one of the -i/-r inputs as '-'")
     table_opts = bool(args.pred_col or args.ref_col or args.id_col or args.by)
     fmts = set(_input_formats(args, table_opts))
-    if fmts & set(_io.TABLE_FORMATS):
+    if fmts & set(_cli_files.TABLE_FORMATS):
         if len(args.input) != 1 or args.ref:
             raise _Usage("a table input is one -i FILE (with --pred-col/--ref-col), without -r")
         fmt = fmts.pop()
-        spec = _io.TableSpec(
+        spec = _cli_files.TableSpec(
             pred_cols=args.pred_col or ["prediction"],
             ref_cols=args.ref_col or ["reference"],
             id_cols=args.id_col,
@@ -296,14 +296,14 @@ def _chunks(args: argparse.Namespace) -> tuple[list[str], list[str], Any, _io.Ta
         )
         if len(set(spec.pred_cols)) != len(spec.pred_cols):
             raise _Usage("--pred-col: each prediction column once")
-        label = "bundled sample" if args.demo else _io._name(args.input[0])
+        label = "bundled sample" if args.demo else _cli_files._name(args.input[0])
         names = [f"{label}[{c}]" for c in spec.pred_cols]
-        return names, list(spec.pred_cols), _io.read_table(args.input[0], fmt, spec, args.chunk_size), spec
+        return names, list(spec.pred_cols), _cli_files.read_table(args.input[0], fmt, spec, args.chunk_size), spec
     if table_opts:
         raise _Usage("--pred-col/--ref-col/--id-col/--by apply to table inputs only "
                      "(give --input-format for a table without a table extension, or on stdin)")
     labels = [f"sys{s + 1}" for s in range(len(args.input))]
-    return list(args.input), labels, _io.read_text_files(args.input, args.ref, args.chunk_size), None
+    return list(args.input), labels, _cli_files.read_text_files(args.input, args.ref, args.chunk_size), None
 
 
 def _metric_names(values: list[str] | None, demo: bool) -> list[str]:
@@ -448,7 +448,7 @@ def run_score(args: argparse.Namespace) -> int:
     folds = [StateFold(specs) for _ in range(nsys)]  # one per system; the signatures' nrefs from the data
     kept: list[list[list[np.ndarray]]] = [[[] for _ in specs] for _ in range(nsys)]
     kept_groups: list[np.ndarray] = []  # group code of each kept pair (--by with statistics)
-    writer = (_io.AtomicPerPairWriter(args.per_pair, args.workers, args.per_pair_format)
+    writer = (_cli_files.AtomicPerPairWriter(args.per_pair, args.workers, args.per_pair_format)
               if args.per_pair else None)
     progress = _Progress(not args.quiet)
     n = 0
@@ -492,7 +492,7 @@ def run_score(args: argparse.Namespace) -> int:
             progress.update(n)
         progress.close(n)
         if n == 0:
-            raise _io.InputFileError(f"{_io._name(args.input[0])}: no rows")
+            raise _cli_files.InputFileError(f"{_cli_files._name(args.input[0])}: no rows")
         report = _report(args, names, specs, folds, kept if keep_stats else None, kept_groups)
         if nsys > 1:  # the label that prefixes the system's --per-pair columns
             for block, label in zip(report["systems"], labels, strict=True):
@@ -513,7 +513,7 @@ def run_score(args: argparse.Namespace) -> int:
         if _has_lazy(report):
             _write_json(out, report)
         else:
-            out.write(json.dumps(_io.finite_or_null(report), indent=1, ensure_ascii=False,
+            out.write(json.dumps(_cli_files.finite_or_null(report), indent=1, ensure_ascii=False,
                                  allow_nan=False) + "\n")
     else:
         if args.demo:
@@ -571,8 +571,8 @@ def _score_only(report: dict[str, Any], width: int) -> str:
 _INDEXED = re.compile(r"^(?:hypotheses|predictions|references|summaries|targets)\[(\d+)\](?:\[(\d+)\])?\s*")
 
 
-def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.TableSpec | None,
-                  chunk: _io.Chunk, system: int) -> LexmetricsError:
+def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _cli_files.TableSpec | None,
+                  chunk: _cli_files.Chunk, system: int) -> LexmetricsError:
     """An error about item i of a chunk, re-raised naming the input file and line (or row)."""
     msg = str(exc)
     m = _INDEXED.match(msg)
@@ -589,7 +589,7 @@ def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _io.Tab
             path = args.input[system]
         return type(exc)(f"{path}:{row + 1}: {reason}")
     path = args.input[0]
-    where = _io.locate_row(path, _io.detect_format(path), table, row)
+    where = _cli_files.locate_row(path, _cli_files.detect_format(path), table, row)
     col = ", ".join(map(repr, table.ref_cols)) if is_ref else repr(table.pred_cols[system])
     return type(exc)(f"{path}:{where}: column {col}: {reason}")
 
@@ -636,7 +636,7 @@ def _write_json(out: Any, report: dict[str, Any]) -> None:
                 value(x, level + 1)
             out.write("]" if not v else "\n" + " " * level + "]")
         else:
-            text = json.dumps(_io.finite_or_null(v), indent=1, ensure_ascii=False, allow_nan=False)
+            text = json.dumps(_cli_files.finite_or_null(v), indent=1, ensure_ascii=False, allow_nan=False)
             out.write(text.replace("\n", "\n" + " " * level))
 
     value(report, 0)

@@ -8,6 +8,7 @@ them from there); this module is their documented home.
 
 from __future__ import annotations
 
+from ._cli_files import InputFileError
 from ._errors import (
     InputTypeError,
     InputValueError,
@@ -15,7 +16,6 @@ from ._errors import (
     LexmetricsError,
     MissingDependencyError,
 )
-from ._io import InputFileError
 
 
 class RougeTokenizerWarning(UserWarning):

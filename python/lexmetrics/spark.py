@@ -63,7 +63,7 @@ def task_workers(spark: SparkSession) -> int:
         except Exception:  # a conf the server does not expose: Spark's own default.
             value = "1"
     try:
-        return max(1, int(value))
+        return max(1, int(value or 1))
     except ValueError:
         return 1
 
@@ -351,7 +351,10 @@ def corpus_scores(
     return _arrow.corpus_from_states(_collect(summed), metrics=metrics, by=by_l, **options)
 
 
-_REMOTE_ERROR = re.compile(r"lexmetrics\._errors\.(InputValueError|InputTypeError): ([^\n]*)")
+# An executor's error reaches the driver as text (PythonException): its last line names the class.
+# The names come from the classes themselves, so moving a class cannot silently stop the match.
+_REMOTE_CLASSES = {f"{c.__module__}.{c.__qualname__}": c for c in (InputValueError, InputTypeError)}
+_REMOTE_ERROR = re.compile("(" + "|".join(map(re.escape, _REMOTE_CLASSES)) + r"): ([^\n]*)")
 
 
 def _collect(frame: DataFrame) -> list:
@@ -363,5 +366,4 @@ def _collect(frame: DataFrame) -> list:
         m = _REMOTE_ERROR.search(str(exc))
         if m is None:
             raise
-        cls = InputValueError if m.group(1) == "InputValueError" else InputTypeError
-        raise cls(m.group(2)) from exc
+        raise _REMOTE_CLASSES[m.group(1)](m.group(2)) from exc

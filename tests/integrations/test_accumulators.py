@@ -9,7 +9,7 @@ import lexmetrics
 import numpy as np
 import pytest
 import sacrebleu
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lexmetrics import _exactsum
 from lexmetrics.accumulators import (
@@ -116,7 +116,7 @@ def test_bleu_options_and_multi_reference():
 texts = st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=settings.default.max_examples // 4)  # each example runs both paths
 @given(
     pairs=st.lists(st.tuples(texts, texts), min_size=1, max_size=20),
     cuts=st.lists(st.integers(0, 20), max_size=4),

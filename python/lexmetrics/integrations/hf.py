@@ -21,14 +21,15 @@ access), so this module imports with numpy alone.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .._dependencies import require
 from .._errors import InputTypeError, InputValueError
+from .._metric_specs import ROUGE_TYPES
 from .._sentences import sentences_to_lines
-from .._suffstats import ROUGE_TYPES
 from ..accumulators import Accumulators
 
 __all__ = [

@@ -33,7 +33,8 @@ reference package's; see docs/migrating-nltk-evaluate-torchmetrics.md.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Optional, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,7 @@ class BLEUScore(Metric):
         self,
         n_gram: int = 4,
         smooth: bool = False,
-        weights: Optional[Sequence[float]] = None,
+        weights: Sequence[float] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -109,7 +110,7 @@ class BLEUScore(Metric):
         _first_closest_ref_len(stats, preds, target, self._tokenize, self._lowercase)
         return stats
 
-    def update(self, preds: Union[str, Sequence[str]], target: Sequence[Any]) -> None:
+    def update(self, preds: str | Sequence[str], target: Sequence[Any]) -> None:
         """Adds the n-gram counts and lengths of a batch (exact integers)."""
         preds_, target_ = _as_lists(preds, target)
         if not preds_:
@@ -175,7 +176,7 @@ class SacreBLEUScore(BLEUScore):
         smooth: bool = False,
         tokenize: str = "13a",
         lowercase: bool = False,
-        weights: Optional[Sequence[float]] = None,
+        weights: Sequence[float] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(n_gram=n_gram, smooth=smooth, weights=weights, **kwargs)
@@ -269,7 +270,7 @@ class CHRFScore(Metric):
             "whitespace": bool(self.whitespace),
         }
 
-    def update(self, preds: Union[str, Sequence[str]], target: Sequence[Any]) -> None:
+    def update(self, preds: str | Sequence[str], target: Sequence[Any]) -> None:
         """Adds sacrebleu's chrF statistics of a batch (exact integers)."""
         preds_, target_ = _as_lists(preds, target)
         if not preds_:
@@ -308,7 +309,7 @@ class _TorchmetricsTokenizer:
     """torchmetrics' ``_normalize_and_tokenize_text`` as a rouge-score tokenizer object."""
 
     def __init__(
-        self, normalizer: Optional[Callable[[str], str]], tokenizer: Any, use_stemmer: bool
+        self, normalizer: Callable[[str], str] | None, tokenizer: Any, use_stemmer: bool
     ):
         self.normalizer, self.tokenizer, self.use_stemmer = normalizer, tokenizer, use_stemmer
 
@@ -341,10 +342,10 @@ class ROUGEScore(Metric):
     def __init__(
         self,
         use_stemmer: bool = False,
-        normalizer: Optional[Callable[[str], str]] = None,
-        tokenizer: Optional[Callable[[str], Sequence[str]]] = None,
+        normalizer: Callable[[str], str] | None = None,
+        tokenizer: Callable[[str], Sequence[str]] | None = None,
         accumulate: str = "best",
-        rouge_keys: Union[str, tuple[str, ...]] = ("rouge1", "rouge2", "rougeL", "rougeLsum"),
+        rouge_keys: str | tuple[str, ...] = ("rouge1", "rouge2", "rougeL", "rougeLsum"),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -400,7 +401,7 @@ class ROUGEScore(Metric):
             )
         return out
 
-    def update(self, preds: Union[str, Sequence[str]], target: Any) -> None:
+    def update(self, preds: str | Sequence[str], target: Any) -> None:
         """Adds the per-pair precision, recall and F of a batch to the exact sums."""
         if isinstance(target, list) and all(isinstance(t, str) for t in target):
             target = [target] if isinstance(preds, str) else [[t] for t in target]
@@ -479,7 +480,7 @@ class TranslationEditRate(Metric):
         if return_sentence_level_score:
             self.add_state("sentence_ter", [], dist_reduce_fx="cat")
 
-    def update(self, preds: Union[str, Sequence[str]], target: Sequence[Any]) -> None:
+    def update(self, preds: str | Sequence[str], target: Sequence[Any]) -> None:
         """Adds the edits and average reference lengths of a batch."""
         preds_, target_ = _as_lists(preds, target)
         if not preds_:

@@ -11,14 +11,12 @@ from .._dependencies import require
 require("torch", "lexmetrics.train")
 require("safetensors", "lexmetrics.train")
 
-from ._io import (  # noqa: E402
+from ._adapter_files import (  # noqa: E402
     UnsupportedAdapterError,
     infer_task_type,
     load_lora_adapter,
-    load_prompt_adapter,
     lora_state_dict,
     save_lora_adapter,
-    save_prompt_adapter,
 )
 from .lora import (  # noqa: E402
     LoraConv2d,
@@ -42,7 +40,7 @@ from .lora import (  # noqa: E402
     unload_lora,
     unmerge_lora,
 )
-from .prompt_tuning import SoftPromptModel  # noqa: E402
+from .prompt_tuning import SoftPromptModel, load_prompt_adapter, save_prompt_adapter  # noqa: E402
 from .qlora import LoraLinear4bit, LoraLinear8bitLt, prepare_model_for_kbit_training  # noqa: E402
 from .trainable_tokens import TrainableTokensLayer, TrainableTokensWrapper  # noqa: E402
 

@@ -13,8 +13,9 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence, TextIO
+from typing import Any, TextIO
 
 import torch
 from torch import nn
@@ -138,7 +139,7 @@ def _batch(
 
 @torch.no_grad()
 def generate(
-    model: nn.Module,
+    model: Any,  # a transformers model with .generate (duck-typed: transformers is imported lazily)
     tok: WordTokenizer,
     prompts: Sequence[str],
     device: str,
@@ -199,7 +200,7 @@ class DemoResult:
     history: list[tuple[int, float, dict[str, float]]] = field(default_factory=list)
     lora_params: tuple[int, int] = (0, 0)
     prompt_params: tuple[int, int] = (0, 0)
-    merged_generations_equal: Optional[bool] = None
+    merged_generations_equal: bool | None = None
     seconds: float = 0.0
 
 
@@ -216,7 +217,7 @@ def train_lora(
     r: int = 8,
     lora_alpha: float = 16,
     scorer: Callable[[list[str], list[str]], dict[str, float]] = _score,
-    log: Optional[Callable[[str], None]] = None,
+    log: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Trains LoRA (r=8 on c_attn, c_proj, c_fc) on the demo task; scores greedy generations of
     the eval prompts with ``scorer`` at step 0 and every ``eval_every`` steps."""
@@ -285,7 +286,7 @@ def train_lora(
     return result
 
 
-def main(argv: Optional[list[str]] = None, *, stdout: Optional[TextIO] = None) -> int:
+def main(argv: list[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """Entry point of ``lexmetrics finetune-demo``; returns the process exit code."""
     parser = argparse.ArgumentParser(
         prog="lexmetrics finetune-demo",

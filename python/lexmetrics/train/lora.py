@@ -13,8 +13,9 @@ import contextlib
 import math
 import re
 import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Literal, Optional, Sequence, Union
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -58,9 +59,9 @@ __all__ = [
     "DEFAULT_ADAPTER",
 ]
 
-TargetModules = Union[str, Sequence[str]]
+TargetModules = str | Sequence[str]
 BiasMode = Literal["none", "all", "lora_only"]
-InitMode = Union[bool, Literal["gaussian", "pissa", "olora"]]
+InitMode = bool | Literal["gaussian", "pissa", "olora"]
 # Inits that rewrite the base weight deterministically (peft re-runs them when it loads the adapter).
 BASE_REWRITING_INITS = ("pissa", "olora")
 
@@ -74,7 +75,7 @@ def _is_adaptable(module: nn.Module) -> bool:
     return isinstance(module, nn.Linear) or _is_conv1d(module)
 
 
-def _matches(patterns: Optional[TargetModules], name: str) -> bool:
+def _matches(patterns: TargetModules | None, name: str) -> bool:
     """peft's ``check_target_module_exists``: a str is ``re.fullmatch``; a list matches a name
     exactly or as a dotted suffix (``"c_proj"`` hits ``attn.c_proj`` and ``mlp.c_proj``)."""
     if patterns is None:
@@ -120,7 +121,7 @@ class LoraLinear(nn.Module):
         use_rslora: bool = False,
         use_dora: bool = False,
         init_lora_weights: InitMode = True,
-        adapter_dtype: Optional[torch.dtype] = None,
+        adapter_dtype: torch.dtype | None = None,
         adapter_name: str = DEFAULT_ADAPTER,
     ) -> None:
         super().__init__()
@@ -169,7 +170,7 @@ class LoraLinear(nn.Module):
         use_rslora: bool = False,
         use_dora: bool = False,
         init_lora_weights: InitMode = True,
-        adapter_dtype: Optional[torch.dtype] = None,
+        adapter_dtype: torch.dtype | None = None,
     ) -> None:
         """Adds adapter ``adapter_name`` (peft ``LoraLayer.update_layer``); the active ones stay active."""
         if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
@@ -242,7 +243,7 @@ class LoraLinear(nn.Module):
         detached (DoRA paper section 4.3), so it gets no gradient."""
         lora_a, lora_b = self.lora_A[name], self.lora_B[name]
         dropout, scaling = self.lora_dropout[name], self.scaling[name]
-        base_result: Optional[torch.Tensor]
+        base_result: torch.Tensor | None
         if isinstance(dropout, nn.Identity) or not self.training:
             base_result = result
         else:
@@ -346,7 +347,7 @@ class LoraLinear(nn.Module):
         weight.data -= scaling * lora_b.weight @ lora_a.weight
         self.base_layer.weight.data = weight.to(dtype)
 
-    def delta_weight(self, adapter_name: Optional[str] = None) -> torch.Tensor:
+    def delta_weight(self, adapter_name: str | None = None) -> torch.Tensor:
         """``B @ A * scaling`` in the base weight's layout (transposed for Conv1D), in the adapter dtype
         as peft's ``get_delta_weight``; the in-place add in :meth:`merge` rounds once to the base dtype."""
         name = self.active_adapter if adapter_name is None else adapter_name
@@ -361,7 +362,7 @@ class LoraLinear(nn.Module):
         return (delta * self.scaling[name]).to(dtype)
 
     @torch.no_grad()
-    def merge(self, adapter_names: Optional[Sequence[str]] = None) -> None:
+    def merge(self, adapter_names: Sequence[str] | None = None) -> None:
         """Adds the active (or the given) adapters into the base weight (peft ``merge``, non-safe
         mode); an adapter already merged is skipped."""
         for name in self.active_adapters if adapter_names is None else adapter_names:
@@ -400,7 +401,7 @@ class LoraLinear(nn.Module):
                 # peft rounds the update to the base dtype before subtracting (merge adds it unrounded)
                 weight.data -= self.delta_weight(name).to(weight.dtype)
 
-    def set_adapter(self, adapter_names: Union[str, Sequence[str]], trainable: bool = True) -> None:
+    def set_adapter(self, adapter_names: str | Sequence[str], trainable: bool = True) -> None:
         """Makes ``adapter_names`` the active adapters; only their matrices require grad if
         ``trainable`` (peft ``LoraLayer.set_adapter``)."""
         names = [adapter_names] if isinstance(adapter_names, str) else list(adapter_names)
@@ -476,7 +477,7 @@ class LoraEmbedding(LoraLinear):
         use_rslora: bool = False,
         use_dora: bool = False,
         init_lora_weights: InitMode = True,
-        adapter_dtype: Optional[torch.dtype] = None,
+        adapter_dtype: torch.dtype | None = None,
         adapter_name: str = DEFAULT_ADAPTER,
         fan_in_fan_out: bool = False,
     ) -> None:
@@ -503,7 +504,7 @@ class LoraEmbedding(LoraLinear):
         use_rslora: bool = False,
         use_dora: bool = False,
         init_lora_weights: InitMode = True,
-        adapter_dtype: Optional[torch.dtype] = None,
+        adapter_dtype: torch.dtype | None = None,
     ) -> None:
         if use_dora:
             raise ValueError("use_dora is not supported on nn.Embedding layers here")
@@ -547,7 +548,7 @@ class LoraEmbedding(LoraLinear):
     def lora_weights(self, adapter_name: str) -> tuple[torch.Tensor, torch.Tensor]:
         return self.lora_embedding_A[adapter_name], self.lora_embedding_B[adapter_name]
 
-    def delta_weight(self, adapter_name: Optional[str] = None) -> torch.Tensor:
+    def delta_weight(self, adapter_name: str | None = None) -> torch.Tensor:
         """``(B @ A).T * scaling``, shaped like the embedding table (peft ``get_delta_weight``)."""
         name = self.active_adapter if adapter_name is None else adapter_name
         w_a, w_b = self.lora_embedding_A[name], self.lora_embedding_B[name]
@@ -559,7 +560,7 @@ class LoraEmbedding(LoraLinear):
         return delta.to(dtype) if cast else delta
 
     @torch.no_grad()
-    def merge(self, adapter_names: Optional[Sequence[str]] = None) -> None:
+    def merge(self, adapter_names: Sequence[str] | None = None) -> None:
         for name in self.active_adapters if adapter_names is None else adapter_names:
             if name in self.r and name not in self.merged_adapters:
                 weight = self.base_layer.weight
@@ -585,7 +586,7 @@ class LoraEmbedding(LoraLinear):
             sparse=base.sparse,
         )
 
-    def _embed_scale(self) -> Optional[torch.Tensor]:
+    def _embed_scale(self) -> torch.Tensor | None:
         """Scaled embeddings (e.g. Gemma's) multiply the update too, as in peft ``_get_embed_scale``."""
         scale = getattr(self.base_layer, "embed_scale", None)
         if scale is None:
@@ -633,7 +634,7 @@ class LoraConv2d(LoraLinear):
         use_rslora: bool = False,
         use_dora: bool = False,
         init_lora_weights: InitMode = True,
-        adapter_dtype: Optional[torch.dtype] = None,
+        adapter_dtype: torch.dtype | None = None,
     ) -> None:
         if use_dora:
             raise ValueError("use_dora is not supported on nn.Conv2d layers here")
@@ -666,7 +667,7 @@ class LoraConv2d(LoraLinear):
         )
         return lora_a, lora_b
 
-    def delta_weight(self, adapter_name: Optional[str] = None) -> torch.Tensor:
+    def delta_weight(self, adapter_name: str | None = None) -> torch.Tensor:
         """peft ``_ConvNd.get_delta_weight`` for 2-d kernels."""
         name = self.active_adapter if adapter_name is None else adapter_name
         w_a, w_b = self.lora_A[name].weight, self.lora_B[name].weight
@@ -688,7 +689,7 @@ class LoraConv2d(LoraLinear):
         return delta.to(dtype) if cast else delta
 
     @torch.no_grad()
-    def merge(self, adapter_names: Optional[Sequence[str]] = None) -> None:
+    def merge(self, adapter_names: Sequence[str] | None = None) -> None:
         if self.base_layer.groups > 1:
             raise ValueError(
                 "merging is not supported for conv layers with groups > 1 (as in peft)"
@@ -696,7 +697,7 @@ class LoraConv2d(LoraLinear):
         super().merge(adapter_names)
 
 
-def _output_layer(model: nn.Module) -> Optional[nn.Module]:
+def _output_layer(model: nn.Module) -> nn.Module | None:
     get = getattr(model, "get_output_embeddings", None)
     return get() if callable(get) else None
 
@@ -714,7 +715,7 @@ def _set_submodule(model: nn.Module, name: str, new: nn.Module) -> None:
     setattr(parent, child, new)
 
 
-def _fan_in_fan_out(module: nn.Module, requested: Optional[bool]) -> bool:
+def _fan_in_fan_out(module: nn.Module, requested: bool | None) -> bool:
     """The layout the layer really has; a wrong explicit value is reset with peft's own warnings."""
     conv1d = _is_conv1d(module)
     if requested is None or requested == conv1d:
@@ -767,15 +768,15 @@ def inject_lora(
     lora_alpha: float = 8,
     lora_dropout: float = 0.0,
     *,
-    exclude_modules: Optional[TargetModules] = None,
-    fan_in_fan_out: Optional[bool] = None,
+    exclude_modules: TargetModules | None = None,
+    fan_in_fan_out: bool | None = None,
     use_rslora: bool = False,
     use_dora: bool = False,
     init_lora_weights: InitMode = True,
     bias: BiasMode = "none",
-    modules_to_save: Optional[Sequence[str]] = None,
-    task_type: Optional[str] = None,
-    trainable_token_indices: Optional[TokenIndices] = None,
+    modules_to_save: Sequence[str] | None = None,
+    task_type: str | None = None,
+    trainable_token_indices: TokenIndices | None = None,
     adapter_name: str = DEFAULT_ADAPTER,
     freeze_base: bool = True,
 ) -> list[str]:
@@ -957,7 +958,7 @@ def mark_only_lora_trainable(model: nn.Module, bias: BiasMode = "none") -> None:
         tokens.set_adapter(tokens.active_adapters, trainable=True)
 
 
-def _tuner_layers(model: nn.Module) -> list[Union[LoraLinear, TrainableTokensLayer]]:
+def _tuner_layers(model: nn.Module) -> list[LoraLinear | TrainableTokensLayer]:
     """Every layer that merges and switches adapters: LoRA layers and trainable-token layers."""
     return [m for _, m in lora_layers(model)] + [m for _, m in trainable_tokens_layers(model)]
 
@@ -1130,7 +1131,7 @@ def add_weighted_adapter(
     }
 
 
-def merge_lora(model: nn.Module, adapter_names: Optional[Sequence[str]] = None) -> None:
+def merge_lora(model: nn.Module, adapter_names: Sequence[str] | None = None) -> None:
     """Merges the active adapters (or ``adapter_names``) into the base weights (forward then costs
     nothing extra); an adapter already merged is skipped."""
     for name in adapter_names or ():
@@ -1148,7 +1149,7 @@ def unmerge_lora(model: nn.Module) -> None:
 
 
 def unload_lora(
-    model: nn.Module, merge: bool = True, adapter_names: Optional[Sequence[str]] = None
+    model: nn.Module, merge: bool = True, adapter_names: Sequence[str] | None = None
 ) -> nn.Module:
     """Puts the plain base layers back, with the active adapters (or ``adapter_names``) merged in if
     ``merge``, else the original weights; returns ``model`` (peft ``merge_and_unload`` / ``unload``).

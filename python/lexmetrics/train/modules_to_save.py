@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Iterator, Optional, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from torch import nn
 
@@ -84,7 +85,7 @@ def modules_to_save_layers(model: nn.Module) -> Iterator[tuple[str, ModulesToSav
             yield name, module
 
 
-def is_inside(name: str, modules_to_save: Optional[Sequence[str]]) -> bool:
+def is_inside(name: str, modules_to_save: Sequence[str] | None) -> bool:
     """peft never puts LoRA on a module to save or below it (``_check_target_module_exists``)."""
     return bool(modules_to_save) and any(
         re.match(rf"(^|.*\.){m}($|\..*)", name) for m in modules_to_save or ()

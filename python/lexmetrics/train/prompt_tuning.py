@@ -9,12 +9,15 @@ decoder prompt is allocated, so the trainable count is exactly ``N * d``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, Optional, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import torch
 from torch import nn
 
-__all__ = ["SoftPromptModel"]
+from ._adapter_files import PathLike, _name_or_path, _read, _task_type, _write
+
+__all__ = ["SoftPromptModel", "save_prompt_adapter", "load_prompt_adapter"]
 
 PromptInit = Literal["random", "vocab", "text"]
 
@@ -34,10 +37,10 @@ class SoftPromptModel(nn.Module):
         num_virtual_tokens: int = 8,
         init: PromptInit = "random",
         *,
-        init_text: Optional[str] = None,
-        tokenizer: Optional[Callable[[str], Any]] = None,
-        init_token_ids: Optional[Sequence[int]] = None,
-        generator: Optional[torch.Generator] = None,
+        init_text: str | None = None,
+        tokenizer: Callable[[str], Any] | None = None,
+        init_token_ids: Sequence[int] | None = None,
+        generator: torch.Generator | None = None,
         freeze_base: bool = True,
     ) -> None:
         super().__init__()
@@ -56,7 +59,8 @@ class SoftPromptModel(nn.Module):
                 f"{type(model).__name__} has no get_input_embeddings() returning nn.Embedding; "
                 "a transformers PreTrainedModel is expected"
             )
-        self.base_model = model
+        # a transformers PreTrainedModel, used by duck typing (generate, config) like peft does
+        self.base_model: Any = model
         self.num_virtual_tokens = num_virtual_tokens
         self.is_encoder_decoder = bool(
             getattr(getattr(model, "config", None), "is_encoder_decoder", False)
@@ -89,10 +93,10 @@ class SoftPromptModel(nn.Module):
         self,
         init: str,
         vocab_size: int,
-        init_text: Optional[str],
-        tokenizer: Optional[Callable[[str], Any]],
-        init_token_ids: Optional[Sequence[int]],
-        generator: Optional[torch.Generator],
+        init_text: str | None,
+        tokenizer: Callable[[str], Any] | None,
+        init_token_ids: Sequence[int] | None,
+        generator: torch.Generator | None,
     ) -> torch.Tensor:
         n = self.num_virtual_tokens
         if init_token_ids is None and init == "vocab":
@@ -106,7 +110,7 @@ class SoftPromptModel(nn.Module):
                 if isinstance(encoded, dict) or hasattr(encoded, "keys")
                 else encoded
             )
-        ids = [int(i) for i in init_token_ids]  # type: ignore[union-attr]
+        ids = [int(i) for i in init_token_ids]
         if not ids:
             raise ValueError("the init text/ids give no tokens")
         bad = [i for i in ids if not 0 <= i < vocab_size]
@@ -131,10 +135,10 @@ class SoftPromptModel(nn.Module):
 
     def _prepend(
         self,
-        input_ids: Optional[torch.Tensor],
-        attention_mask: Optional[torch.Tensor],
-        inputs_embeds: Optional[torch.Tensor],
-    ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        input_ids: torch.Tensor | None,
+        attention_mask: torch.Tensor | None,
+        inputs_embeds: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("pass exactly one of input_ids and inputs_embeds")
         if inputs_embeds is None:
@@ -154,10 +158,10 @@ class SoftPromptModel(nn.Module):
 
     def forward(
         self,
-        input_ids: Optional[torch.Tensor] = None,
-        attention_mask: Optional[torch.Tensor] = None,
-        labels: Optional[torch.Tensor] = None,
-        inputs_embeds: Optional[torch.Tensor] = None,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Any:
         """Decoder-only: logits have N extra leading positions and labels get N ``-100`` in front.
@@ -183,8 +187,8 @@ class SoftPromptModel(nn.Module):
     @torch.no_grad()
     def generate(
         self,
-        input_ids: Optional[torch.Tensor] = None,
-        attention_mask: Optional[torch.Tensor] = None,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
         **generate_kwargs: Any,
     ) -> torch.Tensor:
         """Generates with the soft prompt. Decoder-only models return ``input_ids`` followed by the new
@@ -207,23 +211,88 @@ class SoftPromptModel(nn.Module):
         """``N * d``: the only trainable numbers when the base is frozen."""
         return self.prompt_embeddings.numel()
 
-    # peft-format I/O lives in _io.py; thin methods so the object is self-contained to use.
+    # peft-format files (save_prompt_adapter / load_prompt_adapter below), as methods too.
     def save_adapter(
-        self, path: Union[str, Any], *, base_model_name_or_path: Optional[str] = None
+        self, path: str | Any, *, base_model_name_or_path: str | None = None
     ) -> None:
         """Writes peft's PROMPT_TUNING format (``num_transformer_submodules=1``)."""
-        from ._io import save_prompt_adapter
-
         save_prompt_adapter(self, path, base_model_name_or_path=base_model_name_or_path)
 
     @classmethod
     def from_pretrained(
-        cls, model: nn.Module, path: Union[str, Any], *, is_trainable: bool = False
+        cls, model: nn.Module, path: str | Any, *, is_trainable: bool = False
     ) -> SoftPromptModel:
         """Loads a peft PROMPT_TUNING adapter directory (ours or peft's) onto ``model``."""
-        from ._io import load_prompt_adapter
-
         return load_prompt_adapter(model, path, is_trainable=is_trainable)
 
     def extra_repr(self) -> str:
         return f"num_virtual_tokens={self.num_virtual_tokens}, dim={self.prompt_embeddings.shape[1]}, init={self.init!r}"
+
+
+# ------------------------------------------------------------------------------ peft-format files
+
+
+def save_prompt_adapter(
+    prompt_model: SoftPromptModel,
+    path: PathLike,
+    *,
+    base_model_name_or_path: str | None = None,
+) -> None:
+    """Writes peft's PROMPT_TUNING format: one tensor ``prompt_embeddings`` of shape (N, d) and
+    ``num_transformer_submodules=1`` (encoder-only prompt for encoder-decoder models)."""
+    base = prompt_model.base_model
+    cfg = getattr(base, "config", None)
+    n, d = prompt_model.prompt_embeddings.shape
+    config = {
+        "peft_type": "PROMPT_TUNING",
+        "task_type": _task_type(base, None),
+        "base_model_name_or_path": _name_or_path(base, base_model_name_or_path),
+        "num_virtual_tokens": int(n),
+        "token_dim": int(d),
+        "num_transformer_submodules": 1,
+        "num_attention_heads": _first_attr(cfg, "num_attention_heads", "n_head", "num_heads"),
+        "num_layers": _first_attr(cfg, "num_hidden_layers", "n_layer", "num_layers"),
+        # The learned rows are in the file; RANDOM keeps peft from re-tokenising an init text on load.
+        "prompt_tuning_init": "RANDOM",
+        "prompt_tuning_init_text": None,
+        "tokenizer_name_or_path": None,
+        "inference_mode": True,
+    }
+    _write(path, config, {"prompt_embeddings": prompt_model.prompt_embeddings})
+
+
+def _first_attr(cfg: Any, *names: str) -> int | None:
+    for name in names:
+        value = getattr(cfg, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def load_prompt_adapter(
+    model: nn.Module, path: PathLike, *, is_trainable: bool = False
+) -> SoftPromptModel:
+    """Wraps ``model`` in a :class:`SoftPromptModel` holding the saved prompt (ours or peft's).
+
+    A peft encoder-decoder adapter saved with ``num_transformer_submodules=2`` has 2N rows; peft's
+    forward reads only the first N (the encoder prompt), so only those are kept.
+    """
+    config, tensors = _read(path, "PROMPT_TUNING")
+    if set(tensors) != {"prompt_embeddings"}:
+        raise ValueError(f"expected one tensor 'prompt_embeddings', found {sorted(tensors)}")
+    weight = tensors["prompt_embeddings"]
+    n = int(config["num_virtual_tokens"])
+    submodules = int(config.get("num_transformer_submodules") or 1)
+    if weight.dim() != 2 or weight.shape[0] != n * submodules:
+        raise ValueError(
+            f"prompt_embeddings has shape {tuple(weight.shape)}, expected ({n * submodules}, d)"
+        )
+    wrapped = SoftPromptModel(model, n, "random")
+    if weight.shape[1] != wrapped.prompt_embeddings.shape[1]:
+        raise ValueError(
+            f"prompt dim {weight.shape[1]} != model embedding dim {wrapped.prompt_embeddings.shape[1]}"
+        )
+    with torch.no_grad():
+        wrapped.prompt_embeddings.copy_(weight[:n])
+    wrapped.prompt_embeddings.requires_grad = is_trainable
+    return wrapped

@@ -14,7 +14,8 @@ from __future__ import annotations
 import copy
 import inspect
 import warnings
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -32,7 +33,7 @@ __all__ = [
 _BNB_LAYERS = ("Linear4bit", "Linear8bitLt")
 
 
-def bnb_layer_kind(module: nn.Module) -> Optional[str]:
+def bnb_layer_kind(module: nn.Module) -> str | None:
     """``"Linear4bit"`` / ``"Linear8bitLt"`` for bitsandbytes' quantized linear layers (subclasses such
     as ``LinearNF4`` included), else None; by class name, without importing bitsandbytes."""
     for cls in type(module).__mro__:
@@ -91,7 +92,7 @@ class _LoraKbit(LoraLinear):
         use_rslora: bool = False,
         use_dora: bool = False,
         init_lora_weights: InitMode = True,
-        adapter_dtype: Optional[torch.dtype] = None,
+        adapter_dtype: torch.dtype | None = None,
         adapter_name: str = DEFAULT_ADAPTER,
     ) -> None:
         nn.Module.__init__(self)
@@ -119,7 +120,7 @@ class _LoraKbit(LoraLinear):
         use_rslora: bool = False,
         use_dora: bool = False,
         init_lora_weights: InitMode = True,
-        adapter_dtype: Optional[torch.dtype] = None,
+        adapter_dtype: torch.dtype | None = None,
     ) -> None:
         if isinstance(init_lora_weights, str) and init_lora_weights.lower() in BASE_REWRITING_INITS:
             # peft refuses PiSSA on quantized weights too (initialize in float, then quantize)
@@ -139,7 +140,7 @@ class _LoraKbit(LoraLinear):
     def _dense_base_weight(self) -> torch.Tensor:
         return dequantize_weight(self.base_layer)
 
-    def delta_weight(self, adapter_name: Optional[str] = None) -> torch.Tensor:
+    def delta_weight(self, adapter_name: str | None = None) -> torch.Tensor:
         """``B @ A * scaling`` in the adapter dtype (peft's bnb ``get_delta_weight``)."""
         name = self.active_adapter if adapter_name is None else adapter_name
         return (self.lora_B[name].weight @ self.lora_A[name].weight) * self.scaling[name]
@@ -179,7 +180,7 @@ class _LoraKbit(LoraLinear):
         raise NotImplementedError
 
     @torch.no_grad()
-    def merge(self, adapter_names: Optional[Sequence[str]] = None) -> None:
+    def merge(self, adapter_names: Sequence[str] | None = None) -> None:
         """peft's bnb ``merge``: dequantize, add ``B A s`` (DoRA: rescale row-wise), quantize again."""
         for name in self.active_adapters if adapter_names is None else adapter_names:
             if name not in self.r or name in self.merged_adapters:
@@ -266,7 +267,7 @@ class LoraLinear8bitLt(_LoraKbit):
         self.base_layer.state.reset_grads()
 
 
-def kbit_layer_class(module: nn.Module) -> Optional[type[LoraLinear]]:
+def kbit_layer_class(module: nn.Module) -> type[LoraLinear] | None:
     """The LoRA layer class for a bitsandbytes layer, or None (used by :func:`inject_lora`)."""
     kind = bnb_layer_kind(module)
     if kind == "Linear4bit":
@@ -279,7 +280,7 @@ def kbit_layer_class(module: nn.Module) -> Optional[type[LoraLinear]]:
 def prepare_model_for_kbit_training(
     model: nn.Module,
     use_gradient_checkpointing: bool = True,
-    gradient_checkpointing_kwargs: Optional[dict] = None,
+    gradient_checkpointing_kwargs: dict | None = None,
 ) -> nn.Module:
     """peft's ``prepare_model_for_kbit_training``, before :func:`inject_lora`: freezes every
     parameter, casts the float16/bfloat16 ones that are not 4-bit packed (norms, embeddings, heads)

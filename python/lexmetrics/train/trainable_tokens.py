@@ -8,14 +8,15 @@ originals). A tied output layer (GPT-2's ``lm_head``) gets a wrapper sharing tho
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
 __all__ = ["TrainableTokensLayer", "TrainableTokensWrapper", "wrap_trainable_tokens"]
 
-TokenIndices = Union[Sequence[int], dict[str, Sequence[int]]]
+TokenIndices = Sequence[int] | dict[str, Sequence[int]]
 
 
 class TrainableTokensLayer(nn.Module):
@@ -27,7 +28,7 @@ class TrainableTokensLayer(nn.Module):
         base_layer: nn.Module,
         adapter_name: str,
         token_indices: Sequence[int],
-        tied_adapter: Optional[TrainableTokensLayer] = None,
+        tied_adapter: TrainableTokensLayer | None = None,
         init_weights: bool = True,
     ) -> None:
         super().__init__()
@@ -48,11 +49,18 @@ class TrainableTokensLayer(nn.Module):
             self._originals = tied_adapter._originals
 
     @property
+    def _base_weight(self) -> torch.Tensor:
+        weight = self.base_layer.weight
+        # nn.Module's __getattr__ is typed Tensor | Module; an embedding's weight is a Parameter
+        assert isinstance(weight, torch.Tensor)
+        return weight
+
+    @property
     def merged(self) -> bool:
         return bool(self.merged_adapters)
 
     @property
-    def tied_adapter(self) -> Optional[TrainableTokensLayer]:
+    def tied_adapter(self) -> TrainableTokensLayer | None:
         return self._tied[0] if self._tied else None
 
     @torch.no_grad()
@@ -61,7 +69,7 @@ class TrainableTokensLayer(nn.Module):
     ) -> None:
         if self.tied_adapter is not None:
             return
-        weight = self.base_layer.weight
+        weight = self._base_weight
         indices = [int(i) for i in token_indices]
         if not indices or min(indices) < 0 or max(indices) >= weight.shape[0]:
             raise ValueError(
@@ -95,14 +103,14 @@ class TrainableTokensLayer(nn.Module):
             seen |= rows
 
     def _merged_weight(self, names: Sequence[str]) -> torch.Tensor:
-        weight = self.base_layer.weight
+        weight = self._base_weight
         for name in names:
             index = torch.tensor(self.token_indices[name], device=weight.device)
             weight = weight.index_copy(0, index, self.trainable_tokens_delta[name].to(weight))
         return weight
 
     @torch.no_grad()
-    def merge(self, adapter_names: Optional[Sequence[str]] = None) -> None:
+    def merge(self, adapter_names: Sequence[str] | None = None) -> None:
         names = [
             n
             for n in (self.active_adapters if adapter_names is None else adapter_names)
@@ -111,18 +119,18 @@ class TrainableTokensLayer(nn.Module):
         if not names:
             return
         self._check_overlap(names)
-        self.base_layer.weight.data = self._merged_weight(names)
+        self._base_weight.data = self._merged_weight(names)
         self.merged_adapters.extend(names)
 
     @torch.no_grad()
     def unmerge(self) -> None:
-        weight = self.base_layer.weight
+        weight = self._base_weight
         while self.merged_adapters:
             name = self.merged_adapters.pop()
             index = torch.tensor(self.token_indices[name], device=weight.device)
             weight.data.index_copy_(0, index, self._originals[name].to(weight))
 
-    def set_adapter(self, adapter_names: Union[str, Sequence[str]], trainable: bool = True) -> None:
+    def set_adapter(self, adapter_names: str | Sequence[str], trainable: bool = True) -> None:
         names = [adapter_names] if isinstance(adapter_names, str) else list(adapter_names)
         if self.tied_adapter is None:
             for key, param in self.trainable_tokens_delta.items():
@@ -208,7 +216,7 @@ def _input_embeddings_name(model: nn.Module) -> str:
     )
 
 
-def _tied_output_name(model: nn.Module, embedding: nn.Module) -> Optional[str]:
+def _tied_output_name(model: nn.Module, embedding: nn.Module) -> str | None:
     """The output layer sharing the embedding's weight when the config ties them (GPT-2's lm_head)."""
     config = getattr(model, "config", None)
     get = getattr(model, "get_output_embeddings", None)

@@ -22,7 +22,7 @@ computed by lexmetrics' native core. No hub access is needed.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ..._errors import InputValueError
 from . import _metrics
@@ -60,7 +60,7 @@ class EvaluationModule:
 
     def compute(
         self, *, predictions: Any = None, references: Any = None, **kwargs: Any
-    ) -> Optional[dict[str, Any]]:
+    ) -> dict[str, Any] | None:
         """Scores everything added plus ``predictions`` / ``references``; the added data is then cleared."""
         if predictions is not None or references is not None:
             self.add_batch(predictions=predictions, references=references)
@@ -84,7 +84,7 @@ def list_evaluation_modules() -> list[str]:
     return sorted(_metrics.COMPUTE)
 
 
-def load(path: str, config_name: Optional[str] = None, **config: Any) -> EvaluationModule:
+def load(path: str, config_name: str | None = None, **config: Any) -> EvaluationModule:
     """``evaluate.load(path)`` for the metrics lexmetrics computes; ``config`` holds default options."""
     name = path.rsplit("/", 1)[-1]  # "evaluate-metric/rouge" and "rouge" alike
     if name not in _metrics.COMPUTE:

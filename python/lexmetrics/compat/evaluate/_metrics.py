@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def _tokenize_13a(lines: list[str]) -> list[str]:
 
 
 def _token_texts(
-    predictions: list[Any], references: list[list[Any]], tokenizer: Optional[Callable[[str], Any]]
+    predictions: list[Any], references: list[list[Any]], tokenizer: Callable[[str], Any] | None
 ) -> tuple[list[str], list[list[str]]]:
     """Space-joined token strings (native "none" tokenization gives back the same tokens)."""
     if tokenizer is None:
@@ -139,11 +140,11 @@ def _bootstrap_mid_f(
 def compute_rouge(
     predictions: list[Any],
     references: list[Any],
-    rouge_types: Optional[Sequence[str]] = None,
+    rouge_types: Sequence[str] | None = None,
     use_aggregator: bool = True,
     use_stemmer: bool = False,
-    tokenizer: Optional[Callable[[str], Any]] = None,
-    seed: Optional[int] = None,
+    tokenizer: Callable[[str], Any] | None = None,
+    seed: int | None = None,
     **kwargs: Any,
 ) -> dict[str, Any]:
     _reject(kwargs, "rouge")
@@ -176,10 +177,10 @@ def compute_rouge(
 def compute_bleu(
     predictions: list[Any],
     references: list[Any],
-    tokenizer: Optional[Callable[[str], Any]] = None,
+    tokenizer: Callable[[str], Any] | None = None,
     max_order: int = 4,
     smooth: bool = False,
-    tokenizer_name: Optional[str] = None,
+    tokenizer_name: str | None = None,
     **kwargs: Any,
 ) -> dict[str, Any]:
     _reject(kwargs, "bleu")
@@ -237,7 +238,7 @@ def compute_bleu(
 def compute_google_bleu(
     predictions: list[Any],
     references: list[Any],
-    tokenizer: Optional[Callable[[str], Any]] = None,
+    tokenizer: Callable[[str], Any] | None = None,
     min_len: int = 1,
     max_len: int = 4,
     **kwargs: Any,
@@ -287,10 +288,10 @@ def compute_sacrebleu(
     predictions: list[Any],
     references: list[Any],
     smooth_method: str = "exp",
-    smooth_value: Optional[float] = None,
+    smooth_value: float | None = None,
     force: bool = False,
     lowercase: bool = False,
-    tokenize: Optional[str] = None,
+    tokenize: str | None = None,
     use_effective_order: bool = False,
     average: str = "binary",
     **kwargs: Any,

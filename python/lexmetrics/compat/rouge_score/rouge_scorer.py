@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import logging
+from typing import Any
 
 from ... import _native
 from ..._rouge import _check_types, _remap_tokens, _score_arrays
@@ -124,6 +125,7 @@ class RougeScorer(scoring.BaseScorer):
 def _native_score(rouge_type, target, prediction):
     """One Score from the core for pre-tokenized documents: token lists (rougeL) or lists of
     sentence token lists (rougeLsum). Tokens may be any hashable values."""
+    docs: list[tuple[Any, Any]]
     if rouge_type == "rougeLsum":
         docs = [(None, list(map(list, prediction))), (None, list(map(list, target)))]
     else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import abc
 import collections
-from typing import Dict
 
 import numpy as np
 
@@ -23,7 +22,7 @@ class BaseScorer(metaclass=abc.ABCMeta):
     """Base class for Scorer objects."""
 
     @abc.abstractmethod
-    def score(self, target: str, prediction: str) -> Dict[str, Score]:
+    def score(self, target: str, prediction: str) -> dict[str, Score]:
         """Calculates score between the target and prediction."""
 
 

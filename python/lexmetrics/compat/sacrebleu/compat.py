@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .metrics import BLEU, CHRF, TER, BLEUScore, CHRFScore, TERScore
 
@@ -16,13 +16,13 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], 
 
 
 def raw_corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
-                    smooth_value: Optional[float] = BLEU.SMOOTH_DEFAULTS["floor"]) -> BLEUScore:
+                    smooth_value: float | None = BLEU.SMOOTH_DEFAULTS["floor"]) -> BLEUScore:
     return corpus_bleu(hypotheses, references, smooth_method="floor", smooth_value=smooth_value,
                        force=True, tokenize="none", use_effective_order=True)
 
 
 def sentence_bleu(hypothesis: str, references: Sequence[str], smooth_method: str = "exp",
-                  smooth_value: Optional[float] = None, lowercase: bool = False,
+                  smooth_value: float | None = None, lowercase: bool = False,
                   tokenize=BLEU.TOKENIZER_DEFAULT, use_effective_order: bool = True) -> BLEUScore:
     metric = BLEU(lowercase=lowercase, tokenize=tokenize, force=False, smooth_method=smooth_method,
                   smooth_value=smooth_value, effective_order=use_effective_order)

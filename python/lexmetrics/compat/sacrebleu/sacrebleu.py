@@ -8,12 +8,15 @@ an error saying it is not supported.
 """
 # ruff: noqa: E501
 
+from __future__ import annotations
+
 import argparse
 import io
 import logging
 import os
 import sys
 from collections import defaultdict
+from typing import Any
 
 from . import __version__ as VERSION
 
@@ -45,7 +48,7 @@ try:
     # If SIGPIPE is available, change behaviour to default instead of ignore.
     from signal import (
         SIG_DFL,
-        SIGPIPE,  # type: ignore
+        SIGPIPE,
         signal,
     )
     signal(SIGPIPE, SIG_DFL)
@@ -361,7 +364,7 @@ def main(argv=None):
     #################
     # Read references
     #################
-    full_refs = [[] for x in range(max(len(concat_ref_files[0]), args.num_refs))]
+    full_refs: list[list[str]] = [[] for x in range(max(len(concat_ref_files[0]), args.num_refs))]
     for ref_files in concat_ref_files:
         for refno, ref_file in enumerate(ref_files):
             for lineno, line in enumerate(smart_open(ref_file, encoding=args.encoding), 1):
@@ -553,7 +556,7 @@ def main(argv=None):
         if not paired_test_mode:
             # Bootstrap resampling or the usual single score computation mode
             sigs = {}
-            scores = defaultdict(list)
+            scores: dict[str, list[Any]] = defaultdict(list)
             scores['System'] = sys_names
 
             for _sys_name, system in named_systems:

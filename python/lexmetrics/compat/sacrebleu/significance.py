@@ -7,15 +7,20 @@ and intervals are equal to sacrebleu's. What differs is underneath: the per-segm
 come from lexmetrics' native BLEU, chrF and TER.
 """
 # ruff: noqa: E501
+from __future__ import annotations
+
 import logging
 import multiprocessing as mp
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..._errors import InputValueError
-from .metrics.base import Metric, Score, Signature
+
+# _bootstrap_resample lives with the metrics (corpus_score uses it); importable here, as in sacrebleu
+from .metrics.base import Metric, Score, Signature, _bootstrap_resample  # noqa: F401
 
 IS_WINDOWS = os.name == 'nt'
 
@@ -34,8 +39,8 @@ class Result:
     :param ci: When paired bootstrap test is applied, this represents
     the 95% confidence interval around the true mean score `sys_mean`.
     """
-    def __init__(self, score: float, p_value: Optional[float] = None,
-                 mean: Optional[float] = None, ci: Optional[float] = None):
+    def __init__(self, score: float, p_value: float | None = None,
+                 mean: float | None = None, ci: float | None = None):
         self.score = score
         self.p_value = p_value
         self.mean = mean
@@ -45,7 +50,7 @@ class Result:
         return ','.join([f'{k}={str(v)}' for k, v in self.__dict__.items()])
 
 
-def estimate_ci(scores: np.ndarray) -> Tuple[float, float]:
+def estimate_ci(scores: np.ndarray) -> tuple[float, float]:
     """Takes a list of scores and returns mean and 95% confidence
     interval around the mean.
 
@@ -62,38 +67,6 @@ def estimate_ci(scores: np.ndarray) -> Tuple[float, float]:
     lower, upper = scores[lower_idx], scores[upper_idx]
     ci = 0.5 * (upper - lower)
     return (scores.mean(), ci)
-
-
-def _bootstrap_resample(stats: List[List[Union[int, float]]],
-                        metric: Metric, n_samples: int = 1000) -> Tuple[str, List[Score]]:
-    """Performs bootstrap resampling for a single system to estimate
-    a confidence interval around the true mean.
-    :param stats: A list of statistics extracted from the system's hypotheses.
-    :param metric: The `Metric` instance to be used for score computation.
-    :n_samples: Number of bootstrap resamples to use.
-
-    :return: A tuple of the seed choice as string and the list of `Score`
-    instances for all bootstrap resamples.
-    """
-
-    # Set numpy RNG's seed
-    # If  given -> Fix to the given value
-    # If given but =='[Nn]one', don't fix the seed i.e. pull entropy from OS
-    seed = os.environ.get('SACREBLEU_SEED', '12345')
-    _seed = None if seed.lower() == 'none' else int(seed)
-    rng = np.random.default_rng(_seed)
-
-    # The indices that'll produce all bootstrap resamples at once
-    idxs = rng.choice(len(stats), size=(n_samples, len(stats)), replace=True)
-
-    # convert to numpy array. float32 is more efficient
-    stats_np = np.array(stats, dtype='float32')
-
-    # recompute scores for all resamples
-    scores = [
-        metric._compute_score_from_stats(_s.sum(0)) for _s in stats_np[idxs]]
-
-    return str(seed).lower(), scores
 
 
 def _compute_p_value(stats: np.ndarray, real_difference: float) -> float:
@@ -119,14 +92,14 @@ def _compute_p_value(stats: np.ndarray, real_difference: float) -> float:
     return p
 
 
-def _paired_ar_test(baseline_info: Dict[str, Tuple[np.ndarray, Result]],
+def _paired_ar_test(baseline_info: dict[str, tuple[np.ndarray, Result]],
                     sys_name: str,
                     hypotheses: Sequence[str],
-                    references: Optional[Sequence[Sequence[str]]],
-                    metrics: Dict[str, Metric],
+                    references: Sequence[Sequence[str]] | None,
+                    metrics: dict[str, Metric],
                     n_samples: int = 10000,
                     n_ar_confidence: int = -1,
-                    seed: Optional[int] = None) -> Tuple[str, Dict[str, Result]]:
+                    seed: int | None = None) -> tuple[str, dict[str, Result]]:
     """Paired two-sided approximate randomization (AR) test for MT evaluation.
 
     :param baseline_info: A dictionary with `Metric` instances as the keys,
@@ -207,14 +180,14 @@ def _paired_ar_test(baseline_info: Dict[str, Tuple[np.ndarray, Result]],
     return sys_name, results
 
 
-def _paired_bs_test(baseline_info: Dict[str, Tuple[np.ndarray, Result]],
+def _paired_bs_test(baseline_info: dict[str, tuple[np.ndarray, Result]],
                     sys_name: str,
                     hypotheses: Sequence[str],
-                    references: Optional[Sequence[Sequence[str]]],
-                    metrics: Dict[str, Metric],
+                    references: Sequence[Sequence[str]] | None,
+                    metrics: dict[str, Metric],
                     n_samples: int = 1000,
                     n_ar_confidence: int = -1,
-                    seed: Optional[int] = None) -> Tuple[str, Dict[str, Result]]:
+                    seed: int | None = None) -> tuple[str, dict[str, Result]]:
     """Paired bootstrap resampling test for MT evaluation. This function
     replicates the behavior of the Moses script called
     `bootstrap-hypothesis-difference-significance.pl`.
@@ -310,9 +283,9 @@ class PairedTest:
         'bs': 1000,
     }
 
-    def __init__(self, named_systems: List[Tuple[str, Sequence[str]]],
+    def __init__(self, named_systems: list[tuple[str, Sequence[str]]],
                  metrics: Mapping[str, Metric],
-                 references: Optional[Sequence[Sequence[str]]],
+                 references: Sequence[Sequence[str]] | None,
                  test_type: str = 'ar',
                  n_samples: int = 0,
                  n_ar_confidence: int = -1,
@@ -360,8 +333,8 @@ class PairedTest:
                 # Don't use more workers than the number of CPUs
                 self.n_jobs = min(n_max_jobs, self.n_systems)
 
-        self._signatures: Dict[str, Signature] = {}
-        self._baseline_info: Dict[str, Tuple[Any, Result]] = {}
+        self._signatures: dict[str, Signature] = {}
+        self._baseline_info: dict[str, tuple[Any, Result]] = {}
 
         ##################################################
         # Pre-compute and cache baseline system statistics
@@ -400,10 +373,10 @@ class PairedTest:
                 sig.update('bs', self.n_ar_confidence)
             self._signatures[bl_score.name] = sig
 
-    def __call__(self) -> Tuple[Dict[str, Signature], Dict[str, List[Union[str, Result]]]]:
+    def __call__(self) -> tuple[dict[str, Signature], dict[str, list[str | Result]]]:
         """Runs the paired test either on single or multiple worker processes."""
         tasks = []
-        scores: Dict[str, List[Union[str, Result]]] = {}
+        scores: dict[str, list[str | Result]] = {}
 
         # Add the name column
         scores['System'] = [ns[0] for ns in self.named_systems]

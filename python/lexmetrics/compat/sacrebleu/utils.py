@@ -17,7 +17,8 @@ import os
 import re
 import sys
 from argparse import Namespace
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from ..._dependencies import require
 from ..._errors import InputValueError
@@ -33,7 +34,7 @@ class NotSupportedError(InputValueError):
     """A sacrebleu feature that needs the network or its test-set registry (not in lexmetrics)."""
 
 
-def _no_test_sets(name: str):
+def _no_test_sets(name: str) -> NoReturn:
     raise NotSupportedError(
         f"sacrebleu.utils.{name}: test sets (download and registry) are not supported by "
         "lexmetrics.compat.sacrebleu; read the files yourself and pass them as references"
@@ -76,7 +77,7 @@ class Color:
 
 def _format_score_lines(scores: dict,
                         width: int = 2,
-                        multiline: bool = True) -> Dict[str, List[str]]:
+                        multiline: bool = True) -> dict[str, list[str]]:
     """Formats the scores prior to tabulating them."""
     new_scores = {'System': scores.pop('System')}
     p_val_break_char = '\n' if multiline else ' '
@@ -214,7 +215,7 @@ def print_results_table(results: dict, signatures: dict, args: Namespace):
         print(f' - {name:<10} {sig}')
 
 
-def print_single_results(results: List[str], args: Namespace):
+def print_single_results(results: list[str], args: Namespace):
     """Re-process metric strings to align them nicely."""
     if args.format == 'json':
         if len(results) > 1:
@@ -254,7 +255,7 @@ def print_single_results(results: List[str], args: Namespace):
 
 def sanity_check_lengths(system: Sequence[str],
                          refs: Sequence[Sequence[str]],
-                         test_set: Optional[str] = None):
+                         test_set: str | None = None):
     n_hyps = len(system)
     if any(len(ref_stream) != n_hyps for ref_stream in refs):
         sacrelogger.error("System and reference streams have different lengths.")
@@ -314,11 +315,11 @@ def get_source_file(test_set: str, langpair: str) -> str:
     _no_test_sets("get_source_file")
 
 
-def get_reference_files(test_set: str, langpair: str) -> List[str]:
+def get_reference_files(test_set: str, langpair: str) -> list[str]:
     _no_test_sets("get_reference_files")
 
 
-def get_files(test_set, langpair) -> List[str]:
+def get_files(test_set, langpair) -> list[str]:
     _no_test_sets("get_files")
 
 
@@ -326,23 +327,23 @@ def download_test_set(test_set, langpair=None):
     _no_test_sets("download_test_set")
 
 
-def get_langpairs_for_testset(testset: str) -> List[str]:
+def get_langpairs_for_testset(testset: str) -> list[str]:
     _no_test_sets("get_langpairs_for_testset")
 
 
-def get_available_testsets() -> List[str]:
+def get_available_testsets() -> list[str]:
     _no_test_sets("get_available_testsets")
 
 
-def get_available_testsets_for_langpair(langpair: str) -> List[str]:
+def get_available_testsets_for_langpair(langpair: str) -> list[str]:
     _no_test_sets("get_available_testsets_for_langpair")
 
 
-def get_available_origlangs(test_sets, langpair) -> List[str]:
+def get_available_origlangs(test_sets, langpair) -> list[str]:
     _no_test_sets("get_available_origlangs")
 
 
-def get_available_subsets(test_sets, langpair) -> List[str]:
+def get_available_subsets(test_sets, langpair) -> list[str]:
     _no_test_sets("get_available_subsets")
 
 

@@ -1,4 +1,5 @@
 """The sacrebleu release whose API, numbers and signatures this layer reproduces."""
+from __future__ import annotations
 
 __all__ = ["__version__", "__version_tuple__", "version", "version_tuple", "__commit_id__", "commit_id"]
 

@@ -27,8 +27,9 @@ import math
 import sys
 import warnings
 from collections import Counter
+from collections.abc import Callable, Sequence
 from fractions import Fraction as _Fraction
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -60,19 +61,19 @@ class Fraction(_Fraction):
             self = super().__new__(cls, numerator, denominator)
         else:
             self = super().__new__(cls, numerator, denominator, _normalize=_normalize)  # type: ignore[call-overload]
-        self._normalize = _normalize  # type: ignore[attr-defined]
-        self._original_numerator = numerator  # type: ignore[attr-defined]
-        self._original_denominator = denominator  # type: ignore[attr-defined]
+        self._normalize = _normalize
+        self._original_numerator = numerator
+        self._original_denominator = denominator
         return self
 
     @property
-    def numerator(self) -> Any:  # type: ignore[override]
+    def numerator(self) -> Any:
         if not self._normalize:  # type: ignore[attr-defined]
             return self._original_numerator  # type: ignore[attr-defined]
         return super().numerator
 
     @property
-    def denominator(self) -> Any:  # type: ignore[override]
+    def denominator(self) -> Any:
         if not self._normalize:  # type: ignore[attr-defined]
             return self._original_denominator  # type: ignore[attr-defined]
         return super().denominator
@@ -125,7 +126,7 @@ def brevity_penalty(closest_ref_len: int, hyp_len: int) -> float:
 _PARALLEL_MIN_PAIRS = 256
 
 
-def _joined(tokens: Any) -> Optional[str]:
+def _joined(tokens: Any) -> str | None:
     """``tokens`` joined by spaces if that splits back to exactly the same tokens, else None."""
     try:
         text = " ".join(tokens)
@@ -214,7 +215,7 @@ def sentence_bleu(
     references: Sequence[Sequence[Any]],
     hypothesis: Sequence[Any],
     weights: Any = (0.25, 0.25, 0.25, 0.25),
-    smoothing_function: Optional[Callable[..., Any]] = None,
+    smoothing_function: Callable[..., Any] | None = None,
     auto_reweigh: bool = False,
 ) -> Any:
     """nltk's ``sentence_bleu``: ``corpus_bleu([references], [hypothesis], ...)``."""
@@ -225,7 +226,7 @@ def corpus_bleu(
     list_of_references: Sequence[Sequence[Sequence[Any]]],
     hypotheses: Sequence[Sequence[Any]],
     weights: Any = (0.25, 0.25, 0.25, 0.25),
-    smoothing_function: Optional[Callable[..., Any]] = None,
+    smoothing_function: Callable[..., Any] | None = None,
     auto_reweigh: bool = False,
 ) -> Any:
     """nltk's ``corpus_bleu``: a float, or a list of floats when ``weights`` is a list of weight tuples."""
@@ -330,7 +331,7 @@ class SmoothingFunction:
         p_n: list[Any],
         references: Any,
         hypothesis: Any,
-        hyp_len: Optional[int] = None,
+        hyp_len: int | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> list[Any]:
@@ -349,7 +350,7 @@ class SmoothingFunction:
         p_n: list[Any],
         references: Any,
         hypothesis: Any,
-        hyp_len: Optional[int] = None,
+        hyp_len: int | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> list[Any]:
@@ -369,7 +370,7 @@ class SmoothingFunction:
         p_n: list[Any],
         references: Any,
         hypothesis: Any,
-        hyp_len: Optional[int] = None,
+        hyp_len: int | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> list[Any]:
@@ -394,7 +395,7 @@ class SmoothingFunction:
         p_n: list[Any],
         references: Any,
         hypothesis: Any,
-        hyp_len: Optional[int] = None,
+        hyp_len: int | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> list[Any]:

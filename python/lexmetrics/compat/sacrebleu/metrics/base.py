@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import statistics
-from typing import Any, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 
 from ...._errors import InputTypeError, InputValueError
 from ..version import __version__
@@ -55,7 +59,7 @@ class Score:
             return json.dumps(d, indent=1, ensure_ascii=False)
         return full_score
 
-    def estimate_ci(self, scores: List[Score]) -> None:
+    def estimate_ci(self, scores: list[Score]) -> None:
         """Stores the mean and the 95% confidence half-width of bootstrap ``scores``."""
         raw_scores = sorted([x.score for x in scores])
         n = len(raw_scores)
@@ -116,7 +120,7 @@ class Signature:
         return self.format()
 
 
-def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[Optional[str]]]):
+def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[str | None]]):
     """sacrebleu's ``refs[k][i]`` streams -> (per-hypothesis references for the native code, nrefs)."""
     if isinstance(streams, str) or not isinstance(streams, Sequence):
         raise InputTypeError("references must be a sequence of reference streams (sequences of str)")
@@ -131,7 +135,7 @@ def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[Optional[str]]]):
     has_none = any(None in s for s in streams)
     if len(streams) == 1 and not has_none:
         return streams[0]
-    per = list(zip(*streams))
+    per: list[Sequence[str | None]] = list(zip(*streams))
     if has_none:
         per = [[x for x in t if x is not None] for t in per]
         for i, t in enumerate(per):
@@ -140,7 +144,7 @@ def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[Optional[str]]]):
     return per
 
 
-def _num_refs(streams: Sequence[Sequence[Optional[str]]]) -> int:
+def _num_refs(streams: Sequence[Sequence[str | None]]) -> int:
     """sacrebleu's ``num_refs``: the references per segment, or -1 when it varies."""
     counts = {sum(r is not None for r in seg) for seg in zip(*streams)}
     return counts.pop() if len(counts) == 1 else -1
@@ -172,7 +176,7 @@ class Metric:
         if err_msg:
             raise InputTypeError(f"{prefix}: {err_msg}")
 
-    def _check_corpus_score_args(self, hyps: Sequence[str], refs: Optional[Sequence[Sequence[str]]]) -> None:
+    def _check_corpus_score_args(self, hyps: Sequence[str], refs: Sequence[Sequence[str]] | None) -> None:
         prefix = self.__class__.__name__
         err_msg = None
         if isinstance(hyps, str) or not isinstance(hyps, Sequence):
@@ -215,7 +219,7 @@ class Metric:
     def _native_stats(self, hypotheses: Sequence[str], refs) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _extract_corpus_statistics(self, hypotheses: Sequence[str], references: Optional[Sequence[Sequence[str]]]) -> Any:
+    def _extract_corpus_statistics(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]] | None) -> Any:
         """Per-segment statistics (lists of numbers, as sacrebleu returns them)."""
         if references:
             streams = references
@@ -226,7 +230,7 @@ class Metric:
         if isinstance(hypotheses, str) or not isinstance(hypotheses, Sequence):
             raise InputTypeError(f"{type(self).__name__}: hypotheses must be a sequence of str")
         if not self._native():
-            ref_cache = self._cache_references(references) if references else self._ref_cache
+            ref_cache = self._cache_references(references) if references else streams
             return [
                 self._compute_segment_statistics(self._preprocess_segment(hyp), ref_kwargs)
                 for hyp, ref_kwargs in zip(hypotheses, ref_cache)
@@ -245,14 +249,12 @@ class Metric:
         stats = self._extract_corpus_statistics([hypothesis], [[refs] for refs in references])
         return self._aggregate_and_compute(stats)
 
-    def corpus_score(self, hypotheses: Sequence[str], references: Optional[Sequence[Sequence[str]]], n_bootstrap: int = 1) -> Any:
+    def corpus_score(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]] | None, n_bootstrap: int = 1) -> Any:
         """The metric over a corpus; ``n_bootstrap > 1`` adds sacrebleu's 95% interval (same seed)."""
         self._check_corpus_score_args(hypotheses, references)
         stats = self._extract_corpus_statistics(hypotheses, references)
         actual_score = self._aggregate_and_compute(stats)
         if n_bootstrap > 1:
-            from ..significance import _bootstrap_resample
-
             self.n_bootstrap = n_bootstrap
             self.seed, bs_scores = _bootstrap_resample(stats, self, n_bootstrap)
             actual_score.estimate_ci(bs_scores)
@@ -264,15 +266,47 @@ class Metric:
     def _extract_reference_info(self, refs: Sequence[str]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _compute_segment_statistics(self, hypothesis: str, ref_kwargs: Any) -> List[Any]:  # pragma: no cover
+    def _compute_segment_statistics(self, hypothesis: str, ref_kwargs: Any) -> list[Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def _aggregate_and_compute(self, stats: List[List[Any]]) -> Any:  # pragma: no cover - abstract
+    def _aggregate_and_compute(self, stats: list[list[Any]]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _compute_score_from_stats(self, stats: List[Any]) -> Any:  # pragma: no cover - abstract
+    def _compute_score_from_stats(self, stats: list[Any]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def get_signature(self) -> Signature:
         """The signature; the number of references is known once the metric has run."""
         return self._SIGNATURE_TYPE(self.__dict__)
+
+
+def _bootstrap_resample(stats: list[list[int | float]],
+                        metric: Metric, n_samples: int = 1000) -> tuple[str, list[Score]]:
+    """Performs bootstrap resampling for a single system to estimate
+    a confidence interval around the true mean.
+    :param stats: A list of statistics extracted from the system's hypotheses.
+    :param metric: The `Metric` instance to be used for score computation.
+    :n_samples: Number of bootstrap resamples to use.
+
+    :return: A tuple of the seed choice as string and the list of `Score`
+    instances for all bootstrap resamples.
+    """
+
+    # Set numpy RNG's seed
+    # If  given -> Fix to the given value
+    # If given but =='[Nn]one', don't fix the seed i.e. pull entropy from OS
+    seed = os.environ.get('SACREBLEU_SEED', '12345')
+    _seed = None if seed.lower() == 'none' else int(seed)
+    rng = np.random.default_rng(_seed)
+
+    # The indices that'll produce all bootstrap resamples at once
+    idxs = rng.choice(len(stats), size=(n_samples, len(stats)), replace=True)
+
+    # convert to numpy array. float32 is more efficient
+    stats_np = np.array(stats, dtype='float32')
+
+    # recompute scores for all resamples
+    scores = [
+        metric._compute_score_from_stats(_s.sum(0)) for _s in stats_np[idxs]]
+
+    return str(seed).lower(), scores

@@ -7,8 +7,8 @@ step for step (it also runs on the numpy float32 sums the bootstrap passes it).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from importlib import import_module
-from typing import List, Optional, Sequence
 
 from .... import _native
 from ...._bleu import SMOOTH_DEFAULTS, _check_bool, _check_int, _check_smooth
@@ -67,7 +67,7 @@ class BLEUSignature(Signature):
 class BLEUScore(Score):
     """A BLEU score with its n-gram counts, precisions and brevity penalty."""
 
-    def __init__(self, score: float, counts: List[int], totals: List[int], precisions: List[float], bp: float,
+    def __init__(self, score: float, counts: list[int], totals: list[int], precisions: list[float], bp: float,
                  sys_len: int, ref_len: int):
         super().__init__("BLEU", score)
         self.bp = bp
@@ -96,13 +96,13 @@ class BLEU(Metric):
         self,
         lowercase: bool = False,
         force: bool = False,
-        tokenize: Optional[str] = None,
+        tokenize: str | None = None,
         smooth_method: str = "exp",
-        smooth_value: Optional[float] = None,
+        smooth_value: float | None = None,
         max_ngram_order: int = MAX_NGRAM_ORDER,
         effective_order: bool = False,
         trg_lang: str = "",
-        references: Optional[Sequence[Sequence[str]]] = None,
+        references: Sequence[Sequence[str]] | None = None,
     ):
         super().__init__()
         self._force = force
@@ -127,7 +127,7 @@ class BLEU(Metric):
             self._ref_cache = self._cache_references(references)
 
     @staticmethod
-    def compute_bleu(correct: List[int], total: List[int], sys_len: int, ref_len: int, smooth_method: str = "none",
+    def compute_bleu(correct: list[int], total: list[int], sys_len: int, ref_len: int, smooth_method: str = "none",
                      smooth_value=None, effective_order: bool = False,
                      max_ngram_order: int = MAX_NGRAM_ORDER) -> BLEUScore:
         """BLEU from its sufficient statistics with smoothing (sacrebleu's ``compute_bleu``)."""
@@ -172,7 +172,7 @@ class BLEU(Metric):
     def _native_stats(self, hypotheses, refs) -> tuple:
         return _native.bleu_stats(hypotheses, refs, self._tokenize, self.lowercase, self.max_ngram_order, None)
 
-    def _compute_score_from_stats(self, stats: List[int]) -> BLEUScore:
+    def _compute_score_from_stats(self, stats: list[int]) -> BLEUScore:
         return self.compute_bleu(
             correct=stats[2 : 2 + self.max_ngram_order],
             total=stats[2 + self.max_ngram_order :],
@@ -181,7 +181,7 @@ class BLEU(Metric):
             effective_order=self.effective_order, max_ngram_order=self.max_ngram_order,
         )
 
-    def _aggregate_and_compute(self, stats: List[List[int]]) -> BLEUScore:
+    def _aggregate_and_compute(self, stats: list[list[int]]) -> BLEUScore:
         return self._compute_score_from_stats(sum_of_lists(stats))
 
     def sentence_score(self, hypothesis: str, references: Sequence[str]) -> BLEUScore:

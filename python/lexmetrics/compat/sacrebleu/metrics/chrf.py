@@ -6,7 +6,7 @@ formula step for step (it also runs on the numpy float32 sums the bootstrap pass
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from .... import _native
 from ...._bleu import _check_bool, _check_int
@@ -58,7 +58,7 @@ class CHRF(Metric):
         lowercase: bool = False,
         whitespace: bool = False,
         eps_smoothing: bool = False,
-        references: Optional[Sequence[Sequence[str]]] = None,
+        references: Sequence[Sequence[str]] | None = None,
     ):
         super().__init__()
         self.beta = beta
@@ -82,7 +82,7 @@ class CHRF(Metric):
             self.whitespace, self.eps_smoothing, None,
         )
 
-    def _compute_f_score(self, statistics: List[int]) -> float:
+    def _compute_f_score(self, statistics: list[int]) -> float:
         """chrF from flattened [hyp, ref, match] counts per order (sacrebleu's formula)."""
         eps = 1e-16
         score = 0.0
@@ -112,8 +112,8 @@ class CHRF(Metric):
             return 100 * score
         return 0.0
 
-    def _compute_score_from_stats(self, stats: List[int]) -> CHRFScore:
+    def _compute_score_from_stats(self, stats: list[int]) -> CHRFScore:
         return CHRFScore(self._compute_f_score(stats), self.char_order, self.word_order, self.beta)
 
-    def _aggregate_and_compute(self, stats: List[List[int]]) -> CHRFScore:
+    def _aggregate_and_compute(self, stats: list[list[int]]) -> CHRFScore:
         return self._compute_score_from_stats(sum_of_lists(stats))

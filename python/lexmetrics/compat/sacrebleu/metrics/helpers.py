@@ -7,10 +7,9 @@ users call directly, returning the same ``Counter`` objects as sacrebleu's.
 from __future__ import annotations
 
 from collections import Counter
-from typing import List, Tuple
 
 
-def extract_all_word_ngrams(line: str, min_order: int, max_order: int) -> Tuple[Counter, int]:
+def extract_all_word_ngrams(line: str, min_order: int, max_order: int) -> tuple[Counter, int]:
     """All word n-grams of orders ``min_order..max_order`` (tuples) and the token count."""
     ngrams = []
     tokens = line.split()
@@ -20,7 +19,7 @@ def extract_all_word_ngrams(line: str, min_order: int, max_order: int) -> Tuple[
     return Counter(ngrams), len(tokens)
 
 
-def extract_word_ngrams(tokens: List[str], n: int) -> Counter:
+def extract_word_ngrams(tokens: list[str], n: int) -> Counter:
     """Word n-grams of order ``n`` (space-joined strings)."""
     return Counter([" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)])
 
@@ -32,7 +31,7 @@ def extract_char_ngrams(line: str, n: int, include_whitespace: bool = False) -> 
     return Counter([line[i : i + n] for i in range(len(line) - n + 1)])
 
 
-def extract_all_char_ngrams(line: str, max_order: int, include_whitespace: bool = False) -> List[Counter]:
+def extract_all_char_ngrams(line: str, max_order: int, include_whitespace: bool = False) -> list[Counter]:
     """Character n-grams of every order ``1..max_order``, one ``Counter`` per order."""
     counters = []
     if not include_whitespace:

@@ -5,7 +5,7 @@ Edit counts and reference lengths come from lexmetrics' native TER (python/lexme
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from .... import _native
 from ..tokenizers.tokenizer_ter import TercomTokenizer
@@ -48,7 +48,7 @@ class TER(Metric):
         no_punct: bool = False,
         asian_support: bool = False,
         case_sensitive: bool = False,
-        references: Optional[Sequence[Sequence[str]]] = None,
+        references: Sequence[Sequence[str]] | None = None,
     ):
         super().__init__()
         self.tokenizer = TercomTokenizer(
@@ -74,7 +74,7 @@ class TER(Metric):
         # sacrebleu's per-segment statistics: [num_edits (int), average reference length (float)]
         return [[int(e), float(r)] for e, r in stats.tolist()]
 
-    def _compute_score_from_stats(self, stats: List[float]) -> TERScore:
+    def _compute_score_from_stats(self, stats: list[float]) -> TERScore:
         total_edits, sum_ref_lengths = stats[0], stats[1]
         if sum_ref_lengths > 0:
             score = total_edits / sum_ref_lengths
@@ -84,5 +84,5 @@ class TER(Metric):
             score = 0.0  # both reference(s) and hypothesis are empty
         return TERScore(100 * score, total_edits, sum_ref_lengths)
 
-    def _aggregate_and_compute(self, stats: List[List[float]]) -> TERScore:
+    def _aggregate_and_compute(self, stats: list[list[float]]) -> TERScore:
         return self._compute_score_from_stats(sum_of_lists(stats))

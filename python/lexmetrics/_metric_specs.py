@@ -1,4 +1,4 @@
-"""Metrics as mergeable sufficient statistics.
+"""MetricSpec: each metric (with its options) as mergeable sufficient statistics.
 
 Each metric maps a batch of (prediction, references) pairs to a per-pair statistics matrix, folds
 those rows into a fixed-size state, and computes the corpus score from the state. States merge by

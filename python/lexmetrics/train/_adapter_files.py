@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Union
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -24,6 +25,7 @@ from .._errors import InputValueError
 from .lora import (
     BASE_REWRITING_INITS,
     DEFAULT_ADAPTER,
+    BiasMode,
     active_adapters,
     adapter_config,
     inject_lora,
@@ -32,7 +34,6 @@ from .lora import (
     mark_only_lora_trainable,
 )
 from .modules_to_save import TASK_MODULES_TO_SAVE, modules_to_save_layers
-from .prompt_tuning import SoftPromptModel
 from .trainable_tokens import trainable_tokens_layers
 
 __all__ = [
@@ -43,8 +44,6 @@ __all__ = [
     "lora_state_dict",
     "save_lora_adapter",
     "load_lora_adapter",
-    "save_prompt_adapter",
-    "load_prompt_adapter",
 ]
 
 CONFIG_NAME = "adapter_config.json"
@@ -80,7 +79,7 @@ def _class_names(table: str) -> set[str]:
     return names
 
 
-def infer_task_type(model: nn.Module) -> Optional[str]:
+def infer_task_type(model: nn.Module) -> str | None:
     """peft's ``task_type`` for ``model``: SEQ_CLS, TOKEN_CLS, QUESTION_ANS, SEQ_2_SEQ_LM, CAUSAL_LM,
     FEATURE_EXTRACTION (a bare transformers encoder/decoder), or None (any other module).
 
@@ -95,11 +94,11 @@ def infer_task_type(model: nn.Module) -> Optional[str]:
     return None
 
 
-def _task_type(model: nn.Module, task_type: Optional[str]) -> Optional[str]:
+def _task_type(model: nn.Module, task_type: str | None) -> str | None:
     return task_type if task_type is not None else infer_task_type(model)
 
 
-def _name_or_path(model: nn.Module, given: Optional[str]) -> Optional[str]:
+def _name_or_path(model: nn.Module, given: str | None) -> str | None:
     if given is not None:
         return given
     value = getattr(getattr(model, "config", None), "_name_or_path", None)
@@ -142,7 +141,7 @@ def _read(path: PathLike, peft_type: str) -> tuple[dict[str, Any], dict[str, tor
 def _adapter_keys(
     model: nn.Module,
     adapter_name: str,
-    bias: Optional[str] = None,
+    bias: str | None = None,
     extra_heads: Sequence[str] = (),
 ) -> dict[str, str]:
     """Saved key -> ``model.state_dict()`` key of every tensor of adapter ``adapter_name``: LoRA
@@ -197,7 +196,7 @@ def _adapter_keys(
 
 
 def lora_state_dict(
-    model: nn.Module, bias: Optional[str] = None, *, adapter_name: Optional[str] = None
+    model: nn.Module, bias: str | None = None, *, adapter_name: str | None = None
 ) -> dict[str, torch.Tensor]:
     """Adapter ``adapter_name``'s tensors (default: the active one) under peft's saved keys.
     ``bias`` ("none"/"all"/"lora_only", default: the mode given to :func:`inject_lora`) adds biases
@@ -208,7 +207,7 @@ def lora_state_dict(
     return {saved: state[own] for saved, own in _adapter_keys(model, name, bias).items()}
 
 
-def _unwrapped_heads(model: nn.Module, adapter_name: str, task_type: Optional[str]) -> list[str]:
+def _unwrapped_heads(model: nn.Module, adapter_name: str, task_type: str | None) -> list[str]:
     """Task heads peft will wrap on load (e.g. ``classifier`` for SEQ_CLS) with no copy for this
     adapter here: peft requires their weights in the file, so the frozen ones are saved as they are."""
     names = TASK_MODULES_TO_SAVE.get(task_type or "", ())
@@ -229,8 +228,8 @@ def _unwrapped_heads(model: nn.Module, adapter_name: str, task_type: Optional[st
 def _lora_config(
     model: nn.Module,
     adapter_name: str,
-    task_type: Optional[str],
-    base_model_name_or_path: Optional[str],
+    task_type: str | None,
+    base_model_name_or_path: str | None,
 ) -> dict[str, Any]:
     """``task_type`` is already resolved."""
     layers = [(n, m) for n, m in lora_layers(model) if adapter_name in m.r]
@@ -279,8 +278,8 @@ def _lora_config(
 
 
 def _saved_module_names(
-    model: nn.Module, adapter_name: str, task_type: Optional[str]
-) -> Optional[list[str]]:
+    model: nn.Module, adapter_name: str, task_type: str | None
+) -> list[str] | None:
     saved = adapter_config(model, adapter_name).get("modules_to_save") or []
     names = list(dict.fromkeys([*saved, *TASK_MODULES_TO_SAVE.get(task_type or "", ())]))
     return names or None
@@ -290,9 +289,9 @@ def save_lora_adapter(
     model: nn.Module,
     path: PathLike,
     *,
-    task_type: Optional[str] = None,
-    base_model_name_or_path: Optional[str] = None,
-    selected_adapters: Optional[Sequence[str]] = None,
+    task_type: str | None = None,
+    base_model_name_or_path: str | None = None,
+    selected_adapters: Sequence[str] | None = None,
 ) -> None:
     """Writes ``model``'s adapters so that ``peft.PeftModel.from_pretrained(base, path)`` loads them.
 
@@ -414,7 +413,7 @@ def load_lora_adapter(
             trainable_token_indices=config.get("trainable_token_indices"),
             adapter_name=adapter_name,
         )
-    bias = config.get("bias") or "none"
+    bias: BiasMode = config.get("bias") or "none"
     expected = _adapter_keys(model, adapter_name, bias)
     # peft tolerates the adapter name in keys (".lora_A.default.weight"); so do we.
     got = {_ADAPTER_NAME.sub(r".\1.weight", k): v for k, v in tensors.items()}
@@ -449,72 +448,3 @@ def load_lora_adapter(
         for p in model.parameters():
             p.requires_grad = False
     return model
-
-
-# ------------------------------------------------------------------------------------ soft prompts
-
-
-def save_prompt_adapter(
-    prompt_model: SoftPromptModel,
-    path: PathLike,
-    *,
-    base_model_name_or_path: Optional[str] = None,
-) -> None:
-    """Writes peft's PROMPT_TUNING format: one tensor ``prompt_embeddings`` of shape (N, d) and
-    ``num_transformer_submodules=1`` (encoder-only prompt for encoder-decoder models)."""
-    base = prompt_model.base_model
-    cfg = getattr(base, "config", None)
-    n, d = prompt_model.prompt_embeddings.shape
-    config = {
-        "peft_type": "PROMPT_TUNING",
-        "task_type": _task_type(base, None),
-        "base_model_name_or_path": _name_or_path(base, base_model_name_or_path),
-        "num_virtual_tokens": int(n),
-        "token_dim": int(d),
-        "num_transformer_submodules": 1,
-        "num_attention_heads": _first_attr(cfg, "num_attention_heads", "n_head", "num_heads"),
-        "num_layers": _first_attr(cfg, "num_hidden_layers", "n_layer", "num_layers"),
-        # The learned rows are in the file; RANDOM keeps peft from re-tokenising an init text on load.
-        "prompt_tuning_init": "RANDOM",
-        "prompt_tuning_init_text": None,
-        "tokenizer_name_or_path": None,
-        "inference_mode": True,
-    }
-    _write(path, config, {"prompt_embeddings": prompt_model.prompt_embeddings})
-
-
-def _first_attr(cfg: Any, *names: str) -> Optional[int]:
-    for name in names:
-        value = getattr(cfg, name, None)
-        if isinstance(value, int):
-            return value
-    return None
-
-
-def load_prompt_adapter(
-    model: nn.Module, path: PathLike, *, is_trainable: bool = False
-) -> SoftPromptModel:
-    """Wraps ``model`` in a :class:`SoftPromptModel` holding the saved prompt (ours or peft's).
-
-    A peft encoder-decoder adapter saved with ``num_transformer_submodules=2`` has 2N rows; peft's
-    forward reads only the first N (the encoder prompt), so only those are kept.
-    """
-    config, tensors = _read(path, "PROMPT_TUNING")
-    if set(tensors) != {"prompt_embeddings"}:
-        raise ValueError(f"expected one tensor 'prompt_embeddings', found {sorted(tensors)}")
-    weight = tensors["prompt_embeddings"]
-    n = int(config["num_virtual_tokens"])
-    submodules = int(config.get("num_transformer_submodules") or 1)
-    if weight.dim() != 2 or weight.shape[0] != n * submodules:
-        raise ValueError(
-            f"prompt_embeddings has shape {tuple(weight.shape)}, expected ({n * submodules}, d)"
-        )
-    wrapped = SoftPromptModel(model, n, "random")
-    if weight.shape[1] != wrapped.prompt_embeddings.shape[1]:
-        raise ValueError(
-            f"prompt dim {weight.shape[1]} != model embedding dim {wrapped.prompt_embeddings.shape[1]}"
-        )
-    with torch.no_grad():
-        wrapped.prompt_embeddings.copy_(weight[:n])
-    wrapped.prompt_embeddings.requires_grad = is_trainable
-    return wrapped
