@@ -66,9 +66,16 @@ InitMode = bool | Literal["gaussian", "pissa", "olora"]
 BASE_REWRITING_INITS = ("pissa", "olora")
 
 
+def _weight(module: nn.Module) -> torch.Tensor:
+    """``module.weight``, typed: nn.Module's __getattr__ is typed Tensor | Module."""
+    weight = module.weight
+    assert isinstance(weight, torch.Tensor)
+    return weight
+
+
 def _is_conv1d(module: nn.Module) -> bool:
     """transformers' ``Conv1D`` (GPT-2) stores its weight as (in, out); detected by name, no import."""
-    return type(module).__name__ == "Conv1D" and hasattr(module, "nf") and module.weight.dim() == 2
+    return type(module).__name__ == "Conv1D" and hasattr(module, "nf") and _weight(module).dim() == 2
 
 
 def _is_adaptable(module: nn.Module) -> bool:
@@ -125,7 +132,7 @@ class LoraLinear(nn.Module):
         adapter_name: str = DEFAULT_ADAPTER,
     ) -> None:
         super().__init__()
-        weight = base_layer.weight
+        weight = _weight(base_layer)
         if isinstance(base_layer, nn.Conv2d):
             d_in, d_out = base_layer.in_channels, base_layer.out_channels
         elif fan_in_fan_out:
@@ -181,7 +188,7 @@ class LoraLinear(nn.Module):
             raise ValueError(
                 f"adapter_name must be a non-empty str without '.', got {adapter_name!r}"
             )
-        weight = self.base_layer.weight
+        weight = _weight(self.base_layer)
         self.r[adapter_name] = r
         self.lora_alpha[adapter_name] = lora_alpha
         self.use_rslora[adapter_name] = use_rslora
@@ -207,7 +214,7 @@ class LoraLinear(nn.Module):
 
     def lora_weights(self, adapter_name: str) -> tuple[torch.Tensor, torch.Tensor]:
         """The (A, B) parameters of ``adapter_name``."""
-        return self.lora_A[adapter_name].weight, self.lora_B[adapter_name].weight
+        return _weight(self.lora_A[adapter_name]), _weight(self.lora_B[adapter_name])
 
     def _new_lora_pair(self, r: int, kw: dict[str, Any]) -> tuple[nn.Module, nn.Module]:
         return (
@@ -230,8 +237,8 @@ class LoraLinear(nn.Module):
     def _dora_init(self, adapter_name: str) -> None:
         """peft ``DoraLinearLayer.update_layer``: m starts at ``||W + s BA||`` row-wise, so the
         adapted layer equals the base layer at init."""
-        lora_a = self.lora_A[adapter_name].weight
-        lora_b = self.lora_B[adapter_name].weight
+        lora_a = _weight(self.lora_A[adapter_name])
+        lora_b = _weight(self.lora_B[adapter_name])
         weight = self._dense_base_weight()
         norm = self._weight_norm(
             weight.to(lora_a.device), lora_b @ lora_a, self.scaling[adapter_name]
@@ -250,10 +257,10 @@ class LoraLinear(nn.Module):
             x = dropout(x)
             base_result = None
         eye = torch.eye(
-            lora_a.weight.shape[1], device=lora_a.weight.device, dtype=lora_a.weight.dtype
+            _weight(lora_a).shape[1], device=_weight(lora_a).device, dtype=_weight(lora_a).dtype
         )
         lora_weight = lora_b(lora_a(eye)).T.to(x.dtype)
-        magnitude = self.lora_magnitude_vector[name].weight
+        magnitude = _weight(self.lora_magnitude_vector[name])
         weight = self._dense_base_weight().to(x.dtype)
         weight_norm = self._weight_norm(weight, lora_weight.detach(), scaling).detach()
         mag_norm_scale = (magnitude / weight_norm).view(1, -1)
@@ -270,7 +277,7 @@ class LoraLinear(nn.Module):
 
     def _dense_base_weight(self) -> torch.Tensor:
         """The base weight as a float matrix (quantized layers dequantize it, see qlora.py)."""
-        return self.base_layer.weight
+        return _weight(self.base_layer)
 
     @property
     def active_adapter(self) -> str:
@@ -291,9 +298,9 @@ class LoraLinear(nn.Module):
         if init_lora_weights is False:
             return
         if init_lora_weights is True:
-            nn.init.kaiming_uniform_(lora_a.weight, a=math.sqrt(5))
+            nn.init.kaiming_uniform_(_weight(lora_a), a=math.sqrt(5))
         elif isinstance(init_lora_weights, str) and init_lora_weights.lower() == "gaussian":
-            nn.init.normal_(lora_a.weight, std=1 / self.r[adapter_name])
+            nn.init.normal_(_weight(lora_a), std=1 / self.r[adapter_name])
         elif init_lora_weights == "pissa":
             self._pissa_init(adapter_name)
             return
@@ -305,10 +312,10 @@ class LoraLinear(nn.Module):
                 "init_lora_weights must be True, False, 'gaussian', 'pissa' or 'olora', got "
                 f"{init_lora_weights!r}"
             )
-        nn.init.zeros_(lora_b.weight)
+        nn.init.zeros_(_weight(lora_b))
 
     def _check_float_base(self, init: str) -> torch.dtype:
-        dtype = self.base_layer.weight.dtype
+        dtype = _weight(self.base_layer).dtype
         if dtype not in (torch.float32, torch.float16, torch.bfloat16):
             raise TypeError(
                 f"init_lora_weights={init!r} needs a float32/float16/bfloat16 base weight"
@@ -319,16 +326,16 @@ class LoraLinear(nn.Module):
         """peft ``pissa_init`` (exact SVD): A = sqrt(S_r/s) U_r^T, B = V_r sqrt(S_r/s), W -= s B A."""
         dtype = self._check_float_base("pissa")
         r, scaling = self.r[adapter_name], self.scaling[adapter_name]
-        weight = self.base_layer.weight.to(torch.float32)
+        weight = _weight(self.base_layer).to(torch.float32)
         weight = weight.T if self.fan_in_fan_out else weight
         v, s, uh = torch.linalg.svd(weight.data, full_matrices=False)
         s_r = s[:r] / scaling
         lora_a = torch.diag(torch.sqrt(s_r)) @ uh[:r]
         lora_b = v[:, :r] @ torch.diag(torch.sqrt(s_r))
-        self.lora_A[adapter_name].weight.data = lora_a
-        self.lora_B[adapter_name].weight.data = lora_b
+        _weight(self.lora_A[adapter_name]).data = lora_a
+        _weight(self.lora_B[adapter_name]).data = lora_b
         weight = (weight.data - scaling * lora_b @ lora_a).to(dtype)
-        self.base_layer.weight.data = weight.T if self.fan_in_fan_out else weight
+        _weight(self.base_layer).data = weight.T if self.fan_in_fan_out else weight
 
     def _olora_init(self, adapter_name: str) -> None:
         """peft ``olora_init``: Q, R = qr(W); B = Q[:, :r], A = R[:r], W -= s B A."""
@@ -340,18 +347,18 @@ class LoraLinear(nn.Module):
             )
         r, scaling = self.r[adapter_name], self.scaling[adapter_name]
         lora_a, lora_b = self.lora_A[adapter_name], self.lora_B[adapter_name]
-        weight = self.base_layer.weight.to(torch.float32)
+        weight = _weight(self.base_layer).to(torch.float32)
         q, rr = torch.linalg.qr(weight.data)
-        lora_a.weight.data = rr[:r].contiguous()
-        lora_b.weight.data = q[:, :r].contiguous()
-        weight.data -= scaling * lora_b.weight @ lora_a.weight
-        self.base_layer.weight.data = weight.to(dtype)
+        _weight(lora_a).data = rr[:r].contiguous()
+        _weight(lora_b).data = q[:, :r].contiguous()
+        weight.data -= scaling * _weight(lora_b) @ _weight(lora_a)
+        _weight(self.base_layer).data = weight.to(dtype)
 
     def delta_weight(self, adapter_name: str | None = None) -> torch.Tensor:
         """``B @ A * scaling`` in the base weight's layout (transposed for Conv1D), in the adapter dtype
         as peft's ``get_delta_weight``; the in-place add in :meth:`merge` rounds once to the base dtype."""
         name = self.active_adapter if adapter_name is None else adapter_name
-        w_a, w_b = self.lora_A[name].weight, self.lora_B[name].weight
+        w_a, w_b = _weight(self.lora_A[name]), _weight(self.lora_B[name])
         dtype = w_b.dtype
         # peft casts half-precision CPU merges to float32 (slow half matmuls on CPU)
         if w_b.device.type == "cpu" and dtype in (torch.float16, torch.bfloat16):
@@ -368,7 +375,7 @@ class LoraLinear(nn.Module):
         for name in self.active_adapters if adapter_names is None else adapter_names:
             if name not in self.r or name in self.merged_adapters:
                 continue
-            weight = self.base_layer.weight
+            weight = _weight(self.base_layer)
             if self.use_dora[name]:
                 if self.merged_adapters:
                     # peft replays earlier merges to get the unmerged norm; not reproduced here
@@ -379,7 +386,7 @@ class LoraLinear(nn.Module):
                 # peft merge_unsafe: the norm of the unmerged weight, kept for unmerge
                 norm = self._weight_norm(weight, _transpose(delta, self.fan_in_fan_out), 1)
                 self._dora_weight_norm[name] = norm.detach()
-                factor = self.lora_magnitude_vector[name].weight / self._dora_weight_norm[name]
+                factor = _weight(self.lora_magnitude_vector[name]) / self._dora_weight_norm[name]
                 factor = _transpose(factor.view(-1, 1), self.fan_in_fan_out)
                 weight.data = (factor * (weight.data + delta)).to(weight.dtype)
             else:
@@ -391,10 +398,10 @@ class LoraLinear(nn.Module):
         """Subtracts the merged updates again, last merged first (peft ``unmerge``)."""
         while self.merged_adapters:
             name = self.merged_adapters.pop()
-            weight = self.base_layer.weight
+            weight = _weight(self.base_layer)
             if self.use_dora[name]:
                 norm = self._dora_weight_norm.pop(name)
-                factor = self.lora_magnitude_vector[name].weight / norm
+                factor = _weight(self.lora_magnitude_vector[name]) / norm
                 factor = _transpose(factor.view(-1, 1), self.fan_in_fan_out)
                 weight.data = (weight.data / factor - self.delta_weight(name)).to(weight.dtype)
             else:
@@ -435,7 +442,7 @@ class LoraLinear(nn.Module):
             if name not in self.r:
                 continue
             lora_a = self.lora_A[name]
-            x = x.to(lora_a.weight.dtype)
+            x = x.to(_weight(lora_a).dtype)
             # Same operation order as peft's lora.Linear.forward, so outputs match bit for bit.
             if self.use_dora[name]:
                 result = self._dora_forward(name, x, result)
@@ -449,7 +456,7 @@ class LoraLinear(nn.Module):
     @property
     def weight(self) -> torch.Tensor:
         """The base weight, so code that reads ``layer.weight`` (e.g. tied heads, dtype probes) works."""
-        return self.base_layer.weight
+        return _weight(self.base_layer)
 
     def extra_repr(self) -> str:
         return (
@@ -516,7 +523,7 @@ class LoraEmbedding(LoraLinear):
             raise ValueError(f"r must be a positive int, got {r!r}")
         if not 0.0 <= lora_dropout < 1.0:
             raise ValueError(f"lora_dropout must be in [0, 1), got {lora_dropout!r}")
-        weight = self.base_layer.weight
+        weight = _weight(self.base_layer)
         self.r[adapter_name] = r
         self.lora_alpha[adapter_name] = lora_alpha
         self.use_rslora[adapter_name] = use_rslora
@@ -533,7 +540,7 @@ class LoraEmbedding(LoraLinear):
         # peft draws both with torch.randn (on CPU, float32) before moving them to the base layer
         weight_a = torch.randn((r, self.in_features))
         weight_b = torch.randn((self.out_features, r))
-        kw = {"device": weight.device, "dtype": adapter_dtype}
+        kw: dict[str, Any] = {"device": weight.device, "dtype": adapter_dtype}
         self.lora_embedding_A[adapter_name] = nn.Parameter(weight_a.to(**kw))
         self.lora_embedding_B[adapter_name] = nn.Parameter(weight_b.to(**kw))
         if init_lora_weights is not False:
@@ -563,7 +570,7 @@ class LoraEmbedding(LoraLinear):
     def merge(self, adapter_names: Sequence[str] | None = None) -> None:
         for name in self.active_adapters if adapter_names is None else adapter_names:
             if name in self.r and name not in self.merged_adapters:
-                weight = self.base_layer.weight
+                weight = _weight(self.base_layer)
                 weight.data += self.delta_weight(name).to(weight.dtype)
                 self.merged_adapters.append(name)
 
@@ -571,11 +578,12 @@ class LoraEmbedding(LoraLinear):
     def unmerge(self) -> None:
         while self.merged_adapters:
             name = self.merged_adapters.pop()
-            weight = self.base_layer.weight
+            weight = _weight(self.base_layer)
             weight.data -= self.delta_weight(name).to(weight.dtype)
 
     def _embed(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         base = self.base_layer
+        assert isinstance(base, nn.Embedding)
         return nn.functional.embedding(
             x,
             weight,
@@ -591,7 +599,7 @@ class LoraEmbedding(LoraLinear):
         scale = getattr(self.base_layer, "embed_scale", None)
         if scale is None:
             return None
-        weight = self.base_layer.weight
+        weight = _weight(self.base_layer)
         if isinstance(scale, (int, float)):
             return torch.tensor(scale, device=weight.device, dtype=weight.dtype)
         if isinstance(scale, torch.Tensor) and scale.numel() == 1:
@@ -624,6 +632,12 @@ class LoraConv2d(LoraLinear):
     conv with the base kernel, stride and padding into ``r`` channels, ``lora_B`` a 1x1 conv back
     (with the base ``groups``). DoRA and PiSSA/OLoRA are not offered here."""
 
+    @property
+    def _conv(self) -> nn.Conv2d:
+        base = self.base_layer
+        assert isinstance(base, nn.Conv2d)
+        return base
+
     def update_layer(
         self,
         adapter_name: str,
@@ -642,7 +656,7 @@ class LoraConv2d(LoraLinear):
             raise ValueError(
                 f"init_lora_weights={init_lora_weights!r} is not supported on nn.Conv2d layers"
             )
-        groups = self.base_layer.groups
+        groups = self._conv.groups
         if isinstance(r, int) and r > 0 and r % groups:
             # peft's limit too
             raise ValueError(f"r={r} must be divisible by the conv's groups={groups}")
@@ -657,10 +671,11 @@ class LoraConv2d(LoraLinear):
         )
 
     def _new_lora_pair(self, r: int, kw: dict[str, Any]) -> tuple[nn.Module, nn.Module]:
-        base = self.base_layer
+        base = self._conv
         # as peft: A copies kernel, stride and padding (not dilation), B is 1x1 with the base groups
+        # torch types Conv2d's attributes tuple[int, ...] but its arguments tuple[int, int]
         lora_a = nn.Conv2d(
-            self.in_features, r, base.kernel_size, base.stride, base.padding, bias=False, **kw
+            self.in_features, r, base.kernel_size, base.stride, base.padding, bias=False, **kw  # type: ignore[arg-type]
         )
         lora_b = nn.Conv2d(
             r, self.out_features, (1, 1), (1, 1), groups=base.groups, bias=False, **kw
@@ -670,19 +685,19 @@ class LoraConv2d(LoraLinear):
     def delta_weight(self, adapter_name: str | None = None) -> torch.Tensor:
         """peft ``_ConvNd.get_delta_weight`` for 2-d kernels."""
         name = self.active_adapter if adapter_name is None else adapter_name
-        w_a, w_b = self.lora_A[name].weight, self.lora_B[name].weight
+        w_a, w_b = _weight(self.lora_A[name]), _weight(self.lora_B[name])
         dtype = w_a.dtype
         cast = w_b.device.type == "cpu" and dtype in (torch.float16, torch.bfloat16)
         if cast:
             w_a, w_b = w_a.float(), w_b.float()
         scaling = self.scaling[name]
-        if self.base_layer.weight.size()[2:4] == (1, 1):
+        if _weight(self.base_layer).size()[2:4] == (1, 1):
             delta = (w_b.squeeze(3).squeeze(2) @ w_a.squeeze(3).squeeze(2)).unsqueeze(2).unsqueeze(
                 3
             ) * scaling
         else:
             delta = nn.functional.conv2d(w_a.transpose(0, 1), w_b)
-            if self.base_layer.groups > 1:
+            if self._conv.groups > 1:
                 delta = delta * scaling
             else:
                 delta = delta.transpose(0, 1) * scaling
@@ -690,7 +705,7 @@ class LoraConv2d(LoraLinear):
 
     @torch.no_grad()
     def merge(self, adapter_names: Sequence[str] | None = None) -> None:
-        if self.base_layer.groups > 1:
+        if self._conv.groups > 1:
             raise ValueError(
                 "merging is not supported for conv layers with groups > 1 (as in peft)"
             )

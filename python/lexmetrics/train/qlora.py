@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .lora import BASE_REWRITING_INITS, DEFAULT_ADAPTER, InitMode, LoraLinear, _transpose
+from .lora import BASE_REWRITING_INITS, DEFAULT_ADAPTER, InitMode, LoraLinear, _transpose, _weight
 
 __all__ = [
     "LoraLinear4bit",
@@ -52,7 +52,7 @@ def _bnb() -> Any:
     return bitsandbytes
 
 
-def dequantize_weight(base_layer: nn.Module) -> torch.Tensor:
+def dequantize_weight(base_layer: Any) -> torch.Tensor:  # a bitsandbytes layer: no type stubs
     """The dense weight of a bitsandbytes layer (peft ``dequantize_bnb_weight``): 4-bit blocks
     through ``dequantize_4bit`` (in the dtype it was quantized from), 8-bit rows times ``SCB / 127``.
     A weight that is not quantized (8-bit ``has_fp16_weights=True``) is returned as is."""
@@ -81,9 +81,11 @@ class _LoraKbit(LoraLinear):
 
     _bits = 0
 
+    base_layer: Any  # a bitsandbytes Linear4bit / Linear8bitLt: the package ships no type stubs
+
     def __init__(
         self,
-        base_layer: nn.Module,
+        base_layer: Any,
         r: int,
         lora_alpha: float,
         lora_dropout: float = 0.0,
@@ -143,7 +145,7 @@ class _LoraKbit(LoraLinear):
     def delta_weight(self, adapter_name: str | None = None) -> torch.Tensor:
         """``B @ A * scaling`` in the adapter dtype (peft's bnb ``get_delta_weight``)."""
         name = self.active_adapter if adapter_name is None else adapter_name
-        return (self.lora_B[name].weight @ self.lora_A[name].weight) * self.scaling[name]
+        return (_weight(self.lora_B[name]) @ _weight(self.lora_A[name])) * self.scaling[name]
 
     def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
         if self.disable_adapters:
@@ -164,7 +166,7 @@ class _LoraKbit(LoraLinear):
             convert = not torch.is_autocast_enabled()
             expected = result.dtype
             if convert:
-                x = x.to(lora_a.weight.dtype)
+                x = x.to(_weight(lora_a).dtype)
             if self.use_dora[name]:
                 result = self._dora_forward(name, x, result)
                 if convert:
@@ -201,7 +203,7 @@ class _LoraKbit(LoraLinear):
                     )
                 norm = self._weight_norm(dense, delta, 1).detach()
                 self._dora_weight_norm[name] = norm
-                factor = (self.lora_magnitude_vector[name].weight / norm).view(-1, 1)
+                factor = (_weight(self.lora_magnitude_vector[name]) / norm).view(-1, 1)
                 merged = (factor * (dense + delta)).to(dense.dtype)
             else:
                 merged = dense.to(delta.dtype).to(delta.device) + delta
@@ -224,7 +226,7 @@ class _LoraKbit(LoraLinear):
             if self.use_dora[name]:
                 norm = self._dora_weight_norm.pop(name)
                 factor = _transpose(
-                    (self.lora_magnitude_vector[name].weight / norm).view(-1, 1), False
+                    (_weight(self.lora_magnitude_vector[name]) / norm).view(-1, 1), False
                 )
                 dense = (dense / factor - delta).to(dense.dtype)
             else:
@@ -278,7 +280,7 @@ def kbit_layer_class(module: nn.Module) -> type[LoraLinear] | None:
 
 
 def prepare_model_for_kbit_training(
-    model: nn.Module,
+    model: Any,  # a transformers PreTrainedModel (duck-typed: its methods vary by version)
     use_gradient_checkpointing: bool = True,
     gradient_checkpointing_kwargs: dict | None = None,
 ) -> nn.Module:
