@@ -13,7 +13,10 @@ def require_release() -> None:
     from lexmetrics import _native
 
     if _native.BUILD_PROFILE != "release" and not os.environ.get("LEXMETRICS_BENCH_ALLOW_DEBUG"):
-        sys.exit("benchmarks need a release build (pip install . builds one); got " + _native.BUILD_PROFILE)
+        sys.exit(
+            "benchmarks need a release build (pip install . builds one); got "
+            + _native.BUILD_PROFILE
+        )
 
 
 def best_time(fn: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
@@ -29,6 +32,7 @@ def best_time(fn: Callable[[], object], repeat: int = 3) -> tuple[float, object]
 
 def table(rows: list[dict], cols: list[str]) -> str:
     """A GitHub-markdown table of ``rows`` restricted to ``cols``."""
+
     def fmt(v: object) -> str:
         if isinstance(v, float):
             return f"{v:,.1f}" if v >= 100 else f"{v:.3g}"

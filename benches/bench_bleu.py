@@ -65,12 +65,18 @@ def main() -> None:
     rows: list[dict] = []
 
     def add(task, impl, workers, secs, same, base):
-        rows.append({
-            "task": task, "impl": impl, "workers": workers, "seconds": secs, "pairs/s": n / secs,
-            "x sacrebleu": base["sacrebleu"] / secs if "sacrebleu" in base else "",
-            "x bleuscore": base["bleuscore"] / secs if "bleuscore" in base else "",
-            "same score": same,
-        })
+        rows.append(
+            {
+                "task": task,
+                "impl": impl,
+                "workers": workers,
+                "seconds": secs,
+                "pairs/s": n / secs,
+                "x sacrebleu": base["sacrebleu"] / secs if "sacrebleu" in base else "",
+                "x bleuscore": base["bleuscore"] / secs if "bleuscore" in base else "",
+                "same score": same,
+            }
+        )
 
     # ---- corpus BLEU
     base: dict[str, float] = {}
@@ -80,14 +86,23 @@ def main() -> None:
     base["bleuscore"] = t_bs
     add("corpus BLEU", "sacrebleu 2.6", 1, t, "reference", {})
     nosmooth = lm.corpus_bleu(hyps, refs, smooth_method="none").score / 100
-    add("corpus BLEU", "bleuscore", "all", t_bs, f"{abs(bs['bleu'] - nosmooth) < 1e-12} (vs none-smoothed /100)", {"sacrebleu": base["sacrebleu"]})
+    add(
+        "corpus BLEU",
+        "bleuscore",
+        "all",
+        t_bs,
+        f"{abs(bs['bleu'] - nosmooth) < 1e-12} (vs none-smoothed /100)",
+        {"sacrebleu": base["sacrebleu"]},
+    )
     for w in (1, 2):
         t, got = best_time(lambda w=w: lm.corpus_bleu(hyps, refs, workers=w), repeat=args.repeat)
         add("corpus BLEU", "lexmetrics", w, t, got.score == ref.score, base)
 
     # ---- sentence BLEU
     base = {}
-    t, ref_s = best_time(lambda: [sacrebleu.sentence_bleu(h, [r]).score for h, r in zip(hyps, refs)], repeat=1)
+    t, ref_s = best_time(
+        lambda: [sacrebleu.sentence_bleu(h, [r]).score for h, r in zip(hyps, refs)], repeat=1
+    )
     base["sacrebleu"] = t
     add("sentence BLEU", "sacrebleu 2.6", 1, t, "reference", {})
     for w in (1, 2):
@@ -97,17 +112,38 @@ def main() -> None:
     # ---- corpus chrF / chrF++
     for wo, name in ((0, "corpus chrF"), (2, "corpus chrF++")):
         base = {}
-        t, ref_c = best_time(lambda wo=wo: sacrebleu.corpus_chrf(hyps, streams, word_order=wo), repeat=1)
+        t, ref_c = best_time(
+            lambda wo=wo: sacrebleu.corpus_chrf(hyps, streams, word_order=wo), repeat=1
+        )
         base["sacrebleu"] = t
         add(name, "sacrebleu 2.6", 1, t, "reference", {})
         for w in (1, 2):
-            t, got = best_time(lambda w=w, wo=wo: lm.corpus_chrf(hyps, refs, word_order=wo, workers=w), repeat=args.repeat)
+            t, got = best_time(
+                lambda w=w, wo=wo: lm.corpus_chrf(hyps, refs, word_order=wo, workers=w),
+                repeat=args.repeat,
+            )
             add(name, "lexmetrics", w, t, got.score == ref_c.score, base)
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{n} pairs, 1 reference each, {os.cpu_count()} cores (load average {load}); "
-          f"lexmetrics {lm.__version__}, sacrebleu {sacrebleu.__version__}, bleuscore {bleuscore.__version__}\n")
-    print(table(rows, ["task", "impl", "workers", "seconds", "pairs/s", "x sacrebleu", "x bleuscore", "same score"]))
+    print(
+        f"{n} pairs, 1 reference each, {os.cpu_count()} cores (load average {load}); "
+        f"lexmetrics {lm.__version__}, sacrebleu {sacrebleu.__version__}, bleuscore {bleuscore.__version__}\n"
+    )
+    print(
+        table(
+            rows,
+            [
+                "task",
+                "impl",
+                "workers",
+                "seconds",
+                "pairs/s",
+                "x sacrebleu",
+                "x bleuscore",
+                "same score",
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

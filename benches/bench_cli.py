@@ -50,7 +50,9 @@ def write_inputs(d: str, preds: list[str], refs: list[str], repeat: int) -> dict
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    block = "".join(json.dumps({"prediction": p, "reference": r}) + "\n" for p, r in zip(preds, refs))
+    block = "".join(
+        json.dumps({"prediction": p, "reference": r}) + "\n" for p, r in zip(preds, refs)
+    )
     jl = os.path.join(d, "pairs.jsonl")
     with open(jl, "w") as f:
         for _ in range(repeat):
@@ -76,18 +78,36 @@ _PEAK = (
 )
 
 
-def run_cli(path: str, metrics: str, per_pair: str | None = None) -> tuple[float, float, float, dict]:
+def run_cli(
+    path: str, metrics: str, per_pair: str | None = None
+) -> tuple[float, float, float, dict]:
     """Seconds, CPU seconds and peak RSS (MB) of the CLI process alone, and its JSON report."""
     extra = ["--per-pair", per_pair] if per_pair else []
     t0 = time.perf_counter()
     p = subprocess.run(
-        [sys.executable, "-c", _PEAK, sys.executable, "-m", "lexmetrics.cli", "score", "-i", path,
-         "-m", metrics, "-q", *extra],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            _PEAK,
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            path,
+            "-m",
+            metrics,
+            "-q",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
     )
     el = time.perf_counter() - t0
     if p.returncode != 0:
-        raise SystemExit(f"lexmetrics score failed on {path} (exit {p.returncode}): {p.stderr[-2000:]}")
+        raise SystemExit(
+            f"lexmetrics score failed on {path} (exit {p.returncode}): {p.stderr[-2000:]}"
+        )
     *_, cpu, rss_kb = p.stderr.strip().splitlines()
     return el, float(cpu), int(rss_kb) / 1024, json.loads(p.stdout)
 
@@ -97,10 +117,17 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=10_000_000)
     ap.add_argument("--block", type=int, default=10_000)
     ap.add_argument("--metrics", default="rouge1,rouge2,rougeL,bleu,chrf")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="interleaved rounds; each configuration's best time is reported")
-    ap.add_argument("--per-pair", default="jsonl,csv,parquet",
-                    help="per-pair output formats to time (comma-separated; empty: none)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="interleaved rounds; each configuration's best time is reported",
+    )
+    ap.add_argument(
+        "--per-pair",
+        default="jsonl,csv,parquet",
+        help="per-pair output formats to time (comma-separated; empty: none)",
+    )
     args = ap.parse_args()
     require_release()
     import lexmetrics
@@ -123,20 +150,33 @@ def main() -> None:
     # (states are sums, so the block's state times `repeat` is exact)
     block_stats = [s.stats(preds, refs, None) for s in specs]
     exp_states = [s.add(s.empty_state(), st) * repeat for s, st in zip(specs, block_stats)]
-    first_bleu = [list(s.per_pair(st).values())[0][:100].tolist()
-                  for s, st in zip(specs, block_stats) if s.name == "bleu"]
+    first_bleu = [
+        list(s.per_pair(st).values())[0][:100].tolist()
+        for s, st in zip(specs, block_stats)
+        if s.name == "bleu"
+    ]
     expected = {}
     for s, st in zip(specs, exp_states):
         expected.update({k: v for k, v in s.headline(s.compute(st, n)).items()})
 
-    rows = [{"what": f"in-memory API ({len(mp):,} pairs)", "pairs/s": mem_rate, "peak RSS MB": "", "ratio": 1.0,
-             "correct": True}]
+    rows = [
+        {
+            "what": f"in-memory API ({len(mp):,} pairs)",
+            "pairs/s": mem_rate,
+            "peak RSS MB": "",
+            "ratio": 1.0,
+            "correct": True,
+        }
+    ]
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as d:
         t0 = time.perf_counter()
         paths = write_inputs(d, preds, refs, repeat)
-        print(f"wrote {n:,} pairs in {time.perf_counter() - t0:.0f}s "
-              f"(jsonl {os.path.getsize(paths['jsonl']) / 1e9:.2f} GB, parquet "
-              f"{os.path.getsize(paths['parquet']) / 1e6:.0f} MB)", file=sys.stderr)
+        print(
+            f"wrote {n:,} pairs in {time.perf_counter() - t0:.0f}s "
+            f"(jsonl {os.path.getsize(paths['jsonl']) / 1e9:.2f} GB, parquet "
+            f"{os.path.getsize(paths['parquet']) / 1e6:.0f} MB)",
+            file=sys.stderr,
+        )
         outs = list(filter(None, args.per_pair.split(",")))
         for fmt, path in paths.items():
             # Interleaved rounds, best time of each configuration: on a shared machine the load
@@ -149,21 +189,45 @@ def main() -> None:
                     el, cpu, rss, report = run_cli(path, args.metrics, per_pair=out)
                     ok = _headline(report, expected) == expected
                     if out is not None:
-                        ok = ok and report["per_pair"]["rows"] == n and (
-                            not first_bleu or _first_bleu(out, out_fmt) == first_bleu[0])
+                        ok = (
+                            ok
+                            and report["per_pair"]["rows"] == n
+                            and (not first_bleu or _first_bleu(out, out_fmt) == first_bleu[0])
+                        )
                         os.remove(out)
                     b = best.setdefault(out_fmt, [el, cpu, rss, ok])
                     b[:] = [min(b[0], el), min(b[1], cpu), max(b[2], rss), b[3] and ok]
             el, cpu, rss, ok = best[None]
-            rows.append({"what": f"lexmetrics score {fmt} ({n:,} pairs)", "pairs/s": n / el,
-                         "peak RSS MB": round(rss), "ratio": (n / el) / mem_rate, "correct": ok})
+            rows.append(
+                {
+                    "what": f"lexmetrics score {fmt} ({n:,} pairs)",
+                    "pairs/s": n / el,
+                    "peak RSS MB": round(rss),
+                    "ratio": (n / el) / mem_rate,
+                    "correct": ok,
+                }
+            )
             for out_fmt in outs:
                 el_pp, cpu_pp, rss, ok = best[out_fmt]
-                rows.append({"what": f"  + --per-pair {out_fmt}", "pairs/s": n / el_pp, "peak RSS MB": round(rss),
-                             "ratio": (n / el_pp) / mem_rate, "overhead": f"{100 * (el_pp / el - 1):+.0f}%",
-                             "CPU overhead": f"{100 * (cpu_pp / cpu - 1):+.0f}%", "correct": ok})
-    print(f"metrics: {args.metrics}; lexmetrics {lexmetrics.__version__}; load {os.getloadavg()[0]:.1f}")
-    print(table(rows, ["what", "pairs/s", "peak RSS MB", "ratio", "overhead", "CPU overhead", "correct"]))
+                rows.append(
+                    {
+                        "what": f"  + --per-pair {out_fmt}",
+                        "pairs/s": n / el_pp,
+                        "peak RSS MB": round(rss),
+                        "ratio": (n / el_pp) / mem_rate,
+                        "overhead": f"{100 * (el_pp / el - 1):+.0f}%",
+                        "CPU overhead": f"{100 * (cpu_pp / cpu - 1):+.0f}%",
+                        "correct": ok,
+                    }
+                )
+    print(
+        f"metrics: {args.metrics}; lexmetrics {lexmetrics.__version__}; load {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        table(
+            rows, ["what", "pairs/s", "peak RSS MB", "ratio", "overhead", "CPU overhead", "correct"]
+        )
+    )
 
 
 def _headline(report: dict, expected: dict) -> dict:

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from _common import require_release, table  # noqa: E402
 
-_CHILD = r'''
+_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 from lexmetrics._aggregate import StateFold, Tally, group_index
@@ -61,7 +61,7 @@ ref.add(specs, [np.concatenate([p[0] for p in probe]), np.concatenate([p[1] for 
 ok = seen == pairs and probe_score == fold.metrics(ref, nrefs_of=total)["bleu"]["score"]
 print(json.dumps({"fold": t_fold, "walk": t_walk, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "ok": bool(ok)}))
-'''
+"""
 
 _PEAK = (
     "import resource, subprocess, sys\n"
@@ -72,25 +72,56 @@ _PEAK = (
 
 
 def fold_row(pairs: int, groups: int) -> dict:
-    p = subprocess.run([sys.executable, "-c", _CHILD, str(pairs), str(groups)], capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(pairs), str(groups)], capture_output=True, text=True
+    )
     if p.returncode != 0:
         raise SystemExit(p.stderr[-2000:])
     r = json.loads(p.stdout)
-    return {"what": f"fold {pairs:,} pairs", "groups": f"{groups:,}", "fold s": r["fold"], "results s": r["walk"],
-            "peak RSS MB": round(r["rss"]), "correct": r["ok"]}
+    return {
+        "what": f"fold {pairs:,} pairs",
+        "groups": f"{groups:,}",
+        "fold s": r["fold"],
+        "results s": r["walk"],
+        "peak RSS MB": round(r["rss"]),
+        "correct": r["ok"],
+    }
 
 
 def cli_row(path: str, pairs: int, groups: int) -> dict:
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", _PEAK, sys.executable, "-m", "lexmetrics.cli", "score", "-i", path,
-                        "-m", "rougeL,bleu", "--by", "id", "-q"], capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PEAK,
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            path,
+            "-m",
+            "rougeL,bleu",
+            "--by",
+            "id",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
     el = time.perf_counter() - t0
     if p.returncode != 0:
         raise SystemExit(p.stderr[-2000:])
     rep = json.loads(p.stdout)
     ok = len(rep["groups"]) == groups and sum(g["n"] for g in rep["groups"].values()) == pairs
-    return {"what": f"lexmetrics score --by id, {pairs:,} pairs", "groups": f"{groups:,}", "fold s": el,
-            "peak RSS MB": round(int(p.stderr.strip().splitlines()[-1]) / 1024), "correct": ok}
+    return {
+        "what": f"lexmetrics score --by id, {pairs:,} pairs",
+        "groups": f"{groups:,}",
+        "fold s": el,
+        "peak RSS MB": round(int(p.stderr.strip().splitlines()[-1]) / 1024),
+        "correct": ok,
+    }
 
 
 def main() -> None:
@@ -112,7 +143,10 @@ def main() -> None:
                 with open(path, "w") as f:
                     for i in range(args.cli_pairs):
                         ref = " ".join(rng.choice(words) for _ in range(12))
-                        f.write(json.dumps({"prediction": ref[::-1], "reference": ref, "id": i % g}) + "\n")
+                        f.write(
+                            json.dumps({"prediction": ref[::-1], "reference": ref, "id": i % g})
+                            + "\n"
+                        )
                 rows.append(cli_row(path, args.cli_pairs, g))
     print(table(rows, ["what", "groups", "fold s", "results s", "peak RSS MB", "correct"]))
 

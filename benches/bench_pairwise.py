@@ -39,7 +39,10 @@ PUNCT = [",", ".", "!", "?", ";", ":", "'s", "(", ")", '"', "-", "$", "%", "2019
 def samples(n: int, seed: int = 0) -> list[str]:
     """N sampled 'translations' of one source: a base sentence with random edits each."""
     rng = random.Random(seed)
-    base = [rng.choice(PUNCT) if rng.random() < 0.12 else rng.choice(WORDS) for _ in range(rng.randint(20, 30))]
+    base = [
+        rng.choice(PUNCT) if rng.random() < 0.12 else rng.choice(WORDS)
+        for _ in range(rng.randint(20, 30))
+    ]
     out = []
     for _ in range(n):
         toks = [t if rng.random() > 0.2 else rng.choice(WORDS) for t in base if rng.random() > 0.1]
@@ -72,32 +75,82 @@ def main() -> None:
     for metric in args.metrics.split(","):
         scorer = {"chrf": CHRF, "bleu": lambda: BLEU(effective_order=True), "ter": TER}[metric]()
         t_sacre, want = best_time(
-            lambda s=scorer: np.array([[s.sentence_score(h, [r]).score for r in c] for h in c]), repeat=1
+            lambda s=scorer: np.array([[s.sentence_score(h, [r]).score for r in c] for h in c]),
+            repeat=1,
         )
         own = {"chrf": lm.sentence_chrf, "bleu": lm.sentence_bleu, "ter": lm.sentence_ter}[metric]
-        t_own, own_m = best_time(lambda f=own: f(flat_h, flat_r).reshape(len(c), len(c)), args.repeat)
+        t_own, own_m = best_time(
+            lambda f=own: f(flat_h, flat_r).reshape(len(c), len(c)), args.repeat
+        )
         assert (own_m == want).all()
-        rows.append({"metric": metric, "method": "sacrebleu loop (1 core)", "s": t_sacre,
-                     "pairs/s": n2 / t_sacre, "== sacrebleu": f"{n2}/{n2}"})
-        rows.append({"metric": metric, "method": f"lexmetrics sentence API, N^2 pairs batch ({cores} cores)",
-                     "s": t_own, "pairs/s": n2 / t_own, "vs sacrebleu": t_sacre / t_own,
-                     "== sacrebleu": f"{int((own_m == want).sum())}/{n2}"})
+        rows.append(
+            {
+                "metric": metric,
+                "method": "sacrebleu loop (1 core)",
+                "s": t_sacre,
+                "pairs/s": n2 / t_sacre,
+                "== sacrebleu": f"{n2}/{n2}",
+            }
+        )
+        rows.append(
+            {
+                "metric": metric,
+                "method": f"lexmetrics sentence API, N^2 pairs batch ({cores} cores)",
+                "s": t_own,
+                "pairs/s": n2 / t_own,
+                "vs sacrebleu": t_sacre / t_own,
+                "== sacrebleu": f"{int((own_m == want).sum())}/{n2}",
+            }
+        )
         if metric == "chrf" and fastchrf is not None:
             t_fc, fc = best_time(lambda: np.array(fastchrf.pairwise_chrf([c], [c])[0]), args.repeat)
-            rows.append({"metric": metric, "method": "fastchrf.pairwise_chrf", "s": t_fc, "pairs/s": n2 / t_fc,
-                         "vs sacrebleu": t_sacre / t_fc, "vs own sentence API": t_own / t_fc,
-                         "== sacrebleu": f"{int((fc == want).sum())}/{n2} (max |diff| {np.abs(fc - want).max():.1e})"})
+            rows.append(
+                {
+                    "metric": metric,
+                    "method": "fastchrf.pairwise_chrf",
+                    "s": t_fc,
+                    "pairs/s": n2 / t_fc,
+                    "vs sacrebleu": t_sacre / t_fc,
+                    "vs own sentence API": t_own / t_fc,
+                    "== sacrebleu": f"{int((fc == want).sum())}/{n2} (max |diff| {np.abs(fc - want).max():.1e})",
+                }
+            )
         for workers in sorted({1, cores}):
-            t_pw, m = best_time(lambda w=workers, m=metric: lm.pairwise(c, metric=m, workers=w), args.repeat)
-            rows.append({"metric": metric, "method": f"lexmetrics.pairwise ({workers} core{'s' * (workers > 1)})",
-                         "s": t_pw, "pairs/s": n2 / t_pw, "vs sacrebleu": t_sacre / t_pw,
-                         "vs own sentence API": t_own / t_pw, "== sacrebleu": f"{int((m == want).sum())}/{n2}"})
+            t_pw, m = best_time(
+                lambda w=workers, m=metric: lm.pairwise(c, metric=m, workers=w), args.repeat
+            )
+            rows.append(
+                {
+                    "metric": metric,
+                    "method": f"lexmetrics.pairwise ({workers} core{'s' * (workers > 1)})",
+                    "s": t_pw,
+                    "pairs/s": n2 / t_pw,
+                    "vs sacrebleu": t_sacre / t_pw,
+                    "vs own sentence API": t_own / t_pw,
+                    "== sacrebleu": f"{int((m == want).sum())}/{n2}",
+                }
+            )
             if metric == "chrf" and fastchrf is not None:
                 rows[-1]["vs fastchrf"] = t_fc / t_pw
-    print(f"N = {len(c)} candidates ({n2} pairs), avg {np.mean([len(x.split()) for x in c]):.1f} tokens, "
-          f"lexmetrics {lm.__version__} ({lm._native.BUILD_PROFILE})")
-    print(table(rows, ["metric", "method", "s", "pairs/s", "vs sacrebleu", "vs own sentence API", "vs fastchrf",
-                       "== sacrebleu"]))
+    print(
+        f"N = {len(c)} candidates ({n2} pairs), avg {np.mean([len(x.split()) for x in c]):.1f} tokens, "
+        f"lexmetrics {lm.__version__} ({lm._native.BUILD_PROFILE})"
+    )
+    print(
+        table(
+            rows,
+            [
+                "metric",
+                "method",
+                "s",
+                "pairs/s",
+                "vs sacrebleu",
+                "vs own sentence API",
+                "vs fastchrf",
+                "== sacrebleu",
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

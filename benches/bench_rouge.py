@@ -30,7 +30,9 @@ WORDS = (
 
 
 def _sent(rng: random.Random, n: int) -> list[str]:
-    return [rng.choice(WORDS) if rng.random() < 0.9 else rng.choice(WORDS).upper() for _ in range(n)]
+    return [
+        rng.choice(WORDS) if rng.random() < 0.9 else rng.choice(WORDS).upper() for _ in range(n)
+    ]
 
 
 def _perturb(rng: random.Random, ws: list[str]) -> list[str]:
@@ -127,8 +129,12 @@ def main() -> None:
                     best[w] = min(best[w], t_us)
             for w in (1, 2):
                 r = res[w]
-                got = [float(x) for i in range(n) for t in types
-                       for x in (r[t].precision[i], r[t].recall[i], r[t].fmeasure[i])]
+                got = [
+                    float(x)
+                    for i in range(n)
+                    for t in types
+                    for x in (r[t].precision[i], r[t].recall[i], r[t].fmeasure[i])
+                ]
                 timings.append((f"lexmetrics.rouge (workers={w})", w, best[w], got == expect))
             cs = compat.RougeScorer(types, use_stemmer=stem)
             t_c, c_out = best_time(
@@ -136,14 +142,30 @@ def main() -> None:
             )
             timings.append(("compat score_batch (workers=1)", 1, t_c, flat(c_out, types) == expect))
             rs1 = timings[0][2]
-            rows.append({"case": label, "impl": "rouge-score", "cores": 1, "pairs/s": n / t_ref,
-                         "x rouge-score": 1.0, "x rouge-score-rs(1)": rs1 / t_ref, "correct": True})
+            rows.append(
+                {
+                    "case": label,
+                    "impl": "rouge-score",
+                    "cores": 1,
+                    "pairs/s": n / t_ref,
+                    "x rouge-score": 1.0,
+                    "x rouge-score-rs(1)": rs1 / t_ref,
+                    "correct": True,
+                }
+            )
             us1 = None
             for name, w, t, ok in timings:
                 if name.startswith("lexmetrics.rouge") and w == 1:
                     us1 = t
-                row = {"case": label, "impl": name, "cores": w, "pairs/s": n / t,
-                       "x rouge-score": t_ref / t, "x rouge-score-rs(1)": rs1 / t, "correct": ok}
+                row = {
+                    "case": label,
+                    "impl": name,
+                    "cores": w,
+                    "pairs/s": n / t,
+                    "x rouge-score": t_ref / t,
+                    "x rouge-score-rs(1)": rs1 / t,
+                    "correct": ok,
+                }
                 if name.startswith("lexmetrics.rouge") and w == 2 and us1:
                     row["impl"] += f" [1->2 cores: {us1 / t:.2f}x]"
                 rows.append(row)

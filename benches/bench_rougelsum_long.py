@@ -36,7 +36,10 @@ def main() -> None:
     ap.add_argument("--check", type=int, default=3000)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    pred, ref = make_side(rng, args.sentences, args.vocab), make_side(rng, args.sentences, args.vocab)
+    pred, ref = (
+        make_side(rng, args.sentences, args.vocab),
+        make_side(rng, args.sentences, args.vocab),
+    )
 
     t0 = time.perf_counter()
     res = lm.rouge([pred], [ref], rouge_types=["rougeLsum"], workers=1)
@@ -54,10 +57,14 @@ def main() -> None:
         t_rs = time.perf_counter() - t1
         got = lm.rouge([p], [r], rouge_types=["rougeLsum"], workers=1)["rougeLsum"]
         correct = (got.precision[0], got.recall[0], got.fmeasure[0]) == tuple(want)
-        print(f"check on {args.check} sentences per side: equal to rouge-score: {correct} "
-              f"(rouge-score {t_rs:.2f} s)")
-    print(f"{args.sentences} one-word sentences per side, vocabulary {args.vocab}: "
-          f"{dt:.3f} s, rougeLsum F = {f:.6f}")
+        print(
+            f"check on {args.check} sentences per side: equal to rouge-score: {correct} "
+            f"(rouge-score {t_rs:.2f} s)"
+        )
+    print(
+        f"{args.sentences} one-word sentences per side, vocabulary {args.vocab}: "
+        f"{dt:.3f} s, rougeLsum F = {f:.6f}"
+    )
 
 
 if __name__ == "__main__":

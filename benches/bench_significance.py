@@ -56,8 +56,11 @@ def make_systems(n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]
 
 def run_cli(args: list[str]) -> tuple[float, float, dict]:
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", _PEAK, sys.executable, "-m", "lexmetrics.cli", "score", *args],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-c", _PEAK, sys.executable, "-m", "lexmetrics.cli", "score", *args],
+        capture_output=True,
+        text=True,
+    )
     el = time.perf_counter() - t0
     if p.returncode != 0:
         raise SystemExit(f"lexmetrics score failed (exit {p.returncode}): {p.stderr[-2000:]}")
@@ -71,16 +74,44 @@ def bench_command(n: int, d: str) -> list[dict]:
         paths[name] = os.path.join(d, f"{name}.txt")
         with open(paths[name], "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
-    base = ["-i", paths["sysB"], "-i", paths["sysA"], "-r", paths["ref"], "-m", "bleu,chrf,rougeL",
-            "--workers", "2", "-q"]
+    base = [
+        "-i",
+        paths["sysB"],
+        "-i",
+        paths["sysA"],
+        "-r",
+        paths["ref"],
+        "-m",
+        "bleu,chrf,rougeL",
+        "--workers",
+        "2",
+        "-q",
+    ]
     rows = []
     el0, rss0, _ = run_cli(base)
-    rows.append({"what": f"score only ({n:,} pairs x 2 systems)", "seconds": el0, "peak RSS MB": round(rss0)})
+    rows.append(
+        {
+            "what": f"score only ({n:,} pairs x 2 systems)",
+            "seconds": el0,
+            "peak RSS MB": round(rss0),
+        }
+    )
     el, rss, rep = run_cli(base + ["-ci", "--paired-bs", "--paired-ar"])
     sig = rep["systems"][1]["significance"]
-    ok = all(0 < sig[m][t]["p_value"] <= 1 for m in ("bleu", "chrf", "rougeL") for t in ("paired_bs", "paired_ar"))
-    rows.append({"what": "-ci --paired-bs --paired-ar (1,000 / 10,000)", "seconds": el, "peak RSS MB": round(rss),
-                 "target": "< 60 s, < 300 MB", "correct": ok})
+    ok = all(
+        0 < sig[m][t]["p_value"] <= 1
+        for m in ("bleu", "chrf", "rougeL")
+        for t in ("paired_bs", "paired_ar")
+    )
+    rows.append(
+        {
+            "what": "-ci --paired-bs --paired-ar (1,000 / 10,000)",
+            "seconds": el,
+            "peak RSS MB": round(rss),
+            "target": "< 60 s, < 300 MB",
+            "correct": ok,
+        }
+    )
     return rows
 
 
@@ -102,15 +133,25 @@ def bench_ar(n: int, trials: int) -> list[dict]:
 
     t0 = time.perf_counter()
     metrics = {"BLEU": sacrebleu.BLEU(), "chrF2": sacrebleu.CHRF()}
-    _, scores = PairedTest([("a", a), ("b", b)], metrics, [refs], test_type="ar", n_samples=trials)()
+    _, scores = PairedTest(
+        [("a", a), ("b", b)], metrics, [refs], test_type="ar", n_samples=trials
+    )()
     t_theirs = time.perf_counter() - t0
     correct = True
     for m, theirs in (("bleu", scores["BLEU"][1]), ("chrf", scores["chrF2"][1])):
         p, q = ours[m]["p_value"], theirs.p_value
         se = np.sqrt(2 * q * (1 - q) / trials) + 1e-3
         correct &= abs(p - q) < 5 * se and ours[m]["system"] == theirs.score
-    return [{"what": f"paired AR, {trials:,} trials, bleu+chrf, {n:,} pairs", "lexmetrics s": t_ours,
-             "sacrebleu s": t_theirs, "ratio": t_theirs / t_ours, "target": ">= 50x", "correct": bool(correct)}]
+    return [
+        {
+            "what": f"paired AR, {trials:,} trials, bleu+chrf, {n:,} pairs",
+            "lexmetrics s": t_ours,
+            "sacrebleu s": t_theirs,
+            "ratio": t_theirs / t_ours,
+            "target": ">= 50x",
+            "correct": bool(correct),
+        }
+    ]
 
 
 def main() -> None:
@@ -127,8 +168,12 @@ def main() -> None:
             rows = bench_command(args.pairs, d)
         print(table(rows, ["what", "seconds", "peak RSS MB", "target", "correct"]))
     if not args.skip_ar:
-        print(table(bench_ar(args.ar_pairs, args.ar_trials),
-                    ["what", "lexmetrics s", "sacrebleu s", "ratio", "target", "correct"]))
+        print(
+            table(
+                bench_ar(args.ar_pairs, args.ar_trials),
+                ["what", "lexmetrics s", "sacrebleu s", "ratio", "target", "correct"],
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -46,7 +46,14 @@ def make_parquet(path: Path, n: int, seed: int = 1) -> None:
         refs.append(" ".join(toks))
         preds.append(" ".join(hyp[: len(hyp) - rng.randint(0, 3)]))
         langs.append(("en", "de", "fr", "zh")[i % 4])
-    t = pa.table({"id": pa.array(range(n), pa.int64()), "prediction": preds, "reference": refs, "lang": langs})
+    t = pa.table(
+        {
+            "id": pa.array(range(n), pa.int64()),
+            "prediction": preds,
+            "reference": refs,
+            "lang": langs,
+        }
+    )
     pq.write_table(t, path, row_group_size=50_000)
 
 
@@ -125,15 +132,37 @@ def main() -> None:
         frame.write.format("noop").mode("overwrite").save()
 
     t, _ = timed(lambda: noop(LS.with_scores(df, metrics)))
-    rows.append({"job": "lexmetrics with_scores (per row)", "rows": args.rows, "s": t, "rows/s": args.rows / t})
+    rows.append(
+        {
+            "job": "lexmetrics with_scores (per row)",
+            "rows": args.rows,
+            "s": t,
+            "rows/s": args.rows / t,
+        }
+    )
     t, ours_corpus = timed(lambda: LS.corpus_scores(df, metrics, by="lang"))
-    rows.append({"job": "lexmetrics corpus_scores (by lang)", "rows": args.rows, "s": t, "rows/s": args.rows / t})
+    rows.append(
+        {
+            "job": "lexmetrics corpus_scores (by lang)",
+            "rows": args.rows,
+            "s": t,
+            "rows/s": args.rows / t,
+        }
+    )
 
     score = peer_udf()
-    peer_frame = sample.select("id", score("prediction", "reference").alias("s")).select("id", "s.*")
+    peer_frame = sample.select("id", score("prediction", "reference").alias("s")).select(
+        "id", "s.*"
+    )
     t, _ = timed(lambda: noop(peer_frame))
-    rows.append({"job": "Python UDF rouge-score+sacrebleu (per row)", "rows": args.peer_rows, "s": t,
-                 "rows/s": args.peer_rows / t})
+    rows.append(
+        {
+            "job": "Python UDF rouge-score+sacrebleu (per row)",
+            "rows": args.peer_rows,
+            "s": t,
+            "rows/s": args.peer_rows / t,
+        }
+    )
 
     def peer_corpus():
         got = sample.select("prediction", "reference").collect()
@@ -149,30 +178,51 @@ def main() -> None:
         }
 
     t, peer_res = timed(peer_corpus)
-    rows.append({"job": "collect + sacrebleu/rouge-score corpus (driver)", "rows": args.peer_rows, "s": t,
-                 "rows/s": args.peer_rows / t})
+    rows.append(
+        {
+            "job": "collect + sacrebleu/rouge-score corpus (driver)",
+            "rows": args.peer_rows,
+            "s": t,
+            "rows/s": args.peer_rows / t,
+        }
+    )
 
     # Correctness on the sample: per-row and corpus scores identical.
-    ours_rows = LS.with_scores(sample, metrics).select(
-        "id", F.col("rouge1_fmeasure").alias("rouge1"), F.col("rougeL_fmeasure").alias("rougeL"), "bleu", "chrf"
-    ).orderBy("id").collect()
+    ours_rows = (
+        LS.with_scores(sample, metrics)
+        .select(
+            "id",
+            F.col("rouge1_fmeasure").alias("rouge1"),
+            F.col("rougeL_fmeasure").alias("rougeL"),
+            "bleu",
+            "chrf",
+        )
+        .orderBy("id")
+        .collect()
+    )
     peer_rows = peer_frame.orderBy("id").collect()
     same_rows = [tuple(r) for r in ours_rows] == [tuple(r) for r in peer_rows]
     oc = LS.corpus_scores(sample, metrics)["metrics"]
     same_corpus = (
-        oc["bleu"]["score"] == peer_res["bleu"] and oc["chrf"]["score"] == peer_res["chrf"]
-        and oc["rouge1"]["fmeasure"] == peer_res["rouge1"] and oc["rougeL"]["fmeasure"] == peer_res["rougeL"]
+        oc["bleu"]["score"] == peer_res["bleu"]
+        and oc["chrf"]["score"] == peer_res["chrf"]
+        and oc["rouge1"]["fmeasure"] == peer_res["rouge1"]
+        and oc["rougeL"]["fmeasure"] == peer_res["rougeL"]
     )
     for r in rows:
         r["identical"] = same_rows if "per row" in r["job"] else same_corpus
     ours = rows[0]["rows/s"]
     for r in rows:
         r["vs peer UDF"] = f"{r['rows/s'] / rows[2]['rows/s']:.1f}x"
-    print(f"\nSpark {spark.version}, {args.master}, {os.cpu_count()} CPUs; peer rows/s measured on "
-          f"{args.peer_rows:,} rows and extrapolated; identical = same scores (==) on that sample.\n")
+    print(
+        f"\nSpark {spark.version}, {args.master}, {os.cpu_count()} CPUs; peer rows/s measured on "
+        f"{args.peer_rows:,} rows and extrapolated; identical = same scores (==) on that sample.\n"
+    )
     print(table(rows, ["job", "rows", "s", "rows/s", "vs peer UDF", "identical"]))
-    print(f"\ncorpus (1M, all langs): BLEU {ours_corpus['metrics']['bleu']['score']:.4f}, "
-          f"chrF {ours_corpus['metrics']['chrf']['score']:.4f}; per-row job {ours:,.0f} rows/s")
+    print(
+        f"\ncorpus (1M, all langs): BLEU {ours_corpus['metrics']['bleu']['score']:.4f}, "
+        f"chrF {ours_corpus['metrics']['chrf']['score']:.4f}; per-row job {ours:,.0f} rows/s"
+    )
     spark.stop()
 
 

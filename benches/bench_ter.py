@@ -49,8 +49,8 @@ def hypothesis(rng: random.Random, ref: list[str]) -> list[str]:
             out.append(t)
     if len(out) > 4 and rng.random() < 0.33:
         i = rng.randrange(len(out) - 3)
-        block = out[i:i + rng.randint(1, 4)]
-        del out[i:i + len(block)]
+        block = out[i : i + rng.randint(1, 4)]
+        del out[i : i + len(block)]
         k = rng.randint(0, len(out))
         out[k:k] = block
     return out
@@ -97,25 +97,70 @@ def main() -> None:
         return [metric.sentence_score(h, [r]).score for h, r in zip(hyps, refs)]
 
     tasks = [
-        ("corpus TER", sb_corpus, lambda w: lm.corpus_ter(hyps, refs, workers=w),
-         lambda got, ref: (got.score, got.num_edits, got.ref_length) == (ref.score, ref.num_edits, ref.ref_length)),
-        ("sentence TER", sb_sentence, lambda w: lm.sentence_ter(hyps, refs, workers=w),
-         lambda got, ref: got.tolist() == ref),
+        (
+            "corpus TER",
+            sb_corpus,
+            lambda w: lm.corpus_ter(hyps, refs, workers=w),
+            lambda got, ref: (
+                (got.score, got.num_edits, got.ref_length)
+                == (ref.score, ref.num_edits, ref.ref_length)
+            ),
+        ),
+        (
+            "sentence TER",
+            sb_sentence,
+            lambda w: lm.sentence_ter(hyps, refs, workers=w),
+            lambda got, ref: got.tolist() == ref,
+        ),
     ]
     rows: list[dict] = []
     for task, sb, ours, same in tasks:
         t_sb, ref = cpu_time(sb, repeat=1)
-        rows.append({"task": task, "impl": "sacrebleu 2.6", "workers": 1, "seconds": t_sb, "clock": "cpu",
-                     "pairs/s": n / t_sb, "x sacrebleu": 1.0, "same": "-"})
+        rows.append(
+            {
+                "task": task,
+                "impl": "sacrebleu 2.6",
+                "workers": 1,
+                "seconds": t_sb,
+                "clock": "cpu",
+                "pairs/s": n / t_sb,
+                "x sacrebleu": 1.0,
+                "same": "-",
+            }
+        )
         t1, got = cpu_time(lambda f=ours: f(1), repeat=args.repeat)
-        rows.append({"task": task, "impl": "lexmetrics", "workers": 1, "seconds": t1, "clock": "cpu",
-                     "pairs/s": n / t1, "x sacrebleu": t_sb / t1, "same": same(got, ref)})
+        rows.append(
+            {
+                "task": task,
+                "impl": "lexmetrics",
+                "workers": 1,
+                "seconds": t1,
+                "clock": "cpu",
+                "pairs/s": n / t1,
+                "x sacrebleu": t_sb / t1,
+                "same": same(got, ref),
+            }
+        )
         if workers_all > 1:
             tw, got = best_time(lambda f=ours: f(workers_all), repeat=args.repeat)
-            rows.append({"task": task, "impl": "lexmetrics", "workers": workers_all, "seconds": tw,
-                         "clock": "wall", "pairs/s": n / tw, "x sacrebleu": t_sb / tw, "same": same(got, ref)})
+            rows.append(
+                {
+                    "task": task,
+                    "impl": "lexmetrics",
+                    "workers": workers_all,
+                    "seconds": tw,
+                    "clock": "wall",
+                    "pairs/s": n / tw,
+                    "x sacrebleu": t_sb / tw,
+                    "same": same(got, ref),
+                }
+            )
     print(f"## TER, {n} pairs of 10-60 words (1 reference), {workers_all} cores\n")
-    print(table(rows, ["task", "impl", "workers", "clock", "seconds", "pairs/s", "x sacrebleu", "same"]))
+    print(
+        table(
+            rows, ["task", "impl", "workers", "clock", "seconds", "pairs/s", "x sacrebleu", "same"]
+        )
+    )
 
     # ---- time per pair against length (one core)
     rows = []
@@ -123,17 +168,35 @@ def main() -> None:
         k = max(4, min(64, 4000 // length))
         h, r = corpus(k, length, length, seed=length)
         t_lm, got = cpu_time(lambda h=h, r=r: lm.ter_stats(h, r, workers=1), repeat=args.repeat)
-        row = {"tokens": length, "pairs": k, "lexmetrics ms/pair": 1e3 * t_lm / k,
-               "lexmetrics us/token": 1e6 * t_lm / k / length}
+        row = {
+            "tokens": length,
+            "pairs": k,
+            "lexmetrics ms/pair": 1e3 * t_lm / k,
+            "lexmetrics us/token": 1e6 * t_lm / k / length,
+        }
         if length <= args.sacrebleu_max_len:
-            t_s, theirs = cpu_time(lambda h=h, r=r: TER()._extract_corpus_statistics(h, [r]), repeat=1)
+            t_s, theirs = cpu_time(
+                lambda h=h, r=r: TER()._extract_corpus_statistics(h, [r]), repeat=1
+            )
             row["sacrebleu ms/pair"] = 1e3 * t_s / k
             row["x sacrebleu"] = t_s / t_lm
             row["same"] = [list(x) for x in got] == [list(map(float, x)) for x in theirs]
         rows.append(row)
     print("\n## Time per pair against segment length (one core, workers=1, CPU time)\n")
-    print(table(rows, ["tokens", "pairs", "lexmetrics ms/pair", "lexmetrics us/token", "sacrebleu ms/pair",
-                       "x sacrebleu", "same"]))
+    print(
+        table(
+            rows,
+            [
+                "tokens",
+                "pairs",
+                "lexmetrics ms/pair",
+                "lexmetrics us/token",
+                "sacrebleu ms/pair",
+                "x sacrebleu",
+                "same",
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

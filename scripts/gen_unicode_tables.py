@@ -46,7 +46,9 @@ def _python_tables(python: str) -> dict:
     t = json.loads(out.stdout)
     t["python"] = subprocess.run(
         [python, "-c", "import sys; print(sys.version.split()[0])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     return t
 
@@ -112,9 +114,19 @@ def main() -> None:
         tag = "PY_" + version.replace(".", "_")
         py = t["python"]
         ws = table("WHITESPACE", tag, f"Python {py}: `str.isspace()`.", t["whitespace"])
-        ci = table("CASE_IGNORABLE", tag, f"Python {py}: case-ignorable (final sigma).", t["case_ignorable"])
+        ci = table(
+            "CASE_IGNORABLE",
+            tag,
+            f"Python {py}: case-ignorable (final sigma).",
+            t["case_ignorable"],
+        )
         cased = table("CASED", tag, f"Python {py}: cased and not case-ignorable.", t["cased"])
-        low = table("LOWER", tag, f"Python {py}: `chr(cp).lower()` where it changes (up to 3 code points, 0 = none).", t["lower"])
+        low = table(
+            "LOWER",
+            tag,
+            f"Python {py}: `chr(cp).lower()` where it changes (up to 3 code points, 0 = none).",
+            t["lower"],
+        )
         entries.append(
             f"    PythonTables {{ unidata_version: {json.dumps(version)}, whitespace: {ws}, "
             f"lower: {low}, case_ignorable: {ci}, cased: {cased} }},"
@@ -123,7 +135,13 @@ def main() -> None:
     out.append("pub static PYTHON_TABLES: &[PythonTables] = &[")
     out.extend(entries)
     out.append("];\n")
-    out.append(_emit_ranges("REGEX_P", "`regex` module `\\p{P}` (punctuation), used by sacrebleu's intl tokenizer.", rx["P"]))
+    out.append(
+        _emit_ranges(
+            "REGEX_P",
+            "`regex` module `\\p{P}` (punctuation), used by sacrebleu's intl tokenizer.",
+            rx["P"],
+        )
+    )
     out.append(_emit_ranges("REGEX_S", "`regex` module `\\p{S}` (symbols).", rx["S"]))
     out.append(_emit_ranges("REGEX_N", "`regex` module `\\p{N}` (numbers).", rx["N"]))
     out.append("/// The `regex` classes above and the release they come from.")

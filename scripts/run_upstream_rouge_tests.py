@@ -145,8 +145,18 @@ def fetch_sdist(cache: Path = CACHE) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
-                sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-                "--no-deps", "--no-binary", ":all:", "rouge-score==0.1.2", "-d", str(cache),
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "rouge-score==0.1.2",
+                "-d",
+                str(cache),
             ],
             check=True,
         )
@@ -196,7 +206,11 @@ def run_suite(reference: bool = False, cache: Path = CACHE) -> dict:
             test = f"collecting {case.get('name')}"
         kinds = {child.tag for child in case}
         outcomes[test] = (
-            "failed" if kinds & {"failure", "error"} else "skipped" if "skipped" in kinds else "passed"
+            "failed"
+            if kinds & {"failure", "error"}
+            else "skipped"
+            if "skipped" in kinds
+            else "passed"
         )
     counted = [t for t in outcomes if t not in EXCLUDED]
     modules = json.loads((suite / "modules.json").read_text())

@@ -68,6 +68,7 @@ def excluded(test: str) -> bool:
     """Whether a test id (``file.py::name[params]``) belongs to an excluded test function."""
     return test.split("[", 1)[0] in EXCLUDED
 
+
 # The finder, loaded by pytest as a plugin (-p) before any test module is imported.
 _ALIAS_PLUGIN = '''\
 """sacrebleu -> lexmetrics.compat.sacrebleu (or, with --reference, the real package)."""
@@ -140,8 +141,18 @@ def fetch_sdist(cache: Path = CACHE) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
-                sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-                "--no-deps", "--no-binary", ":all:", "sacrebleu==2.6.0", "-d", str(cache),
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "sacrebleu==2.6.0",
+                "-d",
+                str(cache),
             ],
             check=True,
         )
@@ -175,7 +186,10 @@ def _test_id(case: ET.Element) -> str:
 
 def run_suite(reference: bool = False, cache: Path = CACHE) -> dict:
     """Runs the suite; returns {'outcomes': {test: outcome}, 'excluded': {...}, 'ok': bool, ...}."""
-    suite = prepare_suite(fetch_sdist(cache), cache / ("sacrebleu-suite-reference" if reference else "sacrebleu-suite"))
+    suite = prepare_suite(
+        fetch_sdist(cache),
+        cache / ("sacrebleu-suite-reference" if reference else "sacrebleu-suite"),
+    )
     report = suite / "report.xml"
     env = dict(os.environ)
     env["SACREBLEU_ALIAS_TARGET"] = "reference" if reference else "lexmetrics.compat.sacrebleu"
@@ -191,7 +205,11 @@ def run_suite(reference: bool = False, cache: Path = CACHE) -> dict:
     for case in ET.parse(report).getroot().iter("testcase"):
         kinds = {child.tag for child in case}
         outcomes[_test_id(case)] = (
-            "failed" if kinds & {"failure", "error"} else "skipped" if "skipped" in kinds else "passed"
+            "failed"
+            if kinds & {"failure", "error"}
+            else "skipped"
+            if "skipped" in kinds
+            else "passed"
         )
     counted = [t for t in outcomes if not excluded(t)]
     modules_file = suite / "modules.json"
@@ -215,7 +233,9 @@ def run_suite(reference: bool = False, cache: Path = CACHE) -> dict:
         "total": len(outcomes),
         "passed": sum(outcomes[t] == "passed" for t in counted),
         "not_passed": sorted(t for t in counted if outcomes[t] != "passed"),
-        "excluded": {t: (outcomes[t], EXCLUDED[t.split("[", 1)[0]]) for t in outcomes if excluded(t)},
+        "excluded": {
+            t: (outcomes[t], EXCLUDED[t.split("[", 1)[0]]) for t in outcomes if excluded(t)
+        },
         "outcomes": outcomes,
         "modules": modules,
         "leaked": leaked,

@@ -34,7 +34,9 @@ def make_pairs(n: int, seed: int) -> tuple[list[str], list[list[str]]]:
     for i in range(n):
         long = i % 10 == 0  # some pairs longer than 64 tokens (multi-word bit-parallel LCS)
         hyps.append("" if i % 97 == 5 else sentence(70, 120) if long else sentence(1, 30))
-        refs.append([sentence(70, 120) if long else sentence(1, 30) for _ in range(rng.randint(1, 2))])
+        refs.append(
+            [sentence(70, 120) if long else sentence(1, 30) for _ in range(rng.randint(1, 2))]
+        )
     return hyps, refs
 
 
@@ -83,16 +85,28 @@ def main() -> None:
         check(f"corpus_bleu tokenize={tok}", corpus.score == theirs.score, f"{corpus} != {theirs}")
         sent = lm.sentence_bleu(hyps, refs, tokenize=tok)
         metric = BLEU(tokenize=tok, effective_order=True)
-        bad = [i for i, (h, r) in enumerate(zip(hyps, refs)) if sent[i] != metric.sentence_score(h, r).score]
+        bad = [
+            i
+            for i, (h, r) in enumerate(zip(hyps, refs))
+            if sent[i] != metric.sentence_score(h, r).score
+        ]
         check(f"sentence_bleu tokenize={tok}", not bad, f"pairs {bad[:5]}")
 
     for word_order in (0, 2):
         corpus = lm.corpus_chrf(hyps, refs, word_order=word_order)
         theirs = CHRF(word_order=word_order).corpus_score(hyps, streams)
-        check(f"corpus_chrf word_order={word_order}", corpus.score == theirs.score, f"{corpus} != {theirs}")
+        check(
+            f"corpus_chrf word_order={word_order}",
+            corpus.score == theirs.score,
+            f"{corpus} != {theirs}",
+        )
         sent = lm.sentence_chrf(hyps, refs, word_order=word_order)
         metric = CHRF(word_order=word_order)
-        bad = [i for i, (h, r) in enumerate(zip(hyps, refs)) if sent[i] != metric.sentence_score(h, r).score]
+        bad = [
+            i
+            for i, (h, r) in enumerate(zip(hyps, refs))
+            if sent[i] != metric.sentence_score(h, r).score
+        ]
         check(f"sentence_chrf word_order={word_order}", not bad, f"pairs {bad[:5]}")
     print("smoke: all checks passed")
 

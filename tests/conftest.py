@@ -24,7 +24,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # one fails the whole run instead of silently skipping its tests.
 if os.environ.get("LEXMETRICS_REQUIRE_EXTRAS") == "1":
     for _name in (
-        "torch", "peft", "transformers", "safetensors", "tokenizers", "bitsandbytes",
-        "pyspark", "pyarrow", "polars", "pandas", "rouge_score", "sacrebleu", "nltk",
+        "torch",
+        "peft",
+        "transformers",
+        "safetensors",
+        "tokenizers",
+        "bitsandbytes",
+        "pyspark",
+        "pyarrow",
+        "polars",
+        "pandas",
+        "rouge_score",
+        "sacrebleu",
+        "nltk",
     ):
         importlib.import_module(_name)

@@ -1,5 +1,6 @@
 """The one fold (lexmetrics._aggregate), the one group keying shared by the CLI and the Arrow/Spark
 entry points, and per-row scores from per-row statistics in one native call."""
+
 from __future__ import annotations
 
 import json
@@ -20,27 +21,49 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 LA = pytest.importorskip("lexmetrics.arrow")
 
-PREDS = ["the cat sat on the mat", "a dog", "", "hello there world", "it is raining today", "x y z"] * 3
+PREDS = [
+    "the cat sat on the mat",
+    "a dog",
+    "",
+    "hello there world",
+    "it is raining today",
+    "x y z",
+] * 3
 REFS = ["the cat is on the mat", "a dog barks", "nothing", "hello world", "", "x y z"] * 3
 
 
 @pytest.mark.parametrize(
     "spec",
-    [BleuSpec(), BleuSpec(smooth_method="floor"), BleuSpec(smooth_method="add-k", smooth_value=2),
-     BleuSpec(smooth_method="none"), BleuSpec(max_ngram_order=2, tokenize="char"),
-     ChrfSpec(), ChrfSpec(word_order=2), ChrfSpec(eps_smoothing=True, beta=1)],
+    [
+        BleuSpec(),
+        BleuSpec(smooth_method="floor"),
+        BleuSpec(smooth_method="add-k", smooth_value=2),
+        BleuSpec(smooth_method="none"),
+        BleuSpec(max_ngram_order=2, tokenize="char"),
+        ChrfSpec(),
+        ChrfSpec(word_order=2),
+        ChrfSpec(eps_smoothing=True, beta=1),
+    ],
     ids=repr,
 )
 def test_per_row_scores_equal_sacrebleu_sentence_scores(spec):
     st = spec.stats(PREDS, REFS, None)
     (got,) = spec.per_pair(st).values()
     if isinstance(spec, BleuSpec):
-        ref = sacrebleu.metrics.BLEU(tokenize=spec.tokenize, smooth_method=spec.smooth_method,
-                                     smooth_value=spec.smooth_value, max_ngram_order=spec.max_ngram_order,
-                                     effective_order=True)
+        ref = sacrebleu.metrics.BLEU(
+            tokenize=spec.tokenize,
+            smooth_method=spec.smooth_method,
+            smooth_value=spec.smooth_value,
+            max_ngram_order=spec.max_ngram_order,
+            effective_order=True,
+        )
     else:
-        ref = sacrebleu.metrics.CHRF(char_order=spec.char_order, word_order=spec.word_order,
-                                     beta=spec.beta, eps_smoothing=spec.eps_smoothing)
+        ref = sacrebleu.metrics.CHRF(
+            char_order=spec.char_order,
+            word_order=spec.word_order,
+            beta=spec.beta,
+            eps_smoothing=spec.eps_smoothing,
+        )
     want = [ref.sentence_score(p, [r]).score for p, r in zip(PREDS, REFS)]
     assert got.dtype == np.float64 and got.tolist() == want
 
@@ -51,7 +74,9 @@ def test_per_row_scores_take_any_layout_and_name_bad_input():
     want = _native.bleu_scores_from_stats(st, "exp", None, True, 4)
     fortran = np.asfortranarray(st)
     assert _native.bleu_scores_from_stats(fortran, "exp", None, True, 4).tolist() == want.tolist()
-    assert _native.bleu_scores_from_stats(st[::2], "exp", None, True, 4).tolist() == want[::2].tolist()
+    assert (
+        _native.bleu_scores_from_stats(st[::2], "exp", None, True, 4).tolist() == want[::2].tolist()
+    )
     assert len(_native.chrf_scores_from_stats(np.zeros((0, 18), np.int64), 6, 0, 2.0, False)) == 0
     with pytest.raises(InputValueError, match=r"10 columns.*\(2, 3\)"):
         _native.bleu_scores_from_stats(np.zeros((2, 3), np.int64), "exp", None, True, 4)
@@ -66,8 +91,12 @@ def test_weighted_scores_equal_corpus_scores_of_each_resample():
         st = spec.stats(PREDS, REFS, None)
         w = np.random.default_rng(1).integers(0, 3, size=(5, len(PREDS)))
         got = spec.weighted_scores(st, w)[:, 0].tolist()
-        want = [spec.compute(spec.add(spec.empty_state(), np.repeat(st, row, axis=0)), int(row.sum()))["score"]
-                for row in w]
+        want = [
+            spec.compute(spec.add(spec.empty_state(), np.repeat(st, row, axis=0)), int(row.sum()))[
+                "score"
+            ]
+            for row in w
+        ]
         assert got == want
 
 
@@ -93,17 +122,24 @@ def test_group_keys_follow_spark_nan_and_signed_zero():
     for c in (col, pa.array(col, pa.float64())):
         codes, keys = group_index([c])
         assert codes.tolist() == [0, 1, 2, 2, 3, 1, 0]
-        assert keys[0] == (1.5,) and math.isnan(keys[1][0]) and keys[2] == (0.0,) and keys[3] == (None,)
+        assert (
+            keys[0] == (1.5,)
+            and math.isnan(keys[1][0])
+            and keys[2] == (0.0,)
+            and keys[3] == (None,)
+        )
     codes, keys = group_index([pa.array(["b", "a", "b", "a"]), pa.array([1, 1, 1, 2])])
     assert codes.tolist() == [0, 1, 0, 2] and keys == [("b", 1), ("a", 1), ("a", 2)]
 
 
 @pytest.mark.parametrize(
     "values, typ",
-    [([1, 2, 1, 3, 2, 1] * 3, pa.int64()),
-     ([0.5, float("nan"), -0.0, 0.0, 0.5, float("nan")] * 3, pa.float64()),
-     ([True, False, None, True, None, False] * 3, pa.bool_()),
-     (["a", None, "b", "a", "b", None] * 3, pa.string())],
+    [
+        ([1, 2, 1, 3, 2, 1] * 3, pa.int64()),
+        ([0.5, float("nan"), -0.0, 0.0, 0.5, float("nan")] * 3, pa.float64()),
+        ([True, False, None, True, None, False] * 3, pa.bool_()),
+        (["a", None, "b", "a", "b", None] * 3, pa.string()),
+    ],
 )
 def test_cli_names_groups_as_json_of_the_arrow_keys(tmp_path, values, typ):
     """`lexmetrics score --by g` keys are the JSON names of lexmetrics.arrow's (and so Spark's)
@@ -111,12 +147,31 @@ def test_cli_names_groups_as_json_of_the_arrow_keys(tmp_path, values, typ):
     table = pa.table({"prediction": PREDS, "reference": REFS, "g": pa.array(values, typ)})
     path = tmp_path / "d.parquet"
     pq.write_table(table, path)
-    p = subprocess.run([sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(path), "-m", "bleu,rouge1",
-                        "--by", "g"], capture_output=True, timeout=300)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            str(path),
+            "-m",
+            "bleu,rouge1",
+            "--by",
+            "g",
+        ],
+        capture_output=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr.decode()
     cli = json.loads(p.stdout)["groups"]
-    parts = [LA.state_batch(b, metrics=["bleu", "rouge1"], by="g") for b in table.to_batches(max_chunksize=5)]
-    arrow = json.loads(json.dumps(LA.corpus_from_states(parts, metrics=["bleu", "rouge1"], by="g")["groups"]))
+    parts = [
+        LA.state_batch(b, metrics=["bleu", "rouge1"], by="g")
+        for b in table.to_batches(max_chunksize=5)
+    ]
+    arrow = json.loads(
+        json.dumps(LA.corpus_from_states(parts, metrics=["bleu", "rouge1"], by="g")["groups"])
+    )
     assert sorted(cli) == sorted(arrow)
     for key in cli:
         assert cli[key]["n"] == arrow[key]["n"]
@@ -128,10 +183,30 @@ def test_per_pair_output_scores_are_sentence_scores(tmp_path):
     hyp, ref = tmp_path / "h.txt", tmp_path / "r.txt"
     hyp.write_text("\n".join(PREDS) + "\n")
     ref.write_text("\n".join(REFS) + "\n")
-    p = subprocess.run([sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(hyp), "-r", str(ref),
-                        "-m", "bleu,chrf++", "--per-pair", str(out)], capture_output=True, timeout=300)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            str(hyp),
+            "-r",
+            str(ref),
+            "-m",
+            "bleu,chrf++",
+            "--per-pair",
+            str(out),
+        ],
+        capture_output=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr.decode()
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["bleu"] for r in rows] == [lexmetrics.sentence_bleu([h], [r])[0] for h, r in zip(PREDS, REFS)]
+    assert [r["bleu"] for r in rows] == [
+        lexmetrics.sentence_bleu([h], [r])[0] for h, r in zip(PREDS, REFS)
+    ]
     chrf = sacrebleu.metrics.CHRF(word_order=2)
-    assert [r["chrf++"] for r in rows] == [chrf.sentence_score(h, [r]).score for h, r in zip(PREDS, REFS)]
+    assert [r["chrf++"] for r in rows] == [
+        chrf.sentence_score(h, [r]).score for h, r in zip(PREDS, REFS)
+    ]

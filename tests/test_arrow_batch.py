@@ -59,17 +59,27 @@ def test_per_row_scores_equal_the_reference_packages(scored):
             assert got == (s.precision, s.recall, s.fmeasure), (i, t)
         assert out["bleu"][i] == sacrebleu.sentence_bleu(p, [r]).score, i
         assert out["chrf"][i] == sacrebleu.sentence_chrf(p, [r]).score, i
-        assert out["chrfpp"][i] == sacrebleu.metrics.CHRF(word_order=2).sentence_score(p, [r]).score, i
+        assert (
+            out["chrfpp"][i] == sacrebleu.metrics.CHRF(word_order=2).sentence_score(p, [r]).score
+        ), i
 
 
 def test_stats_columns_equal_the_library_stats(scored):
     bs = lexmetrics.bleu_stats(PREDS, REFS)
-    got = np.column_stack([scored.column(f"bleu_{c}").to_numpy() for c in
-                           ["sys_len", "ref_len"] + [f"{k}_{n}" for k in ("correct", "total") for n in range(1, 5)]])
+    got = np.column_stack(
+        [
+            scored.column(f"bleu_{c}").to_numpy()
+            for c in ["sys_len", "ref_len"]
+            + [f"{k}_{n}" for k in ("correct", "total") for n in range(1, 5)]
+        ]
+    )
     assert np.array_equal(got, bs)
     cs = lexmetrics.chrf_stats(PREDS, REFS, word_order=2)
-    names = [f"chrfpp_{o}_{k}" for o in ["c1", "c2", "c3", "c4", "c5", "c6", "w1", "w2"]
-             for k in ("hyp", "ref", "match")]
+    names = [
+        f"chrfpp_{o}_{k}"
+        for o in ["c1", "c2", "c3", "c4", "c5", "c6", "w1", "w2"]
+        for k in ("hyp", "ref", "match")
+    ]
     assert np.array_equal(np.column_stack([scored.column(c).to_numpy() for c in names]), cs)
     assert scored.schema.field("bleu_sys_len").type == pa.int64()
 
@@ -120,7 +130,9 @@ def test_grouped_equals_per_group_single_process():
         f = lexmetrics.rouge(p, r, rouge_types=["rougeL"])["rougeL"].fmeasure
         assert block["metrics"]["rougeL"]["fmeasure"] == _exact_mean(f)
     # Whole-corpus numbers are still there, equal to the ungrouped run.
-    assert {k: v for k, v in res.items() if k != "groups"} == LA.corpus_from_states(LA.state_batch(_batch()))
+    assert {k: v for k, v in res.items() if k != "groups"} == LA.corpus_from_states(
+        LA.state_batch(_batch())
+    )
 
 
 @pytest.mark.parametrize("str_type", [pa.string(), pa.large_string(), pa.string_view()], ids=str)
@@ -132,13 +144,18 @@ def test_arrow_string_types_and_multi_reference_lists(str_type):
     # list<string> references: sacrebleu with two reference streams, rouge-score's score_multi.
     preds = [r["prediction"] for r in rows]
     refs = [r["refs"] for r in rows]
-    assert got.column("bleu").to_pylist() == [sacrebleu.sentence_bleu(p, rr).score for p, rr in zip(preds, refs, strict=True)]
+    assert got.column("bleu").to_pylist() == [
+        sacrebleu.sentence_bleu(p, rr).score for p, rr in zip(preds, refs, strict=True)
+    ]
     sc = rouge_scorer.RougeScorer(["rougeL"])
     assert got.column("rougeL_fmeasure").to_pylist() == [
         sc.score_multi(rr, p)["rougeL"].fmeasure for p, rr in zip(preds, refs, strict=True)
     ]
     res = LA.corpus_from_scores(got)
-    assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(preds, list(map(list, zip(*refs, strict=True)))).score
+    assert (
+        res["metrics"]["bleu"]["score"]
+        == sacrebleu.corpus_bleu(preds, list(map(list, zip(*refs, strict=True)))).score
+    )
 
 
 def test_dictionary_and_table_inputs():
@@ -152,17 +169,27 @@ def test_dictionary_and_table_inputs():
 def test_options_pass_through():
     p, r = PREDS[:200], REFS[:200]
     b = _batch(ROWS[:200])
-    opts = dict(tokenize="char", lowercase=True, chrf_lowercase=True, chrf_word_order=2, use_stemmer=True)
+    opts = dict(
+        tokenize="char", lowercase=True, chrf_lowercase=True, chrf_word_order=2, use_stemmer=True
+    )
     out = LA.score_batch(b, metrics="rouge1,bleu,chrf", **opts)
     assert out.column("bleu").to_pylist() == [
-        sacrebleu.sentence_bleu(a, [c], tokenize="char", lowercase=True).score for a, c in zip(p, r, strict=True)
+        sacrebleu.sentence_bleu(a, [c], tokenize="char", lowercase=True).score
+        for a, c in zip(p, r, strict=True)
     ]
     chrf = sacrebleu.metrics.CHRF(word_order=2, lowercase=True)
-    assert out.column("chrfpp").to_pylist() == [chrf.sentence_score(a, [c]).score for a, c in zip(p, r, strict=True)]
+    assert out.column("chrfpp").to_pylist() == [
+        chrf.sentence_score(a, [c]).score for a, c in zip(p, r, strict=True)
+    ]
     sc = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
-    assert out.column("rouge1_fmeasure").to_pylist() == [sc.score(c, a)["rouge1"].fmeasure for a, c in zip(p, r, strict=True)]
+    assert out.column("rouge1_fmeasure").to_pylist() == [
+        sc.score(c, a)["rouge1"].fmeasure for a, c in zip(p, r, strict=True)
+    ]
     res = LA.corpus_from_scores(out, metrics="rouge1,bleu,chrf", **opts)
-    assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(p, [r], tokenize="char", lowercase=True).score
+    assert (
+        res["metrics"]["bleu"]["score"]
+        == sacrebleu.corpus_bleu(p, [r], tokenize="char", lowercase=True).score
+    )
     assert res["metrics"]["chrf++"]["score"] == chrf.corpus_score(p, [r]).score
     assert "tok:char" in res["metrics"]["bleu"]["signature"]
 
@@ -174,8 +201,12 @@ def test_empty_strings_scored_like_the_single_machine_api():
     out = LA.score_batch(b, metrics=("rouge1", "rougeL", "bleu", "chrf"))
     r = lexmetrics.rouge(preds, refs, rouge_types=["rouge1", "rougeL"])
     assert out.column("rougeL_fmeasure").to_pylist() == r["rougeL"].fmeasure.tolist()
-    assert out.column("bleu").to_pylist() == [sacrebleu.sentence_bleu(p, [q]).score for p, q in zip(preds, refs, strict=True)]
-    assert out.column("chrf").to_pylist() == [sacrebleu.sentence_chrf(p, [q]).score for p, q in zip(preds, refs, strict=True)]
+    assert out.column("bleu").to_pylist() == [
+        sacrebleu.sentence_bleu(p, [q]).score for p, q in zip(preds, refs, strict=True)
+    ]
+    assert out.column("chrf").to_pylist() == [
+        sacrebleu.sentence_chrf(p, [q]).score for p, q in zip(preds, refs, strict=True)
+    ]
     res = LA.corpus_from_scores(out)
     assert res["n"] == 4
     assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(preds, [refs]).score
@@ -183,12 +214,18 @@ def test_empty_strings_scored_like_the_single_machine_api():
 
 def test_nulls_raise_naming_the_column_and_row():
     b = pa.RecordBatch.from_pydict({"prediction": ["a", None, "c"], "reference": ["a", "b", "c"]})
-    with pytest.raises(lexmetrics.InputValueError, match=r"column 'prediction' has a null at row 1"):
+    with pytest.raises(
+        lexmetrics.InputValueError, match=r"column 'prediction' has a null at row 1"
+    ):
         LA.score_batch(b)
     b = pa.RecordBatch.from_pydict({"hyp": ["a", "b", "c"], "refs": [["a"], ["b", None], None]})
-    with pytest.raises(ValueError, match=r"column 'refs' has a null reference inside the list at row 1"):
+    with pytest.raises(
+        ValueError, match=r"column 'refs' has a null reference inside the list at row 1"
+    ):
         LA.state_batch(b, pred_col="hyp", ref_col="refs")
-    b = pa.RecordBatch.from_pydict({"prediction": ["a", "b"], "reference": [None, None]})  # Arrow type null
+    b = pa.RecordBatch.from_pydict(
+        {"prediction": ["a", "b"], "reference": [None, None]}
+    )  # Arrow type null
     with pytest.raises(lexmetrics.InputValueError, match=r"column 'reference' has a null at row 0"):
         LA.score_batch(b)
     assert LA.score_batch(b, on_null="skip").column("bleu").null_count == 2
@@ -198,17 +235,24 @@ def test_nulls_skipped_on_request():
     rows = ROWS[:60]
     preds = [None if i % 7 == 0 else r["prediction"] for i, r in enumerate(rows)]
     refs = [None if i % 11 == 0 else r["reference"] for i, r in enumerate(rows)]
-    b = pa.RecordBatch.from_pydict({"prediction": preds, "reference": refs, "lang": [r["lang"] for r in rows]})
+    b = pa.RecordBatch.from_pydict(
+        {"prediction": preds, "reference": refs, "lang": [r["lang"] for r in rows]}
+    )
     out = LA.score_batch(b, on_null="skip", keep_cols=["lang"])
     keep = [i for i in range(len(rows)) if preds[i] is not None and refs[i] is not None]
     assert out.num_rows == len(rows)
     for c in ("rouge1_fmeasure", "bleu", "chrf", "bleu_sys_len"):
         col = out.column(c).to_pylist()
-        assert [i for i, v in enumerate(col) if v is None] == [i for i in range(len(rows)) if i not in keep]
+        assert [i for i, v in enumerate(col) if v is None] == [
+            i for i in range(len(rows)) if i not in keep
+        ]
     kp = [preds[i] for i in keep]
     kr = [refs[i] for i in keep]
     clean = LA.score_batch(pa.RecordBatch.from_pydict({"prediction": kp, "reference": kr}))
-    assert pa.array([out.column("bleu")[i] for i in keep]).to_pylist() == clean.column("bleu").to_pylist()
+    assert (
+        pa.array([out.column("bleu")[i] for i in keep]).to_pylist()
+        == clean.column("bleu").to_pylist()
+    )
     res = LA.corpus_from_scores(out)
     assert res["n"] == len(keep) and res["n_skipped"] == len(rows) - len(keep)
     assert res["metrics"]["bleu"]["score"] == sacrebleu.corpus_bleu(kp, [kr]).score

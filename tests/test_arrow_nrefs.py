@@ -9,8 +9,13 @@ from lexmetrics import arrow as LA
 from sacrebleu.metrics import BLEU, CHRF
 
 PREDS = ["the cat sat on the mat", "a dog ran far", "it is 42", "quick brown fox", "x y"]
-REFS = [["the cat sat on a mat"], ["the dog ran away", "a dog ran"], ["it was 42"],
-        ["the quick fox", "a brown fox", "fox"], ["x"]]
+REFS = [
+    ["the cat sat on a mat"],
+    ["the dog ran away", "a dog ran"],
+    ["it was 42"],
+    ["the quick fox", "a brown fox", "fox"],
+    ["x"],
+]
 
 
 def _sacre(refs, preds=None):
@@ -28,14 +33,22 @@ def _heads(res):
     return {k: res["metrics"][k]["signature"].split("|version:")[0] for k in ("bleu", "chrf")}
 
 
-@pytest.mark.parametrize("refs", [REFS, [r[:1] for r in REFS], [[r[0], r[0]] for r in REFS]],
-                         ids=["var", "one", "two"])
+@pytest.mark.parametrize(
+    "refs", [REFS, [r[:1] for r in REFS], [[r[0], r[0]] for r in REFS]], ids=["var", "one", "two"]
+)
 def test_corpus_signature_nrefs_matches_sacrebleu(refs):
-    table = pa.table({"prediction": PREDS, "reference": pa.array(refs, pa.list_(pa.string())),
-                      "g": [0, 0, 1, 1, 1]})
+    table = pa.table(
+        {
+            "prediction": PREDS,
+            "reference": pa.array(refs, pa.list_(pa.string())),
+            "g": [0, 0, 1, 1, 1],
+        }
+    )
     # Two partial states (as two partitions would make), merged.
-    parts = [LA.state_batch(table.slice(0, 2), metrics=["bleu", "chrf"], by="g"),
-             LA.state_batch(table.slice(2), metrics=["bleu", "chrf"], by="g")]
+    parts = [
+        LA.state_batch(table.slice(0, 2), metrics=["bleu", "chrf"], by="g"),
+        LA.state_batch(table.slice(2), metrics=["bleu", "chrf"], by="g"),
+    ]
     res = LA.corpus_from_states(parts, metrics=["bleu", "chrf"], by="g")
     assert _heads(res) == _sacre(refs)
     assert _heads(res["groups"][0]) == _sacre(refs[:2])  # a group's nrefs: its own rows

@@ -6,8 +6,20 @@ import lexmetrics as lm
 import numpy as np
 import pytest
 
-HYPS = ["The cat sat on the mat.", "3.5 e-mail &amp; 2019-2020", "", "中文,English。测试 ΟΔΟΣ", "a b c d e f"]
-REFS = ["The cat is on the mat.", "3,5 e-mail & 2019 - 2020", "x", "中文, English 测试 οδος", "a b c d e g"]
+HYPS = [
+    "The cat sat on the mat.",
+    "3.5 e-mail &amp; 2019-2020",
+    "",
+    "中文,English。测试 ΟΔΟΣ",
+    "a b c d e f",
+]
+REFS = [
+    "The cat is on the mat.",
+    "3,5 e-mail & 2019 - 2020",
+    "x",
+    "中文, English 测试 οδος",
+    "a b c d e g",
+]
 
 
 def _columns(texts=HYPS, split=2):
@@ -56,7 +68,9 @@ def test_arrow_references_equal_list(kind):
 MULTI = [[r, r.upper(), "x"] if i % 2 else [r] for i, r in enumerate(REFS)]
 
 
-@pytest.mark.parametrize("kind", ["pyarrow", "pyarrow-large-list", "pyarrow-chunked", "polars", "pandas-arrow"])
+@pytest.mark.parametrize(
+    "kind", ["pyarrow", "pyarrow-large-list", "pyarrow-chunked", "polars", "pandas-arrow"]
+)
 def test_arrow_list_references_equal_python_lists(kind):
     """A list column (several references per row) scores like the same Python lists."""
     pa, pl, pd = (pytest.importorskip(m) for m in ("pyarrow", "polars", "pandas"))
@@ -71,7 +85,10 @@ def test_arrow_list_references_equal_python_lists(kind):
     assert lm.corpus_chrf(HYPS, refs) == lm.corpus_chrf(HYPS, MULTI)
     assert np.array_equal(lm.sentence_chrf(HYPS, refs), lm.sentence_chrf(HYPS, MULTI))
     assert np.array_equal(lm.sentence_bleu(HYPS, refs), lm.sentence_bleu(HYPS, MULTI))
-    r, want = lm.rouge(HYPS, refs, rouge_types=("rouge1", "rougeL")), lm.rouge(HYPS, MULTI, rouge_types=("rouge1", "rougeL"))
+    r, want = (
+        lm.rouge(HYPS, refs, rouge_types=("rouge1", "rougeL")),
+        lm.rouge(HYPS, MULTI, rouge_types=("rouge1", "rougeL")),
+    )
     assert np.array_equal(r["rougeL"].fmeasure, want["rougeL"].fmeasure)
     assert lm.corpus_bleu(HYPS, refs).score != lm.corpus_bleu(HYPS, [m[0] for m in MULTI]).score
 

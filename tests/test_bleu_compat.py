@@ -24,8 +24,14 @@ def _same_bleu(a, b):
 @pytest.mark.parametrize("streams", ["var", "one"])
 @pytest.mark.parametrize(
     "kw",
-    [{}, {"tokenize": "intl"}, {"tokenize": "zh", "lowercase": True}, {"smooth_method": "floor"},
-     {"smooth_method": "add-k", "smooth_value": 0.5, "use_effective_order": True}, {"tokenize": "char"}],
+    [
+        {},
+        {"tokenize": "intl"},
+        {"tokenize": "zh", "lowercase": True},
+        {"smooth_method": "floor"},
+        {"smooth_method": "add-k", "smooth_value": 0.5, "use_effective_order": True},
+        {"tokenize": "char"},
+    ],
     ids=str,
 )
 def test_corpus_bleu(streams, kw):
@@ -34,12 +40,18 @@ def test_corpus_bleu(streams, kw):
 
 
 def test_classes_and_signatures():
-    for kw in [{}, {"tokenize": "none", "smooth_method": "floor", "smooth_value": 0.2}, {"trg_lang": "zh"}]:
+    for kw in [
+        {},
+        {"tokenize": "none", "smooth_method": "floor", "smooth_value": 0.2},
+        {"trg_lang": "zh"},
+    ]:
         ours, theirs = compat.BLEU(**kw), sacrebleu.BLEU(**kw)
         _same_bleu(ours.corpus_score(HYPS, STREAMS), theirs.corpus_score(HYPS, STREAMS))
         assert str(ours.get_signature()) == str(theirs.get_signature())
         assert ours.get_signature().format(short=True) == theirs.get_signature().format(short=True)
-        _same_bleu(ours.corpus_score(ONE_HYPS, ONE_STREAMS), theirs.corpus_score(ONE_HYPS, ONE_STREAMS))
+        _same_bleu(
+            ours.corpus_score(ONE_HYPS, ONE_STREAMS), theirs.corpus_score(ONE_HYPS, ONE_STREAMS)
+        )
         assert str(ours.get_signature()) == str(theirs.get_signature())
     for kw in [{}, {"word_order": 2}, {"beta": 3, "eps_smoothing": True, "whitespace": True}]:
         ours, theirs = compat.CHRF(**kw), sacrebleu.CHRF(**kw)
@@ -56,22 +68,35 @@ def test_sentence_level():
     for h, r in zip(HYPS[:120], REFS[:120]):
         _same_bleu(compat.sentence_bleu(h, r), sacrebleu.sentence_bleu(h, r))
         assert compat.sentence_chrf(h, r).score == sacrebleu.sentence_chrf(h, r).score
-        assert compat.sentence_chrf(h, r, word_order=2).score == sacrebleu.sentence_chrf(h, r, word_order=2).score
+        assert (
+            compat.sentence_chrf(h, r, word_order=2).score
+            == sacrebleu.sentence_chrf(h, r, word_order=2).score
+        )
     b, c = compat.BLEU(effective_order=True), sacrebleu.BLEU(effective_order=True)
     _same_bleu(b.sentence_score(HYPS[3], REFS[3]), c.sentence_score(HYPS[3], REFS[3]))
     assert str(b.get_signature()) == str(c.get_signature())
 
 
 def test_corpus_chrf_functions():
-    for kw in [{}, {"word_order": 2}, {"remove_whitespace": False}, {"eps_smoothing": True, "beta": 1}]:
-        assert compat.corpus_chrf(HYPS, STREAMS, **kw).score == sacrebleu.corpus_chrf(HYPS, STREAMS, **kw).score
+    for kw in [
+        {},
+        {"word_order": 2},
+        {"remove_whitespace": False},
+        {"eps_smoothing": True, "beta": 1},
+    ]:
+        assert (
+            compat.corpus_chrf(HYPS, STREAMS, **kw).score
+            == sacrebleu.corpus_chrf(HYPS, STREAMS, **kw).score
+        )
 
 
 def test_raw_and_cached_and_statistics():
     _same_bleu(compat.raw_corpus_bleu(HYPS, STREAMS), sacrebleu.raw_corpus_bleu(HYPS, STREAMS))
     ours, theirs = compat.BLEU(references=STREAMS), sacrebleu.BLEU(references=STREAMS)
     _same_bleu(ours.corpus_score(HYPS, None), theirs.corpus_score(HYPS, None))
-    assert ours._extract_corpus_statistics(HYPS, STREAMS) == theirs._extract_corpus_statistics(HYPS, STREAMS)
+    assert ours._extract_corpus_statistics(HYPS, STREAMS) == theirs._extract_corpus_statistics(
+        HYPS, STREAMS
+    )
 
 
 def test_deliberate_differences():

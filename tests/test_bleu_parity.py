@@ -10,7 +10,14 @@ from _sacre_corpus import make_corpus, to_streams
 from sacrebleu.metrics import BLEU
 
 TOKENIZERS = ["13a", "intl", "zh", "char", "none"]
-SMOOTHING = [("exp", None), ("floor", None), ("add-k", None), ("none", None), ("floor", 0.5), ("add-k", 2)]
+SMOOTHING = [
+    ("exp", None),
+    ("floor", None),
+    ("add-k", None),
+    ("none", None),
+    ("floor", 0.5),
+    ("add-k", 2),
+]
 
 # 2000 pairs with 1-3 references (variable), plus fixed-count corpora for nrefs:1 / nrefs:2.
 CORPORA = {
@@ -26,7 +33,9 @@ def _sacre_stats(tok, lc, hyps, refs, max_order=4):
     return m, m._extract_corpus_statistics(hyps, to_streams(refs))
 
 
-@pytest.fixture(scope="module", params=[(t, lc) for t in TOKENIZERS for lc in (False, True)], ids=str)
+@pytest.fixture(
+    scope="module", params=[(t, lc) for t in TOKENIZERS for lc in (False, True)], ids=str
+)
 def stats_pair(request):
     tok, lc = request.param
     hyps, refs = CORPORA["var"]
@@ -47,10 +56,14 @@ def test_stats_equal(stats_pair):
 def test_corpus_and_sentence_scores(stats_pair, smooth, eff):
     tok, lc, theirs, ours = stats_pair
     method, value = smooth
-    m = BLEU(tokenize=tok, lowercase=lc, smooth_method=method, smooth_value=value, effective_order=eff)
+    m = BLEU(
+        tokenize=tok, lowercase=lc, smooth_method=method, smooth_value=value, effective_order=eff
+    )
     # corpus: summed statistics
     ref = m._aggregate_and_compute([list(r) for r in theirs])
-    got = lm.bleu_from_stats(ours, smooth_method=method, smooth_value=value, use_effective_order=eff)
+    got = lm.bleu_from_stats(
+        ours, smooth_method=method, smooth_value=value, use_effective_order=eff
+    )
     assert got.score == ref.score
     assert list(got.counts) == ref.counts and list(got.totals) == ref.totals
     assert list(got.precisions) == ref.precisions and got.bp == ref.bp
@@ -60,7 +73,12 @@ def test_corpus_and_sentence_scores(stats_pair, smooth, eff):
     hyps, refs = CORPORA["var"]
     want = [m._compute_score_from_stats(list(r)).score for r in theirs]
     sent = lm.sentence_bleu(
-        hyps, refs, tokenize=tok, lowercase=lc, smooth_method=method, smooth_value=value,
+        hyps,
+        refs,
+        tokenize=tok,
+        lowercase=lc,
+        smooth_method=method,
+        smooth_value=value,
         use_effective_order=eff,
     )
     bad = [i for i in range(len(want)) if sent[i] != want[i]]
@@ -78,7 +96,9 @@ def test_corpus_bleu_entry_point(name, tok, lc):
     assert got.score == ref.score and str(got) == str(ref)
     sig = sacrebleu.BLEU(tokenize=tok, lowercase=lc)
     sig.corpus_score(hyps, to_streams(refs))
-    assert got.signature == str(sig.get_signature()).replace("version:2.6.0", f"version:lexmetrics-{lm.__version__}")
+    assert got.signature == str(sig.get_signature()).replace(
+        "version:2.6.0", f"version:lexmetrics-{lm.__version__}"
+    )
 
 
 @pytest.mark.parametrize("tok", TOKENIZERS)

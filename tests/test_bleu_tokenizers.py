@@ -46,8 +46,12 @@ def test_tokenizer_every_code_point(name):
 def test_13a_specials():
     lines = [
         "&quot;q&quot; &amp; &lt;tag&gt; &apos; &amp;quot;",
-        "<skipped> text<skipped>", "hyphen-\nated line\nbreak -\n", "end of year 2019.",
-        "U.S.A. $5.00 50% 1,000.5 3.14 -5 2019-2020 e-mail", "a..b ...", "  lead  trail \u001f",
+        "<skipped> text<skipped>",
+        "hyphen-\nated line\nbreak -\n",
+        "end of year 2019.",
+        "U.S.A. $5.00 50% 1,000.5 3.14 -5 2019-2020 e-mail",
+        "a..b ...",
+        "  lead  trail \u001f",
     ]
     tok = Tokenizer13a()
     want = [type(tok).__call__.__wrapped__(tok, s.rstrip()) for s in lines]
@@ -61,14 +65,24 @@ def test_lowercase_every_code_point():
 
 def test_final_sigma_contexts():
     """CPython's final-sigma rule: each code point before/after a capital sigma, next to letters."""
-    units = ["A\u03a3{c}", "{c}\u03a3", "A{c}\u03a3", "A\u03a3{c}B", "{c}\u03a3{c}", "A{c}\u03a3{c}"]
+    units = [
+        "A\u03a3{c}",
+        "{c}\u03a3",
+        "A{c}\u03a3",
+        "A\u03a3{c}B",
+        "{c}\u03a3{c}",
+        "A{c}\u03a3{c}",
+    ]
     lines = [
         " ".join(u.format(c=chr(cp)) for cp in ALL[i : i + 256] for u in units)
         for i in range(0, len(ALL), 256)
     ]
     assert _native.py_lower(lines) == [s.lower() for s in lines]
     assert _native.py_lower(["\u039f\u0394\u039f\u03a3", "\u0130", "\u03a3", "A\u03a3\u0301"]) == [
-        "\u03bf\u03b4\u03bf\u03c2", "i\u0307", "\u03c3", "a\u03c2\u0301",
+        "\u03bf\u03b4\u03bf\u03c2",
+        "i\u0307",
+        "\u03c3",
+        "a\u03c2\u0301",
     ]
 
 

@@ -54,5 +54,8 @@ def test_entry_points(word_order):
     """sacrebleu.corpus_chrf / sentence_chrf themselves."""
     ref = sacrebleu.corpus_chrf(HYPS, STREAMS, word_order=word_order)
     assert lm.corpus_chrf(HYPS, REFS, word_order=word_order).score == ref.score
-    want = [sacrebleu.sentence_chrf(h, r, word_order=word_order).score for h, r in zip(HYPS[:150], REFS[:150])]
+    want = [
+        sacrebleu.sentence_chrf(h, r, word_order=word_order).score
+        for h, r in zip(HYPS[:150], REFS[:150])
+    ]
     assert lm.sentence_chrf(HYPS[:150], REFS[:150], word_order=word_order).tolist() == want

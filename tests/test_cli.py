@@ -32,7 +32,9 @@ def _corpus(n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
     return good, refs, bad
 
 
-def run_cli(*args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, stdin: bytes | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     p = subprocess.run(
         [sys.executable, "-m", "lexmetrics.cli", *args],
         input=stdin,
@@ -80,8 +82,18 @@ def test_text_files_equal_python_api(tmp_path, corpus):
     preds, refs, _ = corpus
     _write_lines(tmp_path / "hyp.txt", preds)
     _write_lines(tmp_path / "ref.txt", refs)
-    out = run_cli("score", "-i", str(tmp_path / "hyp.txt"), "-r", str(tmp_path / "ref.txt"),
-                  "-m", METRICS, "--chunk-size", "37", "-q")
+    out = run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "hyp.txt"),
+        "-r",
+        str(tmp_path / "ref.txt"),
+        "-m",
+        METRICS,
+        "--chunk-size",
+        "37",
+        "-q",
+    )
     report = json.loads(out.stdout)
     assert report["n"] == len(preds)
     assert _got(report) == _expected(preds, refs)
@@ -94,14 +106,33 @@ def test_two_references_and_gzip_and_stdin(tmp_path, corpus):
         f.write("".join(p + "\n" for p in preds))
     _write_lines(tmp_path / "ref1.txt", refs)
     _write_lines(tmp_path / "ref2.txt", bad)
-    out = run_cli("score", "-i", "-", "-r", str(tmp_path / "ref1.txt"), "-r", str(tmp_path / "ref2.txt"),
-                  "-m", "bleu,chrf", stdin=gzip.decompress((tmp_path / "hyp.txt.gz").read_bytes()))
+    out = run_cli(
+        "score",
+        "-i",
+        "-",
+        "-r",
+        str(tmp_path / "ref1.txt"),
+        "-r",
+        str(tmp_path / "ref2.txt"),
+        "-m",
+        "bleu,chrf",
+        stdin=gzip.decompress((tmp_path / "hyp.txt.gz").read_bytes()),
+    )
     report = json.loads(out.stdout)
     both = [[a, b] for a, b in zip(refs, bad)]
     assert report["metrics"]["bleu"]["score"] == lexmetrics.corpus_bleu(preds, both).score
     assert "nrefs:2" in report["metrics"]["bleu"]["signature"]
-    out2 = run_cli("score", "-i", str(tmp_path / "hyp.txt.gz"), "-r", str(tmp_path / "ref1.txt"),
-                   "-r", str(tmp_path / "ref2.txt"), "-m", "bleu,chrf")
+    out2 = run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "hyp.txt.gz"),
+        "-r",
+        str(tmp_path / "ref1.txt"),
+        "-r",
+        str(tmp_path / "ref2.txt"),
+        "-m",
+        "bleu,chrf",
+    )
     assert json.loads(out2.stdout)["metrics"] == report["metrics"]
 
 
@@ -111,7 +142,10 @@ def test_tables_every_format(tmp_path, corpus, fmt):
     ids = list(range(len(preds)))
     groups = ["en" if i % 3 else "de" for i in ids]
     path = tmp_path / f"data.{fmt}"
-    rows = [{"id": i, "lang": g, "output": p, "target": r} for i, g, p, r in zip(ids, groups, preds, refs)]
+    rows = [
+        {"id": i, "lang": g, "output": p, "target": r}
+        for i, g, p, r in zip(ids, groups, preds, refs)
+    ]
     if fmt.startswith("jsonl"):
         text = "".join(json.dumps(r) + "\n" for r in rows)
         if fmt.endswith(".gz"):
@@ -133,9 +167,25 @@ def test_tables_every_format(tmp_path, corpus, fmt):
         pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=37)
         assert pq.ParquetFile(path).num_row_groups == 9
     per_pair = tmp_path / "pp.jsonl"
-    out = run_cli("score", "-i", str(path), "--pred-col", "output", "--ref-col", "target",
-                  "--id-col", "id", "--by", "lang", "-m", METRICS, "--per-pair", str(per_pair),
-                  "--chunk-size", "50")
+    out = run_cli(
+        "score",
+        "-i",
+        str(path),
+        "--pred-col",
+        "output",
+        "--ref-col",
+        "target",
+        "--id-col",
+        "id",
+        "--by",
+        "lang",
+        "-m",
+        METRICS,
+        "--per-pair",
+        str(per_pair),
+        "--chunk-size",
+        "50",
+    )
     report = json.loads(out.stdout)
     assert _got(report) == _expected(preds, refs)
     for g in ("en", "de"):
@@ -158,15 +208,28 @@ def test_per_pair_formats(tmp_path, corpus, ext):
     _write_lines(tmp_path / "hyp.txt", preds)
     _write_lines(tmp_path / "ref.txt", refs)
     out_path = tmp_path / f"pp.{ext}"
-    run_cli("score", "-i", str(tmp_path / "hyp.txt"), "-r", str(tmp_path / "ref.txt"), "-m", "rouge1,bleu",
-            "--per-pair", str(out_path))
+    run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "hyp.txt"),
+        "-r",
+        str(tmp_path / "ref.txt"),
+        "-m",
+        "rouge1,bleu",
+        "--per-pair",
+        str(out_path),
+    )
     if ext == "csv":
         import csv
 
         rows = list(csv.DictReader(open(out_path, encoding="utf-8")))
         assert len(rows) == len(preds)
-        assert float(rows[5]["rouge1_fmeasure"]) == lexmetrics.rouge(
-            preds[5:6], refs[5:6], rouge_types=("rouge1",))["rouge1"].fmeasure[0]
+        assert (
+            float(rows[5]["rouge1_fmeasure"])
+            == lexmetrics.rouge(preds[5:6], refs[5:6], rouge_types=("rouge1",))["rouge1"].fmeasure[
+                0
+            ]
+        )
     else:
         import pyarrow.parquet as pq
 
@@ -182,8 +245,18 @@ def test_intervals_are_deterministic(tmp_path, corpus):
     preds, refs, _ = corpus
     _write_lines(tmp_path / "hyp.txt", preds)
     _write_lines(tmp_path / "ref.txt", refs)
-    args = ("score", "-i", str(tmp_path / "hyp.txt"), "-r", str(tmp_path / "ref.txt"), "-m", METRICS,
-            "-ci", "--confidence-n", "200")
+    args = (
+        "score",
+        "-i",
+        str(tmp_path / "hyp.txt"),
+        "-r",
+        str(tmp_path / "ref.txt"),
+        "-m",
+        METRICS,
+        "-ci",
+        "--confidence-n",
+        "200",
+    )
     a = json.loads(run_cli(*args).stdout)
     b = json.loads(run_cli(*args, "--chunk-size", "7").stdout)
     assert a["metrics"] == b["metrics"]
@@ -201,9 +274,25 @@ def test_significance_sanity(tmp_path, corpus):
     _write_lines(tmp_path / "good2.txt", preds)
     _write_lines(tmp_path / "bad.txt", bad)
     _write_lines(tmp_path / "ref.txt", refs)
-    out = run_cli("score", "-i", str(tmp_path / "good.txt"), "-i", str(tmp_path / "good2.txt"),
-                  "-i", str(tmp_path / "bad.txt"), "-r", str(tmp_path / "ref.txt"), "-m", "rouge1,bleu,chrf",
-                  "--paired-bs", "--paired-ar", "--paired-ar-n", "500", "--paired-bs-n", "300")
+    out = run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "good.txt"),
+        "-i",
+        str(tmp_path / "good2.txt"),
+        "-i",
+        str(tmp_path / "bad.txt"),
+        "-r",
+        str(tmp_path / "ref.txt"),
+        "-m",
+        "rouge1,bleu,chrf",
+        "--paired-bs",
+        "--paired-ar",
+        "--paired-ar-n",
+        "500",
+        "--paired-bs-n",
+        "300",
+    )
     report = json.loads(out.stdout)
     same, worse = report["systems"][1]["significance"], report["systems"][2]["significance"]
     for m in ("rouge1", "bleu", "chrf"):
@@ -217,7 +306,12 @@ def test_demo_prints_a_report():
     text = out.stdout.decode()
     # a table of the two bundled systems (not one pooled score), intervals, the paired test
     assert "rouge1 F" in text and "BLEU" in text and "chrF2" in text
-    assert "A (baseline)" in text and "B - A" in text and "(p = " in text and "bootstrap interval" in text
+    assert (
+        "A (baseline)" in text
+        and "B - A" in text
+        and "(p = " in text
+        and "bootstrap interval" in text
+    )
     js = json.loads(run_cli("score", "--demo", "-f", "json").stdout)
     a, b = js["systems"]
     assert (a["label"], b["label"]) == ("A", "B") and a["n"] == b["n"] == 20
@@ -226,10 +320,30 @@ def test_demo_prints_a_report():
 
 
 BAD_INPUTS = [
-    ("bad.jsonl", b'{"prediction": "a", "reference": "b"}\n{"prediction": "a", "refer\n', "bad.jsonl:2", "malformed JSON"),
-    ("miss.jsonl", b'{"prediction": "a", "reference": "b"}\n{"prediction": "a"}\n', "miss.jsonl:2", "missing column 'reference'"),
-    ("null.jsonl", b'{"prediction": "a", "reference": "b"}\n{"prediction": null, "reference": "b"}\n', "null.jsonl:2", "is null"),
-    ("utf.jsonl", b'{"prediction": "a", "reference": "b"}\n{"prediction": "\xff", "reference": "b"}\n', "utf.jsonl:2", "invalid UTF-8"),
+    (
+        "bad.jsonl",
+        b'{"prediction": "a", "reference": "b"}\n{"prediction": "a", "refer\n',
+        "bad.jsonl:2",
+        "malformed JSON",
+    ),
+    (
+        "miss.jsonl",
+        b'{"prediction": "a", "reference": "b"}\n{"prediction": "a"}\n',
+        "miss.jsonl:2",
+        "missing column 'reference'",
+    ),
+    (
+        "null.jsonl",
+        b'{"prediction": "a", "reference": "b"}\n{"prediction": null, "reference": "b"}\n',
+        "null.jsonl:2",
+        "is null",
+    ),
+    (
+        "utf.jsonl",
+        b'{"prediction": "a", "reference": "b"}\n{"prediction": "\xff", "reference": "b"}\n',
+        "utf.jsonl:2",
+        "invalid UTF-8",
+    ),
     ("empty.jsonl", b"", "empty.jsonl", "no rows"),
     ("empty.csv", b"", "empty.csv", "empty file"),
     ("ragged.csv", b"prediction,reference\na,b\na,b,c\n", "ragged.csv:3", "3 fields"),
@@ -240,8 +354,16 @@ BAD_INPUTS = [
 def test_bad_tables(tmp_path, name, content, where, what):
     (tmp_path / name).write_bytes(content)
     out_path = tmp_path / "pp.jsonl"
-    p = run_cli("score", "-i", str(tmp_path / name), "-m", "rouge1,bleu", "--per-pair", str(out_path),
-                check=False)
+    p = run_cli(
+        "score",
+        "-i",
+        str(tmp_path / name),
+        "-m",
+        "rouge1,bleu",
+        "--per-pair",
+        str(out_path),
+        check=False,
+    )
     err = p.stderr.decode()
     assert p.returncode == 3, err
     assert where in err and what in err, err
@@ -258,10 +380,20 @@ def test_bad_text_inputs(tmp_path):
     (tmp_path / "u.txt").write_bytes(b"ok\n\xc3\x28\n")
     p = run_cli("score", "-i", str(tmp_path / "u.txt"), "-r", str(tmp_path / "r.txt"), check=False)
     assert p.returncode == 3 and "u.txt:2: invalid UTF-8" in p.stderr.decode()
-    p = run_cli("score", "-i", str(tmp_path / "h.txt"), "-r", str(tmp_path / "h.txt"), "-m", "rouge42",
-                check=False)
+    p = run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "h.txt"),
+        "-r",
+        str(tmp_path / "h.txt"),
+        "-m",
+        "rouge42",
+        check=False,
+    )
     assert p.returncode == 3 and "unknown metric 'rouge42'" in p.stderr.decode()
-    p = run_cli("score", "-i", str(tmp_path / "nope.txt"), "-r", str(tmp_path / "r.txt"), check=False)
+    p = run_cli(
+        "score", "-i", str(tmp_path / "nope.txt"), "-r", str(tmp_path / "r.txt"), check=False
+    )
     assert p.returncode == 3 and "nope.txt" in p.stderr.decode()
     p = run_cli("score", check=False)
     assert p.returncode == 2 and "no input" in p.stderr.decode()
@@ -276,9 +408,22 @@ def test_ctrl_c_stops_promptly_and_leaves_no_file(tmp_path):
                 f.write(json.dumps({"prediction": p, "reference": r}) + "\n")
     out_path = tmp_path / "pp.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(big), "-m", "rouge1,rougeL,bleu",
-         "--per-pair", str(out_path), "--chunk-size", "5000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            str(big),
+            "-m",
+            "rouge1,rougeL,bleu",
+            "--per-pair",
+            str(out_path),
+            "--chunk-size",
+            "5000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     # interrupt once scoring has begun (the per-pair temporary file exists), not after a fixed delay
     deadline = time.monotonic() + 60
@@ -302,9 +447,24 @@ def test_stdout_is_results_only(tmp_path, corpus):
     _write_lines(tmp_path / "hyp.txt", preds)
     _write_lines(tmp_path / "ref.txt", refs)
     env = dict(os.environ)
-    p = subprocess.run([sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(tmp_path / "hyp.txt"),
-                        "-r", str(tmp_path / "ref.txt"), "-f", "text"], capture_output=True, env=env,
-                       timeout=120, check=True)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            str(tmp_path / "hyp.txt"),
+            "-r",
+            str(tmp_path / "ref.txt"),
+            "-f",
+            "text",
+        ],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
     assert p.stdout.decode().startswith(str(tmp_path / "hyp.txt"))
 
 
@@ -317,7 +477,9 @@ def test_tables_take_the_arrow_fast_path_and_resume_exactly(tmp_path, corpus):
     preds, refs, _ = corpus
     spec = _cli_files.TableSpec(["prediction"], ["reference"], [], None)
     path = tmp_path / "d.jsonl"
-    path.write_text("".join(json.dumps({"prediction": p, "reference": r}) + "\n" for p, r in zip(preds, refs)))
+    path.write_text(
+        "".join(json.dumps({"prediction": p, "reference": r}) + "\n" for p, r in zip(preds, refs))
+    )
     chunks = list(_cli_files.read_table(str(path), "jsonl", spec, 64))
     assert all(isinstance(c.systems[0], pa.Array) for c in chunks)
     assert sum(len(c) for c in chunks) == len(preds)
@@ -326,5 +488,7 @@ def test_tables_take_the_arrow_fast_path_and_resume_exactly(tmp_path, corpus):
     lines = [json.dumps({"prediction": p, "reference": r}) for p, r in zip(preds, refs)]
     lines[250] = json.dumps({"prediction": 5, "reference": "x"})
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(_cli_files.InputFileError, match=r"d\.jsonl:251: column 'prediction' must be a string"):
+    with pytest.raises(
+        _cli_files.InputFileError, match=r"d\.jsonl:251: column 'prediction' must be a string"
+    ):
         list(_cli_files.read_table(str(path), "jsonl", spec, 64))

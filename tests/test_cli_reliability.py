@@ -21,12 +21,16 @@ WORDS = "the a cat dog sat on mat quick brown fox jumps over lazy day night red 
 def _corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
     rng = random.Random(seed)
     refs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 25))) for _ in range(n)]
-    preds = [" ".join(w if rng.random() < 0.8 else rng.choice(WORDS) for w in r.split()) for r in refs]
+    preds = [
+        " ".join(w if rng.random() < 0.8 else rng.choice(WORDS) for w in r.split()) for r in refs
+    ]
     return preds, refs
 
 
 def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    p = subprocess.run([sys.executable, "-m", "lexmetrics.cli", *args], capture_output=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "lexmetrics.cli", *args], capture_output=True, timeout=300
+    )
     if check and p.returncode != 0:
         raise AssertionError(f"exit {p.returncode}: {p.stderr.decode()}")
     return p
@@ -70,7 +74,9 @@ def test_per_pair_onto_the_input_is_refused(tmp_path):
     os.link(x, tmp_path / "hard.jsonl")
     os.symlink(x, tmp_path / "soft.jsonl")
     for out in ("x.jsonl", "hard.jsonl", "soft.jsonl", "./x.jsonl"):
-        p = run_cli("score", "-i", str(x), "-m", "bleu", "--per-pair", str(tmp_path / out), check=False)
+        p = run_cli(
+            "score", "-i", str(x), "-m", "bleu", "--per-pair", str(tmp_path / out), check=False
+        )
         err = _one_line_error(p)
         assert "same file as the input" in err and str(x) in err
         assert x.read_bytes() == before
@@ -82,14 +88,33 @@ def test_per_pair_onto_a_reference_is_refused(tmp_path):
     _write_lines(tmp_path / "r.txt", ["a b", "c e"])
     before = (tmp_path / "r.txt").read_bytes()
     os.link(tmp_path / "r.txt", tmp_path / "r.csv")  # a hard link with a per-pair extension
-    p = run_cli("score", "-i", str(tmp_path / "h.txt"), "-r", str(tmp_path / "r.txt"), "-m", "bleu",
-                "--per-pair", str(tmp_path / "r.csv"), check=False)
+    p = run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "h.txt"),
+        "-r",
+        str(tmp_path / "r.txt"),
+        "-m",
+        "bleu",
+        "--per-pair",
+        str(tmp_path / "r.csv"),
+        check=False,
+    )
     assert "same file as the input" in _one_line_error(p)
     assert (tmp_path / "r.txt").read_bytes() == before
     # A different file of the same name elsewhere is fine.
     (tmp_path / "sub").mkdir()
-    run_cli("score", "-i", str(tmp_path / "h.txt"), "-r", str(tmp_path / "r.txt"), "-m", "bleu",
-            "--per-pair", str(tmp_path / "sub" / "r.csv"))
+    run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "h.txt"),
+        "-r",
+        str(tmp_path / "r.txt"),
+        "-m",
+        "bleu",
+        "--per-pair",
+        str(tmp_path / "sub" / "r.csv"),
+    )
 
 
 # -- 2. SIGTERM and the umask -----------------------------------------------------------------
@@ -104,9 +129,22 @@ def test_sigterm_leaves_no_partial_file(tmp_path):
                 f.write(json.dumps({"prediction": p, "reference": r}) + "\n")
     out_path = tmp_path / "pp.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(big), "-m", "rouge1,rougeL,bleu",
-         "--per-pair", str(out_path), "--chunk-size", "5000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            str(big),
+            "-m",
+            "rouge1,rougeL,bleu",
+            "--per-pair",
+            str(out_path),
+            "--chunk-size",
+            "5000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
     while not [q for q in tmp_path.iterdir() if q.name.startswith(".lexmetrics-")]:
@@ -128,9 +166,23 @@ def test_per_pair_file_honours_the_umask(tmp_path, ext):
     _write_lines(tmp_path / "h.txt", ["a b", "c d"])
     out = tmp_path / f"pp.{ext}"
     p = subprocess.run(
-        [sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(tmp_path / "h.txt"), "-r",
-         str(tmp_path / "h.txt"), "-m", "bleu", "--per-pair", str(out)],
-        capture_output=True, timeout=120, preexec_fn=lambda: os.umask(0o027),
+        [
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            str(tmp_path / "h.txt"),
+            "-r",
+            str(tmp_path / "h.txt"),
+            "-m",
+            "bleu",
+            "--per-pair",
+            str(out),
+        ],
+        capture_output=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(0o027),
     )
     assert p.returncode == 0, p.stderr.decode()
     assert stat.S_IMODE(out.stat().st_mode) == 0o640
@@ -165,8 +217,19 @@ def test_bad_option_values_name_the_flag(tmp_path, opts, flag):
     _write_lines(tmp_path / "h.txt", ["a b c", "d e"])
     _write_lines(tmp_path / "r.txt", ["a b", "x y"])
     out = tmp_path / "pp.jsonl"
-    p = run_cli("score", "-i", str(tmp_path / "h.txt"), "-i", str(tmp_path / "r.txt"), "-r",
-                str(tmp_path / "r.txt"), "--per-pair", str(out), *opts, check=False)
+    p = run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "h.txt"),
+        "-i",
+        str(tmp_path / "r.txt"),
+        "-r",
+        str(tmp_path / "r.txt"),
+        "--per-pair",
+        str(out),
+        *opts,
+        check=False,
+    )
     assert flag in _one_line_error(p)
     assert not out.exists()
     _no_part_files(tmp_path)
@@ -176,19 +239,44 @@ def test_json_output_is_strict_json_with_zero_smoothing(tmp_path):
     _write_lines(tmp_path / "h.txt", ["a b c", "d e"])
     _write_lines(tmp_path / "r.txt", ["x y", "z"])
     for method in ("floor", "add-k", "none"):
-        p = run_cli("score", "-i", str(tmp_path / "h.txt"), "-r", str(tmp_path / "r.txt"), "-m", "bleu",
-                    "-s", method, "-sv", "0", "-ci", "--confidence-n", "20")
+        p = run_cli(
+            "score",
+            "-i",
+            str(tmp_path / "h.txt"),
+            "-r",
+            str(tmp_path / "r.txt"),
+            "-m",
+            "bleu",
+            "-s",
+            method,
+            "-sv",
+            "0",
+            "-ci",
+            "--confidence-n",
+            "20",
+        )
         assert _strict_json(p.stdout)["metrics"]["bleu"]["score"] == 0.0
 
 
 def test_per_pair_jsonl_is_strict_json_with_nan_ids(tmp_path):
     """A float id column holding NaN / Infinity is written as null (JSON has neither)."""
-    rows = [{"prediction": f"a b {i}", "reference": "a b c", "id": v}
-            for i, v in enumerate([1.5, float("nan"), float("inf"), -float("inf"), 2.0])]
+    rows = [
+        {"prediction": f"a b {i}", "reference": "a b c", "id": v}
+        for i, v in enumerate([1.5, float("nan"), float("inf"), -float("inf"), 2.0])
+    ]
     (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "pp.jsonl"
-    run_cli("score", "-i", str(tmp_path / "d.jsonl"), "--id-col", "id", "-m", "bleu,rouge1",
-            "--per-pair", str(out))
+    run_cli(
+        "score",
+        "-i",
+        str(tmp_path / "d.jsonl"),
+        "--id-col",
+        "id",
+        "-m",
+        "bleu,rouge1",
+        "--per-pair",
+        str(out),
+    )
     got = [_strict_json(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in got] == [1.5, None, None, None, 2.0]
     assert all(isinstance(r["bleu"], float) for r in got)
@@ -198,8 +286,10 @@ def test_per_pair_jsonl_is_strict_json_with_nan_ids(tmp_path):
 
 
 def _rows(n, **extra):
-    return [{"prediction": f"a b {i}", "reference": "a b c", **{k: v(i) for k, v in extra.items()}}
-            for i in range(n)]
+    return [
+        {"prediction": f"a b {i}", "reference": "a b c", **{k: v(i) for k, v in extra.items()}}
+        for i in range(n)
+    ]
 
 
 def test_invalid_utf8_in_id_and_by_columns(tmp_path):
@@ -217,8 +307,10 @@ def test_invalid_utf8_in_a_parquet_string_column(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     offsets = pa.py_buffer(b"\x00\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x04\x00\x00\x00")
     bad = pa.Array.from_buffers(pa.string(), 3, [None, offsets, pa.py_buffer(b"ab\xff\xfe")])
-    pq.write_table(pa.table({"prediction": pa.array(["a", "b", "c"]), "reference": bad}),
-                   tmp_path / "d.parquet")
+    pq.write_table(
+        pa.table({"prediction": pa.array(["a", "b", "c"]), "reference": bad}),
+        tmp_path / "d.parquet",
+    )
     p = run_cli("score", "-i", str(tmp_path / "d.parquet"), "-m", "bleu", check=False)
     assert "d.parquet:row 3: column 'reference': invalid UTF-8" in _one_line_error(p)
 
@@ -247,7 +339,9 @@ def test_bad_strings_name_the_real_line_not_the_chunk_index(tmp_path):
     rows.append("")  # a blank line: lines and rows differ
     rows.append(json.dumps({"prediction": "a", "reference": "b \ud83d"}))
     (tmp_path / "s.jsonl").write_text("\n".join(rows) + "\n")
-    p = run_cli("score", "-i", str(tmp_path / "s.jsonl"), "-m", "bleu", "--chunk-size", "3", check=False)
+    p = run_cli(
+        "score", "-i", str(tmp_path / "s.jsonl"), "-m", "bleu", "--chunk-size", "3", check=False
+    )
     if p.returncode == 0:  # the scorer scores lone surrogates: then as sacrebleu does
         sacrebleu = pytest.importorskip("sacrebleu")
         want = sacrebleu.corpus_bleu(["ok"] * 10 + ["a"], [["ok"] * 10 + ["b \ud83d"]]).score
@@ -267,17 +361,29 @@ def test_bom_is_accepted_on_both_table_readers(tmp_path):
     rows = _rows(3000, id=lambda i: i)
     rows[2500]["id"] = "x"  # an id changing type: the line-precise reader takes over and resumes
     for name, rs in (("plain.jsonl", rows[:2400]), ("switch.jsonl", rows)):
-        (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in rs).encode())
-        p = run_cli("score", "-i", str(tmp_path / name), "-m", "bleu", "--id-col", "id",
-                    "--per-pair", str(tmp_path / "pp.jsonl"))
+        (tmp_path / name).write_bytes(
+            b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in rs).encode()
+        )
+        p = run_cli(
+            "score",
+            "-i",
+            str(tmp_path / name),
+            "-m",
+            "bleu",
+            "--id-col",
+            "id",
+            "--per-pair",
+            str(tmp_path / "pp.jsonl"),
+        )
         assert _strict_json(p.stdout)["n"] == len(rs)
         assert [json.loads(x)["id"] for x in (tmp_path / "pp.jsonl").read_text().splitlines()] == [
             r["id"] for r in rs
         ]
     (tmp_path / "b.csv").write_bytes(b"\xef\xbb\xbfprediction,reference\na b,a b c\nc,d\n")
     spec = _cli_files.TableSpec(["prediction"], ["reference"], [], None)
-    assert [rec for _, rec in _cli_files._python_records(str(tmp_path / "b.csv"), "csv", spec, 10)] == [
-        {"prediction": "a b", "reference": "a b c"}, {"prediction": "c", "reference": "d"}]
+    assert [
+        rec for _, rec in _cli_files._python_records(str(tmp_path / "b.csv"), "csv", spec, 10)
+    ] == [{"prediction": "a b", "reference": "a b c"}, {"prediction": "c", "reference": "d"}]
     p = run_cli("score", "-i", str(tmp_path / "b.csv"), "-m", "bleu")
     assert _strict_json(p.stdout)["n"] == 2
 
@@ -294,8 +400,10 @@ def test_by_groups_nan_once_and_negative_zero_with_zero(tmp_path):
     g = [gvals[i % 4] for i in range(60)]
     for name, extra in (("plain.parquet", {}), ("nulls.parquet", {"g": g[:-1] + [None]})):
         col = extra.get("g", g)
-        pq.write_table(pa.table({"prediction": preds, "reference": refs, "g": pa.array(col, pa.float64())}),
-                       tmp_path / name)
+        pq.write_table(
+            pa.table({"prediction": preds, "reference": refs, "g": pa.array(col, pa.float64())}),
+            tmp_path / name,
+        )
         p = run_cli("score", "-i", str(tmp_path / name), "-m", "bleu", "--by", "g")
         groups = _strict_json(p.stdout)["groups"]
         members = {
@@ -319,8 +427,18 @@ def test_unwritable_per_pair_names_the_users_path(tmp_path):
     _write_lines(tmp_path / "h.txt", ["a b"])
     (tmp_path / "out.jsonl").mkdir()
     for out in (tmp_path / "missing" / "pp.jsonl", tmp_path / "out.jsonl"):
-        p = run_cli("score", "-i", str(tmp_path / "h.txt"), "-r", str(tmp_path / "h.txt"), "-m", "bleu",
-                    "--per-pair", str(out), check=False)
+        p = run_cli(
+            "score",
+            "-i",
+            str(tmp_path / "h.txt"),
+            "-r",
+            str(tmp_path / "h.txt"),
+            "-m",
+            "bleu",
+            "--per-pair",
+            str(out),
+            check=False,
+        )
         err = _one_line_error(p)
         assert f"--per-pair {out}:" in err and ".part" not in err, err
     _no_part_files(tmp_path)

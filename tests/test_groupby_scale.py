@@ -64,8 +64,13 @@ def test_group_table_equals_the_per_group_fold(chunk):
         v = valid[start:end]
         nv = int(v.sum())
         codes, keys = group_index([[f"g{x}" for x in group_of[start:end]]])
-        fold.add([st[done:done + nv] for st in stats], rows=end - start, valid=v, groups=(codes, keys),
-                 ref_counts=ref_counts[done:done + nv])
+        fold.add(
+            [st[done : done + nv] for st in stats],
+            rows=end - start,
+            valid=v,
+            groups=(codes, keys),
+            ref_counts=ref_counts[done : done + nv],
+        )
         done += nv
     names = [f"g{x}" for x in group_of]
     order = list(dict.fromkeys(names))
@@ -83,24 +88,34 @@ def test_group_table_equals_the_per_group_fold(chunk):
     for w in want:
         ref_total.merge(w)
     assert fold.metrics(total) == fold.metrics(ref_total)
-    assert (total.n, total.skipped, total.nrefs) == (ref_total.n, ref_total.skipped, ref_total.nrefs)
+    assert (total.n, total.skipped, total.nrefs) == (
+        ref_total.n,
+        ref_total.skipped,
+        ref_total.nrefs,
+    )
     fast = {k: (n, m) for k, n, m in fold.iter_group_metrics(total)}
     assert fast == {k: (t.n, fold.metrics(t, nrefs_of=total)) for k, t in got}
     # the Tally view (arrow / Spark merges) holds the same
-    assert {k: fold.metrics(t) for k, t in fold.groups.items()} == {k: fold.metrics(t) for k, t in got}
+    assert {k: fold.metrics(t) for k, t in fold.groups.items()} == {
+        k: fold.metrics(t) for k, t in got
+    }
 
 
 def test_float_values_off_the_fixed_point_grid_stay_exact():
     spec = RougeSpec(("rouge1",))
-    vals = np.array([1.0, 0.0, 1e-300, 2.0 ** -44, 2.0 ** -45, 0.1, 1 / 3, 5e-324, 0.999999999999])
+    vals = np.array([1.0, 0.0, 1e-300, 2.0**-44, 2.0**-45, 0.1, 1 / 3, 5e-324, 0.999999999999])
     stats = np.repeat(vals[:, None], 3, axis=1)
     codes = np.array([0, 1, 0, 1, 0, 1, 0, 1, 0])
     fold = StateFold([spec])
     fold.add([stats], groups=(codes, [("a",), ("b",)]))
     fold.add([stats[::-1].copy()], groups=(codes, [("b",), ("a",)]))
     for key, t in fold.iter_groups():
-        rows = np.concatenate([stats[codes == (0 if key == ("a",) else 1)],
-                               stats[::-1][codes == (1 if key == ("a",) else 0)]])
+        rows = np.concatenate(
+            [
+                stats[codes == (0 if key == ("a",) else 1)],
+                stats[::-1][codes == (1 if key == ("a",) else 0)],
+            ]
+        )
         w = Tally([spec])
         w.add([spec], [rows])
         _same_state(t.states[0], w.states[0])
@@ -117,7 +132,7 @@ def test_many_groups_fold_in_little_memory():
     for start in range(0, n, 5000):
         codes = np.arange(5000)
         keys = [(f"id{start + i}",) for i in range(5000)]
-        fold.add([rouge[start:start + 5000], bleu[start:start + 5000]], groups=(codes, keys))
+        fold.add([rouge[start : start + 5000], bleu[start : start + 5000]], groups=(codes, keys))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     # 20k groups: about 170 bytes of state each (the per-group exact states took ~100 KB each)
@@ -139,9 +154,25 @@ def test_cli_streams_groups_as_json_dumps_writes_them():
     codes, keys = group_index([[f"g{i % 7}" for i in range(200)]])
     fold.add([s.stats(preds, refs, 1) for s in specs], groups=(codes, keys))
     total = fold.total()
-    report = {"input": "x", "n": total.n, "metrics": fold.metrics(total), "groups": cli._LazyGroups(fold, total)}
+    report = {
+        "input": "x",
+        "n": total.n,
+        "metrics": fold.metrics(total),
+        "groups": cli._LazyGroups(fold, total),
+    }
     out = io.StringIO()
     cli._write_json(out, report)
-    plain = dict(report, groups={k[0]: {"n": t.n, "metrics": fold.metrics(t, nrefs_of=total)}
-                                 for k, t in fold.iter_groups()})
-    assert out.getvalue() == json.dumps(_cli_files.finite_or_null(plain), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    plain = dict(
+        report,
+        groups={
+            k[0]: {"n": t.n, "metrics": fold.metrics(t, nrefs_of=total)}
+            for k, t in fold.iter_groups()
+        },
+    )
+    assert (
+        out.getvalue()
+        == json.dumps(
+            _cli_files.finite_or_null(plain), indent=1, ensure_ascii=False, allow_nan=False
+        )
+        + "\n"
+    )

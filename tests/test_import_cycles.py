@@ -36,7 +36,9 @@ def _edges(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
             for _ in range(node.level - 1):
                 base = base.rpartition(".")[0]
             mod = ".".join(filter(None, [base if node.level else "", node.module or ""]))
-            targets = [f"{mod}.{a.name}" if f"{mod}.{a.name}" in modules else mod for a in node.names]
+            targets = [
+                f"{mod}.{a.name}" if f"{mod}.{a.name}" in modules else mod for a in node.names
+            ]
         else:
             continue
         for t in targets:
@@ -58,7 +60,7 @@ def test_no_import_cycles() -> None:
         path.append(m)
         for n in sorted(graph[m]):
             if state.get(n) == 1:
-                cycles.append(path[path.index(n):] + [n])
+                cycles.append(path[path.index(n) :] + [n])
             elif n not in state:
                 visit(n)
         path.pop()

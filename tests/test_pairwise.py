@@ -15,9 +15,41 @@ from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 WORDS = [
-    "the", "cat", "Cat", "sat", "on", "mat.", "(hi)", "don't", "naïve", "中文", "Straße", "İstanbul",
-    "\u212a", "running", "runs", "ran", "a", "-", ",", "!", "é", "\u00a0", "&amp;", "1,000", "U.S.",
-    "\n", "\t", "ΣΑΣ", "日本語です", "x" * 70, "quickly", "jumped", "over", "lazy", "dog",
+    "the",
+    "cat",
+    "Cat",
+    "sat",
+    "on",
+    "mat.",
+    "(hi)",
+    "don't",
+    "naïve",
+    "中文",
+    "Straße",
+    "İstanbul",
+    "\u212a",
+    "running",
+    "runs",
+    "ran",
+    "a",
+    "-",
+    ",",
+    "!",
+    "é",
+    "\u00a0",
+    "&amp;",
+    "1,000",
+    "U.S.",
+    "\n",
+    "\t",
+    "ΣΑΣ",
+    "日本語です",
+    "x" * 70,
+    "quickly",
+    "jumped",
+    "over",
+    "lazy",
+    "dog",
 ]
 
 
@@ -38,7 +70,9 @@ CANDS[5] = " ".join(random.Random(3).choice(WORDS[:20]) for _ in range(90))
 
 
 def _each(cands, refs, fn):
-    return np.array([[fn(c, r) for r in refs] for c in cands], dtype=np.float64).reshape(len(cands), len(refs))
+    return np.array([[fn(c, r) for r in refs] for c in cands], dtype=np.float64).reshape(
+        len(cands), len(refs)
+    )
 
 
 def _same(got: np.ndarray, want: np.ndarray) -> None:
@@ -67,9 +101,12 @@ BLEU_OPTIONS = [
 def test_bleu_matrix_equals_sacrebleu(kw):
     o = dict(kw)
     scorer = BLEU(
-        tokenize=o.get("tokenize", "13a"), lowercase=o.get("lowercase", False),
-        smooth_method=o.get("smooth_method", "exp"), smooth_value=o.get("smooth_value"),
-        effective_order=o.get("use_effective_order", True), max_ngram_order=o.get("max_ngram_order", 4),
+        tokenize=o.get("tokenize", "13a"),
+        lowercase=o.get("lowercase", False),
+        smooth_method=o.get("smooth_method", "exp"),
+        smooth_value=o.get("smooth_value"),
+        effective_order=o.get("use_effective_order", True),
+        max_ngram_order=o.get("max_ngram_order", 4),
     )
     want = _each(CANDS, REFS, lambda c, r: scorer.sentence_score(c, [r]).score)
     got = lm.pairwise(CANDS, REFS, metric="bleu", **kw)
@@ -94,8 +131,11 @@ CHRF_OPTIONS = [
 def test_chrf_matrix_equals_sacrebleu(metric, kw):
     word_order = kw.get("word_order", 2 if metric == "chrf++" else 0)
     scorer = CHRF(
-        char_order=kw.get("char_order", 6), word_order=word_order, beta=kw.get("beta", 2),
-        lowercase=kw.get("lowercase", False), whitespace=kw.get("whitespace", False),
+        char_order=kw.get("char_order", 6),
+        word_order=word_order,
+        beta=kw.get("beta", 2),
+        lowercase=kw.get("lowercase", False),
+        whitespace=kw.get("whitespace", False),
         eps_smoothing=kw.get("eps_smoothing", False),
     )
     want = _each(CANDS, REFS, lambda c, r: scorer.sentence_score(c, [r]).score)
@@ -109,7 +149,11 @@ def test_chrf_matrix_equals_sacrebleu(metric, kw):
 @pytest.mark.parametrize("use_stemmer", [False, True])
 def test_rouge_matrix_equals_rouge_score(rouge_type, use_stemmer):
     scorer = rouge_scorer.RougeScorer([rouge_type], use_stemmer=use_stemmer)
-    scores = {(i, j): scorer.score(r, c)[rouge_type] for i, c in enumerate(CANDS) for j, r in enumerate(REFS)}
+    scores = {
+        (i, j): scorer.score(r, c)[rouge_type]
+        for i, c in enumerate(CANDS)
+        for j, r in enumerate(REFS)
+    }
     for measure in ("fmeasure", "precision", "recall"):
         want = np.array(
             [[getattr(scores[i, j], measure) for j in range(len(REFS))] for i in range(len(CANDS))],
@@ -119,8 +163,12 @@ def test_rouge_matrix_equals_rouge_score(rouge_type, use_stemmer):
         got = lm.pairwise(CANDS, REFS, metric=rouge_type, **kw)
         _same(got, want)
         # and our own batch API over the flattened pairs
-        flat = lm.rouge([c for c in CANDS for _ in REFS], [r for _ in CANDS for r in REFS],
-                        rouge_types=[rouge_type], use_stemmer=use_stemmer)
+        flat = lm.rouge(
+            [c for c in CANDS for _ in REFS],
+            [r for _ in CANDS for r in REFS],
+            rouge_types=[rouge_type],
+            use_stemmer=use_stemmer,
+        )
         _same(got, getattr(flat[rouge_type], measure).reshape(len(CANDS), len(REFS)))
 
 
@@ -129,7 +177,10 @@ def test_square_matrix_is_candidates_against_candidates():
         m = lm.pairwise(CANDS, metric=metric)
         assert m.shape == (len(CANDS), len(CANDS))
         _same(m, lm.pairwise(CANDS, list(CANDS), metric=metric))
-    _same(lm.pairwise(CANDS, metric="bleu"), _each(CANDS, CANDS, lambda c, r: BLEU(effective_order=True).sentence_score(c, [r]).score))
+    _same(
+        lm.pairwise(CANDS, metric="bleu"),
+        _each(CANDS, CANDS, lambda c, r: BLEU(effective_order=True).sentence_score(c, [r]).score),
+    )
 
 
 def test_shapes_workers_and_inputs():
@@ -144,7 +195,9 @@ def test_shapes_workers_and_inputs():
     _same(lm.pairwise(pa.array(CANDS), pa.array(REFS), metric="chrf++"), one)
     # lone surrogates: rouge-score drops non-ASCII, so they score like any other separator
     bad = ["the cat\udc80sat", "the cat sat"]
-    want = _each(bad, bad, lambda c, r: rouge_scorer.RougeScorer(["rouge1"]).score(r, c)["rouge1"].fmeasure)
+    want = _each(
+        bad, bad, lambda c, r: rouge_scorer.RougeScorer(["rouge1"]).score(r, c)["rouge1"].fmeasure
+    )
     _same(lm.pairwise(bad, metric="rouge1"), want)
 
 
@@ -155,9 +208,14 @@ def test_shapes_workers_and_inputs():
 )
 def test_arbitrary_text(cands, refs):
     bleu = BLEU(effective_order=True)
-    _same(lm.pairwise(cands, refs), _each(cands, refs, lambda c, r: bleu.sentence_score(c, [r]).score))
+    _same(
+        lm.pairwise(cands, refs), _each(cands, refs, lambda c, r: bleu.sentence_score(c, [r]).score)
+    )
     chrf = CHRF(word_order=2)
-    _same(lm.pairwise(cands, refs, metric="chrf++"), _each(cands, refs, lambda c, r: chrf.sentence_score(c, [r]).score))
+    _same(
+        lm.pairwise(cands, refs, metric="chrf++"),
+        _each(cands, refs, lambda c, r: chrf.sentence_score(c, [r]).score),
+    )
     sc = rouge_scorer.RougeScorer(["rougeLsum"])
     _same(
         lm.pairwise(cands, refs, metric="rougeLsum"),
@@ -180,8 +238,10 @@ def test_mbr_select_equals_the_loop():
     bleu = BLEU(effective_order=True)
     chrf = CHRF()
     for include_self in (True, False):
-        for metric, fn in (("bleu", lambda c, r: bleu.sentence_score(c, [r]).score),
-                           ("chrf", lambda c, r: chrf.sentence_score(c, [r]).score)):
+        for metric, fn in (
+            ("bleu", lambda c, r: bleu.sentence_score(c, [r]).score),
+            ("chrf", lambda c, r: chrf.sentence_score(c, [r]).score),
+        ):
             sel = lm.mbr_select(sources, metric=metric, include_self=include_self)
             assert sel.indices.dtype == np.int64 and sel.scores.dtype == np.float64
             for s, cands in enumerate(sources):
@@ -200,13 +260,22 @@ def test_mbr_select_equals_the_loop():
 
 def test_self_bleu_equals_multi_reference_sentence_bleu():
     gens = CANDS[:12]
-    for kw in ({}, {"smooth_method": "floor"}, {"tokenize": "char", "lowercase": True}, {"max_ngram_order": 2}):
+    for kw in (
+        {},
+        {"smooth_method": "floor"},
+        {"tokenize": "char", "lowercase": True},
+        {"max_ngram_order": 2},
+    ):
         scorer = BLEU(
-            tokenize=kw.get("tokenize", "13a"), lowercase=kw.get("lowercase", False),
-            smooth_method=kw.get("smooth_method", "exp"), effective_order=True,
+            tokenize=kw.get("tokenize", "13a"),
+            lowercase=kw.get("lowercase", False),
+            smooth_method=kw.get("smooth_method", "exp"),
+            effective_order=True,
             max_ngram_order=kw.get("max_ngram_order", 4),
         )
-        want = [scorer.sentence_score(g, gens[:i] + gens[i + 1:]).score for i, g in enumerate(gens)]
+        want = [
+            scorer.sentence_score(g, gens[:i] + gens[i + 1 :]).score for i, g in enumerate(gens)
+        ]
         per = lm.self_bleu(gens, per_generation=True, **kw)
         assert per.tolist() == want
         assert lm.self_bleu(gens, **kw) == sum(want) / len(want)
@@ -286,9 +355,18 @@ def test_mbr_select_ter_takes_the_lowest():
         sel = lm.mbr_select(sources, metric="ter", include_self=include_self)
         for s, cands in enumerate(sources):
             n = len(cands)
-            util = [np.mean([ter.sentence_score(c, [r]).score for j, r in enumerate(cands)
-                             if include_self or j != i]) if (include_self or n > 1) else np.nan
-                    for i, c in enumerate(cands)]
+            util = [
+                np.mean(
+                    [
+                        ter.sentence_score(c, [r]).score
+                        for j, r in enumerate(cands)
+                        if include_self or j != i
+                    ]
+                )
+                if (include_self or n > 1)
+                else np.nan
+                for i, c in enumerate(cands)
+            ]
             best = int(np.argmin(util)) if n > 1 else 0
             assert sel.indices[s] == best
             if n > 1:

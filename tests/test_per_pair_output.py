@@ -1,5 +1,6 @@
 """--per-pair jsonl/csv text: written natively (floats as Python's repr), byte for byte what
 ``json.dumps`` of each row and ``csv.writer`` write."""
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,20 @@ def _doubles(seed: int, n: int) -> np.ndarray:
     # exact dyadic values are where two shortest candidates tie (CPython takes the even one)
     ties = [10 + 2**-16, 109752061473323.625, 995066665607945.25, 6.532669067382812e-05]
     ties += [k / 2.0**j for k in range(1, 600, 7) for j in range(1, 80, 3)]
-    edge = [0.0, -0.0, 1.0, 100.0, 1e16, 1e15, 1e-4, 1e-5, 5e-324, 1.7976931348623157e308, 0.1, 1 / 3]
+    edge = [
+        0.0,
+        -0.0,
+        1.0,
+        100.0,
+        1e16,
+        1e15,
+        1e-4,
+        1e-5,
+        5e-324,
+        1.7976931348623157e308,
+        0.1,
+        1 / 3,
+    ]
     vals = np.concatenate([bits, -bits[:1000], ties, edge, rng.random(n) * 100])
     return vals[np.isfinite(vals)]
 
@@ -38,7 +52,9 @@ def test_non_finite_floats_as_json_and_csv_write_them():
 
 
 def test_rows_interleave_pieces_and_columns_and_check_lengths():
-    out = _native.format_rows([np.array([0.5, 1.0]), ["a", "b"]], ["<", "|", ">\n"], True, workers=1)
+    out = _native.format_rows(
+        [np.array([0.5, 1.0]), ["a", "b"]], ["<", "|", ">\n"], True, workers=1
+    )
     assert out == "<0.5|a>\n<1.0|b>\n"
     with pytest.raises(InputValueError, match="columns\\[1\\] has 1 rows"):
         _native.format_rows([np.array([0.5, 1.0]), ["a"]], ["", ",", "\n"], True)
@@ -53,20 +69,34 @@ def test_per_pair_files_equal_row_by_row_output(tmp_path, fmt):
     rng = np.random.default_rng(3)
     scores = {"rouge1_fmeasure": rng.random(n), "bleu": rng.random(n) * 100}
     scores["bleu"][:4] = [np.nan, np.inf, 0.0, 100.0]
-    ids = {"id": pa.array([f'a,"b{i}%s\n' if i % 3 else "" for i in range(n)]),
-           "g": [None, 1, 2.5, True, "x y"] * (n // 5), "f": pa.array(rng.random(n))}
+    ids = {
+        "id": pa.array([f'a,"b{i}%s\n' if i % 3 else "" for i in range(n)]),
+        "g": [None, 1, 2.5, True, "x y"] * (n // 5),
+        "f": pa.array(rng.random(n)),
+    }
     cols = dict(ids, **scores)
     path = tmp_path / f"out.{fmt}"
     w = _cli_files.AtomicPerPairWriter(str(path))
     w.write(cols)
     w.write(cols)
     w.commit()
-    plain = {c: (v.to_pylist() if hasattr(v, "to_pylist") else list(v.tolist() if hasattr(v, "tolist") else v))
-             for c, v in cols.items()}
+    plain = {
+        c: (
+            v.to_pylist()
+            if hasattr(v, "to_pylist")
+            else list(v.tolist() if hasattr(v, "tolist") else v)
+        )
+        for c, v in cols.items()
+    }
     rows = list(zip(*plain.values())) * 2
     if fmt == "jsonl":
         want = "".join(
-            json.dumps(_cli_files.finite_or_null(dict(zip(plain, r))), ensure_ascii=False, default=str, allow_nan=False)
+            json.dumps(
+                _cli_files.finite_or_null(dict(zip(plain, r))),
+                ensure_ascii=False,
+                default=str,
+                allow_nan=False,
+            )
             + "\n"
             for r in rows
         )

@@ -27,10 +27,18 @@ FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>\S*)\s*$")
 MARKER = re.compile(r"<!--\s*(?P<kind>test-setup|no-test):?(?P<body>.*?)-->", re.S)
 # The import that tells an example needs an optional extra.
-EXTRAS = {"torch": "torch", "pyspark": "pyspark", "lexmetrics.train": "torch",
-          "lexmetrics.spark": "pyspark", "lexmetrics import spark": "pyspark",
-          "lexmetrics.integrations": "torch", "pyarrow": "pyarrow", "polars": "polars",
-          "pandas": "pandas", "finetune-demo": "torch"}
+EXTRAS = {
+    "torch": "torch",
+    "pyspark": "pyspark",
+    "lexmetrics.train": "torch",
+    "lexmetrics.spark": "pyspark",
+    "lexmetrics import spark": "pyspark",
+    "lexmetrics.integrations": "torch",
+    "pyarrow": "pyarrow",
+    "polars": "polars",
+    "pandas": "pandas",
+    "finetune-demo": "torch",
+}
 
 
 @dataclass
@@ -56,12 +64,12 @@ def blocks(path: Path) -> list[Block]:
         j = i + 1
         while j < len(lines) and not (lines[j].strip() == "```"):
             j += 1
-        body = "\n".join(ln[indent:] for ln in lines[i + 1:j])
+        body = "\n".join(ln[indent:] for ln in lines[i + 1 : j])
         # Only the comment right before the fence (after the previous block) applies.
         prose = "\n".join(lines[prose_start:i])
         setup, skip = "", None
         markers = list(MARKER.finditer(prose))
-        if markers and not prose[markers[-1].end():].strip():
+        if markers and not prose[markers[-1].end() :].strip():
             mk = markers[-1]
             if mk["kind"] == "no-test":
                 skip = mk["body"].strip() or "no reason given"
@@ -109,9 +117,13 @@ def _inputs(tmp: Path) -> None:
         import pyarrow.parquet as pq
 
         pq.write_table(
-            pa.table({"output": ["the cat sat on the mat", "le chat", "a dog"],
-                      "target": ["the cat is on the mat", "le chat est assis", "a dog barked"],
-                      "lang": ["en", "fr", "en"]}),
+            pa.table(
+                {
+                    "output": ["the cat sat on the mat", "le chat", "a dog"],
+                    "target": ["the cat is on the mat", "le chat est assis", "a dog barked"],
+                    "lang": ["en", "fr", "en"],
+                }
+            ),
             tmp / "data.parquet",
         )
 
@@ -119,7 +131,9 @@ def _inputs(tmp: Path) -> None:
 def _runnable(path: Path) -> tuple[list[Block], list[tuple[Block, str]]]:
     found = [b for b in blocks(path) if b.skip is None]
     python = [b for b in found if b.lang == "python"]
-    shell = [(b, c) for b in found if b.lang in ("bash", "sh", "console", "") for c in shell_commands(b)]
+    shell = [
+        (b, c) for b in found if b.lang in ("bash", "sh", "console", "") for c in shell_commands(b)
+    ]
     return python, shell
 
 
@@ -140,9 +154,12 @@ def test_examples_run(path: Path, tmp_path: Path) -> None:
     _inputs(tmp_path)
     env_python = [sys.executable, "-c", RUNNER]
     if python:
-        payload = json.dumps([[str(b.path.relative_to(ROOT)), b.line, b.setup, b.code] for b in python])
-        run = subprocess.run(env_python, input=payload, cwd=tmp_path, capture_output=True,
-                             text=True, timeout=600)
+        payload = json.dumps(
+            [[str(b.path.relative_to(ROOT)), b.line, b.setup, b.code] for b in python]
+        )
+        run = subprocess.run(
+            env_python, input=payload, cwd=tmp_path, capture_output=True, text=True, timeout=600
+        )
         assert run.returncode == 0, f"{path.name}: a python example failed\n{run.stderr[-4000:]}"
     for b, cmd in shell:
         argv = [sys.executable, "-m", "lexmetrics", *shlex.split(cmd)[1:]]
@@ -154,6 +171,10 @@ def test_examples_run(path: Path, tmp_path: Path) -> None:
 
 def test_skipped_blocks_say_why() -> None:
     """Every no-test comment names its reason, and the list stays short and visible here."""
-    skipped = {(str(b.path.relative_to(ROOT)), b.line): b.skip for f in FILES for b in blocks(f)
-               if b.skip is not None}
+    skipped = {
+        (str(b.path.relative_to(ROOT)), b.line): b.skip
+        for f in FILES
+        for b in blocks(f)
+        if b.skip is not None
+    }
     assert all(reason != "no reason given" for reason in skipped.values()), skipped

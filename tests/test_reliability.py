@@ -44,8 +44,15 @@ def test_huge_bleu_order_raises_naming_the_option(fn, value):
 
 
 @pytest.mark.parametrize(
-    "value,exc", [(-1, InputValueError), (float("nan"), InputTypeError), (2.0, InputTypeError),
-                  (True, InputTypeError), ("4", InputTypeError), (None, InputTypeError)],
+    "value,exc",
+    [
+        (-1, InputValueError),
+        (float("nan"), InputTypeError),
+        (2.0, InputTypeError),
+        (True, InputTypeError),
+        ("4", InputTypeError),
+        (None, InputTypeError),
+    ],
 )
 def test_bad_orders_raise_naming_the_option(value, exc):
     with pytest.raises(exc, match="max_ngram_order"):
@@ -94,7 +101,9 @@ def test_long_bleu_orders_match_sacrebleu(order):
     assert ref.score > 0 or order > 70
     sent = lm.sentence_bleu(hyps, [[r] for r in refs], max_ngram_order=order)
     bleu = sacrebleu.metrics.BLEU(max_ngram_order=order, effective_order=True)
-    assert [float(s) for s in sent] == [bleu.sentence_score(h, [r]).score for h, r in zip(hyps, refs)]
+    assert [float(s) for s in sent] == [
+        bleu.sentence_score(h, [r]).score for h, r in zip(hyps, refs)
+    ]
 
 
 @pytest.mark.parametrize("char_order,word_order", [(20, 0), (50, 2), (6, 20), (256, 256)])
@@ -104,7 +113,9 @@ def test_long_chrf_orders_match_sacrebleu(char_order, word_order):
     chrf = sacrebleu.metrics.CHRF(char_order=char_order, word_order=word_order)
     assert ours.score == chrf.corpus_score(hyps, [refs]).score
     sent = lm.sentence_chrf(hyps, [[r] for r in refs], char_order=char_order, word_order=word_order)
-    assert [float(s) for s in sent] == [chrf.sentence_score(h, [r]).score for h, r in zip(hyps, refs)]
+    assert [float(s) for s in sent] == [
+        chrf.sentence_score(h, [r]).score for h, r in zip(hyps, refs)
+    ]
 
 
 @pytest.mark.parametrize("method", ["floor", "add-k", "exp", "none"])
@@ -123,15 +134,20 @@ def test_sacrebleu_fails_or_returns_nan_on_those_values():
     # Why they are refused: the reference has no meaningful answer.
     with pytest.raises(ValueError):
         sacrebleu.corpus_bleu(["a b c"], [["a b d"]], smooth_method="floor", smooth_value=-1)
-    assert np.isnan(sacrebleu.corpus_bleu(["a b c"], [["a b d"]], smooth_method="floor",
-                                          smooth_value=float("nan")).score)
+    assert np.isnan(
+        sacrebleu.corpus_bleu(
+            ["a b c"], [["a b d"]], smooth_method="floor", smooth_value=float("nan")
+        ).score
+    )
 
 
 @pytest.mark.parametrize("value", [0, 0.0, 0.5, 1, 2])
 def test_valid_smooth_values_still_match_sacrebleu(value):
     for method in ("floor", "add-k"):
         ours = lm.corpus_bleu(H, R, smooth_method=method, smooth_value=value).score
-        ref = sacrebleu.corpus_bleu(H, [[r[0] for r in R]], smooth_method=method, smooth_value=value).score
+        ref = sacrebleu.corpus_bleu(
+            H, [[r[0] for r in R]], smooth_method=method, smooth_value=value
+        ).score
         assert ours == ref
 
 
@@ -167,7 +183,9 @@ def test_internal_error_is_exported():
 
 CALLS = {
     "rouge": lambda w: lm.rouge(H, [r[0] for r in R], workers=w),
-    "rouge_split": lambda w: lm.rouge(H, [r[0] for r in R], rouge_types=["rougeLsum"], tokenizer=_Tok(), workers=w),
+    "rouge_split": lambda w: lm.rouge(
+        H, [r[0] for r in R], rouge_types=["rougeLsum"], tokenizer=_Tok(), workers=w
+    ),
     "corpus_bleu": lambda w: lm.corpus_bleu(H, R, workers=w),
     "sentence_bleu": lambda w: lm.sentence_bleu(H, R, workers=w),
     "bleu_stats": lambda w: lm.bleu_stats(H, R, workers=w),
@@ -176,7 +194,9 @@ CALLS = {
     "chrf_stats": lambda w: lm.chrf_stats(H, R, workers=w),
     "native_rouge_texts": lambda w: _native.rouge_texts(H, [r[0] for r in R], ["rouge1"], False, w),
     "native_bleu_stats": lambda w: _native.bleu_stats(H, R, "13a", False, 4, w),
-    "native_sentence_chrf": lambda w: _native.sentence_chrf(H, R, 6, 0, 2.0, False, False, False, w),
+    "native_sentence_chrf": lambda w: _native.sentence_chrf(
+        H, R, 6, 0, 2.0, False, False, False, w
+    ),
     "sentence_ter": lambda w: lm.sentence_ter(H, R, workers=w),
     "native_pairwise_bleu": lambda w: _native.pairwise_bleu(H, None, workers=w),
 }
@@ -190,8 +210,15 @@ class _Tok:
 @pytest.mark.parametrize("call", sorted(CALLS))
 @pytest.mark.parametrize(
     "workers,exc",
-    [(-1, InputValueError), (0, InputValueError), (-(2**70), InputValueError), (1.5, InputTypeError),
-     (True, InputTypeError), ("2", InputTypeError), (float("nan"), InputTypeError)],
+    [
+        (-1, InputValueError),
+        (0, InputValueError),
+        (-(2**70), InputValueError),
+        (1.5, InputTypeError),
+        (True, InputTypeError),
+        ("2", InputTypeError),
+        (float("nan"), InputTypeError),
+    ],
 )
 def test_bad_workers_one_validation_everywhere(call, workers, exc):
     with pytest.raises(exc, match="workers"):
@@ -245,7 +272,9 @@ def test_default_workers_is_bounded():
 @pytest.mark.parametrize("bad", [b"the cat", bytearray(b"the cat")])
 def test_bytes_reference_is_named(bad):
     for fn in (lm.corpus_bleu, lm.corpus_chrf, lambda h, r: lm.rouge(h, r)):
-        with pytest.raises(InputTypeError, match=r"references\[1\] must be str .*got (bytes|bytearray)"):
+        with pytest.raises(
+            InputTypeError, match=r"references\[1\] must be str .*got (bytes|bytearray)"
+        ):
             fn(H, ["the cat", bad])
     with pytest.raises(InputTypeError, match=r"hypotheses\[1\] must be str, got (bytes|bytearray)"):
         lm.corpus_bleu(["x", bad], ["x", "y"])
@@ -284,7 +313,9 @@ _LONG_PAIR = textwrap.dedent(
 def test_ctrl_c_stops_one_long_rougelsum_pair(workers, split):
     proc = subprocess.Popen(
         [sys.executable, "-c", _LONG_PAIR.format(workers=workers, split=split)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout.readline().strip() == "ready"
@@ -360,14 +391,38 @@ def test_rougelsum_many_sentences_matches_rouge_score():
 # 5. lone surrogates score as sacrebleu / rouge-score score them
 # ---------------------------------------------------------------------------------------------
 
-_ALPHABET = ["a", "b", "ab", " ", "  ", "\ud83d", "\ude00", "\udfff", "\ud800", ".", ",", "中", "1", "😀",
-             "-", "A", "\u00e9", "\U000F0000", "\U000F083D", "\U00100000", "&quot;", "İ"]
+_ALPHABET = [
+    "a",
+    "b",
+    "ab",
+    " ",
+    "  ",
+    "\ud83d",
+    "\ude00",
+    "\udfff",
+    "\ud800",
+    ".",
+    ",",
+    "中",
+    "1",
+    "😀",
+    "-",
+    "A",
+    "\u00e9",
+    "\U000f0000",
+    "\U000f083d",
+    "\U00100000",
+    "&quot;",
+    "İ",
+]
 
 
 def _surrogate_texts(seed, n=60):
     rng = np.random.default_rng(seed)
+
     def one():
         return "".join(rng.choice(_ALPHABET, int(rng.integers(0, 25))))
+
     hyps = [one() for _ in range(n)]
     refs = [[one() for _ in range(int(rng.integers(1, 3)))] for _ in range(n)]
     hyps[0] = "I love it \ud83d"  # an emoji cut in half
@@ -385,8 +440,10 @@ def _streams(refs):
 def test_lone_surrogates_bleu_matches_sacrebleu(tokenize, lowercase):
     hyps, refs = _surrogate_texts(len(tokenize) * 2 + lowercase)
     bleu = sacrebleu.metrics.BLEU(tokenize=tokenize, lowercase=lowercase)
-    assert lm.corpus_bleu(hyps, refs, tokenize=tokenize, lowercase=lowercase).score == \
-        bleu.corpus_score(hyps, _streams(refs)).score
+    assert (
+        lm.corpus_bleu(hyps, refs, tokenize=tokenize, lowercase=lowercase).score
+        == bleu.corpus_score(hyps, _streams(refs)).score
+    )
     sbleu = sacrebleu.metrics.BLEU(tokenize=tokenize, lowercase=lowercase, effective_order=True)
     got = lm.sentence_bleu(hyps, refs, tokenize=tokenize, lowercase=lowercase)
     assert [float(x) for x in got] == [sbleu.sentence_score(h, r).score for h, r in zip(hyps, refs)]
@@ -397,19 +454,23 @@ def test_lone_surrogates_bleu_matches_sacrebleu(tokenize, lowercase):
 def test_lone_surrogates_chrf_matches_sacrebleu(word_order, lowercase):
     hyps, refs = _surrogate_texts(7 + word_order)
     chrf = sacrebleu.metrics.CHRF(word_order=word_order, lowercase=lowercase)
-    assert lm.corpus_chrf(hyps, refs, word_order=word_order, lowercase=lowercase).score == \
-        chrf.corpus_score(hyps, _streams(refs)).score
+    assert (
+        lm.corpus_chrf(hyps, refs, word_order=word_order, lowercase=lowercase).score
+        == chrf.corpus_score(hyps, _streams(refs)).score
+    )
     got = lm.sentence_chrf(hyps, refs, word_order=word_order, lowercase=lowercase)
     assert [float(x) for x in got] == [chrf.sentence_score(h, r).score for h, r in zip(hyps, refs)]
 
 
 def test_lone_surrogate_against_an_arrow_reference_column():
     pa = pytest.importorskip("pyarrow")
-    hyps = ["x \ud83d y", "\U000F0000 z"]
-    refs = ["x \U000F083D y", "\U000F0000 z \ud800"]
+    hyps = ["x \ud83d y", "\U000f0000 z"]
+    refs = ["x \U000f083d y", "\U000f0000 z \ud800"]
     want = sacrebleu.corpus_bleu(hyps, [refs]).score
-    assert lm.corpus_bleu(hyps, pa.array(refs[:1] + ["\U000F0000 z"])).score == \
-        sacrebleu.corpus_bleu(hyps, [refs[:1] + ["\U000F0000 z"]]).score
+    assert (
+        lm.corpus_bleu(hyps, pa.array(refs[:1] + ["\U000f0000 z"])).score
+        == sacrebleu.corpus_bleu(hyps, [refs[:1] + ["\U000f0000 z"]]).score
+    )
     assert lm.corpus_bleu(hyps, [[r] for r in refs]).score == want
 
 
@@ -461,13 +522,16 @@ def test_lone_surrogates_rouge_matches_rouge_score(tokenizer, split, punkt):
 
     types = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
     preds = ["\ud83d x. I am here \ud83d\nsecond one.", "plain text", "a\udfffb c"]
-    refs = ["x \ud83d. I am \ud83d here", "plain \ud800 text", "a\U000F07FFb c"]
+    refs = ["x \ud83d. I am \ud83d here", "plain \ud800 text", "a\U000f07ffb c"]
     got = lm.rouge(preds, refs, rouge_types=types, tokenizer=tokenizer, split_summaries=split)
     scorer = rouge_scorer.RougeScorer(types, tokenizer=tokenizer, split_summaries=split)
     for i, (p, r) in enumerate(zip(preds, refs)):
         want = scorer.score(r, p)
         for t in types:
-            assert (got[t].precision[i], got[t].recall[i], got[t].fmeasure[i]) == tuple(want[t]), (i, t)
+            assert (got[t].precision[i], got[t].recall[i], got[t].fmeasure[i]) == tuple(want[t]), (
+                i,
+                t,
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,9 +560,17 @@ def _columns(values):
     return out
 
 
-@pytest.mark.parametrize("kind", ["list", "pyarrow", "pyarrow_chunked", "polars", "pandas_arrow", "pandas_object"])
-@pytest.mark.parametrize("opts", [{"tokenizer": _Whitespace()}, {"split_summaries": True},
-                                  {"split_summaries": True, "tokenizer": _Whitespace()}])
+@pytest.mark.parametrize(
+    "kind", ["list", "pyarrow", "pyarrow_chunked", "polars", "pandas_arrow", "pandas_object"]
+)
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {"tokenizer": _Whitespace()},
+        {"split_summaries": True},
+        {"split_summaries": True, "tokenizer": _Whitespace()},
+    ],
+)
 def test_table_columns_with_tokenizer_or_split_summaries(kind, opts, punkt):
     preds = ["The cat sat. It was on the mat.", "hello world", "a b c d"]
     refs = ["A cat sat on the mat. Fine.", "hello there world", "d c b a"]

@@ -12,7 +12,9 @@ from lexmetrics.compat.rouge_score import rouge_scorer
 
 
 def test_result_types() -> None:
-    r = lexmetrics.rouge(["a b c", "x"], [["a b", "a b c"], "y"], rouge_types=("rougeL", "rouge1", "rougeL"))
+    r = lexmetrics.rouge(
+        ["a b c", "x"], [["a b", "a b c"], "y"], rouge_types=("rougeL", "rouge1", "rougeL")
+    )
     assert list(r) == ["rougeL", "rouge1"] and len(r) == 2 and r.num_pairs == 2
     s = r["rougeL"]
     assert s.fmeasure.dtype == np.float64 and len(s) == 2
@@ -103,7 +105,10 @@ def test_arrow_polars_pandas_columns_equal_lists():
     want = lexmetrics.rouge(preds, refs, rouge_types=("rouge1", "rougeLsum"))
     for p_col, r_col in [
         (pa.array(preds), pa.array(refs)),
-        (pa.chunked_array([preds[:1], preds[1:]], type=pa.large_string()), pa.array(refs, pa.string_view())),
+        (
+            pa.chunked_array([preds[:1], preds[1:]], type=pa.large_string()),
+            pa.array(refs, pa.string_view()),
+        ),
         (pl.Series(preds), pl.Series(refs)),
         (pd.Series(preds, dtype="string[pyarrow]"), pd.Series(refs)),
     ]:
@@ -127,7 +132,12 @@ def test_mean_is_exact_and_frames():
     r = lexmetrics.rouge(preds, refs, rouge_types=("rougeL",))
     m = r["rougeL"].mean()
     assert m.fmeasure == exact_mean(r["rougeL"].fmeasure)
-    assert m.fmeasure == lexmetrics.rouge(preds[::-1], refs[::-1], rouge_types=("rougeL",))["rougeL"].mean().fmeasure
+    assert (
+        m.fmeasure
+        == lexmetrics.rouge(preds[::-1], refs[::-1], rouge_types=("rougeL",))["rougeL"]
+        .mean()
+        .fmeasure
+    )
     t = r.to_arrow()
     assert t.column_names == ["rougeL_precision", "rougeL_recall", "rougeL_fmeasure"]
     assert t.num_rows == 2000

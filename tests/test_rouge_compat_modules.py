@@ -29,7 +29,8 @@ from rouge_score import tokenizers as rtokenizers
 
 _TEXT = st.lists(
     st.sampled_from(
-        list("abcXYZ019 \t\n.,-'\"!?") + ["ing", "ed", "tion", "é", "İ", "\u212a", "ß", "東", "😀", "\u2028"]
+        list("abcXYZ019 \t\n.,-'\"!?")
+        + ["ing", "ed", "tion", "é", "İ", "\u212a", "ß", "東", "😀", "\u2028"]
     ),
     max_size=60,
 ).map("".join)
@@ -73,7 +74,9 @@ def _text(rng: random.Random, lo: int = 0, hi: int = 40, lines: int = 1) -> str:
 
 def test_tokenize_module_names_match():
     for name in (
-        "NON_ALPHANUM_PATTERN", "SPACES_PATTERN", "VALID_TOKEN_PATTERN",
+        "NON_ALPHANUM_PATTERN",
+        "SPACES_PATTERN",
+        "VALID_TOKEN_PATTERN",
     ):
         assert getattr(ctok, name) == getattr(rtok, name)
     for name in ("NON_ALPHANUM_RE", "SPACES_RE", "VALID_TOKEN_RE"):
@@ -185,8 +188,21 @@ def _same(a, b):
 
 def test_rouge_scorer_public_names():
     public = {n for n in dir(rrs) if not n.startswith("_")}
-    modules = {"collections", "logging", "nltk", "np", "re", "six", "map", "range", "scoring",
-               "tokenizers", "absolute_import", "division", "print_function"}
+    modules = {
+        "collections",
+        "logging",
+        "nltk",
+        "np",
+        "re",
+        "six",
+        "map",
+        "range",
+        "scoring",
+        "tokenizers",
+        "absolute_import",
+        "division",
+        "print_function",
+    }
     assert public - modules <= set(dir(crs)), public - modules - set(dir(crs))
 
 
@@ -201,8 +217,12 @@ def test_lcs_helpers_equal_rouge_score():
         assert crs._backtrack_norec(t, a, b) == rrs._backtrack_norec(t, a, b)
         assert crs.lcs_ind(a, b) == rrs.lcs_ind(a, b)
         _same(crs._score_lcs(a, b), rrs._score_lcs(a, b))
-        cands = [[rng.choice(alpha) for _ in range(rng.randint(0, 12))] for _ in range(rng.randint(0, 4))]
-        refs = [[rng.choice(alpha) for _ in range(rng.randint(0, 12))] for _ in range(rng.randint(0, 4))]
+        cands = [
+            [rng.choice(alpha) for _ in range(rng.randint(0, 12))] for _ in range(rng.randint(0, 4))
+        ]
+        refs = [
+            [rng.choice(alpha) for _ in range(rng.randint(0, 12))] for _ in range(rng.randint(0, 4))
+        ]
         assert crs._union_lcs(a, cands) == rrs._union_lcs(a, cands)
         lists = [crs.lcs_ind(a, c) for c in cands]
         assert crs._find_union(lists) == rrs._find_union(lists)
@@ -213,7 +233,9 @@ def test_lcs_helpers_equal_rouge_score():
                 crs._score_ngrams(crs._create_ngrams(a, n), crs._create_ngrams(b, n)),
                 rrs._score_ngrams(rrs._create_ngrams(a, n), rrs._create_ngrams(b, n)),
             )
-    _same(crs._summary_level_lcs([["reference"]], [[]]), rrs._summary_level_lcs([["reference"]], [[]]))
+    _same(
+        crs._summary_level_lcs([["reference"]], [[]]), rrs._summary_level_lcs([["reference"]], [[]])
+    )
 
 
 def test_scoring_module_names():
@@ -241,17 +263,32 @@ def _write_corpus(folder: Path, n_files: int, n_records: int, seed: int, delimit
                 f.write("".join(r + delimiter for r in recs))
 
 
-def _csv_pair(tmp_path, folder, types, *, aggregate, delimiter="\n", use_stemmer=False, seed=0,
-              scorer_pair=None):
+def _csv_pair(
+    tmp_path,
+    folder,
+    types,
+    *,
+    aggregate,
+    delimiter="\n",
+    use_stemmer=False,
+    seed=0,
+    scorer_pair=None,
+):
     out = {}
     for name, io_mod, rs_mod, sc_mod in (("mine", cio, crs, cscoring), ("ref", rio, rrs, rscoring)):
-        scorer = (scorer_pair[name] if scorer_pair else rs_mod.RougeScorer(types, use_stemmer=use_stemmer))
+        scorer = (
+            scorer_pair[name] if scorer_pair else rs_mod.RougeScorer(types, use_stemmer=use_stemmer)
+        )
         aggregator = sc_mod.BootstrapAggregator() if aggregate else None
         path = tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}.csv"
         np.random.seed(seed)
         io_mod.compute_scores_and_write_to_csv(
-            str(folder / "target.*.txt"), str(folder / "prediction.*.txt"), str(path), scorer,
-            aggregator, delimiter=delimiter,
+            str(folder / "target.*.txt"),
+            str(folder / "prediction.*.txt"),
+            str(path),
+            scorer,
+            aggregator,
+            delimiter=delimiter,
         )
         out[name] = path.read_bytes() if path.exists() else None
     return out["mine"], out["ref"]
@@ -263,7 +300,9 @@ def test_io_csv_byte_identical(tmp_path, aggregate, use_stemmer):
     folder = tmp_path / "data"
     _write_corpus(folder, n_files=3, n_records=40, seed=1 + use_stemmer)
     types = ["rouge1", "rouge2", "rougeL", "rougeLsum", "rouge4"]
-    mine, ref = _csv_pair(tmp_path, folder, types, aggregate=aggregate, use_stemmer=use_stemmer, seed=7)
+    mine, ref = _csv_pair(
+        tmp_path, folder, types, aggregate=aggregate, use_stemmer=use_stemmer, seed=7
+    )
     assert mine is not None and mine == ref
     assert mine.count(b"\n") == (1 + 3 * 5 if aggregate else 1 + 120)
 
@@ -271,7 +310,9 @@ def test_io_csv_byte_identical(tmp_path, aggregate, use_stemmer):
 def test_io_multiline_records_with_a_delimiter(tmp_path):
     folder = tmp_path / "data"
     _write_corpus(folder, n_files=2, n_records=25, seed=4, delimiter="|||", lines=3)
-    mine, ref = _csv_pair(tmp_path, folder, ["rougeLsum", "rougeL"], aggregate=False, delimiter="|||")
+    mine, ref = _csv_pair(
+        tmp_path, folder, ["rougeLsum", "rougeL"], aggregate=False, delimiter="|||"
+    )
     assert mine is not None and mine == ref
     mine, ref = _csv_pair(tmp_path, folder, ["rougeLsum"], aggregate=True, delimiter="|||", seed=3)
     assert mine == ref
@@ -290,7 +331,10 @@ def test_io_with_a_foreign_scorer(tmp_path):
     # Each io drives the other package's scorer (plain BaseScorer.score calls): same file.
     folder = tmp_path / "data"
     _write_corpus(folder, n_files=1, n_records=30, seed=6)
-    scorers = {"mine": rrs.RougeScorer(["rouge1", "rougeL"]), "ref": crs.RougeScorer(["rouge1", "rougeL"])}
+    scorers = {
+        "mine": rrs.RougeScorer(["rouge1", "rougeL"]),
+        "ref": crs.RougeScorer(["rouge1", "rougeL"]),
+    }
     mine, ref = _csv_pair(tmp_path, folder, None, aggregate=True, scorer_pair=scorers, seed=2)
     assert mine == ref
 
@@ -308,7 +352,11 @@ def test_io_empty_files_write_nothing(tmp_path):
 def test_io_errors_like_rouge_score(tmp_path, case):
     folder = tmp_path / "data"
     _write_corpus(folder, n_files=2, n_records=5, seed=1)
-    targets, preds, types = str(folder / "target.*.txt"), str(folder / "prediction.*.txt"), ["rouge1"]
+    targets, preds, types = (
+        str(folder / "target.*.txt"),
+        str(folder / "prediction.*.txt"),
+        ["rouge1"],
+    )
     if case == "no files":
         targets = preds = str(folder / "missing*")
     elif case == "file counts":
@@ -342,7 +390,9 @@ def _run_cli(module: str, args: list[str], seed: int | None, cwd: Path):
         + f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -351,14 +401,25 @@ def _run_cli(module: str, args: list[str], seed: int | None, cwd: Path):
         [],
         ["--use_stemmer", "--rouge_types=rouge1,rouge3,rougeLsum"],
         ["--noaggregate", "--rouge_types", "rougeL,rouge2"],
-        ["--aggregate=false", "--use_stemmer=true", "--delimiter=|||", "--rouge_types=rougeLsum,rouge1"],
+        [
+            "--aggregate=false",
+            "--use_stemmer=true",
+            "--delimiter=|||",
+            "--rouge_types=rougeLsum,rouge1",
+        ],
     ],
 )
 def test_rouge_cli_output_identical(tmp_path, flags):
     folder = tmp_path / "data"
     delimiter = "|||" if "--delimiter=|||" in flags else "\n"
-    _write_corpus(folder, n_files=2, n_records=30, seed=len(flags), delimiter=delimiter,
-                  lines=2 if delimiter != "\n" else 1)
+    _write_corpus(
+        folder,
+        n_files=2,
+        n_records=30,
+        seed=len(flags),
+        delimiter=delimiter,
+        lines=2 if delimiter != "\n" else 1,
+    )
     outputs = {}
     for module in ("lexmetrics.compat.rouge_score.rouge", "rouge_score.rouge"):
         out = tmp_path / f"{module}.csv"
@@ -372,8 +433,11 @@ def test_rouge_cli_output_identical(tmp_path, flags):
         outputs[module] = (proc.stdout, out.read_bytes())
     mine, ref = outputs.values()
     assert mine == ref
-    assert mine[1].startswith(b"id," if "--noaggregate" in flags or "--aggregate=false" in flags
-                              else b"score_type,low,mid,high\n")
+    assert mine[1].startswith(
+        b"id,"
+        if "--noaggregate" in flags or "--aggregate=false" in flags
+        else b"score_type,low,mid,high\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -394,8 +458,18 @@ def test_rouge_cli_usage_errors_like_rouge_score(tmp_path, args):
 
 
 def test_rouge_cli_missing_files_fail_like_rouge_score(tmp_path):
-    args = ["--target_filepattern=nothing*", "--prediction_filepattern=nothing*", "--output_filename=o"]
-    procs = [_run_cli(m, args, None, tmp_path) for m in ("lexmetrics.compat.rouge_score.rouge", "rouge_score.rouge")]
+    args = [
+        "--target_filepattern=nothing*",
+        "--prediction_filepattern=nothing*",
+        "--output_filename=o",
+    ]
+    procs = [
+        _run_cli(m, args, None, tmp_path)
+        for m in ("lexmetrics.compat.rouge_score.rouge", "rouge_score.rouge")
+    ]
     assert procs[0].returncode == procs[1].returncode == 1
     for proc in procs:
-        assert "ValueError: Must have equal and positive number of target and prediction files" in proc.stderr
+        assert (
+            "ValueError: Must have equal and positive number of target and prediction files"
+            in proc.stderr
+        )

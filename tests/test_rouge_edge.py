@@ -197,8 +197,12 @@ def test_custom_tokenizer(tok) -> None:
             for k in types:
                 assert_score_equal(got[k], exp[k])
     only_lsum = rouge_scorer.RougeScorer(["rougeLsum"], tokenizer=tok).score(*pairs[-1])
-    assert_score_equal(only_lsum["rougeLsum"], _ref(["rougeLsum"], tokenizer=tok).score(*pairs[-1])["rougeLsum"])
-    res = lexmetrics.rouge([p for _, p in pairs], [[t, p] for t, p in pairs], rouge_types=types, tokenizer=tok)
+    assert_score_equal(
+        only_lsum["rougeLsum"], _ref(["rougeLsum"], tokenizer=tok).score(*pairs[-1])["rougeLsum"]
+    )
+    res = lexmetrics.rouge(
+        [p for _, p in pairs], [[t, p] for t, p in pairs], rouge_types=types, tokenizer=tok
+    )
     ref = _ref(types, tokenizer=tok)
     for i, (t, p) in enumerate(pairs):
         exp = ref.score_multi([t, p], p)
@@ -270,8 +274,12 @@ def test_split_summaries_parity(nltk_data_path) -> None:
 def test_bootstrap_aggregator_matches_reference() -> None:
     rng = random.Random(0)
     scores = [
-        {"rouge1": ref_scoring.Score(rng.random(), rng.random(), rng.random()),
-         "rougeL": ref_scoring.Score(0, 0, 0) if i % 7 == 0 else ref_scoring.Score(rng.random(), rng.random(), rng.random())}
+        {
+            "rouge1": ref_scoring.Score(rng.random(), rng.random(), rng.random()),
+            "rougeL": ref_scoring.Score(0, 0, 0)
+            if i % 7 == 0
+            else ref_scoring.Score(rng.random(), rng.random(), rng.random()),
+        }
         for i in range(100)
     ]
     for ci, n in ((0.95, 1000), (0.9, 50), (0.0, 10)):

@@ -20,8 +20,26 @@ _STEMS = (
     "finish test score model train learn teach study report happen connect generate relate "
     "condition nation organize general probable sense electric hope care use create"
 ).split()
-_SUFFIXES = ["", "", "", "s", "ed", "ing", "er", "ers", "ly", "ness", "ation", "ational", "ful", "ize", "ity"]
-_FUNCTION = "the a an of to in on at for with and or but is was were be been it this that these".split()
+_SUFFIXES = [
+    "",
+    "",
+    "",
+    "s",
+    "ed",
+    "ing",
+    "er",
+    "ers",
+    "ly",
+    "ness",
+    "ation",
+    "ational",
+    "ful",
+    "ize",
+    "ity",
+]
+_FUNCTION = (
+    "the a an of to in on at for with and or but is was were be been it this that these".split()
+)
 _OTHER = (
     "cat dog house car tree city river data paper result method system value time year day "
     "Paris London IBM GPU 2019 3.50 1,000 42 x86 mp3s 1990s covid19 don't it's e-mail U.S.A. "
@@ -144,7 +162,9 @@ def test_short_pairs_stemmer() -> None:
     theirs = [ref_scorer.score(t, p) for t, p in zip(refs, preds)]
     ours = rouge_scorer.RougeScorer(types, use_stemmer=True).score_batch(refs, preds)
     assert_same(ours, theirs, types)
-    assert_api_same(lexmetrics.rouge(preds, refs, rouge_types=types, use_stemmer=True), theirs, types)
+    assert_api_same(
+        lexmetrics.rouge(preds, refs, rouge_types=types, use_stemmer=True), theirs, types
+    )
 
 
 def test_summaries_rougelsum() -> None:
@@ -153,7 +173,9 @@ def test_summaries_rougelsum() -> None:
     theirs = [ref_scorer.score(t, p) for t, p in zip(refs, preds)]
     ours = rouge_scorer.RougeScorer(ALL_TYPES).score_batch(refs, preds)
     assert_same(ours, theirs, ALL_TYPES)
-    assert_api_same(lexmetrics.rouge(preds, refs, rouge_types=ALL_TYPES, workers=1), theirs, ALL_TYPES)
+    assert_api_same(
+        lexmetrics.rouge(preds, refs, rouge_types=ALL_TYPES, workers=1), theirs, ALL_TYPES
+    )
 
 
 def test_summaries_rougelsum_stemmer() -> None:
@@ -180,7 +202,9 @@ def test_multiple_references() -> None:
     theirs = [ref_scorer.score_multi(g, p) for g, p in zip(groups, preds)]
     scorer = rouge_scorer.RougeScorer(types)
     assert_same(scorer.score_batch(groups, preds), theirs, types)
-    assert_same([scorer.score_multi(g, p) for g, p in zip(groups[:300], preds[:300])], theirs[:300], types)
+    assert_same(
+        [scorer.score_multi(g, p) for g, p in zip(groups[:300], preds[:300])], theirs[:300], types
+    )
     assert_api_same(lexmetrics.rouge(preds, groups, rouge_types=types), theirs, types)
 
 

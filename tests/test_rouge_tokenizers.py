@@ -28,7 +28,10 @@ _CJK = regex.compile(r"([\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u30fc])")
 
 def _uax29(text: str) -> list[str]:
     """UAX #29 word segments, by the `regex` module's Unicode word boundaries."""
-    cuts = sorted({m.start() for m in regex.finditer(r"\b", text, flags=regex.WORD | regex.V1)} | {0, len(text)})
+    cuts = sorted(
+        {m.start() for m in regex.finditer(r"\b", text, flags=regex.WORD | regex.V1)}
+        | {0, len(text)}
+    )
     return [text[a:b] for a, b in zip(cuts, cuts[1:]) if a < b]
 
 
@@ -75,14 +78,36 @@ class RefTokenizer:
 
 PIECES = {
     "zh": [chr(c) for c in range(0x4E00, 0x4E00 + 400, 7)] + ["，", "。", "、", "“", "”"],
-    "ja": [chr(c) for c in range(0x3041, 0x3097, 3)] + [chr(c) for c in range(0x30A1, 0x30FB, 3)] + ["ー", "。"],
+    "ja": [chr(c) for c in range(0x3041, 0x3097, 3)]
+    + [chr(c) for c in range(0x30A1, 0x30FB, 3)]
+    + ["ー", "。"],
     "ko": ["한국어", "서울", "입니다", "사람", "학교에", "갑니다"],
     "ar": ["مرحبا", "بالعالم", "كيف", "حالك", "الكتاب", "كَتَبَ", "٣٤٥", "،", "؟"],
     "hi": ["नमस्ते", "दुनिया", "क्षत्रिय", "हिन्दी", "भारत", "१२३", "।"],
     "ru": ["Привет", "мир", "КОШКИ", "бегут", "Ёлка", "быстро", "«", "»", "—"],
     "emoji": ["👍", "👍🏽", "👨\u200d👩\u200d👧", "🇫🇷", "🙂", "⭐"],
-    "mixed": ["The", "cats", "running", "don't", "3.50", "U.S.", "ΑΣ", "Σίσυφος", "naïve", "Straße",
-              "İstanbul", "\u212a", "e-mail", "x_y", "CAFÉ", "1,000", "(hi)", "!", "&", "#tag"],
+    "mixed": [
+        "The",
+        "cats",
+        "running",
+        "don't",
+        "3.50",
+        "U.S.",
+        "ΑΣ",
+        "Σίσυφος",
+        "naïve",
+        "Straße",
+        "İstanbul",
+        "\u212a",
+        "e-mail",
+        "x_y",
+        "CAFÉ",
+        "1,000",
+        "(hi)",
+        "!",
+        "&",
+        "#tag",
+    ],
 }
 SEPS = [" ", " ", " ", "", "\n", "\t", "\u3000", "\u00a0", "\r\n", ", "]
 
@@ -93,8 +118,12 @@ def corpus(lang: str, n: int, seed: int) -> list[str]:
     out = ["", " ", "\n\n"]
     while len(out) < n:
         k = rng.randint(0, 20)
-        out.append("".join(rng.choice(words if rng.random() < 0.85 else PIECES[lang]) + rng.choice(SEPS)
-                           for _ in range(k)))
+        out.append(
+            "".join(
+                rng.choice(words if rng.random() < 0.85 else PIECES[lang]) + rng.choice(SEPS)
+                for _ in range(k)
+            )
+        )
     return out
 
 
@@ -139,7 +168,9 @@ def test_default_profile_is_rouge_score():
         assert a.options["tokenizer"] is None
 
 
-@pytest.mark.parametrize("text", ["我喜欢吃苹果。今天天气很好", "東京タワーに行きました", "서울은 한국의 수도입니다"])
+@pytest.mark.parametrize(
+    "text", ["我喜欢吃苹果。今天天气很好", "東京タワーに行きました", "서울은 한국의 수도입니다"]
+)
 def test_identical_cjk_texts_score_one(text):
     r = lm.rouge([text], [text], rouge_types=TYPES, tokenizer="cjk")
     assert [r[t].fmeasure[0] for t in TYPES] == [1.0] * 4
@@ -165,13 +196,16 @@ def test_warns_once_when_default_drops_most(monkeypatch):
         lm.rouge(["我喜欢吃苹果"], ["x"], split_summaries=False, tokenizer=None)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: lm.rouge(["a"], ["a"], tokenizer="uax29"),
-    lambda: RougeAccumulator(tokenizer="Unicode"),
-    lambda: Accumulators(("rouge1",), rouge_tokenizer="chars"),
-    lambda: lm.pairwise(["a"], metric="rougeL", tokenizer="spaces"),
-    lambda: _native.rouge_texts(["a"], ["a"], ["rouge1"], False, None, "x"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: lm.rouge(["a"], ["a"], tokenizer="uax29"),
+        lambda: RougeAccumulator(tokenizer="Unicode"),
+        lambda: Accumulators(("rouge1",), rouge_tokenizer="chars"),
+        lambda: lm.pairwise(["a"], metric="rougeL", tokenizer="spaces"),
+        lambda: _native.rouge_texts(["a"], ["a"], ["rouge1"], False, None, "x"),
+    ],
+)
 def test_bad_profile_names_the_option(call):
     with pytest.raises(InputValueError, match="tokenizer"):
         call()
@@ -190,8 +224,12 @@ def test_accumulator_and_signature():
     multi = Accumulators(("rouge1", "bleu"), rouge_tokenizer="unicode")
     multi.update(preds, refs)
     res = multi.result()["rouge"]
-    assert res["rouge1"]["fmeasure"] == lm.rouge(preds, refs, rouge_types=("rouge1",), tokenizer="unicode")[
-        "rouge1"].mean().fmeasure
+    assert (
+        res["rouge1"]["fmeasure"]
+        == lm.rouge(preds, refs, rouge_types=("rouge1",), tokenizer="unicode")["rouge1"]
+        .mean()
+        .fmeasure
+    )
     assert "tok:unicode-uax29-lower" in res["signature"]
     assert "tok:rouge-score-default" in Accumulators(("rouge1",)).result()["rouge"]["signature"]
 
@@ -219,9 +257,21 @@ def test_cli_flag(tmp_path):
     text = ["我喜欢吃苹果。", "今天天气很好"]
     for name in ("hyp.txt", "ref.txt"):
         (tmp_path / name).write_text("".join(t + "\n" for t in text), encoding="utf-8")
-    args = [sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(tmp_path / "hyp.txt"),
-            "-r", str(tmp_path / "ref.txt"), "-m", "rouge1,rougeL"]
-    out = subprocess.run([*args, "--rouge-tokenizer", "cjk"], capture_output=True, timeout=300, check=True)
+    args = [
+        sys.executable,
+        "-m",
+        "lexmetrics.cli",
+        "score",
+        "-i",
+        str(tmp_path / "hyp.txt"),
+        "-r",
+        str(tmp_path / "ref.txt"),
+        "-m",
+        "rouge1,rougeL",
+    ]
+    out = subprocess.run(
+        [*args, "--rouge-tokenizer", "cjk"], capture_output=True, timeout=300, check=True
+    )
     res = json.loads(out.stdout)["metrics"]
     assert res["rouge1"]["fmeasure"] == 1.0 and res["rougeL"]["fmeasure"] == 1.0
     assert "tok:cjk-char+uax29-lower" in res["rouge1"]["signature"]

@@ -28,22 +28,89 @@ STREAMS = to_streams(REFS)
 LINES = [h for h in HYPS] + [r for rs in REFS for r in rs]
 
 MODULES = [
-    "metrics", "metrics.base", "metrics.bleu", "metrics.chrf", "metrics.ter", "metrics.helpers",
-    "compat", "significance", "tokenizers", "tokenizers.tokenizer_base", "tokenizers.tokenizer_13a",
-    "tokenizers.tokenizer_intl", "tokenizers.tokenizer_zh", "tokenizers.tokenizer_char",
-    "tokenizers.tokenizer_none", "tokenizers.tokenizer_re", "tokenizers.tokenizer_ter",
-    "tokenizers.tokenizer_ja_mecab", "tokenizers.tokenizer_ko_mecab", "tokenizers.tokenizer_spm",
-    "utils", "dataset", "version",
+    "metrics",
+    "metrics.base",
+    "metrics.bleu",
+    "metrics.chrf",
+    "metrics.ter",
+    "metrics.helpers",
+    "compat",
+    "significance",
+    "tokenizers",
+    "tokenizers.tokenizer_base",
+    "tokenizers.tokenizer_13a",
+    "tokenizers.tokenizer_intl",
+    "tokenizers.tokenizer_zh",
+    "tokenizers.tokenizer_char",
+    "tokenizers.tokenizer_none",
+    "tokenizers.tokenizer_re",
+    "tokenizers.tokenizer_ter",
+    "tokenizers.tokenizer_ja_mecab",
+    "tokenizers.tokenizer_ko_mecab",
+    "tokenizers.tokenizer_spm",
+    "utils",
+    "dataset",
+    "version",
 ]
 # Names sacrebleu's modules import from elsewhere or keep private to the pure-Python tercom port.
 _NOT_API = {
-    "Counter", "List", "Tuple", "Dict", "Sequence", "Optional", "Any", "Union", "Mapping", "Namespace",
-    "ABCMeta", "abstractmethod", "import_module", "lru_cache", "DefaultDict", "defaultdict",
-    "tabulate", "colorama", "portalocker", "mp", "np", "sacrelogger", "json", "logging", "statistics",
-    "math", "os", "re", "sys", "gzip", "hashlib", "itertools", "urllib", "ssl", "tarfile", "zipfile",
-    "BEAM_WIDTH", "MAX_SHIFT_SIZE", "MAX_SHIFT_DIST", "MAX_SHIFT_CANDIDATES", "translation_edit_rate",
-    "IS_WINDOWS", "FAIL_MESSAGE", "MeCab", "COMMIT_ID", "VERSION_TUPLE", "TYPE_CHECKING", "regex", "unicodedata", "sentencepiece", "Path", "download_file",
-    "extract_tarball", "get_md5sum", "ssl_context", "USERHOME", "DatasetBase",
+    "Counter",
+    "List",
+    "Tuple",
+    "Dict",
+    "Sequence",
+    "Optional",
+    "Any",
+    "Union",
+    "Mapping",
+    "Namespace",
+    "ABCMeta",
+    "abstractmethod",
+    "import_module",
+    "lru_cache",
+    "DefaultDict",
+    "defaultdict",
+    "tabulate",
+    "colorama",
+    "portalocker",
+    "mp",
+    "np",
+    "sacrelogger",
+    "json",
+    "logging",
+    "statistics",
+    "math",
+    "os",
+    "re",
+    "sys",
+    "gzip",
+    "hashlib",
+    "itertools",
+    "urllib",
+    "ssl",
+    "tarfile",
+    "zipfile",
+    "BEAM_WIDTH",
+    "MAX_SHIFT_SIZE",
+    "MAX_SHIFT_DIST",
+    "MAX_SHIFT_CANDIDATES",
+    "translation_edit_rate",
+    "IS_WINDOWS",
+    "FAIL_MESSAGE",
+    "MeCab",
+    "COMMIT_ID",
+    "VERSION_TUPLE",
+    "TYPE_CHECKING",
+    "regex",
+    "unicodedata",
+    "sentencepiece",
+    "Path",
+    "download_file",
+    "extract_tarball",
+    "get_md5sum",
+    "ssl_context",
+    "USERHOME",
+    "DatasetBase",
 }
 
 
@@ -51,7 +118,11 @@ _NOT_API = {
 def test_every_public_name_of_the_module_is_there(name):
     theirs = importlib.import_module(f"sacrebleu.{name}")
     ours = importlib.import_module(f"lexmetrics.compat.sacrebleu.{name}")
-    public = {n for n in vars(theirs) if not n.startswith("_") and not inspect.ismodule(getattr(theirs, n))}
+    public = {
+        n
+        for n in vars(theirs)
+        if not n.startswith("_") and not inspect.ismodule(getattr(theirs, n))
+    }
     if name == "dataset":
         public = {"DATASETS"}  # the registry's data classes are not shipped
     missing = sorted(n for n in public - _NOT_API if not hasattr(ours, n))
@@ -69,15 +140,20 @@ def test_top_level_names_and_version():
 
 
 TOKENIZER_CLASSES = [
-    ("tokenizer_13a", "Tokenizer13a"), ("tokenizer_intl", "TokenizerV14International"),
-    ("tokenizer_zh", "TokenizerZh"), ("tokenizer_char", "TokenizerChar"),
-    ("tokenizer_none", "NoneTokenizer"), ("tokenizer_re", "TokenizerRegexp"),
+    ("tokenizer_13a", "Tokenizer13a"),
+    ("tokenizer_intl", "TokenizerV14International"),
+    ("tokenizer_zh", "TokenizerZh"),
+    ("tokenizer_char", "TokenizerChar"),
+    ("tokenizer_none", "NoneTokenizer"),
+    ("tokenizer_re", "TokenizerRegexp"),
 ]
 
 
 @pytest.mark.parametrize("module, cls", TOKENIZER_CLASSES)
 def test_tokenizer_classes(module, cls):
-    ours = getattr(importlib.import_module(f"lexmetrics.compat.sacrebleu.tokenizers.{module}"), cls)()
+    ours = getattr(
+        importlib.import_module(f"lexmetrics.compat.sacrebleu.tokenizers.{module}"), cls
+    )()
     theirs = getattr(importlib.import_module(f"sacrebleu.tokenizers.{module}"), cls)()
     assert ours.signature() == theirs.signature()
     for line in LINES:
@@ -92,7 +168,12 @@ def test_tercom_tokenizer(normalized, no_punct, asian_support, case_sensitive):
     from lexmetrics.compat.sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
     from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer as Theirs
 
-    kw = dict(normalized=normalized, no_punct=no_punct, asian_support=asian_support, case_sensitive=case_sensitive)
+    kw = dict(
+        normalized=normalized,
+        no_punct=no_punct,
+        asian_support=asian_support,
+        case_sensitive=case_sensitive,
+    )
     ours, theirs = TercomTokenizer(**kw), Theirs(**kw)
     assert ours.signature() == theirs.signature()
     for line in LINES + ["", "   "]:
@@ -101,7 +182,10 @@ def test_tercom_tokenizer(normalized, no_punct, asian_support, case_sensitive):
 
 def test_metric_tokenizer_objects_and_preprocessing():
     for tok in ("13a", "intl", "zh", "char", "none"):
-        ours, theirs = compat.BLEU(tokenize=tok, lowercase=True), sacrebleu.BLEU(tokenize=tok, lowercase=True)
+        ours, theirs = (
+            compat.BLEU(tokenize=tok, lowercase=True),
+            sacrebleu.BLEU(tokenize=tok, lowercase=True),
+        )
         assert type(ours.tokenizer).__name__ == type(theirs.tokenizer).__name__
         for line in LINES[:80]:
             assert ours._preprocess_segment(line) == theirs._preprocess_segment(line)
@@ -116,8 +200,11 @@ def test_external_tokenizers_and_test_sets_are_not_supported():
             compat.BLEU(tokenize=tok)
     with pytest.raises(InputValueError, match="unknown tokenizer"):
         compat.BLEU(tokenize="nope")
-    for fn in (compat.get_available_testsets, lambda: compat.get_source_file("wmt19", "de-en"),
-               lambda: compat.download_test_set("wmt19")):
+    for fn in (
+        compat.get_available_testsets,
+        lambda: compat.get_source_file("wmt19", "de-en"),
+        lambda: compat.download_test_set("wmt19"),
+    ):
         with pytest.raises(InputValueError, match="not supported"):
             fn()
     assert compat.DATASETS == {}
@@ -128,11 +215,17 @@ def test_ngram_helpers():
     from sacrebleu.metrics import helpers as theirs
 
     for line in LINES[:100]:
-        assert ours.extract_all_word_ngrams(line, 1, 4) == theirs.extract_all_word_ngrams(line, 1, 4)
-        assert ours.extract_word_ngrams(line.split(), 2) == theirs.extract_word_ngrams(line.split(), 2)
+        assert ours.extract_all_word_ngrams(line, 1, 4) == theirs.extract_all_word_ngrams(
+            line, 1, 4
+        )
+        assert ours.extract_word_ngrams(line.split(), 2) == theirs.extract_word_ngrams(
+            line.split(), 2
+        )
         for ws in (False, True):
             assert ours.extract_char_ngrams(line, 3, ws) == theirs.extract_char_ngrams(line, 3, ws)
-            assert ours.extract_all_char_ngrams(line, 6, ws) == theirs.extract_all_char_ngrams(line, 6, ws)
+            assert ours.extract_all_char_ngrams(line, 6, ws) == theirs.extract_all_char_ngrams(
+                line, 6, ws
+            )
 
 
 def test_compute_bleu():
@@ -149,13 +242,22 @@ def test_compute_bleu():
         a = compat.BLEU.compute_bleu(list(correct), list(total), *args)
         b = sacrebleu.BLEU.compute_bleu(list(correct), list(total), *args)
         assert (a.score, a.counts, a.totals, a.precisions, a.bp, str(a)) == (
-            b.score, b.counts, b.totals, b.precisions, b.bp, str(b))
+            b.score,
+            b.counts,
+            b.totals,
+            b.precisions,
+            b.bp,
+            str(b),
+        )
 
 
 METRIC_CASES = [
-    ("BLEU", {}), ("BLEU", {"tokenize": "intl", "lowercase": True, "smooth_method": "add-k"}),
-    ("CHRF", {}), ("CHRF", {"word_order": 2, "eps_smoothing": True}),
-    ("TER", {}), ("TER", {"normalized": True, "case_sensitive": True}),
+    ("BLEU", {}),
+    ("BLEU", {"tokenize": "intl", "lowercase": True, "smooth_method": "add-k"}),
+    ("CHRF", {}),
+    ("CHRF", {"word_order": 2, "eps_smoothing": True}),
+    ("TER", {}),
+    ("TER", {"normalized": True, "case_sensitive": True}),
 ]
 
 
@@ -164,7 +266,9 @@ def _same_score(a, b):
     assert a.score == b.score and a._mean == b._mean and a._ci == b._ci
     assert a.format() == b.format()
     sig = "nrefs:1|version:2.6.0"
-    assert a.format(width=4, signature=sig, is_json=True) == b.format(width=4, signature=sig, is_json=True)
+    assert a.format(width=4, signature=sig, is_json=True) == b.format(
+        width=4, signature=sig, is_json=True
+    )
 
 
 @pytest.mark.parametrize("seed", [None, "7"])
@@ -182,9 +286,14 @@ def test_corpus_score_bootstrap(name, kw, seed, monkeypatch):
 
 @pytest.mark.parametrize("name, kw", METRIC_CASES, ids=str)
 def test_cached_references_and_statistics(name, kw):
-    ours, theirs = getattr(compat, name)(references=STREAMS, **kw), getattr(sacrebleu, name)(references=STREAMS, **kw)
+    ours, theirs = (
+        getattr(compat, name)(references=STREAMS, **kw),
+        getattr(sacrebleu, name)(references=STREAMS, **kw),
+    )
     assert str(ours.get_signature()) == str(theirs.get_signature())
-    assert ours._extract_corpus_statistics(HYPS, None) == theirs._extract_corpus_statistics(HYPS, None)
+    assert ours._extract_corpus_statistics(HYPS, None) == theirs._extract_corpus_statistics(
+        HYPS, None
+    )
     _same_score(ours.corpus_score(HYPS, None), theirs.corpus_score(HYPS, None))
     for h, rs in list(zip(HYPS, REFS))[:30]:
         _same_score(ours.sentence_score(h, rs), theirs.sentence_score(h, rs))
@@ -195,11 +304,16 @@ def _systems(n_sys=4, n=80, seed=41):
     hyps, refs = _short(n, seed=seed, max_refs=2)
     systems = [("Baseline: base", hyps)]
     for k in range(1, n_sys):
-        systems.append((f"sys{k}", [h if rng.random() < 0.5 else rs[-1] for h, rs in zip(hyps, refs)]))
+        systems.append(
+            (f"sys{k}", [h if rng.random() < 0.5 else rs[-1] for h, rs in zip(hyps, refs)])
+        )
     return systems, to_streams(refs)
 
 
-@pytest.mark.parametrize("test_type, n_ar_confidence, n_jobs", [("bs", -1, 1), ("ar", -1, 1), ("ar", 0, 1), ("bs", -1, 2)])
+@pytest.mark.parametrize(
+    "test_type, n_ar_confidence, n_jobs",
+    [("bs", -1, 1), ("ar", -1, 1), ("ar", 0, 1), ("bs", -1, 2)],
+)
 def test_paired_tests(test_type, n_ar_confidence, n_jobs):
     from lexmetrics.compat.sacrebleu.significance import PairedTest, Result
     from sacrebleu.significance import PairedTest as TheirTest
@@ -210,9 +324,18 @@ def test_paired_tests(test_type, n_ar_confidence, n_jobs):
     theirs = {n: getattr(sacrebleu, n)(**kw) for n, kw in kws}
     n = 300 if test_type == "bs" else 500
     # n_jobs=2: sacrebleu forks worker processes; the native code must survive the fork
-    a_sigs, a = PairedTest(systems, ours, streams, test_type=test_type, n_samples=n, n_ar_confidence=n_ar_confidence,
-                           n_jobs=n_jobs)()
-    b_sigs, b = TheirTest(systems, theirs, streams, test_type=test_type, n_samples=n, n_ar_confidence=n_ar_confidence)()
+    a_sigs, a = PairedTest(
+        systems,
+        ours,
+        streams,
+        test_type=test_type,
+        n_samples=n,
+        n_ar_confidence=n_ar_confidence,
+        n_jobs=n_jobs,
+    )()
+    b_sigs, b = TheirTest(
+        systems, theirs, streams, test_type=test_type, n_samples=n, n_ar_confidence=n_ar_confidence
+    )()
     assert {k: str(v) for k, v in a_sigs.items()} == {k: str(v) for k, v in b_sigs.items()}
     assert list(a) == list(b) and a["System"] == b["System"]
     for metric in list(a)[1:]:
@@ -294,9 +417,15 @@ def test_a_users_own_metric_on_the_base_class(monkeypatch):
 
     monkeypatch.setenv("SACREBLEU_SEED", "3")
     a, b = _word_match_metric(ours)(), _word_match_metric(theirs)()
-    sa, sb = a.corpus_score(HYPS, STREAMS, n_bootstrap=50), b.corpus_score(HYPS, STREAMS, n_bootstrap=50)
+    sa, sb = (
+        a.corpus_score(HYPS, STREAMS, n_bootstrap=50),
+        b.corpus_score(HYPS, STREAMS, n_bootstrap=50),
+    )
     assert (sa.score, sa._mean, sa._ci) == (sb.score, sb._mean, sb._ci)
     assert str(a.get_signature()) == str(b.get_signature())
-    a, b = _word_match_metric(ours)(references=STREAMS), _word_match_metric(theirs)(references=STREAMS)
+    a, b = (
+        _word_match_metric(ours)(references=STREAMS),
+        _word_match_metric(theirs)(references=STREAMS),
+    )
     assert a._extract_corpus_statistics(HYPS, None) == b._extract_corpus_statistics(HYPS, None)
     assert a.sentence_score(HYPS[0], REFS[0]).score == b.sentence_score(HYPS[0], REFS[0]).score

@@ -36,20 +36,26 @@ def _resample_weights(rng, k, n):
 def ref_scores(spec, stats, n_samples, seed):
     n = stats.shape[0]
     rng = np.random.default_rng(seed)
-    return np.concatenate([spec.weighted_scores(stats, _resample_weights(rng, k, n))
-                           for k in _batches(n_samples, n)])
+    return np.concatenate(
+        [spec.weighted_scores(stats, _resample_weights(rng, k, n)) for k in _batches(n_samples, n)]
+    )
 
 
 def ref_ci(spec, stats, n_samples, confidence, seed):
     scores = ref_scores(spec, stats, n_samples, seed)
     d = (1.0 - confidence) / 2.0
-    return [(*np.percentile(scores[:, j], [100 * d, 100 * (1 - d)]), scores[:, j].mean())
-            for j in range(scores.shape[1])]
+    return [
+        (*np.percentile(scores[:, j], [100 * d, 100 * (1 - d)]), scores[:, j].mean())
+        for j in range(scores.shape[1])
+    ]
 
 
 def ref_paired_bs(spec, bl_stats, sys_stats, n_samples, seed):
     n = bl_stats.shape[0]
-    bl, sy = ref_scores(spec, bl_stats, n_samples, seed), ref_scores(spec, sys_stats, n_samples, seed)
+    bl, sy = (
+        ref_scores(spec, bl_stats, n_samples, seed),
+        ref_scores(spec, sys_stats, n_samples, seed),
+    )
     ones = np.ones((1, n), dtype=np.int64)
     rb, rs = spec.weighted_scores(bl_stats, ones)[0], spec.weighted_scores(sys_stats, ones)[0]
     out = []
@@ -69,8 +75,10 @@ def ref_ar_pvalue_with_masks(spec, bl_stats, sys_stats, masks):
     both = np.concatenate([bl_stats, sys_stats])
     a = spec.weighted_scores(both, np.concatenate([pos, 1 - pos], axis=1))
     b = spec.weighted_scores(both, np.concatenate([1 - pos, pos], axis=1))
-    return [(int(np.sum(np.abs(a[:, j] - b[:, j]) >= abs(rs[j] - rb[j]))) + 1) / (len(masks) + 1)
-            for j in range(a.shape[1])]
+    return [
+        (int(np.sum(np.abs(a[:, j] - b[:, j]) >= abs(rs[j] - rb[j]))) + 1) / (len(masks) + 1)
+        for j in range(a.shape[1])
+    ]
 
 
 # ---- data ----------------------------------------------------------------------------------------
@@ -160,7 +168,9 @@ def test_paired_bootstrap_equals_sacrebleu(data):
     info = {"BLEU": (bl_stats, metric._aggregate_and_compute(bl_stats))}
     _, theirs = _paired_bs_test(info, "b", b, [refs], {"BLEU": metric}, n_samples=400, seed=12345)
     spec = _spec("bleu")
-    ours = paired_bootstrap(spec, data["bleu"][0], data["bleu"][1], n_samples=400, seed=12345)["bleu"]
+    ours = paired_bootstrap(spec, data["bleu"][0], data["bleu"][1], n_samples=400, seed=12345)[
+        "bleu"
+    ]
     assert ours["p_value"] == theirs["BLEU"].p_value
     assert ours["system"] == theirs["BLEU"].score
 
@@ -201,7 +211,10 @@ def test_approximate_randomization_is_fair_and_reproducible(data):
     sy = np.concatenate([sy[:15], bl[15:]])  # close to the baseline: a p-value far from its bounds
     a = approximate_randomization(spec, bl, sy, n_samples=3000, seed=1)
     assert approximate_randomization(spec, bl, sy, n_samples=3000, seed=1, workers=1) == a
-    assert approximate_randomization(spec, bl, sy, n_samples=3000, seed=2)["chrf"]["p_value"] != a["chrf"]["p_value"]
+    assert (
+        approximate_randomization(spec, bl, sy, n_samples=3000, seed=2)["chrf"]["p_value"]
+        != a["chrf"]["p_value"]
+    )
 
 
 def test_approximate_randomization_agrees_with_sacrebleu_in_distribution(data):
@@ -239,7 +252,12 @@ def test_native_draws_equal_numpy_over_sizes():
         draws = rng.integers(0, n, size=(5, n))
         assert ints[:, 0].tolist() == draws.sum(axis=1).tolist(), n
         s = rng.bit_generator.state
-        assert after == (s["state"]["state"], s["state"]["inc"], bool(s["has_uint32"]), s["uinteger"])
+        assert after == (
+            s["state"]["state"],
+            s["state"]["inc"],
+            bool(s["has_uint32"]),
+            s["uinteger"],
+        )
 
 
 def test_bad_arguments_are_value_errors():
@@ -262,12 +280,43 @@ def test_cli_intervals_and_paired_tests_per_group(tmp_path):
     a, b, refs = _corpus(120, seed=3)
     groups = [f"g{i % 4}" for i in range(120)]
     path = tmp_path / "d.jsonl"
-    path.write_text("".join(json.dumps({"a": x, "b": y, "reference": r, "g": g}) + "\n"
-                            for x, y, r, g in zip(a, b, refs, groups)))
-    p = subprocess.run([sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(path), "--pred-col", "a",
-                        "--pred-col", "b", "--by", "g", "-m", "rouge1,bleu", "-ci", "--confidence-n", "80",
-                        "--paired-bs", "--paired-bs-n", "80", "--paired-ar", "--paired-ar-n", "300",
-                        "--chunk-size", "50"], capture_output=True, timeout=300)
+    path.write_text(
+        "".join(
+            json.dumps({"a": x, "b": y, "reference": r, "g": g}) + "\n"
+            for x, y, r, g in zip(a, b, refs, groups)
+        )
+    )
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lexmetrics.cli",
+            "score",
+            "-i",
+            str(path),
+            "--pred-col",
+            "a",
+            "--pred-col",
+            "b",
+            "--by",
+            "g",
+            "-m",
+            "rouge1,bleu",
+            "-ci",
+            "--confidence-n",
+            "80",
+            "--paired-bs",
+            "--paired-bs-n",
+            "80",
+            "--paired-ar",
+            "--paired-ar-n",
+            "300",
+            "--chunk-size",
+            "50",
+        ],
+        capture_output=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr.decode()
     rep = json.loads(p.stdout)
     specs = build_specs(["rouge1", "bleu"])

@@ -13,7 +13,10 @@ def test_native_stubs_match_the_extension(tmp_path):
     # Run outside the source tree so the installed package (with its built extension) is checked.
     proc = subprocess.run(
         [sys.executable, "-m", "mypy.stubtest", "lexmetrics._native"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success" in proc.stdout

@@ -28,21 +28,33 @@ def _sacrebleu(hyps, refs, **opts):
     return TER(**opts).corpus_score(hyps, streams)
 
 
-@pytest.mark.parametrize("opts", [{}, {"normalized": True, "case_sensitive": True}, {"no_punct": True}], ids=str)
+@pytest.mark.parametrize(
+    "opts", [{}, {"normalized": True, "case_sensitive": True}, {"no_punct": True}], ids=str
+)
 def test_accumulator_equals_sacrebleu(opts):
     ref = _sacrebleu(HYPS, REFS, **opts)
     acc = Accumulators(["ter"], **{f"ter_{k}": v for k, v in opts.items()})
     for i in range(0, len(HYPS), 37):
-        acc.update(HYPS[i:i + 37], REFS[i:i + 37])
+        acc.update(HYPS[i : i + 37], REFS[i : i + 37])
     assert acc.compute() == {"ter": ref.score}
     res = acc.result()["ter"]
-    assert (res["num_edits"], res["ref_length"], res["n"]) == (ref.num_edits, ref.ref_length, len(HYPS))
+    assert (res["num_edits"], res["ref_length"], res["n"]) == (
+        ref.num_edits,
+        ref.ref_length,
+        len(HYPS),
+    )
     assert res["text"] == str(ref)
 
     # checkpoint and merge: two halves give the same state
-    a = Accumulators(["ter"], **{f"ter_{k}": v for k, v in opts.items()}).update(HYPS[:40], REFS[:40])
-    b = Accumulators(["ter"], **{f"ter_{k}": v for k, v in opts.items()}).update(HYPS[40:], REFS[40:])
-    c = Accumulators(["ter"], **{f"ter_{k}": v for k, v in opts.items()}).load_state_dict(b.state_dict())
+    a = Accumulators(["ter"], **{f"ter_{k}": v for k, v in opts.items()}).update(
+        HYPS[:40], REFS[:40]
+    )
+    b = Accumulators(["ter"], **{f"ter_{k}": v for k, v in opts.items()}).update(
+        HYPS[40:], REFS[40:]
+    )
+    c = Accumulators(["ter"], **{f"ter_{k}": v for k, v in opts.items()}).load_state_dict(
+        b.state_dict()
+    )
     assert a.merge(c).compute() == {"ter": ref.score}
 
 
@@ -54,7 +66,9 @@ def test_spec_per_pair_and_bootstrap_weights():
     want = [m.sentence_score(h, [r]).score for h, r in zip(HYPS, ONE_REFS)]
     assert spec.per_pair(st)["ter"].tolist() == want
     w = np.ones((1, len(HYPS)))
-    assert spec.weighted_scores(st, w)[0, 0] == pytest.approx(m.corpus_score(HYPS, [ONE_REFS]).score, rel=1e-12)
+    assert spec.weighted_scores(st, w)[0, 0] == pytest.approx(
+        m.corpus_score(HYPS, [ONE_REFS]).score, rel=1e-12
+    )
 
 
 def test_arrow_score_batch_and_corpus():
@@ -72,7 +86,10 @@ def test_arrow_score_batch_and_corpus():
     ref = m.corpus_score(HYPS, [ONE_REFS])
     from_scores = arrow.corpus_from_scores([out.slice(0, 45), out.slice(45)], metrics=["ter"])
     assert from_scores["metrics"]["ter"]["score"] == ref.score
-    states = [arrow.state_batch(batch.slice(0, 50), metrics="ter"), arrow.state_batch(batch.slice(50), metrics="ter")]
+    states = [
+        arrow.state_batch(batch.slice(0, 50), metrics="ter"),
+        arrow.state_batch(batch.slice(50), metrics="ter"),
+    ]
     res = arrow.corpus_from_states(states, metrics="ter")
     assert res["n"] == len(HYPS) and res["metrics"]["ter"]["score"] == ref.score
 
@@ -85,11 +102,30 @@ def test_cli_ter(tmp_path):
     ref.write_text("".join(r + "\n" for _, r in pairs), encoding="utf-8")
     hyps = hyp.read_text(encoding="utf-8").split("\n")[:-1]
     refs = ref.read_text(encoding="utf-8").split("\n")[:-1]
-    for flags, opts in [([], {}), (["--ter-normalized", "--ter-asian-support", "--ter-case-sensitive"],
-                                   {"normalized": True, "asian_support": True, "case_sensitive": True})]:
+    for flags, opts in [
+        ([], {}),
+        (
+            ["--ter-normalized", "--ter-asian-support", "--ter-case-sensitive"],
+            {"normalized": True, "asian_support": True, "case_sensitive": True},
+        ),
+    ]:
         p = subprocess.run(
-            [sys.executable, "-m", "lexmetrics.cli", "score", "-i", str(hyp), "-r", str(ref), "-m", "ter", "-q", *flags],
-            capture_output=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "lexmetrics.cli",
+                "score",
+                "-i",
+                str(hyp),
+                "-r",
+                str(ref),
+                "-m",
+                "ter",
+                "-q",
+                *flags,
+            ],
+            capture_output=True,
+            timeout=300,
         )
         assert p.returncode == 0, p.stderr.decode()
         got = json.loads(p.stdout)["metrics"]["ter"]

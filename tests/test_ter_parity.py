@@ -49,7 +49,18 @@ def _short_corpus(n: int, seed: int):
 SHORT_HYPS, SHORT_REFS = _short_corpus(250, seed=42)
 
 VOCAB = "the a of to and in is it that was he for on are as with his they at be".split() + [
-    "Haus", "ÄÖÜ", "naïve", "中文", ",", ".", '"', "(", ")", "x-y", "3.5", "it's",
+    "Haus",
+    "ÄÖÜ",
+    "naïve",
+    "中文",
+    ",",
+    ".",
+    '"',
+    "(",
+    ")",
+    "x-y",
+    "3.5",
+    "it's",
 ]
 
 
@@ -170,7 +181,9 @@ def _check_corpus(corpus: str, opts: dict) -> None:
     ours = lm.ter_stats(hyps, refs, **opts)
     assert ours.dtype == np.float64 and ours.shape == (len(hyps), 2)
     bad = [i for i, row in enumerate(theirs) if (ours[i, 0], ours[i, 1]) != (row[0], row[1])]
-    assert not bad, f"{len(bad)} of {len(hyps)} pairs differ, first {[(hyps[i], refs[i]) for i in bad[:2]]!r}"
+    assert not bad, (
+        f"{len(bad)} of {len(hyps)} pairs differ, first {[(hyps[i], refs[i]) for i in bad[:2]]!r}"
+    )
 
     ref = extra["score"]
     for got in (lm.corpus_ter(hyps, refs, **opts), lm.ter_from_stats(ours, **opts, nrefs="var")):
@@ -265,7 +278,9 @@ def test_readme_example():
     ref = sacrebleu.corpus_ter(hyps, streams)
     got = lm.corpus_ter(hyps, [list(t) for t in zip(*streams)])
     assert got.score == ref.score == 40.0 and str(got) == str(ref)
-    assert got.signature.startswith("nrefs:2|case:lc|tok:tercom|norm:no|punct:yes|asian:no|version:")
+    assert got.signature.startswith(
+        "nrefs:2|case:lc|tok:tercom|norm:no|punct:yes|asian:no|version:"
+    )
 
 
 def test_stats_merge_exactly():
@@ -276,7 +291,11 @@ def test_stats_merge_exactly():
     k = len(hyps) // 3
     parts = [lm.ter_stats(hyps[:k], refs[:k]), lm.ter_stats(hyps[k:], refs[k:], workers=1)]
     merged = lm.ter_from_stats(np.concatenate(parts), nrefs="var")
-    assert (merged.score, merged.num_edits, merged.ref_length) == (whole.score, whole.num_edits, whole.ref_length)
+    assert (merged.score, merged.num_edits, merged.ref_length) == (
+        whole.score,
+        whole.num_edits,
+        whole.ref_length,
+    )
     assert merged.signature == whole.signature
     summed = lm.ter_from_stats([whole.num_edits, whole.ref_length], nrefs="var")
     assert summed.score == whole.score
@@ -335,12 +354,19 @@ def test_compat_classes_and_signatures(opts):
     streams = to_streams(refs)  # variable reference count: None padding, nrefs:var
     ours, theirs = compat.TER(**opts), TER(**opts)
     a, b = ours.corpus_score(hyps, streams), theirs.corpus_score(hyps, streams)
-    assert (a.score, a.num_edits, a.ref_length, str(a)) == (b.score, b.num_edits, b.ref_length, str(b))
+    assert (a.score, a.num_edits, a.ref_length, str(a)) == (
+        b.score,
+        b.num_edits,
+        b.ref_length,
+        str(b),
+    )
     assert str(ours.get_signature()) == str(theirs.get_signature())
     assert ours.get_signature().format(short=True) == theirs.get_signature().format(short=True)
     sig_o, sig_t = str(ours.get_signature()), str(theirs.get_signature())
     assert a.format(signature=sig_o, is_json=True) == b.format(signature=sig_t, is_json=True)
-    assert ours._extract_corpus_statistics(hyps, streams) == theirs._extract_corpus_statistics(hyps, streams)
+    assert ours._extract_corpus_statistics(hyps, streams) == theirs._extract_corpus_statistics(
+        hyps, streams
+    )
     one = [refs[i][0] for i in range(len(hyps))]
     a, b = ours.corpus_score(hyps, [one]), theirs.corpus_score(hyps, [one])
     assert a.score == b.score and str(ours.get_signature()) == str(theirs.get_signature())
@@ -348,7 +374,10 @@ def test_compat_classes_and_signatures(opts):
         a, b = ours.sentence_score(h, r), theirs.sentence_score(h, r)
         assert (a.score, a.num_edits, a.ref_length) == (b.score, b.num_edits, b.ref_length)
         assert compat.sentence_ter(h, r, **opts).score == sacrebleu.sentence_ter(h, r, **opts).score
-    assert compat.corpus_ter(hyps, streams, **opts).score == sacrebleu.corpus_ter(hyps, streams, **opts).score
+    assert (
+        compat.corpus_ter(hyps, streams, **opts).score
+        == sacrebleu.corpus_ter(hyps, streams, **opts).score
+    )
     with pytest.raises(ValueError):
         compat.TER().get_signature()
 
@@ -356,4 +385,7 @@ def test_compat_classes_and_signatures(opts):
 def test_compat_reference_cache():
     hyps, refs = CORPORA["short"]
     one = [r[0] for r in refs]
-    assert compat.TER(references=[one]).corpus_score(hyps, None).score == TER(references=[one]).corpus_score(hyps, None).score
+    assert (
+        compat.TER(references=[one]).corpus_score(hyps, None).score
+        == TER(references=[one]).corpus_score(hyps, None).score
+    )

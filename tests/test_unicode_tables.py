@@ -39,7 +39,10 @@ def _run_sweeps(env_extra: dict, pythonpath: str | None = None) -> subprocess.Co
     )
     return subprocess.run(
         [sys.executable, "-c", code, str(HERE / "test_bleu_tokenizers.py")],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -71,7 +74,9 @@ def test_fast_builder_equals_per_character_python():
         c = chr(cp)
         is_cased = (c + sigma).lower()[-1] == final
         assert (cp in cased) == is_cased, hex(cp)
-        assert (cp in ignorable) == (("A" + c + sigma).lower()[-1] == final and not is_cased), hex(cp)
+        assert (cp in ignorable) == (("A" + c + sigma).lower()[-1] == final and not is_cased), hex(
+            cp
+        )
 
 
 def test_already_chosen_tables_are_not_replaced():
@@ -102,8 +107,19 @@ def test_sweeps_under_other_regex_releases(release, tmp_path):
     wheels = sorted(REGEX_WHEELS.glob(f"regex-{release}-*.whl"))
     assert wheels, f"no regex {release} wheel in {REGEX_WHEELS}: run scripts/test.sh"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-         "--disable-pip-version-check", "--target", str(tmp_path), str(wheels[0])],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(tmp_path),
+            str(wheels[0]),
+        ],
         check=True,
     )
     r = _run_sweeps({}, pythonpath=str(tmp_path))

@@ -1,4 +1,5 @@
 """``python -m lexmetrics`` is the ``lexmetrics`` command."""
+
 from __future__ import annotations
 
 import sys

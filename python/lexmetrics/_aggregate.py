@@ -35,8 +35,13 @@ class Tally:
         self.skipped = 0
         self.nrefs: dict[int, int] = {}
 
-    def add(self, specs: Sequence[MetricSpec], stats: Sequence[np.ndarray], skipped: int = 0,
-            ref_counts: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        specs: Sequence[MetricSpec],
+        stats: Sequence[np.ndarray],
+        skipped: int = 0,
+        ref_counts: np.ndarray | None = None,
+    ) -> None:
         """Folds per-spec statistics rows (one row per scored pair)."""
         for spec, state, st in zip(specs, self.states, stats, strict=True):
             spec.add(state, st)
@@ -104,7 +109,9 @@ def _limbs(values: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray]:
     exact = ((mi & ((np.uint64(1) << drop) - np.uint64(1))) == 0) & (-neg < 54)
     mi = np.where(exact, mi >> drop, np.uint64(0))
     shift = np.maximum(shift, 0)
-    bits = np.where(mi > 0, np.floor(np.log2(np.maximum(mi, 1).astype(np.float64))).astype(np.int64) + 1, 0)
+    bits = np.where(
+        mi > 0, np.floor(np.log2(np.maximum(mi, 1).astype(np.float64))).astype(np.int64) + 1, 0
+    )
     exact &= (bits + shift <= _MAX_BITS) | (mi == 0)
     mi = np.where(exact, mi, np.uint64(0))
     out = np.zeros((v.size, _LIMBS), dtype=np.int64)
@@ -151,8 +158,12 @@ class _GroupTable:
         self.arrays: list[np.ndarray] = []
         for spec, scale in zip(self.specs, self.scales, strict=True):
             d = len(spec.columns()) if scale is None else spec.empty_state().shape[0]
-            self.arrays.append(np.zeros((0, d) if scale is None else (0, d, _LIMBS), dtype=np.int64))
-        self.side: dict[tuple[int, int], np.ndarray] = {}  # (group, spec): _exactsum state of the rest
+            self.arrays.append(
+                np.zeros((0, d) if scale is None else (0, d, _LIMBS), dtype=np.int64)
+            )
+        self.side: dict[
+            tuple[int, int], np.ndarray
+        ] = {}  # (group, spec): _exactsum state of the rest
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -190,8 +201,13 @@ class _GroupTable:
         self._grow(len(known))
         return np.array(out, dtype=np.int64)
 
-    def add(self, codes: np.ndarray, stats: Sequence[np.ndarray], valid_codes: np.ndarray,
-            ref_counts: np.ndarray | None) -> None:
+    def add(
+        self,
+        codes: np.ndarray,
+        stats: Sequence[np.ndarray],
+        valid_codes: np.ndarray,
+        ref_counts: np.ndarray | None,
+    ) -> None:
         """Folds rows: ``codes`` of every row (pairs scored or skipped), ``valid_codes`` and
         ``stats`` of the scored ones."""
         np.add.at(self.n, valid_codes, 1)
@@ -204,7 +220,7 @@ class _GroupTable:
                     arr = self.nrefs[k] = np.zeros(self.cap, dtype=np.int64)
                 arr += np.bincount(valid_codes[ref_counts == k], minlength=self.cap)[: self.cap]
         for start in range(0, len(valid_codes), _FOLD_ROWS):
-            part = valid_codes[start:start + _FOLD_ROWS]
+            part = valid_codes[start : start + _FOLD_ROWS]
             order = np.argsort(part, kind="stable")
             sc = part[order]
             if not len(sc):
@@ -212,14 +228,24 @@ class _GroupTable:
             bounds = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
             uniq = sc[bounds]
             for j, (spec, scale) in enumerate(zip(self.specs, self.scales, strict=True)):
-                st = stats[j][start:start + _FOLD_ROWS][order]
+                st = stats[j][start : start + _FOLD_ROWS][order]
                 if scale is None:
-                    self.arrays[j][uniq] += np.add.reduceat(st.astype(np.int64, copy=False), bounds, axis=0)
+                    self.arrays[j][uniq] += np.add.reduceat(
+                        st.astype(np.int64, copy=False), bounds, axis=0
+                    )
                     continue
                 self._add_fixed(j, spec, scale, st, sc, bounds, uniq)
 
-    def _add_fixed(self, j: int, spec: MetricSpec, scale: int, st: np.ndarray, sc: np.ndarray,
-                   bounds: np.ndarray, uniq: np.ndarray) -> None:
+    def _add_fixed(
+        self,
+        j: int,
+        spec: MetricSpec,
+        scale: int,
+        st: np.ndarray,
+        sc: np.ndarray,
+        bounds: np.ndarray,
+        uniq: np.ndarray,
+    ) -> None:
         arr = self.arrays[j]
         for c in range(st.shape[1]):
             limbs, exact = _limbs(st[:, c], scale)
@@ -229,7 +255,7 @@ class _GroupTable:
                 side = self.side.get(key)
                 if side is None:
                     side = self.side[key] = spec.empty_state()
-                _exactsum.add_values(side[c], st[i:i + 1, c])
+                _exactsum.add_values(side[c], st[i : i + 1, c])
         for k in range(_LIMBS - 1):  # carries, so the next fold cannot overflow a limb
             carry = arr[uniq, :, k] >> _LIMB_BITS
             arr[uniq, :, k] &= _LIMB_MASK
@@ -290,9 +316,15 @@ class StateFold:
             t = self._tallies[key] = Tally(self.specs)
         return t
 
-    def add(self, stats: Sequence[np.ndarray], *, rows: int | None = None,
-            valid: np.ndarray | None = None, groups: tuple[np.ndarray, list[tuple]] | None = None,
-            ref_counts: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        stats: Sequence[np.ndarray],
+        *,
+        rows: int | None = None,
+        valid: np.ndarray | None = None,
+        groups: tuple[np.ndarray, list[tuple]] | None = None,
+        ref_counts: np.ndarray | None = None,
+    ) -> None:
         """Folds one batch: ``stats`` per spec, one row per valid row of the batch's ``rows`` rows
         (``valid``: boolean mask of those rows, None when all are); ``groups``: the
         :func:`group_index` of the batch rows; ``ref_counts``: references of each valid row."""
@@ -306,7 +338,11 @@ class StateFold:
         if self._table is None:
             self._table = _GroupTable(self.specs)
         table = self._table
-        gcodes = table.codes(keys)[np.asarray(codes, dtype=np.int64)] if len(keys) else np.zeros(0, np.int64)
+        gcodes = (
+            table.codes(keys)[np.asarray(codes, dtype=np.int64)]
+            if len(keys)
+            else np.zeros(0, np.int64)
+        )
         valid_codes = gcodes if valid is None else gcodes[np.asarray(valid, dtype=bool)]
         table.add(gcodes, stats, valid_codes, ref_counts)
 
@@ -351,8 +387,11 @@ class StateFold:
             if key not in table.code_of:
                 yield key, t.n, metrics_block(specs, t.states, t.n)
         for g, key in enumerate(table.keys):
-            if key in self._tallies or any((g, j) in table.side for j in range(len(specs))) \
-                    or any(isinstance(s, TerSpec) for s in specs):
+            if (
+                key in self._tallies
+                or any((g, j) in table.side for j in range(len(specs)))
+                or any(isinstance(s, TerSpec) for s in specs)
+            ):
                 t = table.tally(g)
                 held = self._tallies.get(key)
                 if held is not None:
@@ -366,8 +405,14 @@ class StateFold:
                     scale = table.scales[j]
                     means = [_fixed_mean(limbs, scale, n) for limbs in table.arrays[j][g].tolist()]  # type: ignore[arg-type]
                     for i, rtype in enumerate(spec.rouge_types):
-                        p, r, f = means[3 * i:3 * i + 3]
-                        out[rtype] = {"precision": p, "recall": r, "fmeasure": f, "n": n, "signature": sigs[j]}
+                        p, r, f = means[3 * i : 3 * i + 3]
+                        out[rtype] = {
+                            "precision": p,
+                            "recall": r,
+                            "fmeasure": f,
+                            "n": n,
+                            "signature": sigs[j],
+                        }
                 else:
                     out[spec.name] = spec.compute(table.arrays[j][g], n)
             yield key, n, out
@@ -403,8 +448,10 @@ class StateFold:
         value = nrefs_of.nrefs_value()
         if not self.data_nrefs or value is None:
             return self.specs
-        return [dataclasses.replace(s, nrefs=value) if hasattr(s, "nrefs") else s  # type: ignore[type-var]
-                for s in self.specs]
+        return [
+            dataclasses.replace(s, nrefs=value) if hasattr(s, "nrefs") else s  # type: ignore[type-var]
+            for s in self.specs
+        ]
 
     def metrics(self, tally: Tally, nrefs_of: Tally | None = None) -> dict[str, Any]:
         """:func:`metrics_block` of ``tally`` (signatures' nrefs from ``nrefs_of``, default itself)."""
@@ -425,10 +472,12 @@ def _fixed_mean(limbs: list[int], scale: int, n: int) -> float:
 
 def _big_sum(a: np.ndarray) -> int:
     """Exact sum of int64 values (blocks small enough that int64 partial sums cannot overflow)."""
-    return sum(int(a[i:i + _FOLD_ROWS].sum()) for i in range(0, len(a), _FOLD_ROWS))
+    return sum(int(a[i : i + _FOLD_ROWS].sum()) for i in range(0, len(a), _FOLD_ROWS))
 
 
-def metrics_block(specs: Sequence[MetricSpec], states: Sequence[np.ndarray], n: int) -> dict[str, Any]:
+def metrics_block(
+    specs: Sequence[MetricSpec], states: Sequence[np.ndarray], n: int
+) -> dict[str, Any]:
     """``{metric: result}`` of the states of ``n`` pairs; each ROUGE type with its signature."""
     out: dict[str, Any] = {}
     for spec, state in zip(specs, states, strict=True):
@@ -492,13 +541,17 @@ def _column_codes(col: Any, name: Callable[[Any], Hashable] | None) -> tuple[np.
             if enc is not None:
                 # dictionary_encode puts all NaNs in one entry; -0.0 and 0.0 merge through key()
                 seen: dict[Hashable, int] = {}
-                remap = np.array([seen.setdefault(key(v), len(seen)) for v in enc.dictionary.to_pylist()],
-                                 dtype=np.int64)
+                remap = np.array(
+                    [seen.setdefault(key(v), len(seen)) for v in enc.dictionary.to_pylist()],
+                    dtype=np.int64,
+                )
                 idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
                 return remap[idx] if len(remap) else idx, list(seen)
         col = col.to_pylist()
     seen = {}
-    codes = np.fromiter((seen.setdefault(key(v), len(seen)) for v in col), dtype=np.int64, count=len(col))
+    codes = np.fromiter(
+        (seen.setdefault(key(v), len(seen)) for v in col), dtype=np.int64, count=len(col)
+    )
     return codes, list(seen)
 
 

@@ -95,7 +95,8 @@ def _check_smooth(method: object, value: object) -> tuple[str, float | None]:
             f"unknown smooth_method={method!r}; expected one of 'exp', 'floor', 'add-k', 'none'"
         )
     if value is not None and (
-        isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, float, np.integer, np.floating))
     ):
         raise InputTypeError(f"smooth_value must be a number or None, got {type(value).__name__}")
     # sacrebleu fails on a negative floor (math domain error) and returns NaN for NaN.
@@ -113,12 +114,16 @@ def _check_tokenize(tokenize: object) -> str:
 
 def _summed(stats: object, width: int, what: str) -> list[int]:
     arr = np.asarray(stats)
-    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "O" and all(isinstance(x, int) for x in arr.ravel())):
+    if arr.dtype.kind not in "iu" and not (
+        arr.dtype.kind == "O" and all(isinstance(x, int) for x in arr.ravel())
+    ):
         raise InputTypeError(f"{what} statistics must be integers, got dtype {arr.dtype}")
     if arr.ndim == 2:
         arr = arr.astype(np.int64).sum(axis=0)
     elif arr.ndim != 1:
-        raise InputValueError(f"{what} statistics must be 1-D (summed) or 2-D (per pair), got {arr.ndim}-D")
+        raise InputValueError(
+            f"{what} statistics must be 1-D (summed) or 2-D (per pair), got {arr.ndim}-D"
+        )
     if arr.shape[0] != width:
         raise InputValueError(f"{what} statistics must have {width} columns, got {arr.shape[0]}")
     return [int(x) for x in arr]
@@ -129,8 +134,14 @@ def _nrefs_str(nrefs: object) -> str:
 
 
 def bleu_signature(
-    *, nrefs: object, lowercase: bool, use_effective_order: bool, tokenize: str,
-    smooth_method: str, smooth_value: float | None, version: str = SIGNATURE_VERSION,
+    *,
+    nrefs: object,
+    lowercase: bool,
+    use_effective_order: bool,
+    tokenize: str,
+    smooth_method: str,
+    smooth_value: float | None,
+    version: str = SIGNATURE_VERSION,
 ) -> str:
     """sacrebleu ``BLEUSignature.format()`` (``version`` is the last field)."""
     smooth = smooth_method
@@ -236,12 +247,20 @@ def bleu_from_stats(
     smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)
     summed = _summed(stats, 2 + 2 * n, "BLEU")
     return _bleu_result(
-        summed, smooth_method, smooth_value, _check_bool(use_effective_order, "use_effective_order"),
-        n, _check_tokenize(tokenize), _check_bool(lowercase, "lowercase"), nrefs,
+        summed,
+        smooth_method,
+        smooth_value,
+        _check_bool(use_effective_order, "use_effective_order"),
+        n,
+        _check_tokenize(tokenize),
+        _check_bool(lowercase, "lowercase"),
+        nrefs,
     )
 
 
-def _bleu_result(summed, smooth_method, smooth_value, eff, n, tokenize, lowercase, nrefs) -> BLEUResult:
+def _bleu_result(
+    summed, smooth_method, smooth_value, eff, n, tokenize, lowercase, nrefs
+) -> BLEUResult:
     score, counts, totals, precisions, bp = _native.bleu_from_stats(
         summed, smooth_method, None if smooth_value is None else float(smooth_value), eff, n
     )
@@ -251,12 +270,22 @@ def _bleu_result(summed, smooth_method, smooth_value, eff, n, tokenize, lowercas
         counts = [int(c) for c in counts]
         totals = [int(t) for t in totals]
     sig = bleu_signature(
-        nrefs=nrefs, lowercase=lowercase, use_effective_order=eff, tokenize=tokenize,
-        smooth_method=smooth_method, smooth_value=smooth_value,
+        nrefs=nrefs,
+        lowercase=lowercase,
+        use_effective_order=eff,
+        tokenize=tokenize,
+        smooth_method=smooth_method,
+        smooth_value=smooth_value,
     )
     return BLEUResult(
-        score=score, counts=tuple(counts), totals=tuple(totals), precisions=tuple(precisions),
-        bp=bp, sys_len=summed[0], ref_len=summed[1], signature=sig,
+        score=score,
+        counts=tuple(counts),
+        totals=tuple(totals),
+        precisions=tuple(precisions),
+        bp=bp,
+        sys_len=summed[0],
+        ref_len=summed[1],
+        signature=sig,
     )
 
 
@@ -275,9 +304,13 @@ def corpus_bleu(
     """Corpus BLEU, equal to ``sacrebleu.corpus_bleu`` (defaults: 13a, exp, no effective order)."""
     smooth_method, smooth_value = _check_smooth(smooth_method, smooth_value)
     eff = _check_bool(use_effective_order, "use_effective_order")
-    stats, nrefs = _bleu_stats(hypotheses, references, tokenize, lowercase, max_ngram_order, workers)
+    stats, nrefs = _bleu_stats(
+        hypotheses, references, tokenize, lowercase, max_ngram_order, workers
+    )
     summed = [int(x) for x in stats.sum(axis=0)]
-    return _bleu_result(summed, smooth_method, smooth_value, eff, int(max_ngram_order), tokenize, lowercase, nrefs)
+    return _bleu_result(
+        summed, smooth_method, smooth_value, eff, int(max_ngram_order), tokenize, lowercase, nrefs
+    )
 
 
 def sentence_bleu(
@@ -310,8 +343,17 @@ def sentence_bleu(
 # chrF moved to ``_chrf``; its names stay importable from here (loaded on first use: ``_chrf``
 # itself imports the checks above).
 _CHRF_NAMES = frozenset(
-    {"CHRFResult", "chrf_stats", "chrf_from_stats", "corpus_chrf", "sentence_chrf", "chrf_signature",
-     "_check_beta", "_chrf_args", "_chrf_result"}
+    {
+        "CHRFResult",
+        "chrf_stats",
+        "chrf_from_stats",
+        "corpus_chrf",
+        "sentence_chrf",
+        "chrf_signature",
+        "_check_beta",
+        "_chrf_args",
+        "_chrf_result",
+    }
 )
 
 

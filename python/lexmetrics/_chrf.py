@@ -36,7 +36,9 @@ __all__ = [
 
 
 def _check_beta(beta: object) -> float:
-    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, (int, float, np.integer, np.floating)):
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(
+        beta, (int, float, np.integer, np.floating)
+    ):
         raise InputTypeError(f"beta must be a number, got {type(beta).__name__}")
     if not math.isfinite(beta):
         raise InputValueError(f"beta must be a finite number, got {beta}")
@@ -44,8 +46,14 @@ def _check_beta(beta: object) -> float:
 
 
 def chrf_signature(
-    *, nrefs: object, lowercase: bool, eps_smoothing: bool, char_order: int, word_order: int,
-    whitespace: bool, version: str = SIGNATURE_VERSION,
+    *,
+    nrefs: object,
+    lowercase: bool,
+    eps_smoothing: bool,
+    char_order: int,
+    word_order: int,
+    whitespace: bool,
+    version: str = SIGNATURE_VERSION,
 ) -> str:
     """sacrebleu ``CHRFSignature.format()`` (``eff:yes`` means no eps smoothing)."""
     return (
@@ -89,8 +97,12 @@ def _chrf_args(
     if c + w == 0:
         raise InputValueError("char_order + word_order must be >= 1")
     return (
-        c, w, _check_beta(beta), _check_bool(lowercase, "lowercase"),
-        _check_bool(whitespace, "whitespace"), _check_bool(eps_smoothing, "eps_smoothing"),
+        c,
+        w,
+        _check_beta(beta),
+        _check_bool(lowercase, "lowercase"),
+        _check_bool(whitespace, "whitespace"),
+        _check_bool(eps_smoothing, "eps_smoothing"),
     )
 
 
@@ -130,9 +142,13 @@ def chrf_from_stats(
 ) -> CHRFResult:
     """Corpus chrF from statistics (summed 1-D or per-pair 2-D). ``lowercase``, ``whitespace``
     and ``nrefs`` only feed the signature."""
-    c, w, b, lc, ws, eps = _chrf_args(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
+    c, w, b, lc, ws, eps = _chrf_args(
+        char_order, word_order, beta, lowercase, whitespace, eps_smoothing
+    )
     summed = _summed(stats, 3 * (c + w), "chrF")
-    return _chrf_result(_native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs)
+    return _chrf_result(
+        _native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs
+    )
 
 
 def _chrf_result(score, c, w, beta, lc, ws, eps, nrefs) -> CHRFResult:
@@ -161,7 +177,9 @@ def corpus_chrf(
     )
     summed = [int(x) for x in stats.sum(axis=0)]
     c, w, b, lc, ws, eps = args
-    return _chrf_result(_native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs)
+    return _chrf_result(
+        _native.chrf_from_stats(summed, c, w, b, eps), c, w, beta, lc, ws, eps, nrefs
+    )
 
 
 def sentence_chrf(

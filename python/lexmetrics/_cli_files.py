@@ -130,7 +130,9 @@ def _raw_lines(path: str) -> Iterator[tuple[int, str]]:
                         f"{_name(path)}:1: starts with a UTF-16/UTF-32 byte order mark: "
                         "inputs must be UTF-8 (convert with iconv -t UTF-8)"
                     ) from None
-                raise InputFileError(f"{_name(path)}:{lineno}: invalid UTF-8 ({exc.reason})") from None
+                raise InputFileError(
+                    f"{_name(path)}:{lineno}: invalid UTF-8 ({exc.reason})"
+                ) from None
     except (OSError, EOFError) as exc:
         raise InputFileError(f"{_name(path)}: cannot read: {exc}") from None
     finally:
@@ -231,7 +233,9 @@ def _cell_texts(path: str, where: str, col: str, value: object) -> str | list[st
                     f"{_name(path)}:{where}: column {col!r} must hold strings, got {type(v).__name__}"
                 )
         return list(value)
-    raise InputFileError(f"{_name(path)}:{where}: column {col!r} must be a string, got {type(value).__name__}")
+    raise InputFileError(
+        f"{_name(path)}:{where}: column {col!r} must be a string, got {type(value).__name__}"
+    )
 
 
 def _writable(path: str, where: str, col: str, value: Any) -> Any:
@@ -248,9 +252,7 @@ def _writable(path: str, where: str, col: str, value: Any) -> Any:
     return value
 
 
-def _rows_to_chunk(
-    path: str, rows: list[tuple[str, dict]], spec: TableSpec, start: int
-) -> Chunk:
+def _rows_to_chunk(path: str, rows: list[tuple[str, dict]], spec: TableSpec, start: int) -> Chunk:
     systems: list[list[str]] = [[] for _ in spec.pred_cols]
     refs: list[str | list[str]] = []
     ids: dict[str, list] = {c: [] for c in spec.id_cols}
@@ -261,7 +263,9 @@ def _rows_to_chunk(
                 raise InputFileError(f"{_name(path)}:{where}: missing column {c!r}")
             v = _cell_texts(path, where, c, rec[c])
             if not isinstance(v, str):
-                raise InputFileError(f"{_name(path)}:{where}: prediction column {c!r} must be a string")
+                raise InputFileError(
+                    f"{_name(path)}:{where}: prediction column {c!r} must be a string"
+                )
             systems[s].append(v)
         rs: list[str] = []
         for c in spec.ref_cols:
@@ -316,10 +320,14 @@ def _json_array_records(path: str) -> Iterator[tuple[str, dict]]:
             if path != "-":
                 f.close()
     except (OSError, EOFError) as exc:
-        raise InputFileError(f"{_name(path)}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise InputFileError(
+            f"{_name(path)}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     if data.startswith(_UTF16_32_BOMS):
-        raise InputFileError(f"{_name(path)}:1: starts with a UTF-16/UTF-32 byte order mark: "
-                             "inputs must be UTF-8 (convert with iconv -t UTF-8)")
+        raise InputFileError(
+            f"{_name(path)}:1: starts with a UTF-16/UTF-32 byte order mark: "
+            "inputs must be UTF-8 (convert with iconv -t UTF-8)"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -355,7 +363,9 @@ def _json_array_records(path: str) -> Iterator[tuple[str, dict]]:
         try:
             rec, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            raise InputFileError(f"{_name(path)}:{exc.lineno}: malformed JSON ({exc.msg})") from None
+            raise InputFileError(
+                f"{_name(path)}:{exc.lineno}: malformed JSON ({exc.msg})"
+            ) from None
         if not isinstance(rec, dict):
             raise InputFileError(
                 f"{_name(path)}:{start_line}: element {index} of the array is {_json_kind(rec)}: "
@@ -398,7 +408,9 @@ def _json_records(path: str) -> Iterator[tuple[str, dict]]:
 
 
 def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
-    reader = csv.reader((line for _, line in _without_bom(_raw_lines(path))), delimiter=delimiter, strict=True)
+    reader = csv.reader(
+        (line for _, line in _without_bom(_raw_lines(path))), delimiter=delimiter, strict=True
+    )
     try:
         header = next(reader)
     except StopIteration:
@@ -411,7 +423,9 @@ def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputFileError(f"{_name(path)}:{reader.line_num}: malformed row ({exc})") from None
+            raise InputFileError(
+                f"{_name(path)}:{reader.line_num}: malformed row ({exc})"
+            ) from None
         if not row:
             continue
         if len(row) != len(header):
@@ -422,7 +436,11 @@ def _csv_records(path: str, delimiter: str) -> Iterator[tuple[str, dict]]:
 
 
 def _table_columns(spec: TableSpec) -> list[str]:
-    return list(dict.fromkeys(spec.pred_cols + spec.ref_cols + spec.id_cols + ([spec.by] if spec.by else [])))
+    return list(
+        dict.fromkeys(
+            spec.pred_cols + spec.ref_cols + spec.id_cols + ([spec.by] if spec.by else [])
+        )
+    )
 
 
 def _parquet_batches(path: str, spec: TableSpec, batch_size: int) -> Iterator[Any]:
@@ -475,7 +493,9 @@ def _raise_bad_utf8_cell(path: str, batch: Any, row: int) -> None:
             try:
                 batch.column(c)[i].as_py()
             except UnicodeDecodeError as exc:
-                raise InputFileError(f"{_name(path)}:row {row + i + 1}: column {c!r}: invalid UTF-8 ({exc.reason})") from None
+                raise InputFileError(
+                    f"{_name(path)}:row {row + i + 1}: column {c!r}: invalid UTF-8 ({exc.reason})"
+                ) from None
     raise InputFileError(f"{_name(path)}: invalid UTF-8 after row {row}")
 
 
@@ -562,11 +582,15 @@ def _batch_to_chunk(batch: Any, spec: TableSpec, start: int) -> Chunk:
             raise _Fallback(f"column {spec.by!r} has nulls")
     for c in dict.fromkeys([*spec.id_cols, *([spec.by] if spec.by else [])]):
         if c not in spec.pred_cols and c not in spec.ref_cols:
-            batch.column(c).validate(full=True)  # invalid UTF-8 in an id: the line-precise reader names it
+            batch.column(c).validate(
+                full=True
+            )  # invalid UTF-8 in an id: the line-precise reader names it
     return Chunk(start, systems, refs, ids, groups)
 
 
-def _python_records(path: str, fmt: str, spec: TableSpec, chunk_size: int) -> Iterator[tuple[str, dict]]:
+def _python_records(
+    path: str, fmt: str, spec: TableSpec, chunk_size: int
+) -> Iterator[tuple[str, dict]]:
     if fmt == "jsonl":
         return _jsonl_records(path)
     if fmt == "json":
@@ -728,9 +752,13 @@ class AtomicPerPairWriter:
             try:
                 fd, self.tmp = tempfile.mkstemp(prefix=".lexmetrics-", suffix=".part", dir=d)
             except OSError as exc:  # name the user's path, not the temporary file's
-                raise InputValueError(f"--per-pair {path}: cannot write: {exc.strerror or exc}") from None
+                raise InputValueError(
+                    f"--per-pair {path}: cannot write: {exc.strerror or exc}"
+                ) from None
             try:
-                if hasattr(os, "fchmod"):  # POSIX: mkstemp makes the file 0600; honour the umask instead
+                if hasattr(
+                    os, "fchmod"
+                ):  # POSIX: mkstemp makes the file 0600; honour the umask instead
                     os.fchmod(fd, 0o666 & ~_umask())
             finally:
                 os.close(fd)
@@ -769,8 +797,10 @@ class AtomicPerPairWriter:
             # Float columns are written natively, in parallel, as Python's repr (what json.dumps and
             # csv write); the other columns' texts are rendered here. Same bytes as row by row.
             field = _json_text if self.fmt == "jsonl" else self._csv_field
-            item: Any = [v if _is_float_column(v) else [field(x) for x in _as_list(v)]
-                         for v in (columns[c] for c in names)]
+            item: Any = [
+                v if _is_float_column(v) else [field(x) for x in _as_list(v)]
+                for v in (columns[c] for c in names)
+            ]
         else:
             item = columns
         self._queue.put(item)
@@ -779,7 +809,9 @@ class AtomicPerPairWriter:
     def _open(self) -> None:
         assert self._cols is not None
         if self.fmt == "jsonl":
-            self._pieces = [("{" if i == 0 else ", ") + _json_text(c) + ": " for i, c in enumerate(self._cols)]
+            self._pieces = [
+                ("{" if i == 0 else ", ") + _json_text(c) + ": " for i, c in enumerate(self._cols)
+            ]
             self._pieces.append("}\n")
         elif self.fmt == "csv":
             self._pieces = [""] + [","] * (len(self._cols) - 1) + ["\r\n"]
@@ -844,7 +876,9 @@ class AtomicPerPairWriter:
             exc, self._error = self._error, None
             if isinstance(exc, OSError):
                 where = "stdout" if self.to_stdout else self.path
-                raise InputValueError(f"--per-pair {where}: cannot write: {exc.strerror or exc}") from None
+                raise InputValueError(
+                    f"--per-pair {where}: cannot write: {exc.strerror or exc}"
+                ) from None
             raise exc
 
     def _finish_thread(self) -> None:
@@ -869,7 +903,9 @@ class AtomicPerPairWriter:
                 os.replace(self.tmp, self.path)
         except OSError as exc:
             where = "stdout" if self.to_stdout else self.path
-            raise InputValueError(f"--per-pair {where}: cannot write: {exc.strerror or exc}") from None
+            raise InputValueError(
+                f"--per-pair {where}: cannot write: {exc.strerror or exc}"
+            ) from None
 
     def abort(self) -> None:
         self._stop = True

@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-_LIST_CHECKS = ("is_list", "is_large_list", "is_list_view", "is_large_list_view", "is_fixed_size_list")
+_LIST_CHECKS = (
+    "is_list",
+    "is_large_list",
+    "is_list_view",
+    "is_large_list_view",
+    "is_fixed_size_list",
+)
 
 
 def is_list_type(t: Any) -> bool:
@@ -37,15 +43,20 @@ def is_text_type(t: Any) -> bool:
 def ref_counts(references: Any) -> np.ndarray:
     """References of each row: 1 for a str, the list's length for a list (Python or Arrow)."""
     if isinstance(references, list):
-        return np.fromiter((1 if isinstance(r, str) else len(r) for r in references), dtype=np.int64,
-                           count=len(references))
+        return np.fromiter(
+            (1 if isinstance(r, str) else len(r) for r in references),
+            dtype=np.int64,
+            count=len(references),
+        )
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if isinstance(references, pa.ChunkedArray):
         references = references.combine_chunks()
     if is_list_type(references.type):
-        return np.asarray(pc.list_value_length(references).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return np.asarray(
+            pc.list_value_length(references).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
     return np.ones(len(references), dtype=np.int64)
 
 

@@ -24,5 +24,9 @@ class MissingDependencyError(LexmetricsError, ImportError):
 
 
 __all__ = [
-    "LexmetricsError", "InputTypeError", "InputValueError", "InternalError", "MissingDependencyError",
+    "LexmetricsError",
+    "InputTypeError",
+    "InputValueError",
+    "InternalError",
+    "MissingDependencyError",
 ]

@@ -196,7 +196,9 @@ class BleuSpec(_CountSpec):
             )
         if self.smooth_value is not None:
             v = _check_number(self.smooth_value, "smooth_value")
-            if SMOOTH_DEFAULTS[self.smooth_method] is not None and v < 0:  # used by floor / add-k only
+            if (
+                SMOOTH_DEFAULTS[self.smooth_method] is not None and v < 0
+            ):  # used by floor / add-k only
                 raise InputValueError(f"smooth_value must be >= 0, got {self.smooth_value!r}")
         self.max_ngram_order = _check_int(self.max_ngram_order, "max_ngram_order", 1)
         _check_bool(self.lowercase, "lowercase")
@@ -204,9 +206,11 @@ class BleuSpec(_CountSpec):
 
     def columns(self) -> list[str]:
         n = self.max_ngram_order
-        return ["sys_len", "ref_len"] + [f"correct_{i}" for i in range(1, n + 1)] + [
-            f"total_{i}" for i in range(1, n + 1)
-        ]
+        return (
+            ["sys_len", "ref_len"]
+            + [f"correct_{i}" for i in range(1, n + 1)]
+            + [f"total_{i}" for i in range(1, n + 1)]
+        )
 
     def stats(self, predictions: Any, references: Any, workers: int | None) -> np.ndarray:
         from ._bleu import bleu_stats
@@ -254,8 +258,11 @@ class BleuSpec(_CountSpec):
         sentence_bleu, effective order on)."""
         value = None if self.smooth_value is None else float(self.smooth_value)
         return _native.bleu_scores_from_stats(
-            np.ascontiguousarray(stats, dtype=np.int64), self.smooth_method, value,
-            True if sentence else self.use_effective_order, self.max_ngram_order,
+            np.ascontiguousarray(stats, dtype=np.int64),
+            self.smooth_method,
+            value,
+            True if sentence else self.use_effective_order,
+            self.max_ngram_order,
         )
 
     def weighted_scores(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -322,8 +329,11 @@ class ChrfSpec(_CountSpec):
     def scores(self, stats: np.ndarray) -> np.ndarray:
         """chrF of each statistics row (sacrebleu's sentence_chrf), in one native call."""
         return _native.chrf_scores_from_stats(
-            np.ascontiguousarray(stats, dtype=np.int64), self.char_order, self.word_order,
-            float(self.beta), self.eps_smoothing,
+            np.ascontiguousarray(stats, dtype=np.int64),
+            self.char_order,
+            self.word_order,
+            float(self.beta),
+            self.eps_smoothing,
         )
 
     def weighted_scores(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -383,7 +393,12 @@ class TerSpec(MetricSpec):
         from ._ter import _result
 
         edits = _exactsum.state_total(state[0])
-        r = _result(float(edits), float(_exactsum.state_total(state[1])), tuple(self._opts().values()), self.nrefs)
+        r = _result(
+            float(edits),
+            float(_exactsum.state_total(state[1])),
+            tuple(self._opts().values()),
+            self.nrefs,
+        )
         return {
             "score": r.score,
             "num_edits": r.num_edits,
@@ -397,7 +412,11 @@ class TerSpec(MetricSpec):
     def _scores(edits: np.ndarray, ref_len: np.ndarray) -> np.ndarray:
         # sacrebleu TER._compute_score_from_stats, elementwise
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(ref_len > 0, edits / np.where(ref_len > 0, ref_len, 1.0), np.where(edits > 0, 1.0, 0.0))
+            ratio = np.where(
+                ref_len > 0,
+                edits / np.where(ref_len > 0, ref_len, 1.0),
+                np.where(edits > 0, 1.0, 0.0),
+            )
         return 100 * ratio
 
     def weighted_scores(self, stats, weights):
@@ -415,7 +434,9 @@ def check_options(options: dict[str, Any]) -> None:
     """Raises naming the first keyword that is not a metric option of :func:`build_specs`."""
     import inspect
 
-    known = [n for n, p in inspect.signature(build_specs).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    known = [
+        n for n, p in inspect.signature(build_specs).parameters.items() if p.kind is p.KEYWORD_ONLY
+    ]
     for name in options:
         if name not in known:
             raise InputTypeError(f"unknown metric option {name!r}; options: {', '.join(known)}")
@@ -455,9 +476,7 @@ def build_specs(
         if canon.lower() in ("bleu", "chrf", "chrf++", "ter"):
             canon = canon.lower()
         if canon not in METRIC_NAMES:
-            raise InputValueError(
-                f"unknown metric {m!r}: choose from {', '.join(METRIC_NAMES)}"
-            )
+            raise InputValueError(f"unknown metric {m!r}: choose from {', '.join(METRIC_NAMES)}")
         if canon not in seen:
             seen.append(canon)
     if not seen:

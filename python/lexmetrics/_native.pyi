@@ -48,7 +48,6 @@ def _panic_test_hook(n: int, at: int | None = None, workers: int | None = None) 
 # ROUGE (rust/python/src/rouge.rs)
 # ======================================================================
 
-
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
@@ -78,7 +77,9 @@ def rouge_docs(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Like rouge_texts on pre-split documents; references[ref_offsets[i]:ref_offsets[i+1]] are pair i's."""
 
-def rouge_tokenize(text: str, use_stemmer: bool = False, tokenizer: str = "default") -> list[str]: ...
+def rouge_tokenize(
+    text: str, use_stemmer: bool = False, tokenizer: str = "default"
+) -> list[str]: ...
 def rouge_default_drops(
     predictions: Sequence[str], references: Sequence[str | Sequence[str]]
 ) -> tuple[str, int] | None:
@@ -98,37 +99,68 @@ def porter_stem(words: Sequence[str]) -> list[str]: ...
 # BLEU / chrF (rust/python/src/bleu.rs)
 # ======================================================================
 
-
 _Refs = Sequence[str | Sequence[str]]
 
 def bleu_stats(
-    hypotheses: Sequence[str], references: _Refs, tokenize: str = "13a", lowercase: bool = False,
-    max_ngram_order: int = 4, workers: int | None = None,
+    hypotheses: Sequence[str],
+    references: _Refs,
+    tokenize: str = "13a",
+    lowercase: bool = False,
+    max_ngram_order: int = 4,
+    workers: int | None = None,
 ) -> tuple[npt.NDArray[np.int64], int]: ...  # (stats (N, 2+2n), nrefs or -1 when it varies)
 def sentence_bleu(
-    hypotheses: Sequence[str], references: _Refs, tokenize: str = "13a", lowercase: bool = False,
-    max_ngram_order: int = 4, smooth_method: str = "exp", smooth_value: float | None = None,
-    use_effective_order: bool = True, workers: int | None = None,
+    hypotheses: Sequence[str],
+    references: _Refs,
+    tokenize: str = "13a",
+    lowercase: bool = False,
+    max_ngram_order: int = 4,
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    use_effective_order: bool = True,
+    workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def bleu_from_stats(
-    stats: Sequence[int], smooth_method: str = "exp", smooth_value: float | None = None,
-    use_effective_order: bool = False, max_ngram_order: int = 4,
-) -> tuple[float, list[float], list[float], list[float], float]: ...  # score, counts, totals, precisions, bp
+    stats: Sequence[int],
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    use_effective_order: bool = False,
+    max_ngram_order: int = 4,
+) -> tuple[
+    float, list[float], list[float], list[float], float
+]: ...  # score, counts, totals, precisions, bp
 def chrf_stats(
-    hypotheses: Sequence[str], references: _Refs, char_order: int = 6, word_order: int = 0,
-    beta: float = 2.0, lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False,
+    hypotheses: Sequence[str],
+    references: _Refs,
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2.0,
+    lowercase: bool = False,
+    whitespace: bool = False,
+    eps_smoothing: bool = False,
     workers: int | None = None,
 ) -> tuple[npt.NDArray[np.int64], int]: ...
 def sentence_chrf(
-    hypotheses: Sequence[str], references: _Refs, char_order: int = 6, word_order: int = 0,
-    beta: float = 2.0, lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False,
+    hypotheses: Sequence[str],
+    references: _Refs,
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2.0,
+    lowercase: bool = False,
+    whitespace: bool = False,
+    eps_smoothing: bool = False,
     workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def chrf_from_stats(
-    stats: Sequence[int], char_order: int = 6, word_order: int = 0, beta: float = 2.0,
+    stats: Sequence[int],
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2.0,
     eps_smoothing: bool = False,
 ) -> float: ...
-def sacre_tokenize(lines: Sequence[str], tokenize: str = "13a", lowercase: bool = False) -> list[str]: ...
+def sacre_tokenize(
+    lines: Sequence[str], tokenize: str = "13a", lowercase: bool = False
+) -> list[str]: ...
 def py_lower(lines: Sequence[str]) -> list[str]: ...
 def py_split(lines: Sequence[str]) -> list[list[str]]: ...
 
@@ -139,15 +171,28 @@ def py_split(lines: Sequence[str]) -> list[list[str]]: ...
 # ======================================================================
 
 def ter_stats(
-    hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
-    asian_support: bool = False, case_sensitive: bool = False, workers: int | None = None,
+    hypotheses: Sequence[str],
+    references: _Refs,
+    normalized: bool = False,
+    no_punct: bool = False,
+    asian_support: bool = False,
+    case_sensitive: bool = False,
+    workers: int | None = None,
 ) -> tuple[npt.NDArray[np.float64], int]: ...  # (stats (N, 2): num_edits, ref_length; nrefs or -1)
 def sentence_ter(
-    hypotheses: Sequence[str], references: _Refs, normalized: bool = False, no_punct: bool = False,
-    asian_support: bool = False, case_sensitive: bool = False, workers: int | None = None,
+    hypotheses: Sequence[str],
+    references: _Refs,
+    normalized: bool = False,
+    no_punct: bool = False,
+    asian_support: bool = False,
+    case_sensitive: bool = False,
+    workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def ter_tokenize(
-    lines: Sequence[str], normalized: bool = False, no_punct: bool = False, asian_support: bool = False,
+    lines: Sequence[str],
+    normalized: bool = False,
+    no_punct: bool = False,
+    asian_support: bool = False,
     case_sensitive: bool = False,
 ) -> list[str]: ...
 
@@ -189,28 +234,53 @@ def _unicode_info() -> dict[str, object]: ...
 # ======================================================================
 
 def pairwise_bleu(
-    candidates: Sequence[str], references: Sequence[str] | None = None, tokenize: str = "13a",
-    lowercase: bool = False, max_ngram_order: int = 4, smooth_method: str = "exp",
-    smooth_value: float | None = None, use_effective_order: bool = True, workers: int | None = None,
+    candidates: Sequence[str],
+    references: Sequence[str] | None = None,
+    tokenize: str = "13a",
+    lowercase: bool = False,
+    max_ngram_order: int = 4,
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    use_effective_order: bool = True,
+    workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...  # (len(candidates), len(references or candidates))
 def pairwise_chrf(
-    candidates: Sequence[str], references: Sequence[str] | None = None, char_order: int = 6,
-    word_order: int = 0, beta: float = 2.0, lowercase: bool = False, whitespace: bool = False,
-    eps_smoothing: bool = False, workers: int | None = None,
+    candidates: Sequence[str],
+    references: Sequence[str] | None = None,
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2.0,
+    lowercase: bool = False,
+    whitespace: bool = False,
+    eps_smoothing: bool = False,
+    workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def pairwise_rouge(
-    candidates: Sequence[str], references: Sequence[str] | None = None, rouge_type: str = "rougeL",
-    use_stemmer: bool = False, measure: str = "fmeasure", workers: int | None = None,
+    candidates: Sequence[str],
+    references: Sequence[str] | None = None,
+    rouge_type: str = "rougeL",
+    use_stemmer: bool = False,
+    measure: str = "fmeasure",
+    workers: int | None = None,
     tokenizer: str = "default",
 ) -> npt.NDArray[np.float64]: ...
 def pairwise_ter(
-    candidates: Sequence[str], references: Sequence[str] | None = None, normalized: bool = False,
-    no_punct: bool = False, asian_support: bool = False, case_sensitive: bool = False,
+    candidates: Sequence[str],
+    references: Sequence[str] | None = None,
+    normalized: bool = False,
+    no_punct: bool = False,
+    asian_support: bool = False,
+    case_sensitive: bool = False,
     workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def self_bleu(
-    texts: Sequence[str], tokenize: str = "13a", lowercase: bool = False, max_ngram_order: int = 4,
-    smooth_method: str = "exp", smooth_value: float | None = None, use_effective_order: bool = True,
+    texts: Sequence[str],
+    tokenize: str = "13a",
+    lowercase: bool = False,
+    max_ngram_order: int = 4,
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    use_effective_order: bool = True,
     workers: int | None = None,
 ) -> npt.NDArray[np.float64]: ...  # per text, against all the others
 
@@ -223,14 +293,23 @@ __all__ += ["pairwise_bleu", "pairwise_chrf", "pairwise_rouge", "pairwise_ter", 
 # ======================================================================
 
 def bleu_scores_from_stats(
-    stats: npt.NDArray[np.int64], smooth_method: str, smooth_value: float | None,
-    use_effective_order: bool, max_ngram_order: int,
+    stats: npt.NDArray[np.int64],
+    smooth_method: str,
+    smooth_value: float | None,
+    use_effective_order: bool,
+    max_ngram_order: int,
 ) -> npt.NDArray[np.float64]: ...
 def chrf_scores_from_stats(
-    stats: npt.NDArray[np.int64], char_order: int, word_order: int, beta: float, eps_smoothing: bool,
+    stats: npt.NDArray[np.int64],
+    char_order: int,
+    word_order: int,
+    beta: float,
+    eps_smoothing: bool,
 ) -> npt.NDArray[np.float64]: ...
 def format_rows(
-    columns: Sequence[npt.NDArray[np.float64] | Sequence[str]], pieces: Sequence[str], json: bool,
+    columns: Sequence[npt.NDArray[np.float64] | Sequence[str]],
+    pieces: Sequence[str],
+    json: bool,
     workers: int | None = None,
 ) -> str: ...
 

@@ -89,7 +89,9 @@ def _texts(x: Any, what: str) -> Any:
     return x
 
 
-def _call(candidates: Any, references: Any, metric: Any, workers: Any, options: dict[str, Any]) -> np.ndarray:
+def _call(
+    candidates: Any, references: Any, metric: Any, workers: Any, options: dict[str, Any]
+) -> np.ndarray:
     if not isinstance(metric, str):
         raise InputTypeError(f"metric must be a str, got {type(metric).__name__}")
     candidates = _texts(candidates, "candidates")
@@ -134,7 +136,9 @@ def _call(candidates: Any, references: Any, metric: Any, workers: Any, options: 
         if not isinstance(measure, str):
             raise InputTypeError(f"measure must be a str, got {type(measure).__name__}")
         if measure not in _MEASURES:
-            raise InputValueError(f"unknown measure={measure!r}; expected one of {', '.join(_MEASURES)}")
+            raise InputValueError(
+                f"unknown measure={measure!r}; expected one of {', '.join(_MEASURES)}"
+            )
         profile = check_profile(o["tokenizer"])
         return _native.pairwise_rouge(
             _rouge_texts(candidates),
@@ -245,7 +249,9 @@ def mbr_select(
         try:
             n = len(cands)
         except TypeError:
-            raise InputTypeError(f"candidates[{s}] must be a list of str, got {type(cands).__name__}") from None
+            raise InputTypeError(
+                f"candidates[{s}] must be a list of str, got {type(cands).__name__}"
+            ) from None
         if n == 0:
             raise InputValueError(f"candidates[{s}] has no candidates")
         try:

@@ -86,6 +86,7 @@ def _warn_default_drops(predictions: Any, references: Any) -> None:
             stacklevel=4,
         )
 
+
 Reference = str | Sequence[str]
 
 
@@ -200,7 +201,9 @@ class RougeResult(Mapping):
         out: dict[str, np.ndarray] = {}
         for k, v in self._scores.items():
             out[f"{k}_precision"], out[f"{k}_recall"], out[f"{k}_fmeasure"] = (
-                v.precision, v.recall, v.fmeasure,
+                v.precision,
+                v.recall,
+                v.fmeasure,
             )
         return out
 
@@ -292,7 +295,9 @@ def _column_rows(x: Any) -> Any:
     """An Arrow-exporting column (pyarrow, polars, pandas) as a list of Python values (nulls are
     None); the pre-split path iterates Python objects, and iterating pyarrow yields scalars."""
     if isinstance(x, (str, bytes, list, tuple)) or not (
-        hasattr(x, "__arrow_c_stream__") or hasattr(x, "__arrow_c_array__") or hasattr(x, "to_pylist")
+        hasattr(x, "__arrow_c_stream__")
+        or hasattr(x, "__arrow_c_array__")
+        or hasattr(x, "to_pylist")
     ):
         return x
     if callable(getattr(x, "to_pylist", None)):  # pyarrow Array / ChunkedArray
@@ -304,7 +309,9 @@ def _column_rows(x: Any) -> Any:
         import pandas as pd
 
         # pd.NA / NaN for missing rows read as None, like Arrow nulls.
-        return [v if isinstance(v, (str, list, tuple)) or not pd.isna(v) else None for v in x.tolist()]
+        return [
+            v if isinstance(v, (str, list, tuple)) or not pd.isna(v) else None for v in x.tolist()
+        ]
     try:
         import pyarrow as pa
 
@@ -431,7 +438,7 @@ def _clean_surrogates(seq: Any) -> Any:
 
     def fix(s: Any) -> Any:
         if isinstance(s, str):
-            return "".join("\U000F0000" if "\ud800" <= c <= "\udfff" else c for c in s)
+            return "".join("\U000f0000" if "\ud800" <= c <= "\udfff" else c for c in s)
         if isinstance(s, (list, tuple)):
             return [fix(x) for x in s]
         return s
@@ -535,6 +542,8 @@ def rouge(
         "use_stemmer": stem,
         "split_summaries": bool(split_summaries),
         # None: the default profile (rouge-score's tokenizer), as before profiles existed.
-        "tokenizer": (None if profile == "default" else profile) if tok is None else type(tok).__name__,
+        "tokenizer": (None if profile == "default" else profile)
+        if tok is None
+        else type(tok).__name__,
     }
     return RougeResult(scores, n, options)

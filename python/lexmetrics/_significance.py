@@ -42,7 +42,9 @@ def _check(n_samples: object, seed: object, confidence: float = 0.5) -> None:
         raise InputTypeError(f"n_samples must be an int, got {type(n_samples).__name__}")
     if n_samples < 1:
         raise InputValueError(f"n_samples must be >= 1, got {n_samples}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
         raise InputValueError(f"seed must be an int >= 0 or None, got {seed!r}")
     if not (0 < confidence < 1):  # also refuses NaN
         raise InputValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
@@ -73,7 +75,12 @@ class _Part:
     def rows(self, lo: int, hi: int) -> _Part:
         """This part over pairs ``lo:hi`` (a view)."""
         out = object.__new__(_Part)
-        out.spec, out.kind, out.width, out.matrix = self.spec, self.kind, self.width, self.matrix[lo:hi]
+        out.spec, out.kind, out.width, out.matrix = (
+            self.spec,
+            self.kind,
+            self.width,
+            self.matrix[lo:hi],
+        )
         return out
 
     def sorted(self, order: np.ndarray) -> _Part:
@@ -115,7 +122,11 @@ def _ar_key(seed: int | None) -> int:
 
 
 def bootstrap_scores(
-    parts: Sequence[_Part], n_samples: int, seed: int | None, *, workers: int | None = None,
+    parts: Sequence[_Part],
+    n_samples: int,
+    seed: int | None,
+    *,
+    workers: int | None = None,
     progress: Progress | None = None,
 ) -> list[np.ndarray]:
     """Per part the (n_samples, T) headline scores of the bootstrap resamples of its pairs, all
@@ -135,20 +146,35 @@ def bootstrap_scores(
         if progress is not None:
             progress(done, n_samples)
     isum, fsum = np.concatenate(isums), np.concatenate(fsums)
-    return [p.scores((isum if p.kind == "i" else fsum)[:, w], n) for p, w in zip(parts, where, strict=True)]
+    return [
+        p.scores((isum if p.kind == "i" else fsum)[:, w], n)
+        for p, w in zip(parts, where, strict=True)
+    ]
 
 
-def _interval(col: np.ndarray, confidence: float, n_samples: int, seed: int | None) -> dict[str, Any]:
+def _interval(
+    col: np.ndarray, confidence: float, n_samples: int, seed: int | None
+) -> dict[str, Any]:
     d = (1.0 - confidence) / 2.0
     lo, hi = np.percentile(col, [100 * d, 100 * (1 - d)])
-    return {"low": float(lo), "high": float(hi), "mean": float(col.mean()), "confidence": confidence,
-            "n_bootstrap": n_samples, "seed": seed}
+    return {
+        "low": float(lo),
+        "high": float(hi),
+        "mean": float(col.mean()),
+        "confidence": confidence,
+        "n_bootstrap": n_samples,
+        "seed": seed,
+    }
 
 
-def intervals(spec: MetricSpec, scores: np.ndarray, *, confidence: float, n_samples: int,
-              seed: int | None) -> dict[str, dict[str, Any]]:
+def intervals(
+    spec: MetricSpec, scores: np.ndarray, *, confidence: float, n_samples: int, seed: int | None
+) -> dict[str, dict[str, Any]]:
     """Percentile intervals of each headline of ``spec`` from its (n_samples, T) resample scores."""
-    return {name: _interval(scores[:, j], confidence, n_samples, seed) for j, name in enumerate(_names(spec))}
+    return {
+        name: _interval(scores[:, j], confidence, n_samples, seed)
+        for j, name in enumerate(_names(spec))
+    }
 
 
 def _real(part: _Part) -> np.ndarray:
@@ -156,8 +182,16 @@ def _real(part: _Part) -> np.ndarray:
     return part.scores(part.matrix.sum(axis=0)[None, :], n)[0]
 
 
-def paired_from_scores(spec: MetricSpec, bl_part: _Part, sys_part: _Part, bl: np.ndarray, sy: np.ndarray, *,
-                       n_samples: int, seed: int | None) -> dict[str, dict[str, Any]]:
+def paired_from_scores(
+    spec: MetricSpec,
+    bl_part: _Part,
+    sys_part: _Part,
+    bl: np.ndarray,
+    sy: np.ndarray,
+    *,
+    n_samples: int,
+    seed: int | None,
+) -> dict[str, dict[str, Any]]:
     """The paired bootstrap test from both systems' resample scores (the same draws)."""
     real_bl, real_sy = _real(bl_part), _real(sys_part)
     out = {}
@@ -166,8 +200,14 @@ def paired_from_scores(spec: MetricSpec, bl_part: _Part, sys_part: _Part, bl: np
         sample = np.abs(sy[:, j] - bl[:, j])
         centered = sample - sample.mean()
         c = int(np.sum(centered >= diff))
-        out[name] = {"test": "paired-bs", "baseline": float(real_bl[j]), "system": float(real_sy[j]),
-                     "p_value": (c + 1) / (n_samples + 1), "n_samples": n_samples, "seed": seed}
+        out[name] = {
+            "test": "paired-bs",
+            "baseline": float(real_bl[j]),
+            "system": float(real_sy[j]),
+            "p_value": (c + 1) / (n_samples + 1),
+            "n_samples": n_samples,
+            "seed": seed,
+        }
     return out
 
 
@@ -207,12 +247,20 @@ def paired_bootstrap(
 
 def _same_pairs(baseline: np.ndarray, system: np.ndarray) -> None:
     if baseline.shape != system.shape:
-        raise InputValueError(f"baseline and system statistics differ in shape: {baseline.shape} vs {system.shape}")
+        raise InputValueError(
+            f"baseline and system statistics differ in shape: {baseline.shape} vs {system.shape}"
+        )
 
 
 def ar_tests(
-    specs: Sequence[MetricSpec], bl_parts: Sequence[_Part], sys_parts: Sequence[_Part], *,
-    n_samples: int, seed: int | None, workers: int | None = None, progress: Progress | None = None,
+    specs: Sequence[MetricSpec],
+    bl_parts: Sequence[_Part],
+    sys_parts: Sequence[_Part],
+    *,
+    n_samples: int,
+    seed: int | None,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Approximate randomization tests of every spec at once (the same swaps for all)."""
     n = bl_parts[0].matrix.shape[0]
@@ -247,8 +295,14 @@ def ar_tests(
     out: dict[str, dict[str, Any]] = {}
     for spec, (rb, rs), c in zip(specs, real, counts, strict=True):
         for j, name in enumerate(_names(spec)):
-            out[name] = {"test": "paired-ar", "baseline": float(rb[j]), "system": float(rs[j]),
-                         "p_value": (int(c[j]) + 1) / (n_samples + 1), "n_samples": n_samples, "seed": seed}
+            out[name] = {
+                "test": "paired-ar",
+                "baseline": float(rb[j]),
+                "system": float(rs[j]),
+                "p_value": (int(c[j]) + 1) / (n_samples + 1),
+                "n_samples": n_samples,
+                "seed": seed,
+            }
     return out
 
 
@@ -264,8 +318,14 @@ def approximate_randomization(
     """Paired approximate randomization test: swap each pair's outputs with probability 1/2."""
     _check(n_samples, seed)
     _same_pairs(baseline, system)
-    return ar_tests([spec], [_Part(spec, baseline)], [_Part(spec, system)], n_samples=n_samples, seed=seed,
-                    workers=workers)
+    return ar_tests(
+        [spec],
+        [_Part(spec, baseline)],
+        [_Part(spec, system)],
+        n_samples=n_samples,
+        seed=seed,
+        workers=workers,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -280,7 +340,9 @@ def _sub(part: _Part, lo: int, hi: int) -> _Part:
 def group_order(codes: np.ndarray, ngroups: int) -> tuple[np.ndarray, np.ndarray]:
     """(order, bounds): pairs sorted by group code (stable) and each group's range in that order."""
     order = np.argsort(codes, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=ngroups)))).astype(np.int64)
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=ngroups)))).astype(
+        np.int64
+    )
     return order, bounds
 
 
@@ -294,8 +356,13 @@ def _group_blocks(bounds: np.ndarray, rows: int):
 
 
 def group_bootstrap_scores(
-    parts: Sequence[_Part], bounds: np.ndarray, n_samples: int, seed: int | None, *,
-    workers: int | None = None, progress: Progress | None = None,
+    parts: Sequence[_Part],
+    bounds: np.ndarray,
+    n_samples: int,
+    seed: int | None,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ):
     """Per block of groups ``(g0, g1, scores)``: per part the (g1 - g0, n_samples, T) bootstrap
     scores of each group's pairs (parts' rows sorted by group, group g at ``bounds[g]:bounds[g+1]``)."""
@@ -305,20 +372,33 @@ def group_bootstrap_scores(
         lo, hi = int(bounds[g0]), int(bounds[g1])
         sub = [_sub(p, lo, hi) for p in parts]
         ints, floats, where = _layout(sub)
-        b = np.ascontiguousarray(bounds[g0:g1 + 1] - lo)
-        isum, fsum, _ = _native.bootstrap_sums(ints, floats, state, n_samples, bounds=b, workers=workers)
+        b = np.ascontiguousarray(bounds[g0 : g1 + 1] - lo)
+        isum, fsum, _ = _native.bootstrap_sums(
+            ints, floats, state, n_samples, bounds=b, workers=workers
+        )
         sizes = np.repeat(np.diff(b), n_samples)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scores = [p.scores((isum if p.kind == "i" else fsum)[:, w], sizes).reshape(g1 - g0, n_samples, -1)
-                      for p, w in zip(sub, where, strict=True)]
+            scores = [
+                p.scores((isum if p.kind == "i" else fsum)[:, w], sizes).reshape(
+                    g1 - g0, n_samples, -1
+                )
+                for p, w in zip(sub, where, strict=True)
+            ]
         yield g0, g1, scores
         if progress is not None:
             progress(g1, ngroups)
 
 
 def group_ar_tests(
-    specs: Sequence[MetricSpec], bl_parts: Sequence[_Part], sys_parts: Sequence[_Part], bounds: np.ndarray, *,
-    n_samples: int, seed: int | None, workers: int | None = None, progress: Progress | None = None,
+    specs: Sequence[MetricSpec],
+    bl_parts: Sequence[_Part],
+    sys_parts: Sequence[_Part],
+    bounds: np.ndarray,
+    *,
+    n_samples: int,
+    seed: int | None,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ):
     """Per group ``(g, results)``: the approximate randomization test of each group's pairs (as
     :func:`ar_tests` on them alone)."""
@@ -330,7 +410,7 @@ def group_ar_tests(
         sy = [_sub(p, lo, hi) for p in sys_parts]
         bi, bf, where = _layout(bl)
         si, sf, _ = _layout(sy)
-        b = np.ascontiguousarray(bounds[g0:g1 + 1] - lo)
+        b = np.ascontiguousarray(bounds[g0 : g1 + 1] - lo)
         s_i, s_f = _native.ar_sums(bi, si, bf, sf, key, 0, n_samples, bounds=b, workers=workers)
         for g in range(g1 - g0):
             a, z = int(b[g]), int(b[g + 1])
@@ -342,7 +422,9 @@ def group_ar_tests(
             progress(g1, ngroups)
 
 
-def _ar_result(specs, bl_parts, sys_parts, where, s_i, s_f, n_samples, seed) -> dict[str, dict[str, Any]]:
+def _ar_result(
+    specs, bl_parts, sys_parts, where, s_i, s_f, n_samples, seed
+) -> dict[str, dict[str, Any]]:
     n = bl_parts[0].matrix.shape[0]
     bi, bf, _ = _layout(bl_parts)
     si, sf, _ = _layout(sys_parts)
@@ -350,7 +432,12 @@ def _ar_result(specs, bl_parts, sys_parts, where, s_i, s_f, n_samples, seed) -> 
     def tot(ms, dtype):
         return np.concatenate([m.sum(axis=0) for m in ms]) if ms else np.zeros(0, dtype=dtype)
 
-    bl_i, sy_i, bl_f, sy_f = tot(bi, np.int64), tot(si, np.int64), tot(bf, np.float64), tot(sf, np.float64)
+    bl_i, sy_i, bl_f, sy_f = (
+        tot(bi, np.int64),
+        tot(si, np.int64),
+        tot(bf, np.float64),
+        tot(sf, np.float64),
+    )
     out: dict[str, dict[str, Any]] = {}
     for spec, p, q, w in zip(specs, bl_parts, sys_parts, where, strict=True):
         rb, rs = _real(p), _real(q)
@@ -358,6 +445,12 @@ def _ar_result(specs, bl_parts, sys_parts, where, s_i, s_f, n_samples, seed) -> 
         b = p.scores(((bl_i - s_i) if p.kind == "i" else (bl_f - s_f))[:, w], n)
         c = np.sum(np.abs(a - b) >= np.abs(rs - rb), axis=0)
         for j, name in enumerate(_names(spec)):
-            out[name] = {"test": "paired-ar", "baseline": float(rb[j]), "system": float(rs[j]),
-                         "p_value": (int(c[j]) + 1) / (n_samples + 1), "n_samples": n_samples, "seed": seed}
+            out[name] = {
+                "test": "paired-ar",
+                "baseline": float(rb[j]),
+                "system": float(rs[j]),
+                "p_value": (int(c[j]) + 1) / (n_samples + 1),
+                "n_samples": n_samples,
+                "seed": seed,
+            }
     return out

@@ -28,7 +28,12 @@ __all__ = ["TERResult", "ter_stats", "ter_from_stats", "corpus_ter", "sentence_t
 
 
 def ter_signature(
-    *, nrefs: object, normalized: bool, no_punct: bool, asian_support: bool, case_sensitive: bool,
+    *,
+    nrefs: object,
+    normalized: bool,
+    no_punct: bool,
+    asian_support: bool,
+    case_sensitive: bool,
     version: str = SIGNATURE_VERSION,
 ) -> str:
     """sacrebleu ``TERSignature.format()`` (``version`` is the last field)."""
@@ -108,9 +113,13 @@ def _sum_stats(stats: object) -> tuple[float, float]:
     if arr.ndim == 1:
         arr = arr[None, :]
     elif arr.ndim != 2:
-        raise InputValueError(f"TER statistics must be 1-D (summed) or 2-D (per pair), got {arr.ndim}-D")
+        raise InputValueError(
+            f"TER statistics must be 1-D (summed) or 2-D (per pair), got {arr.ndim}-D"
+        )
     if arr.shape[1] != 2:
-        raise InputValueError(f"TER statistics must have 2 columns (num_edits, ref_length), got {arr.shape[1]}")
+        raise InputValueError(
+            f"TER statistics must have 2 columns (num_edits, ref_length), got {arr.shape[1]}"
+        )
     if not np.isfinite(arr).all() or (arr < 0).any():
         raise InputValueError("TER statistics must be finite and non-negative")
     if arr.shape[0] == 0:
@@ -134,11 +143,17 @@ def _score(num_edits: float, ref_length: float) -> float:
 def _result(num_edits: float, ref_length: float, opts: tuple, nrefs: object) -> TERResult:
     normalized, no_punct, asian_support, case_sensitive = opts
     sig = ter_signature(
-        nrefs=nrefs, normalized=normalized, no_punct=no_punct, asian_support=asian_support,
+        nrefs=nrefs,
+        normalized=normalized,
+        no_punct=no_punct,
+        asian_support=asian_support,
         case_sensitive=case_sensitive,
     )
     return TERResult(
-        score=_score(num_edits, ref_length), num_edits=int(num_edits), ref_length=ref_length, signature=sig
+        score=_score(num_edits, ref_length),
+        num_edits=int(num_edits),
+        ref_length=ref_length,
+        signature=sig,
     )
 
 
@@ -186,4 +201,6 @@ def sentence_ter(
 ) -> np.ndarray:
     """Sentence TER of every pair (float64), equal to sacrebleu's ``TER(...).sentence_score(h, refs).score``."""
     opts = _opts(normalized, no_punct, asian_support, case_sensitive)
-    return _native.sentence_ter(hypotheses, references_arg(references), *opts, _check_workers(workers))
+    return _native.sentence_ter(
+        hypotheses, references_arg(references), *opts, _check_workers(workers)
+    )

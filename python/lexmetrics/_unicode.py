@@ -68,11 +68,7 @@ def python_str_tables() -> dict:
     chars = list(map(chr, cps))
     sigma = "\u03a3"
     lowered = "\x00".join(chars).lower().split("\x00")
-    lower = [
-        (cp, [ord(x) for x in low])
-        for cp, c, low in zip(cps, chars, lowered)
-        if low != c
-    ]
+    lower = [(cp, [ord(x) for x in low]) for cp, c, low in zip(cps, chars, lowered) if low != c]
     space = [cp for cp, c in zip(cps, chars) if c.isspace()]
     # CPython's final-sigma rule (handle_capital_sigma) looks back past case-ignorable characters
     # for a cased one; neither property is exposed, so probe lower() itself:

@@ -61,7 +61,9 @@ def _spec_config(spec: MetricSpec) -> dict[str, Any]:
 def _without_nrefs(cfg: Any) -> Any:
     # state_dicts written before nrefs left the config carried nrefs: 1 in each BLEU/chrF entry
     if isinstance(cfg, list):
-        return [{k: v for k, v in c.items() if k != "nrefs"} if isinstance(c, dict) else c for c in cfg]
+        return [
+            {k: v for k, v in c.items() if k != "nrefs"} if isinstance(c, dict) else c for c in cfg
+        ]
     return cfg
 
 
@@ -190,7 +192,9 @@ class MetricAccumulator:
         """The full results: ROUGE precision/recall/F, BLEU counts and brevity penalty, signatures."""
         t = self._tally
         specs = self._fold.signature_specs(t)
-        return {spec.name: spec.compute(state, t.n) for spec, state in zip(specs, t.states, strict=True)}
+        return {
+            spec.name: spec.compute(state, t.n) for spec, state in zip(specs, t.states, strict=True)
+        }
 
     # -- state --------------------------------------------------------------------------------
     def config(self) -> list[dict[str, Any]]:
@@ -248,7 +252,9 @@ class MetricAccumulator:
         try:
             lo, hi = (int(x) for x in nrefs)
         except (TypeError, ValueError):
-            raise InputValueError(f"state_dict['nrefs'] must be [fewest, most], got {nrefs!r}") from None
+            raise InputValueError(
+                f"state_dict['nrefs'] must be [fewest, most], got {nrefs!r}"
+            ) from None
         if not (0 <= lo <= hi) or (n > 0) != (hi > 0):
             raise InputValueError(f"invalid state_dict['nrefs'] {nrefs!r} for {n} pairs")
         self._fold = StateFold(self._specs)

@@ -87,7 +87,9 @@ class ScoringConfig:
             metrics = metrics.split(",")
         if on_null not in _ON_NULL:
             raise InputValueError(f"on_null must be one of {_ON_NULL}, got {on_null!r}")
-        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        if workers is not None and (
+            isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+        ):
             raise InputValueError(f"workers must be a positive int or None, got {workers!r}")
         check_options(dict(options))
         self.specs: list[MetricSpec] = build_specs(list(metrics), **options)
@@ -127,7 +129,11 @@ class ScoringConfig:
                 continue
             if self.on_null == "raise":
                 row = int(np.flatnonzero(nulls)[0])
-                what = "a null reference inside the list" if not col.is_null()[row].as_py() else "a null"
+                what = (
+                    "a null reference inside the list"
+                    if not col.is_null()[row].as_py()
+                    else "a null"
+                )
                 raise InputValueError(
                     f"column {name!r} has {what} at row {row} of the batch "
                     f"({int(nulls.sum())} such rows); drop or fill nulls, or pass on_null='skip'"
@@ -188,7 +194,15 @@ def _column(batch: Batch, name: str):
 
 def _check_text_type(t, name: str, allow_list: bool) -> None:
     # An all-null column has Arrow type null: the null policy, not a type error, applies to it.
-    if pa.types.is_null(t) or is_text_type(t) or (allow_list and is_list_type(t) and (is_text_type(t.value_type) or pa.types.is_null(t.value_type))):
+    if (
+        pa.types.is_null(t)
+        or is_text_type(t)
+        or (
+            allow_list
+            and is_list_type(t)
+            and (is_text_type(t.value_type) or pa.types.is_null(t.value_type))
+        )
+    ):
         return
     want = "a string column or a list-of-string column" if allow_list else "a string column"
     raise InputTypeError(f"column {name!r} must be {want}, got Arrow type {t}")
@@ -302,15 +316,24 @@ def score_batch(
     return score_with(cfg, batch, keep_cols, include_stats)
 
 
-def score_with(cfg: ScoringConfig, batch: Batch, keep_cols: Sequence[str], include_stats: bool) -> pa.RecordBatch:
+def score_with(
+    cfg: ScoringConfig, batch: Batch, keep_cols: Sequence[str], include_stats: bool
+) -> pa.RecordBatch:
     """:func:`score_batch` with a built configuration (what ``lexmetrics.spark``'s tasks run)."""
     if isinstance(batch, pa.Table):
-        batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist(
-            [], schema=batch.schema
+        batch = (
+            batch.combine_chunks().to_batches()[0]
+            if batch.num_rows
+            else pa.RecordBatch.from_pylist([], schema=batch.schema)
         )
     n = batch.num_rows
-    schema = _checked_schema([batch.schema.field(c) if c in batch.schema.names else _missing(c, batch)
-                              for c in keep_cols] + cfg.fields(include_stats))
+    schema = _checked_schema(
+        [
+            batch.schema.field(c) if c in batch.schema.names else _missing(c, batch)
+            for c in keep_cols
+        ]
+        + cfg.fields(include_stats)
+    )
     valid = cfg.valid_rows(batch)
     preds, refs = cfg.stats(batch, valid)
     arrays = [batch.column(c) for c in keep_cols]
@@ -324,12 +347,16 @@ def score_with(cfg: ScoringConfig, batch: Batch, keep_cols: Sequence[str], inclu
 
 
 def _missing(c: str, batch: Batch):
-    raise InputValueError(f"keep_cols: no column {c!r} in the batch (columns: {', '.join(batch.schema.names)})")
+    raise InputValueError(
+        f"keep_cols: no column {c!r} in the batch (columns: {', '.join(batch.schema.names)})"
+    )
 
 
 def _empty_stats(spec: MetricSpec) -> np.ndarray:
     width = len(spec.columns())
-    return np.zeros((0, width), dtype=np.float64 if isinstance(spec, (RougeSpec, TerSpec)) else np.int64)
+    return np.zeros(
+        (0, width), dtype=np.float64 if isinstance(spec, (RougeSpec, TerSpec)) else np.int64
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -387,7 +414,9 @@ def _block(fold: StateFold, t: Tally) -> dict[str, Any]:
 def _result(fold: StateFold, grouped: bool) -> dict[str, Any]:
     out = _block(fold, fold.total())
     if grouped:
-        out["groups"] = {(k[0] if len(k) == 1 else k): _block(fold, t) for k, t in fold.sorted_groups()}
+        out["groups"] = {
+            (k[0] if len(k) == 1 else k): _block(fold, t) for k, t in fold.sorted_groups()
+        }
     return out
 
 
@@ -412,7 +441,11 @@ def state_schema(by_fields: Sequence[pa.Field] = ()) -> pa.Schema:
         raise InputValueError(f"group columns may not be named {sorted(clash)}")
     return pa.schema(
         list(by_fields)
-        + [pa.field("stat_part", pa.string()), pa.field("stat_slot", pa.int64()), pa.field("stat_value", pa.int64())]
+        + [
+            pa.field("stat_part", pa.string()),
+            pa.field("stat_slot", pa.int64()),
+            pa.field("stat_value", pa.int64()),
+        ]
     )
 
 
@@ -509,7 +542,9 @@ def corpus_from_states(
         else:
             row = tuple(item)
             if len(row) != k + 3:
-                raise InputValueError(f"a state row needs {k + 3} values (by..., part, slot, value), got {row!r}")
+                raise InputValueError(
+                    f"a state row needs {k + 3} values (by..., part, slot, value), got {row!r}"
+                )
             _add_state_row(fold, row[:k], row[k], int(row[k + 1]), int(row[k + 2]))
     return _result(fold, bool(by_l))
 
@@ -546,7 +581,11 @@ def corpus_from_scores(
                     ok = np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
                     valid = ok if valid is None else (valid & ok)
             dtype = np.float64 if isinstance(spec, (RougeSpec, TerSpec)) else np.int64
-            stats.append(np.column_stack([_filled(a, dtype) for a in arrs]) if arrs else np.zeros((n, 0), dtype))
+            stats.append(
+                np.column_stack([_filled(a, dtype) for a in arrs])
+                if arrs
+                else np.zeros((n, 0), dtype)
+            )
         if valid is not None:
             stats = [st[valid] for st in stats]
             if valid.all():
@@ -559,4 +598,3 @@ def _filled(a, dtype) -> np.ndarray:
     if isinstance(a, pa.ChunkedArray):
         a = a.combine_chunks()
     return np.asarray(a.fill_null(0).to_numpy(zero_copy_only=False), dtype=dtype)
-

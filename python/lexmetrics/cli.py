@@ -88,92 +88,212 @@ def _score_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog=SCORE_EPILOG,
     )
     src = p.add_argument_group("input")
-    src.add_argument("refs", nargs="*", metavar="REF",
-                     help="reference files, as -r (sacrebleu's order: lexmetrics score REF -i HYP); "
-                     "without -i the hypotheses are read from stdin")
-    src.add_argument("-i", "--input", action="append", default=[], metavar="FILE",
-                     help="hypotheses (one per line) or a table file; repeat for several systems "
-                     "(the first is the baseline); '-' reads stdin; .gz is read transparently")
-    src.add_argument("-r", "--ref", action="append", default=[], metavar="FILE",
-                     help="reference file, line-aligned with the inputs; repeat for several references")
-    src.add_argument("--input-format", choices=_cli_files.INPUT_FORMATS, default=None,
-                     help="format of the -i inputs, overriding the extension (default: from the "
-                     "extension; stdin: txt, or jsonl/json/parquet told from the first bytes when "
-                     "table columns are given)")
-    src.add_argument("--pred-col", action="append", default=None, metavar="COL",
-                     help="prediction column(s) of a table (default: prediction); several = several systems")
-    src.add_argument("--ref-col", action="append", default=None, metavar="COL",
-                     help="reference column(s) of a table (default: reference); a list column or "
-                     "several columns = several references")
-    src.add_argument("--id-col", action="append", default=[], metavar="COL",
-                     help="id column(s) copied to the --per-pair output")
+    src.add_argument(
+        "refs",
+        nargs="*",
+        metavar="REF",
+        help="reference files, as -r (sacrebleu's order: lexmetrics score REF -i HYP); "
+        "without -i the hypotheses are read from stdin",
+    )
+    src.add_argument(
+        "-i",
+        "--input",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="hypotheses (one per line) or a table file; repeat for several systems "
+        "(the first is the baseline); '-' reads stdin; .gz is read transparently",
+    )
+    src.add_argument(
+        "-r",
+        "--ref",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="reference file, line-aligned with the inputs; repeat for several references",
+    )
+    src.add_argument(
+        "--input-format",
+        choices=_cli_files.INPUT_FORMATS,
+        default=None,
+        help="format of the -i inputs, overriding the extension (default: from the "
+        "extension; stdin: txt, or jsonl/json/parquet told from the first bytes when "
+        "table columns are given)",
+    )
+    src.add_argument(
+        "--pred-col",
+        action="append",
+        default=None,
+        metavar="COL",
+        help="prediction column(s) of a table (default: prediction); several = several systems",
+    )
+    src.add_argument(
+        "--ref-col",
+        action="append",
+        default=None,
+        metavar="COL",
+        help="reference column(s) of a table (default: reference); a list column or "
+        "several columns = several references",
+    )
+    src.add_argument(
+        "--id-col",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="id column(s) copied to the --per-pair output",
+    )
     src.add_argument("--by", metavar="COL", help="also aggregate per value of this column")
-    src.add_argument("--demo", action="store_true",
-                     help="score the bundled sample (two systems): scores, intervals, paired test")
+    src.add_argument(
+        "--demo",
+        action="store_true",
+        help="score the bundled sample (two systems): scores, intervals, paired test",
+    )
 
     m = p.add_argument_group("metrics")
-    m.add_argument("-m", "--metrics", nargs="+", action="extend", default=None, metavar="METRIC",
-                   help="metrics, comma- or space-separated, any case: rouge1 ... rouge9, rougeL, rougeLsum, "
-                   "bleu, chrf, chrf++, ter "
-                   f"(default: {DEFAULT_METRICS}; {DEMO_METRICS} for --demo)")
-    m.add_argument("--use-stemmer", "--stemmer", action="store_true", dest="use_stemmer",
-                   help="ROUGE: Porter-stem tokens longer than 3 characters (as rouge-score)")
-    m.add_argument("--rouge-tokenizer", default="default",
-                   choices=["default", "unicode", "cjk", "whitespace"],
-                   help="ROUGE tokenizer profile (default: rouge-score's, ASCII only; "
-                   "unicode, cjk, whitespace for other scripts: docs/rouge-tokenizers.md)")
-    m.add_argument("--split-summaries", action="store_true",
-                   help="ROUGE: split rougeLsum sentences with nltk.sent_tokenize instead of newlines")
-    m.add_argument("-tok", "--tokenize", default="13a", help="BLEU tokenizer: 13a, intl, zh, char, none")
-    m.add_argument("-s", "--smooth-method", default="exp", choices=["exp", "floor", "add-k", "none"],
-                   help="BLEU smoothing")
-    m.add_argument("-sv", "--smooth-value", type=float, default=None,
-                   help="BLEU smoothing value (default: sacrebleu's for the method: floor 0.1, add-k 1)")
+    m.add_argument(
+        "-m",
+        "--metrics",
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="METRIC",
+        help="metrics, comma- or space-separated, any case: rouge1 ... rouge9, rougeL, rougeLsum, "
+        "bleu, chrf, chrf++, ter "
+        f"(default: {DEFAULT_METRICS}; {DEMO_METRICS} for --demo)",
+    )
+    m.add_argument(
+        "--use-stemmer",
+        "--stemmer",
+        action="store_true",
+        dest="use_stemmer",
+        help="ROUGE: Porter-stem tokens longer than 3 characters (as rouge-score)",
+    )
+    m.add_argument(
+        "--rouge-tokenizer",
+        default="default",
+        choices=["default", "unicode", "cjk", "whitespace"],
+        help="ROUGE tokenizer profile (default: rouge-score's, ASCII only; "
+        "unicode, cjk, whitespace for other scripts: docs/rouge-tokenizers.md)",
+    )
+    m.add_argument(
+        "--split-summaries",
+        action="store_true",
+        help="ROUGE: split rougeLsum sentences with nltk.sent_tokenize instead of newlines",
+    )
+    m.add_argument(
+        "-tok", "--tokenize", default="13a", help="BLEU tokenizer: 13a, intl, zh, char, none"
+    )
+    m.add_argument(
+        "-s",
+        "--smooth-method",
+        default="exp",
+        choices=["exp", "floor", "add-k", "none"],
+        help="BLEU smoothing",
+    )
+    m.add_argument(
+        "-sv",
+        "--smooth-value",
+        type=float,
+        default=None,
+        help="BLEU smoothing value (default: sacrebleu's for the method: floor 0.1, add-k 1)",
+    )
     m.add_argument("-lc", "--lowercase", action="store_true", help="BLEU and chrF: lowercase")
-    m.add_argument("-e", "--use-effective-order", action="store_true",
-                   help="BLEU: use the effective n-gram order")
+    m.add_argument(
+        "-e",
+        "--use-effective-order",
+        action="store_true",
+        help="BLEU: use the effective n-gram order",
+    )
     m.add_argument("--max-ngram-order", type=int, default=4, help="BLEU: largest n-gram order")
-    m.add_argument("-cc", "--chrf-char-order", type=int, default=6, help="chrF character n-gram order")
-    m.add_argument("-cw", "--chrf-word-order", type=int, default=None,
-                   help="chrF word n-gram order (default: 0; chrf++ implies 2)")
+    m.add_argument(
+        "-cc", "--chrf-char-order", type=int, default=6, help="chrF character n-gram order"
+    )
+    m.add_argument(
+        "-cw",
+        "--chrf-word-order",
+        type=int,
+        default=None,
+        help="chrF word n-gram order (default: 0; chrf++ implies 2)",
+    )
     m.add_argument("--chrf-beta", type=int, default=2, help="chrF: weight of recall")
-    m.add_argument("--chrf-whitespace", action="store_true", help="chrF: keep whitespace in character n-grams")
-    m.add_argument("--chrf-eps-smoothing", action="store_true", help="chrF: epsilon smoothing (chrF++.py's)")
+    m.add_argument(
+        "--chrf-whitespace", action="store_true", help="chrF: keep whitespace in character n-grams"
+    )
+    m.add_argument(
+        "--chrf-eps-smoothing", action="store_true", help="chrF: epsilon smoothing (chrF++.py's)"
+    )
     m.add_argument("--ter-normalized", action="store_true", help="TER: tercom normalization")
     m.add_argument("--ter-no-punct", action="store_true", help="TER: remove punctuation")
     m.add_argument("--ter-asian-support", action="store_true", help="TER: CJK handling")
     m.add_argument("--ter-case-sensitive", action="store_true", help="TER: do not lowercase")
 
     st = p.add_argument_group("statistics")
-    st.add_argument("-ci", "--confidence", action="store_true", dest="ci",
-                    help="bootstrap confidence intervals (resampling per-pair statistics)")
+    st.add_argument(
+        "-ci",
+        "--confidence",
+        action="store_true",
+        dest="ci",
+        help="bootstrap confidence intervals (resampling per-pair statistics)",
+    )
     st.add_argument("--confidence-n", type=int, default=1000, help="bootstrap resamples")
     st.add_argument("--confidence-level", type=float, default=0.95, help="level of the intervals")
-    st.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                    help=f"random seed of intervals and tests (default {DEFAULT_SEED})")
-    st.add_argument("--paired-bs", action="store_true",
-                    help="paired bootstrap test of each system against the first")
+    st.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"random seed of intervals and tests (default {DEFAULT_SEED})",
+    )
+    st.add_argument(
+        "--paired-bs",
+        action="store_true",
+        help="paired bootstrap test of each system against the first",
+    )
     st.add_argument("--paired-bs-n", type=int, default=1000, help="paired bootstrap resamples")
-    st.add_argument("--paired-ar", action="store_true",
-                    help="paired approximate randomization test of each system against the first")
-    st.add_argument("--paired-ar-n", type=int, default=10000, help="approximate randomization trials")
+    st.add_argument(
+        "--paired-ar",
+        action="store_true",
+        help="paired approximate randomization test of each system against the first",
+    )
+    st.add_argument(
+        "--paired-ar-n", type=int, default=10000, help="approximate randomization trials"
+    )
 
     o = p.add_argument_group("output")
-    o.add_argument("-f", "--format", choices=["json", "text"], default=None,
-                   help="aggregate output format (default json; text for --demo)")
-    o.add_argument("-b", "--score-only", action="store_true",
-                   help="print only the scores, one line per metric (a column per system); "
-                   "ROUGE as F x 100, as in the text output (as sacrebleu -b)")
-    o.add_argument("-sl", "--sentence-level", action="store_true",
-                   help="per-pair scores on stdout, one line per pair (as sacrebleu -sl; "
-                   "with -b only the numbers, tab-separated); one system, no statistics")
+    o.add_argument(
+        "-f",
+        "--format",
+        choices=["json", "text"],
+        default=None,
+        help="aggregate output format (default json; text for --demo)",
+    )
+    o.add_argument(
+        "-b",
+        "--score-only",
+        action="store_true",
+        help="print only the scores, one line per metric (a column per system); "
+        "ROUGE as F x 100, as in the text output (as sacrebleu -b)",
+    )
+    o.add_argument(
+        "-sl",
+        "--sentence-level",
+        action="store_true",
+        help="per-pair scores on stdout, one line per pair (as sacrebleu -sl; "
+        "with -b only the numbers, tab-separated); one system, no statistics",
+    )
     o.add_argument("-w", "--width", type=int, default=2, help="decimals in text output")
-    o.add_argument("--per-pair", metavar="OUT",
-                   help="per-pair scores to OUT.{jsonl,csv,parquet}; '-' writes them to stdout "
-                   "(jsonl unless --per-pair-format) and the report to stderr")
-    o.add_argument("--per-pair-format", choices=list(_cli_files.PER_PAIR_FORMATS), default=None,
-                   help="format of --per-pair, overriding the extension (default: from the "
-                   "extension; jsonl for '-')")
+    o.add_argument(
+        "--per-pair",
+        metavar="OUT",
+        help="per-pair scores to OUT.{jsonl,csv,parquet}; '-' writes them to stdout "
+        "(jsonl unless --per-pair-format) and the report to stderr",
+    )
+    o.add_argument(
+        "--per-pair-format",
+        choices=list(_cli_files.PER_PAIR_FORMATS),
+        default=None,
+        help="format of --per-pair, overriding the extension (default: from the "
+        "extension; jsonl for '-')",
+    )
     o.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
     o.add_argument("--chunk-size", type=int, default=100_000, help="pairs per streamed chunk")
     o.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -189,8 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lexmetrics {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _score_parser(sub)
-    d = sub.add_parser("finetune-demo", help="tiny LoRA / prompt-tuning demo on CPU (needs lexmetrics[train])",
-                       add_help=False)
+    d = sub.add_parser(
+        "finetune-demo",
+        help="tiny LoRA / prompt-tuning demo on CPU (needs lexmetrics[train])",
+        add_help=False,
+    )
     d.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
@@ -258,13 +381,17 @@ def _input_formats(args: argparse.Namespace, table_opts: bool) -> list[str]:
                 raise _cli_files.InputFileError(f"{_cli_files.STDIN_NAME}: empty input (no rows)")
             sniffed = _cli_files.sniff_table_format("-")
             if sniffed is None:
-                raise _Usage("cannot tell the table format of stdin from its first bytes: give "
-                             "--input-format csv or tsv (jsonl, json and parquet are recognised)")
+                raise _Usage(
+                    "cannot tell the table format of stdin from its first bytes: give "
+                    "--input-format csv or tsv (jsonl, json and parquet are recognised)"
+                )
             fmts.append(sniffed)
     return fmts
 
 
-def _chunks(args: argparse.Namespace) -> tuple[list[str], list[str], Any, _cli_files.TableSpec | None]:
+def _chunks(
+    args: argparse.Namespace,
+) -> tuple[list[str], list[str], Any, _cli_files.TableSpec | None]:
     """(system names, system labels, chunk iterator, table spec) for the inputs on the command line.
 
     Names are for the report (the paths as given); labels name the systems' --per-pair columns and
@@ -281,7 +408,9 @@ def _chunks(args: argparse.Namespace) -> tuple[list[str], list[str], Any, _cli_f
         else:
             raise _Usage("no input: give -i FILE (and -r FILE for text inputs), or --demo")
     if [*args.input, *args.ref].count("-") > 1:
-        raise InputValueError("stdin ('-') can be read only once: give at most one of the -i/-r inputs as '-'")
+        raise InputValueError(
+            "stdin ('-') can be read only once: give at most one of the -i/-r inputs as '-'"
+        )
     table_opts = bool(args.pred_col or args.ref_col or args.id_col or args.by)
     fmts = set(_input_formats(args, table_opts))
     if fmts & set(_cli_files.TABLE_FORMATS):
@@ -298,12 +427,24 @@ def _chunks(args: argparse.Namespace) -> tuple[list[str], list[str], Any, _cli_f
             raise _Usage("--pred-col: each prediction column once")
         label = "bundled sample" if args.demo else _cli_files._name(args.input[0])
         names = [f"{label}[{c}]" for c in spec.pred_cols]
-        return names, list(spec.pred_cols), _cli_files.read_table(args.input[0], fmt, spec, args.chunk_size), spec
+        return (
+            names,
+            list(spec.pred_cols),
+            _cli_files.read_table(args.input[0], fmt, spec, args.chunk_size),
+            spec,
+        )
     if table_opts:
-        raise _Usage("--pred-col/--ref-col/--id-col/--by apply to table inputs only "
-                     "(give --input-format for a table without a table extension, or on stdin)")
+        raise _Usage(
+            "--pred-col/--ref-col/--id-col/--by apply to table inputs only "
+            "(give --input-format for a table without a table extension, or on stdin)"
+        )
     labels = [f"sys{s + 1}" for s in range(len(args.input))]
-    return list(args.input), labels, _cli_files.read_text_files(args.input, args.ref, args.chunk_size), None
+    return (
+        list(args.input),
+        labels,
+        _cli_files.read_text_files(args.input, args.ref, args.chunk_size),
+        None,
+    )
 
 
 def _metric_names(values: list[str] | None, demo: bool) -> list[str]:
@@ -318,8 +459,10 @@ def _metric_names(values: list[str] | None, demo: bool) -> list[str]:
             if not name:
                 continue
             if name.lower() not in canon and os.path.isfile(name):
-                raise _Usage(f"unknown metric {name!r}, which is a file: -m takes every word after "
-                             "it, so give references before -m (lexmetrics score REF -i HYP -m ...) or with -r")
+                raise _Usage(
+                    f"unknown metric {name!r}, which is a file: -m takes every word after "
+                    "it, so give references before -m (lexmetrics score REF -i HYP -m ...) or with -r"
+                )
             out.append(canon.get(name.lower(), name))  # build_specs names an unknown one
     return out
 
@@ -343,11 +486,16 @@ def _option_error(flag: str, what: str, value: Any) -> InputValueError:
 def _check_options(args: argparse.Namespace) -> None:
     """Refuses option values that no metric or statistic can mean, naming the flag (exit 3)."""
     at_least = [
-        ("--chunk-size", args.chunk_size, 1), ("--workers", args.workers, 1),
-        ("--max-ngram-order", args.max_ngram_order, 1), ("-cc/--chrf-char-order", args.chrf_char_order, 0),
+        ("--chunk-size", args.chunk_size, 1),
+        ("--workers", args.workers, 1),
+        ("--max-ngram-order", args.max_ngram_order, 1),
+        ("-cc/--chrf-char-order", args.chrf_char_order, 0),
         ("-cw/--chrf-word-order", args.chrf_word_order, 0),
-        ("--confidence-n", args.confidence_n, 1), ("--paired-bs-n", args.paired_bs_n, 1),
-        ("--paired-ar-n", args.paired_ar_n, 1), ("--seed", args.seed, 0), ("-w/--width", args.width, 0),
+        ("--confidence-n", args.confidence_n, 1),
+        ("--paired-bs-n", args.paired_bs_n, 1),
+        ("--paired-ar-n", args.paired_ar_n, 1),
+        ("--seed", args.seed, 0),
+        ("-w/--width", args.width, 0),
     ]
     for flag, value, low in at_least:
         if value is not None and value < low:
@@ -355,7 +503,9 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.width > 100:
         raise _option_error("-w/--width", "<= 100", args.width)
     if not (0 < args.confidence_level < 1):  # also refuses NaN
-        raise _option_error("--confidence-level", "between 0 and 1 (exclusive)", args.confidence_level)
+        raise _option_error(
+            "--confidence-level", "between 0 and 1 (exclusive)", args.confidence_level
+        )
     sv = args.smooth_value
     if sv is not None and not (math.isfinite(sv) and sv >= 0):
         raise _option_error("-sv/--smooth-value", "a finite number >= 0", sv)
@@ -396,13 +546,19 @@ def _check_modes(args: argparse.Namespace) -> None:
     stats = args.ci or args.paired_bs or args.paired_ar
     if args.sentence_level:
         if stats:
-            raise _Usage("--sentence-level prints per-pair scores: no -ci/--paired-bs/--paired-ar with it")
+            raise _Usage(
+                "--sentence-level prints per-pair scores: no -ci/--paired-bs/--paired-ar with it"
+            )
         if args.per_pair == "-":
-            raise _Usage("--sentence-level and --per-pair - both write to stdout: give --per-pair a file")
+            raise _Usage(
+                "--sentence-level and --per-pair - both write to stdout: give --per-pair a file"
+            )
     if args.per_pair_format and not args.per_pair:
         raise _Usage("--per-pair-format applies to --per-pair OUT: give --per-pair too")
     if args.per_pair == "-" and args.score_only:
-        raise _Usage("-b/--score-only and --per-pair - both write to stdout: give --per-pair a file")
+        raise _Usage(
+            "-b/--score-only and --per-pair - both write to stdout: give --per-pair a file"
+        )
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -445,11 +601,16 @@ def run_score(args: argparse.Namespace) -> int:
     )
     nsys = len(names)
     keep_stats = args.ci or ((args.paired_bs or args.paired_ar) and nsys > 1)
-    folds = [StateFold(specs) for _ in range(nsys)]  # one per system; the signatures' nrefs from the data
+    folds = [
+        StateFold(specs) for _ in range(nsys)
+    ]  # one per system; the signatures' nrefs from the data
     kept: list[list[list[np.ndarray]]] = [[[] for _ in specs] for _ in range(nsys)]
     kept_groups: list[np.ndarray] = []  # group code of each kept pair (--by with statistics)
-    writer = (_cli_files.AtomicPerPairWriter(args.per_pair, args.workers, args.per_pair_format)
-              if args.per_pair else None)
+    writer = (
+        _cli_files.AtomicPerPairWriter(args.per_pair, args.workers, args.per_pair_format)
+        if args.per_pair
+        else None
+    )
     progress = _Progress(not args.quiet)
     n = 0
     try:
@@ -513,12 +674,18 @@ def run_score(args: argparse.Namespace) -> int:
         if _has_lazy(report):
             _write_json(out, report)
         else:
-            out.write(json.dumps(_cli_files.finite_or_null(report), indent=1, ensure_ascii=False,
-                                 allow_nan=False) + "\n")
+            out.write(
+                json.dumps(
+                    _cli_files.finite_or_null(report), indent=1, ensure_ascii=False, allow_nan=False
+                )
+                + "\n"
+            )
     else:
         if args.demo:
-            out.write("lexmetrics score --demo: the bundled sample, 20 documents, each summarized by two "
-                      "systems (A, B)\n\n")
+            out.write(
+                "lexmetrics score --demo: the bundled sample, 20 documents, each summarized by two "
+                "systems (A, B)\n\n"
+            )
         out.write(_text_report(report, args.width))
         if args.demo:
             out.write(DEMO_FOOTER)
@@ -549,12 +716,16 @@ def _sentence_lines(cols: dict[str, np.ndarray], width: int, score_only: bool) -
     if score_only:
         return "".join("\t".join(f"{x:.{width}f}" for x in row) + "\n" for row in rows)
     names = list(cols)
-    return "".join("\t".join(f"{m} = {x:.{width}f}" for m, x in zip(names, row)) + "\n" for row in rows)
+    return "".join(
+        "\t".join(f"{m} = {x:.{width}f}" for m, x in zip(names, row)) + "\n" for row in rows
+    )
 
 
 def _headline_scores(metrics: dict[str, Any]) -> dict[str, float]:
     """Each metric's headline number on the text output's scale (ROUGE: F x 100)."""
-    return {name: 100 * r["fmeasure"] if "fmeasure" in r else r["score"] for name, r in metrics.items()}
+    return {
+        name: 100 * r["fmeasure"] if "fmeasure" in r else r["score"] for name, r in metrics.items()
+    }
 
 
 def _fmt_number(x: float | None, width: int) -> str:
@@ -568,18 +739,25 @@ def _score_only(report: dict[str, Any], width: int) -> str:
     return "".join("\t".join(_fmt_number(sc[m], width) for sc in scores) + "\n" for m in scores[0])
 
 
-_INDEXED = re.compile(r"^(?:hypotheses|predictions|references|summaries|targets)\[(\d+)\](?:\[(\d+)\])?\s*")
+_INDEXED = re.compile(
+    r"^(?:hypotheses|predictions|references|summaries|targets)\[(\d+)\](?:\[(\d+)\])?\s*"
+)
 
 
-def _at_file_line(exc: LexmetricsError, args: argparse.Namespace, table: _cli_files.TableSpec | None,
-                  chunk: _cli_files.Chunk, system: int) -> LexmetricsError:
+def _at_file_line(
+    exc: LexmetricsError,
+    args: argparse.Namespace,
+    table: _cli_files.TableSpec | None,
+    chunk: _cli_files.Chunk,
+    system: int,
+) -> LexmetricsError:
     """An error about item i of a chunk, re-raised naming the input file and line (or row)."""
     msg = str(exc)
     m = _INDEXED.match(msg)
     if m is None:
         return exc
     row = chunk.start + int(m.group(1))
-    reason = msg[m.end():]
+    reason = msg[m.end() :]
     is_ref = msg.startswith(("references", "targets"))
     if table is None:  # text files: row i is line i + 1 of every file
         if is_ref:
@@ -625,7 +803,12 @@ def _write_json(out: Any, report: dict[str, Any]) -> None:
             out.write("{")
             first = True
             for k, x in items:
-                out.write(("\n" if first else ",\n") + " " * (level + 1) + json.dumps(k, ensure_ascii=False) + ": ")
+                out.write(
+                    ("\n" if first else ",\n")
+                    + " " * (level + 1)
+                    + json.dumps(k, ensure_ascii=False)
+                    + ": "
+                )
                 value(x, level + 1)
                 first = False
             out.write("}" if first else "\n" + " " * level + "}")
@@ -636,7 +819,9 @@ def _write_json(out: Any, report: dict[str, Any]) -> None:
                 value(x, level + 1)
             out.write("]" if not v else "\n" + " " * level + "]")
         else:
-            text = json.dumps(_cli_files.finite_or_null(v), indent=1, ensure_ascii=False, allow_nan=False)
+            text = json.dumps(
+                _cli_files.finite_or_null(v), indent=1, ensure_ascii=False, allow_nan=False
+            )
             out.write(text.replace("\n", "\n" + " " * level))
 
     value(report, 0)
@@ -664,9 +849,14 @@ class _PhaseProgress:
         sys.stderr.flush()
 
 
-def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec], folds: list[StateFold],
-            kept: list[list[list[np.ndarray]]] | None, kept_groups: list[np.ndarray] | None = None
-            ) -> dict[str, Any]:
+def _report(
+    args: argparse.Namespace,
+    names: list[str],
+    specs: list[MetricSpec],
+    folds: list[StateFold],
+    kept: list[list[list[np.ndarray]]] | None,
+    kept_groups: list[np.ndarray] | None = None,
+) -> dict[str, Any]:
     nsys = len(names)
     parts: list[list[_Part]] = []
     if kept is not None:
@@ -684,23 +874,40 @@ def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
         block: dict[str, Any] = {"name": name, "n": total.n, "metrics": fold.metrics(total)}
         if ci_scores is not None:
             for k, spec in enumerate(specs):
-                ci = intervals(spec, ci_scores[s][k], confidence=args.confidence_level,
-                               n_samples=args.confidence_n, seed=args.seed)
+                ci = intervals(
+                    spec,
+                    ci_scores[s][k],
+                    confidence=args.confidence_level,
+                    n_samples=args.confidence_n,
+                    seed=args.seed,
+                )
                 for metric_name, interval in ci.items():
                     block["metrics"][metric_name]["ci"] = interval
         if s > 0 and parts and (args.paired_bs or args.paired_ar):
             sig: dict[str, Any] = {}
             if bs_scores is not None:
                 for k, spec in enumerate(specs):
-                    for mname, r in paired_from_scores(spec, parts[0][k], parts[s][k], bs_scores[0][k],
-                                                       bs_scores[s][k], n_samples=args.paired_bs_n,
-                                                       seed=args.seed).items():
+                    for mname, r in paired_from_scores(
+                        spec,
+                        parts[0][k],
+                        parts[s][k],
+                        bs_scores[0][k],
+                        bs_scores[s][k],
+                        n_samples=args.paired_bs_n,
+                        seed=args.seed,
+                    ).items():
                         sig.setdefault(mname, {})["paired_bs"] = r
             if args.paired_ar:
                 label = f"approximate randomization {names[s]} vs {names[0]}, trials"
-                for mname, r in ar_tests(specs, parts[0], parts[s], n_samples=args.paired_ar_n, seed=args.seed,
-                                         workers=args.workers,
-                                         progress=_PhaseProgress(not args.quiet, label)).items():
+                for mname, r in ar_tests(
+                    specs,
+                    parts[0],
+                    parts[s],
+                    n_samples=args.paired_ar_n,
+                    seed=args.seed,
+                    workers=args.workers,
+                    progress=_PhaseProgress(not args.quiet, label),
+                ).items():
                     sig.setdefault(mname, {})["paired_ar"] = r
             block["significance"] = {"baseline": names[0], **sig}
         if args.by:
@@ -718,8 +925,14 @@ def _report(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
     return {"n": systems[0]["n"], "baseline": names[0], "systems": systems}
 
 
-def _group_statistics(args: argparse.Namespace, names: list[str], specs: list[MetricSpec],
-                      parts: list[list[_Part]], codes: np.ndarray, systems: list[dict[str, Any]]) -> None:
+def _group_statistics(
+    args: argparse.Namespace,
+    names: list[str],
+    specs: list[MetricSpec],
+    parts: list[list[_Part]],
+    codes: np.ndarray,
+    systems: list[dict[str, Any]],
+) -> None:
     """Intervals and paired tests per group (``--by`` with ``-ci``/``--paired-*``): each group's
     pairs resampled as if alone, with the same seed."""
     nsys, nspec = len(names), len(specs)
@@ -728,41 +941,67 @@ def _group_statistics(args: argparse.Namespace, names: list[str], specs: list[Me
     parts = [[p.sorted(order) for p in row] for row in parts]
     blocks = [[s["groups"][k] for k in keys] for s in systems]
     want_bs = args.paired_bs and nsys > 1
-    for n_samples, ci, bs in ((args.confidence_n, args.ci, want_bs and args.paired_bs_n == args.confidence_n),
-                              (args.paired_bs_n, False, want_bs and args.paired_bs_n != args.confidence_n)):
+    for n_samples, ci, bs in (
+        (args.confidence_n, args.ci, want_bs and args.paired_bs_n == args.confidence_n),
+        (args.paired_bs_n, False, want_bs and args.paired_bs_n != args.confidence_n),
+    ):
         if not (ci or bs):
             continue
         flat = [p for row in parts for p in row]
         progress = _PhaseProgress(not args.quiet, "bootstrap per group, groups")
-        for g0, g1, scores in group_bootstrap_scores(flat, bounds, n_samples, args.seed, workers=args.workers,
-                                                     progress=progress):
+        for g0, g1, scores in group_bootstrap_scores(
+            flat, bounds, n_samples, args.seed, workers=args.workers, progress=progress
+        ):
             for g in range(g0, g1):
                 lo, hi = int(bounds[g]), int(bounds[g + 1])
                 for s in range(nsys):
                     for k, spec in enumerate(specs):
                         sc = scores[s * nspec + k][g - g0]
                         if ci:
-                            for m, iv in intervals(spec, sc, confidence=args.confidence_level, n_samples=n_samples,
-                                                   seed=args.seed).items():
+                            for m, iv in intervals(
+                                spec,
+                                sc,
+                                confidence=args.confidence_level,
+                                n_samples=n_samples,
+                                seed=args.seed,
+                            ).items():
                                 blocks[s][g]["metrics"][m]["ci"] = iv
                         if bs and s > 0:
-                            res = paired_from_scores(spec, parts[0][k].rows(lo, hi), parts[s][k].rows(lo, hi),
-                                                     scores[k][g - g0], sc, n_samples=n_samples, seed=args.seed)
+                            res = paired_from_scores(
+                                spec,
+                                parts[0][k].rows(lo, hi),
+                                parts[s][k].rows(lo, hi),
+                                scores[k][g - g0],
+                                sc,
+                                n_samples=n_samples,
+                                seed=args.seed,
+                            )
                             sig = blocks[s][g].setdefault("significance", {"baseline": names[0]})
                             for m, r in res.items():
                                 sig.setdefault(m, {})["paired_bs"] = r
     if args.paired_ar and nsys > 1:
         for s in range(1, nsys):
-            progress = _PhaseProgress(not args.quiet, f"approximate randomization per group {names[s]}, groups")
-            for g, res in group_ar_tests(specs, parts[0], parts[s], bounds, n_samples=args.paired_ar_n,
-                                         seed=args.seed, workers=args.workers, progress=progress):
+            progress = _PhaseProgress(
+                not args.quiet, f"approximate randomization per group {names[s]}, groups"
+            )
+            for g, res in group_ar_tests(
+                specs,
+                parts[0],
+                parts[s],
+                bounds,
+                n_samples=args.paired_ar_n,
+                seed=args.seed,
+                workers=args.workers,
+                progress=progress,
+            ):
                 sig = blocks[s][g].setdefault("significance", {"baseline": names[0]})
                 for m, r in res.items():
                     sig.setdefault(m, {})["paired_ar"] = r
 
 
-def _bootstrap_phases(args: argparse.Namespace, parts: list[list[_Part]], nsys: int
-                      ) -> tuple[list[list[np.ndarray]] | None, list[list[np.ndarray]] | None]:
+def _bootstrap_phases(
+    args: argparse.Namespace, parts: list[list[_Part]], nsys: int
+) -> tuple[list[list[np.ndarray]] | None, list[list[np.ndarray]] | None]:
     """Bootstrap scores per system and spec for the intervals and for the paired bootstrap: one
     pass over the draws (every system and metric together) when both use as many resamples."""
     if not parts or parts[0][0].matrix.shape[0] == 0:
@@ -774,20 +1013,29 @@ def _bootstrap_phases(args: argparse.Namespace, parts: list[list[_Part]], nsys: 
             continue
         flat = [p for row in parts for p in row]
         label = "bootstrap resamples"
-        scores = bootstrap_scores(flat, n_samples, args.seed, workers=args.workers,
-                                  progress=_PhaseProgress(not args.quiet, label))
+        scores = bootstrap_scores(
+            flat,
+            n_samples,
+            args.seed,
+            workers=args.workers,
+            progress=_PhaseProgress(not args.quiet, label),
+        )
         k = len(parts[0])
-        passes[n_samples] = [scores[s * k:(s + 1) * k] for s in range(nsys)]
-    return (passes[args.confidence_n] if args.ci else None,
-            passes[args.paired_bs_n] if want_bs else None)
+        passes[n_samples] = [scores[s * k : (s + 1) * k] for s in range(nsys)]
+    return (
+        passes[args.confidence_n] if args.ci else None,
+        passes[args.paired_bs_n] if want_bs else None,
+    )
 
 
 def _fmt_metrics(metrics: dict[str, Any], width: int, indent: str = "") -> list[str]:
     lines = []
     for name, r in metrics.items():
         if "fmeasure" in r:
-            line = (f"{indent}{name:<10} P = {100 * r['precision']:.{width}f}  "
-                    f"R = {100 * r['recall']:.{width}f}  F = {100 * r['fmeasure']:.{width}f}")
+            line = (
+                f"{indent}{name:<10} P = {100 * r['precision']:.{width}f}  "
+                f"R = {100 * r['recall']:.{width}f}  F = {100 * r['fmeasure']:.{width}f}"
+            )
         else:
             score = r["score"]
             line = indent + r.get("text", f"{name} = {score:.{width}f}")
@@ -816,7 +1064,9 @@ def _text_report(report: dict[str, Any], width: int) -> str:
         for g, gr in groups.items():
             lines.append(f"  [{g}]  ({gr['n']:,} pairs)")
             lines += _fmt_metrics(gr["metrics"], width, "    ")
-    sigs = sorted({r["signature"] for s in systems for r in s["metrics"].values() if "signature" in r})
+    sigs = sorted(
+        {r["signature"] for s in systems for r in s["metrics"].values() if "signature" in r}
+    )
     lines += ["", "signatures:"] + [f"  {s}" for s in sigs]
     return "\n".join(lines) + "\n"
 
@@ -844,7 +1094,11 @@ def _systems_table(report: dict[str, Any], width: int) -> list[str]:
                 cell += f" [{_fmt_number(scale * ci['low'], width)}, {_fmt_number(scale * ci['high'], width)}]"
             row.append(cell)
         for s, h in zip(systems[1:], heads[1:], strict=True):
-            cell = f"{h - heads[0]:+.{width}f}" if math.isfinite(h) and math.isfinite(heads[0]) else "nan"
+            cell = (
+                f"{h - heads[0]:+.{width}f}"
+                if math.isfinite(h) and math.isfinite(heads[0])
+                else "nan"
+            )
             tests = s.get("significance", {}).get(m, {})
             ps = []
             for t in ("paired_bs", "paired_ar"):
@@ -852,7 +1106,12 @@ def _systems_table(report: dict[str, Any], width: int) -> list[str]:
                     tests_used.add(t)
                     ps.append(tests[t]["p_value"])
             if ps:
-                cell += " (" + ", ".join(f"p = {p:.4f}" for p in ps) + ")" + ("*" if max(ps) < 0.05 else "")
+                cell += (
+                    " ("
+                    + ", ".join(f"p = {p:.4f}" for p in ps)
+                    + ")"
+                    + ("*" if max(ps) < 0.05 else "")
+                )
             row.append(cell)
         rows.append(row)
     rows.append(["pairs"] + [f"{s['n']:,}" for s in systems] + [""] * (len(systems) - 1))
@@ -861,7 +1120,9 @@ def _systems_table(report: dict[str, Any], width: int) -> list[str]:
     notes = []
     if any("ci" in r for s in systems for r in s["metrics"].values()):
         c = next(r["ci"] for s in systems for r in s["metrics"].values() if "ci" in r)
-        notes.append(f"[low, high]: {100 * c['confidence']:g}% bootstrap interval ({c['n_bootstrap']:,} resamples)")
+        notes.append(
+            f"[low, high]: {100 * c['confidence']:g}% bootstrap interval ({c['n_bootstrap']:,} resamples)"
+        )
     names = {"paired_bs": "paired bootstrap", "paired_ar": "approximate randomization"}
     if tests_used:
         used = [names[t] for t in ("paired_bs", "paired_ar") if t in tests_used]

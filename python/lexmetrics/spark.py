@@ -40,12 +40,21 @@ _F = require("pyspark.sql.functions", "lexmetrics.spark")
 try:
     from . import arrow as _arrow
 except MissingDependencyError as exc:  # name the extra that brings everything Spark needs
-    raise MissingDependencyError(f"{exc}; for lexmetrics.spark: pip install 'lexmetrics[spark]'") from exc
+    raise MissingDependencyError(
+        f"{exc}; for lexmetrics.spark: pip install 'lexmetrics[spark]'"
+    ) from exc
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["DEFAULT_METRICS", "with_scores", "score_udf", "corpus_scores", "state_frame", "task_workers"]
+__all__ = [
+    "DEFAULT_METRICS",
+    "with_scores",
+    "score_udf",
+    "corpus_scores",
+    "state_frame",
+    "task_workers",
+]
 
 DEFAULT_METRICS = _arrow.DEFAULT_METRICS
 
@@ -81,10 +90,15 @@ def _check_columns(df: DataFrame, pred_col: str, ref_col: str, by: Sequence[str]
     fields = {f.name: f for f in df.schema.fields}
     for c in [pred_col, ref_col, *by]:
         if c not in fields:
-            raise InputValueError(f"no column {c!r} in the DataFrame (columns: {', '.join(df.columns)})")
+            raise InputValueError(
+                f"no column {c!r} in the DataFrame (columns: {', '.join(df.columns)})"
+            )
     for c in by:
         dt = fields[c].dataType
-        if isinstance(dt, (T.ArrayType, T.MapType, T.StructType)) or type(dt).__name__ == "VariantType":
+        if (
+            isinstance(dt, (T.ArrayType, T.MapType, T.StructType))
+            or type(dt).__name__ == "VariantType"
+        ):
             raise InputTypeError(
                 f"group column {c!r} must hold single values (string, number, date, ...), got {dt.simpleString()}"
             )
@@ -93,7 +107,10 @@ def _check_columns(df: DataFrame, pred_col: str, ref_col: str, by: Sequence[str]
             f"column {pred_col!r} must be a string column, got {fields[pred_col].dataType.simpleString()}"
         )
     rt = fields[ref_col].dataType
-    if not (isinstance(rt, T.StringType) or (isinstance(rt, T.ArrayType) and isinstance(rt.elementType, T.StringType))):
+    if not (
+        isinstance(rt, T.StringType)
+        or (isinstance(rt, T.ArrayType) and isinstance(rt.elementType, T.StringType))
+    ):
         raise InputTypeError(
             f"column {ref_col!r} must be a string or array<string> column, got {rt.simpleString()}"
         )
@@ -102,7 +119,9 @@ def _check_columns(df: DataFrame, pred_col: str, ref_col: str, by: Sequence[str]
 def _spark_fields(cfg: _arrow.ScoringConfig, include_stats: bool) -> list:
     T = _types
     return [
-        T.StructField(f.name, T.DoubleType() if f.type == _arrow.pa.float64() else T.LongType(), True)
+        T.StructField(
+            f.name, T.DoubleType() if f.type == _arrow.pa.float64() else T.LongType(), True
+        )
         for f in cfg.fields(include_stats)
     ]
 
@@ -110,8 +129,13 @@ def _spark_fields(cfg: _arrow.ScoringConfig, include_stats: bool) -> list:
 class _ScoreTask:
     """The mapInArrow function of :func:`with_scores` (a class, so it pickles by reference)."""
 
-    def __init__(self, cfg: _arrow.ScoringConfig, keep: list[str], include_stats: bool,
-                 user_cols: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cfg: _arrow.ScoringConfig,
+        keep: list[str],
+        include_stats: bool,
+        user_cols: tuple[str, str] | None = None,
+    ) -> None:
         self.cfg, self.keep, self.include_stats = cfg, keep, include_stats
         self.user_cols = user_cols
 
@@ -173,7 +197,9 @@ def with_scores(
     new = _spark_fields(cfg, include_stats)
     clash = sorted(set(df.columns) & {f.name for f in new})
     if clash:
-        raise InputValueError(f"the DataFrame already has score column(s) {clash}; drop or rename them")
+        raise InputValueError(
+            f"the DataFrame already has score column(s) {clash}; drop or rename them"
+        )
     if hasattr(_F, "arrow_udf"):
         # Only the two text columns cross into Python: the other columns (any type, any name,
         # intervals and dotted names included) stay in the JVM.
@@ -189,7 +215,9 @@ def with_scores(
     plain = [f"_c{i}" for i in range(len(df.columns))]
     renamed = df.select(*[_F.col(_quoted(c)).alias(p) for c, p in zip(df.columns, plain)])
     pos = {c: i for i, c in enumerate(df.columns)}
-    inner = _arrow.ScoringConfig(metrics, plain[pos[pred_col]], plain[pos[ref_col]], on_null, cfg.workers, options)
+    inner = _arrow.ScoringConfig(
+        metrics, plain[pos[pred_col]], plain[pos[ref_col]], on_null, cfg.workers, options
+    )
     schema = _types.StructType(list(renamed.schema.fields) + new)
     out = renamed.mapInArrow(_ScoreTask(inner, plain, include_stats, (pred_col, ref_col)), schema)
     return out.select(
@@ -244,7 +272,9 @@ def score_udf(
     if not hasattr(_F, "arrow_udf"):
         from ._errors import MissingDependencyError
 
-        raise MissingDependencyError("score_udf needs pyspark>=4.1 (arrow_udf); use with_scores instead")
+        raise MissingDependencyError(
+            "score_udf needs pyspark>=4.1 (arrow_udf); use with_scores instead"
+        )
     if workers is None:
         active = _sql.SparkSession.getActiveSession()
         workers = task_workers(active) if active is not None else 1
@@ -345,8 +375,14 @@ def corpus_scores(
     by_l = _arrow.by_columns(by)
     cfg = _arrow.ScoringConfig(metrics, pred_col, ref_col, on_null, _workers(df, workers), options)
     summed = state_frame(
-        df, metrics, pred_col=pred_col, ref_col=ref_col, by=by_l, on_null=on_null,
-        workers=cfg.workers, **options,
+        df,
+        metrics,
+        pred_col=pred_col,
+        ref_col=ref_col,
+        by=by_l,
+        on_null=on_null,
+        workers=cfg.workers,
+        **options,
     )
     return _arrow.corpus_from_states(_collect(summed), metrics=metrics, by=by_l, **options)
 

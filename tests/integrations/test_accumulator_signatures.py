@@ -10,10 +10,18 @@ from lexmetrics.accumulators import Accumulators, BleuAccumulator, ChrfAccumulat
 from sacrebleu.metrics import BLEU, CHRF
 
 PREDS = ["the cat sat on the mat", "a dog ran far", "it is 42", "quick brown fox"]
-REFS2 = [["the cat sat on a mat", "a cat sat"], ["the dog ran away", "a dog ran"],
-         ["it was 42", "it is 42"], ["the quick fox", "a brown fox"]]
-REFSV = [["the cat sat on a mat"], ["the dog ran away", "a dog ran"], ["it was 42"],
-         ["the quick fox", "a brown fox", "fox"]]
+REFS2 = [
+    ["the cat sat on a mat", "a cat sat"],
+    ["the dog ran away", "a dog ran"],
+    ["it was 42", "it is 42"],
+    ["the quick fox", "a brown fox"],
+]
+REFSV = [
+    ["the cat sat on a mat"],
+    ["the dog ran away", "a dog ran"],
+    ["it was 42"],
+    ["the quick fox", "a brown fox", "fox"],
+]
 
 
 def _streams(refs):
@@ -33,8 +41,9 @@ def _head(sig: str) -> str:
     return sig.split("|version:")[0]
 
 
-@pytest.mark.parametrize("refs,want", [(REFS2, "nrefs:2"), (REFSV, "nrefs:var"),
-                                       ([r[0] for r in REFS2], "nrefs:1")])
+@pytest.mark.parametrize(
+    "refs,want", [(REFS2, "nrefs:2"), (REFSV, "nrefs:var"), ([r[0] for r in REFS2], "nrefs:1")]
+)
 def test_nrefs_matches_sacrebleu(refs, want):
     sacre = _sacre_sigs(refs if isinstance(refs[0], list) else [[r] for r in refs])
     for acc in (Accumulators(("bleu", "chrf", "chrf++")),):
@@ -44,10 +53,16 @@ def test_nrefs_matches_sacrebleu(refs, want):
             assert _head(res[name]["signature"]) == _head(sacre[name])
             assert res[name]["signature"].startswith(want + "|")
     b = BleuAccumulator().update(PREDS, refs).result()["bleu"]
-    assert b["score"] == sacrebleu.corpus_bleu(PREDS, _streams(refs) if isinstance(refs[0], list)
-                                               else [refs]).score
+    assert (
+        b["score"]
+        == sacrebleu.corpus_bleu(
+            PREDS, _streams(refs) if isinstance(refs[0], list) else [refs]
+        ).score
+    )
     assert b["signature"].startswith(want + "|")
-    assert ChrfAccumulator().update(PREDS, refs).result()["chrf"]["signature"].startswith(want + "|")
+    assert (
+        ChrfAccumulator().update(PREDS, refs).result()["chrf"]["signature"].startswith(want + "|")
+    )
 
 
 def test_nrefs_survives_merge_and_state_dict():

@@ -144,6 +144,8 @@ def test_two_process_gloo_different_metrics_or_options_raise_on_every_rank(tmp_p
     results = [pickle.loads((tmp_path / f"rank{r}.pkl").read_bytes()) for r in range(world)]
     for res in results:
         for name in ("types", "tokenize", "stemmer"):
-            assert str(res[name]).startswith("ValueError: accumulators differ across ranks"), res[name]
+            assert str(res[name]).startswith("ValueError: accumulators differ across ranks"), res[
+                name
+            ]
         assert all(sig.startswith("nrefs:var|") for sig in res["var"].values()), res["var"]
         assert all(sig.startswith("nrefs:2|") for sig in res["two"].values()), res["two"]

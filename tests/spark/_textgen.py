@@ -31,12 +31,14 @@ def make_corpus(n: int, seed: int = 7) -> list[dict]:
         if i % 71 == 2:
             ref = ref.replace(" . ", " .\n")  # newlines matter to rougeLsum
         alt = " ".join(rng.sample(toks, len(toks))) if toks else "x"
-        rows.append({
-            "id": i,
-            "prediction": pred,
-            "reference": ref,
-            "refs": [ref, alt],
-            "lang": ("en", "de", "fr", "zh")[i % 4],
-            "model": "m1" if rng.random() < 0.5 else "m2",
-        })
+        rows.append(
+            {
+                "id": i,
+                "prediction": pred,
+                "reference": ref,
+                "refs": [ref, alt],
+                "lang": ("en", "de", "fr", "zh")[i % 4],
+                "model": "m1" if rng.random() < 0.5 else "m2",
+            }
+        )
     return rows

@@ -14,7 +14,9 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs torch: pip install 'lexmetrics[train]'")
 peft = pytest.importorskip("peft", reason="interop tests compare against peft")
-bnb = pytest.importorskip("bitsandbytes", reason="needs bitsandbytes: pip install 'lexmetrics[qlora]'")
+bnb = pytest.importorskip(
+    "bitsandbytes", reason="needs bitsandbytes: pip install 'lexmetrics[qlora]'"
+)
 transformers = pytest.importorskip("transformers")
 
 from lexmetrics.train import (  # noqa: E402
@@ -331,7 +333,10 @@ def test_prepare_model_for_kbit_training_equals_peft(saved_llama):
     ref_params = dict(ref.named_parameters())
     assert ours.model.norm.weight.dtype == torch.float32
     for name, p in ours.named_parameters():
-        assert (p.dtype, p.requires_grad) == (ref_params[name].dtype, ref_params[name].requires_grad)
+        assert (p.dtype, p.requires_grad) == (
+            ref_params[name].dtype,
+            ref_params[name].requires_grad,
+        )
         assert not p.requires_grad
     assert ours.is_gradient_checkpointing and ref.is_gradient_checkpointing
     inject_lora(ours, TARGETS, r=4, lora_alpha=8)
@@ -359,8 +364,12 @@ def test_prepare_model_for_kbit_training_equals_peft(saved_llama):
 def test_prepare_without_quantization_only_freezes_and_upcasts():
     torch.manual_seed(0)
     cfg = transformers.LlamaConfig(
-        vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-        num_attention_heads=4, num_key_value_heads=2,
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        num_key_value_heads=2,
     )
     model = transformers.LlamaForCausalLM(cfg).to(torch.bfloat16)
     prepare_model_for_kbit_training(model)

@@ -308,9 +308,7 @@ _PRF = ("fmeasure", "precision", "recall")
 class _TorchmetricsTokenizer:
     """torchmetrics' ``_normalize_and_tokenize_text`` as a rouge-score tokenizer object."""
 
-    def __init__(
-        self, normalizer: Callable[[str], str] | None, tokenizer: Any, use_stemmer: bool
-    ):
+    def __init__(self, normalizer: Callable[[str], str] | None, tokenizer: Any, use_stemmer: bool):
         self.normalizer, self.tokenizer, self.use_stemmer = normalizer, tokenizer, use_stemmer
 
     def tokenize(self, text: str) -> list[str]:

@@ -75,7 +75,9 @@ def _weight(module: nn.Module) -> torch.Tensor:
 
 def _is_conv1d(module: nn.Module) -> bool:
     """transformers' ``Conv1D`` (GPT-2) stores its weight as (in, out); detected by name, no import."""
-    return type(module).__name__ == "Conv1D" and hasattr(module, "nf") and _weight(module).dim() == 2
+    return (
+        type(module).__name__ == "Conv1D" and hasattr(module, "nf") and _weight(module).dim() == 2
+    )
 
 
 def _is_adaptable(module: nn.Module) -> bool:
@@ -149,12 +151,19 @@ class LoraLinear(nn.Module):
         self.lora_magnitude_vector = nn.ModuleDict()
         self._dora_weight_norm: dict[str, torch.Tensor] = {}
         self._first_adapter(
-            adapter_name, r, lora_alpha, lora_dropout, use_rslora=use_rslora, use_dora=use_dora,
-            init_lora_weights=init_lora_weights, adapter_dtype=adapter_dtype,
+            adapter_name,
+            r,
+            lora_alpha,
+            lora_dropout,
+            use_rslora=use_rslora,
+            use_dora=use_dora,
+            init_lora_weights=init_lora_weights,
+            adapter_dtype=adapter_dtype,
         )
 
-    def _first_adapter(self, adapter_name: str, r: int, lora_alpha: float, lora_dropout: float,
-                       **options: Any) -> None:
+    def _first_adapter(
+        self, adapter_name: str, r: int, lora_alpha: float, lora_dropout: float, **options: Any
+    ) -> None:
         """The per-adapter bookkeeping every LoRA layer kind shares (peft's ``LoraLayer``), then
         the layer's first adapter."""
         self.use_dora: dict[str, bool] = {}
@@ -497,8 +506,14 @@ class LoraEmbedding(LoraLinear):
         self.lora_embedding_B = nn.ParameterDict()
         self.lora_dropout = nn.ModuleDict()
         self._first_adapter(
-            adapter_name, r, lora_alpha, lora_dropout, use_rslora=use_rslora, use_dora=use_dora,
-            init_lora_weights=init_lora_weights, adapter_dtype=adapter_dtype,
+            adapter_name,
+            r,
+            lora_alpha,
+            lora_dropout,
+            use_rslora=use_rslora,
+            use_dora=use_dora,
+            init_lora_weights=init_lora_weights,
+            adapter_dtype=adapter_dtype,
         )
 
     def update_layer(
@@ -675,7 +690,13 @@ class LoraConv2d(LoraLinear):
         # as peft: A copies kernel, stride and padding (not dilation), B is 1x1 with the base groups
         # torch types Conv2d's attributes tuple[int, ...] but its arguments tuple[int, int]
         lora_a = nn.Conv2d(
-            self.in_features, r, base.kernel_size, base.stride, base.padding, bias=False, **kw  # type: ignore[arg-type]
+            self.in_features,
+            r,
+            base.kernel_size,
+            base.stride,
+            base.padding,
+            bias=False,
+            **kw,  # type: ignore[arg-type]
         )
         lora_b = nn.Conv2d(
             r, self.out_features, (1, 1), (1, 1), groups=base.groups, bias=False, **kw

@@ -212,9 +212,7 @@ class SoftPromptModel(nn.Module):
         return self.prompt_embeddings.numel()
 
     # peft-format files (save_prompt_adapter / load_prompt_adapter below), as methods too.
-    def save_adapter(
-        self, path: str | Any, *, base_model_name_or_path: str | None = None
-    ) -> None:
+    def save_adapter(self, path: str | Any, *, base_model_name_or_path: str | None = None) -> None:
         """Writes peft's PROMPT_TUNING format (``num_transformer_submodules=1``)."""
         save_prompt_adapter(self, path, base_model_name_or_path=base_model_name_or_path)
 

@@ -108,8 +108,14 @@ class _LoraKbit(LoraLinear):
         self.lora_magnitude_vector = nn.ModuleDict()
         self._dora_weight_norm: dict[str, torch.Tensor] = {}
         self._first_adapter(
-            adapter_name, r, lora_alpha, lora_dropout, use_rslora=use_rslora, use_dora=use_dora,
-            init_lora_weights=init_lora_weights, adapter_dtype=adapter_dtype,
+            adapter_name,
+            r,
+            lora_alpha,
+            lora_dropout,
+            use_rslora=use_rslora,
+            use_dora=use_dora,
+            init_lora_weights=init_lora_weights,
+            adapter_dtype=adapter_dtype,
         )
 
     def update_layer(
@@ -135,8 +141,14 @@ class _LoraKbit(LoraLinear):
             # peft keeps adapters in torch's default dtype when the base weight is packed integers
             adapter_dtype = torch.float32
         super().update_layer(
-            adapter_name, r, lora_alpha, lora_dropout, use_rslora=use_rslora, use_dora=use_dora,
-            init_lora_weights=init_lora_weights, adapter_dtype=adapter_dtype,
+            adapter_name,
+            r,
+            lora_alpha,
+            lora_dropout,
+            use_rslora=use_rslora,
+            use_dora=use_dora,
+            init_lora_weights=init_lora_weights,
+            adapter_dtype=adapter_dtype,
         )
 
     def _dense_base_weight(self) -> torch.Tensor:
@@ -313,9 +325,10 @@ def prepare_model_for_kbit_training(
         enable = getattr(model, "activation_checkpointing_enable", None)
         if enable is not None:
             enable(activation_checkpointing_kwargs=kwargs)
-        elif "gradient_checkpointing_kwargs" in inspect.signature(
-            model.gradient_checkpointing_enable
-        ).parameters:
+        elif (
+            "gradient_checkpointing_kwargs"
+            in inspect.signature(model.gradient_checkpointing_enable).parameters
+        ):
             model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
         else:
             model.gradient_checkpointing_enable()

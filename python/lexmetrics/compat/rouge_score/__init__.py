@@ -6,6 +6,7 @@ same numbers, same output files.
 ``rouge`` and ``create_pyrouge_files`` define absl flags when imported (as rouge-score's do), so
 they are not imported here.
 """
+
 from __future__ import annotations
 
 from . import io, rouge_scorer, scoring, tokenize, tokenizers

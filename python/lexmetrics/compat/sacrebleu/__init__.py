@@ -17,7 +17,9 @@ functions (download, registry) raise ``InputValueError``; the "looks tokenized" 
 
 from __future__ import annotations
 
-__description__ = "Hassle-free computation of shareable, comparable, and reproducible BLEU, chrF, and TER scores"
+__description__ = (
+    "Hassle-free computation of shareable, comparable, and reproducible BLEU, chrF, and TER scores"
+)
 
 from . import compat, metrics, tokenizers, utils  # noqa: F401
 from .compat import (

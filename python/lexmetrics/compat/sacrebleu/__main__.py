@@ -1,4 +1,5 @@
 """``python -m lexmetrics.compat.sacrebleu``: sacrebleu's command line (see ``sacrebleu.py``)."""
+
 from __future__ import annotations
 
 from .sacrebleu import main

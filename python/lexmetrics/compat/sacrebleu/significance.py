@@ -6,6 +6,7 @@ sacrebleu 2.6's procedure (Apache-2.0), unchanged: the same numpy generator, see
 and intervals are equal to sacrebleu's. What differs is underneath: the per-segment statistics
 come from lexmetrics' native BLEU, chrF and TER.
 """
+
 # ruff: noqa: E501
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from ..._errors import InputValueError
 # _bootstrap_resample lives with the metrics (corpus_score uses it); importable here, as in sacrebleu
 from .metrics.base import Metric, Score, Signature, _bootstrap_resample  # noqa: F401
 
-IS_WINDOWS = os.name == 'nt'
+IS_WINDOWS = os.name == "nt"
 
 
-sacrelogger = logging.getLogger('sacrebleu')
+sacrelogger = logging.getLogger("sacrebleu")
 
 
 class Result:
@@ -39,15 +40,21 @@ class Result:
     :param ci: When paired bootstrap test is applied, this represents
     the 95% confidence interval around the true mean score `sys_mean`.
     """
-    def __init__(self, score: float, p_value: float | None = None,
-                 mean: float | None = None, ci: float | None = None):
+
+    def __init__(
+        self,
+        score: float,
+        p_value: float | None = None,
+        mean: float | None = None,
+        ci: float | None = None,
+    ):
         self.score = score
         self.p_value = p_value
         self.mean = mean
         self.ci = ci
 
     def __repr__(self):
-        return ','.join([f'{k}={str(v)}' for k, v in self.__dict__.items()])
+        return ",".join([f"{k}={str(v)}" for k, v in self.__dict__.items()])
 
 
 def estimate_ci(scores: np.ndarray) -> tuple[float, float]:
@@ -92,14 +99,16 @@ def _compute_p_value(stats: np.ndarray, real_difference: float) -> float:
     return p
 
 
-def _paired_ar_test(baseline_info: dict[str, tuple[np.ndarray, Result]],
-                    sys_name: str,
-                    hypotheses: Sequence[str],
-                    references: Sequence[Sequence[str]] | None,
-                    metrics: dict[str, Metric],
-                    n_samples: int = 10000,
-                    n_ar_confidence: int = -1,
-                    seed: int | None = None) -> tuple[str, dict[str, Result]]:
+def _paired_ar_test(
+    baseline_info: dict[str, tuple[np.ndarray, Result]],
+    sys_name: str,
+    hypotheses: Sequence[str],
+    references: Sequence[Sequence[str]] | None,
+    metrics: dict[str, Metric],
+    n_samples: int = 10000,
+    n_ar_confidence: int = -1,
+    seed: int | None = None,
+) -> tuple[str, dict[str, Result]]:
     """Paired two-sided approximate randomization (AR) test for MT evaluation.
 
     :param baseline_info: A dictionary with `Metric` instances as the keys,
@@ -131,8 +140,7 @@ def _paired_ar_test(baseline_info: dict[str, tuple[np.ndarray, Result]],
 
     if n_ar_confidence > 0:
         # Perform confidence estimation as well
-        bs_idxs = rng.choice(
-            len(hypotheses), size=(n_ar_confidence, len(hypotheses)), replace=True)
+        bs_idxs = rng.choice(len(hypotheses), size=(n_ar_confidence, len(hypotheses)), replace=True)
 
     results = {}
 
@@ -141,37 +149,36 @@ def _paired_ar_test(baseline_info: dict[str, tuple[np.ndarray, Result]],
         bl_stats, bl_result = baseline_info[name]
 
         # Compute system's stats and score
-        sacrelogger.info(f'Computing {name} for {sys_name!r} and extracting sufficient statistics')
+        sacrelogger.info(f"Computing {name} for {sys_name!r} and extracting sufficient statistics")
         sys_stats = metric._extract_corpus_statistics(hypotheses, references)
         sys_score = metric._aggregate_and_compute(sys_stats)
 
         # original test statistic: absolute difference between baseline and the system
         diff = abs(bl_result.score - sys_score.score)
 
-        sacrelogger.info(f' > Performing approximate randomization test (# trials: {n_samples})')
+        sacrelogger.info(f" > Performing approximate randomization test (# trials: {n_samples})")
         # get shuffled pseudo systems
         shuf_a = pos_sel @ bl_stats + neg_sel @ sys_stats
         shuf_b = neg_sel @ bl_stats + pos_sel @ sys_stats
 
         # Aggregate trial stats and compute scores for each
-        scores_a = np.array(
-            [metric._aggregate_and_compute(x).score for x in shuf_a[:, None]])
-        scores_b = np.array(
-            [metric._aggregate_and_compute(x).score for x in shuf_b[:, None]])
+        scores_a = np.array([metric._aggregate_and_compute(x).score for x in shuf_a[:, None]])
+        scores_b = np.array([metric._aggregate_and_compute(x).score for x in shuf_b[:, None]])
 
         # Count the statistical difference and compute the p-value
-        p = _compute_p_value(
-            np.abs(np.array(scores_a) - np.array(scores_b)), diff)
+        p = _compute_p_value(np.abs(np.array(scores_a) - np.array(scores_b)), diff)
 
         res = Result(sys_score.score, p)
 
         if n_ar_confidence > 0:
-            sacrelogger.info(f' > Performing bootstrap resampling for confidence interval (# resamples: {n_ar_confidence})')
-            sys_stats = np.array(sys_stats, dtype='float32')
+            sacrelogger.info(
+                f" > Performing bootstrap resampling for confidence interval (# resamples: {n_ar_confidence})"
+            )
+            sys_stats = np.array(sys_stats, dtype="float32")
             # recompute scores for all resamples
-            sys_scores = np.array([
-                metric._compute_score_from_stats(_s.sum(0)).score for _s in sys_stats[bs_idxs]
-            ])
+            sys_scores = np.array(
+                [metric._compute_score_from_stats(_s.sum(0)).score for _s in sys_stats[bs_idxs]]
+            )
             res.mean, res.ci = estimate_ci(sys_scores)
 
         # Store the result
@@ -180,14 +187,16 @@ def _paired_ar_test(baseline_info: dict[str, tuple[np.ndarray, Result]],
     return sys_name, results
 
 
-def _paired_bs_test(baseline_info: dict[str, tuple[np.ndarray, Result]],
-                    sys_name: str,
-                    hypotheses: Sequence[str],
-                    references: Sequence[Sequence[str]] | None,
-                    metrics: dict[str, Metric],
-                    n_samples: int = 1000,
-                    n_ar_confidence: int = -1,
-                    seed: int | None = None) -> tuple[str, dict[str, Result]]:
+def _paired_bs_test(
+    baseline_info: dict[str, tuple[np.ndarray, Result]],
+    sys_name: str,
+    hypotheses: Sequence[str],
+    references: Sequence[Sequence[str]] | None,
+    metrics: dict[str, Metric],
+    n_samples: int = 1000,
+    n_ar_confidence: int = -1,
+    seed: int | None = None,
+) -> tuple[str, dict[str, Result]]:
     """Paired bootstrap resampling test for MT evaluation. This function
     replicates the behavior of the Moses script called
     `bootstrap-hypothesis-difference-significance.pl`.
@@ -216,30 +225,33 @@ def _paired_bs_test(baseline_info: dict[str, tuple[np.ndarray, Result]],
     results = {}
 
     # It takes ~10ms to generated the indices
-    idxs = rng.choice(
-        len(hypotheses), size=(n_samples, len(hypotheses)), replace=True)
+    idxs = rng.choice(len(hypotheses), size=(n_samples, len(hypotheses)), replace=True)
 
     for name, metric in metrics.items():
         # Use pre-computed match stats for the baseline
         bl_stats, bl_result = baseline_info[name]
 
         # Compute system's stats and score
-        sacrelogger.info(f'Computing {name} for {sys_name!r} and extracting sufficient statistics')
+        sacrelogger.info(f"Computing {name} for {sys_name!r} and extracting sufficient statistics")
         sys_stats = metric._extract_corpus_statistics(hypotheses, references)
         sys_score = metric._aggregate_and_compute(sys_stats)
 
         # Convert to numpy arrays for efficient indexing
-        sys_stats = np.array(sys_stats, dtype='float32')
-        bl_stats = np.array(bl_stats, dtype='float32')
+        sys_stats = np.array(sys_stats, dtype="float32")
+        bl_stats = np.array(bl_stats, dtype="float32")
 
         # original test statistic: absolute difference between baseline and the system
         diff = abs(bl_result.score - sys_score.score)
 
-        sacrelogger.info(f' > Performing paired bootstrap resampling test (# resamples: {n_samples})')
+        sacrelogger.info(
+            f" > Performing paired bootstrap resampling test (# resamples: {n_samples})"
+        )
         scores_bl = np.array(
-            [metric._compute_score_from_stats(_s.sum(0)).score for _s in bl_stats[idxs]])
+            [metric._compute_score_from_stats(_s.sum(0)).score for _s in bl_stats[idxs]]
+        )
         scores_sys = np.array(
-            [metric._compute_score_from_stats(_s.sum(0)).score for _s in sys_stats[idxs]])
+            [metric._compute_score_from_stats(_s.sum(0)).score for _s in sys_stats[idxs]]
+        )
 
         # Compute CI as well
         sys_mean, sys_ci = estimate_ci(scores_sys)
@@ -278,50 +290,54 @@ class PairedTest:
     If > 0, the number of workers will be set accordingly. The default of 1
     does not use multi-processing.
     """
+
     _DEFAULT_SAMPLES = {
-        'ar': 10000,
-        'bs': 1000,
+        "ar": 10000,
+        "bs": 1000,
     }
 
-    def __init__(self, named_systems: list[tuple[str, Sequence[str]]],
-                 metrics: Mapping[str, Metric],
-                 references: Sequence[Sequence[str]] | None,
-                 test_type: str = 'ar',
-                 n_samples: int = 0,
-                 n_ar_confidence: int = -1,
-                 n_jobs: int = 1):
-        if test_type not in ('ar', 'bs'):
+    def __init__(
+        self,
+        named_systems: list[tuple[str, Sequence[str]]],
+        metrics: Mapping[str, Metric],
+        references: Sequence[Sequence[str]] | None,
+        test_type: str = "ar",
+        n_samples: int = 0,
+        n_ar_confidence: int = -1,
+        n_jobs: int = 1,
+    ):
+        if test_type not in ("ar", "bs"):
             raise InputValueError(f"Unknown test type {test_type!r}")
         self.test_type = test_type
 
         # Set method
-        if self.test_type == 'ar':
+        if self.test_type == "ar":
             self._fn = _paired_ar_test
-        elif self.test_type == 'bs':
+        elif self.test_type == "bs":
             self._fn = _paired_bs_test
 
         # Set numpy RNG's seed
         # If  given -> Fix to the given value
         # If given but =='[Nn]one', don't fix the seed i.e. pull entropy from OS
-        seed = os.environ.get('SACREBLEU_SEED', '12345')
-        self._seed = None if seed.lower() == 'none' else int(seed)
+        seed = os.environ.get("SACREBLEU_SEED", "12345")
+        self._seed = None if seed.lower() == "none" else int(seed)
         self.n_jobs = n_jobs
         self.references = references
         self.named_systems = named_systems
 
         # Set the defaults if requested
-        self.n_ar_confidence = n_ar_confidence if n_ar_confidence != 0 else \
-            self._DEFAULT_SAMPLES['bs']
+        self.n_ar_confidence = (
+            n_ar_confidence if n_ar_confidence != 0 else self._DEFAULT_SAMPLES["bs"]
+        )
 
-        self.n_samples = n_samples if n_samples > 0 else \
-            self._DEFAULT_SAMPLES[self.test_type]
+        self.n_samples = n_samples if n_samples > 0 else self._DEFAULT_SAMPLES[self.test_type]
 
         # Number of systems (excluding the baseline)
         self.n_systems = len(named_systems) - 1
 
         # Decide on number of workers
         if IS_WINDOWS:
-            sacrelogger.warning('Parallel tests are not supported on Windows.')
+            sacrelogger.warning("Parallel tests are not supported on Windows.")
             self.n_jobs = 1
         elif self.n_jobs == 0:
             # Decide automatically
@@ -344,13 +360,12 @@ class PairedTest:
         bl_name, bl_hyps = self.named_systems[0]
 
         for name, metric in metrics.items():
-            sacrelogger.info(f'Pre-computing {name} statistics for {bl_name!r}')
+            sacrelogger.info(f"Pre-computing {name} statistics for {bl_name!r}")
             bl_stats = metric._extract_corpus_statistics(bl_hyps, self.references)
             bl_score = metric._aggregate_and_compute(bl_stats)
 
             # Compute CI for the baseline here once
-            confidence_n = self.n_samples if self.test_type == 'bs' \
-                else self.n_ar_confidence
+            confidence_n = self.n_samples if self.test_type == "bs" else self.n_ar_confidence
 
             bl_mean, bl_ci = None, None
             if confidence_n > 0:
@@ -364,13 +379,13 @@ class PairedTest:
 
             # Update metric signature as well
             sig = metric.get_signature()
-            sig.update('seed', str(self._seed).lower())
+            sig.update("seed", str(self._seed).lower())
 
             # Num samples for bs, num trials for AR
             sig.update(self.test_type, self.n_samples)
             if self.n_ar_confidence > 0:
                 # Bootstrap is used for AR CI as well
-                sig.update('bs', self.n_ar_confidence)
+                sig.update("bs", self.n_ar_confidence)
             self._signatures[bl_score.name] = sig
 
     def __call__(self) -> tuple[dict[str, Signature], dict[str, list[str | Result]]]:
@@ -379,7 +394,7 @@ class PairedTest:
         scores: dict[str, list[str | Result]] = {}
 
         # Add the name column
-        scores['System'] = [ns[0] for ns in self.named_systems]
+        scores["System"] = [ns[0] for ns in self.named_systems]
 
         # Store baseline results as the first position
         for metric, (_, result) in self._baseline_info.items():
@@ -391,8 +406,17 @@ class PairedTest:
             seed = self._seed if self._seed else None
 
             tasks.append(
-                (self._baseline_info, name, hyps, self.references,
-                 self.metrics, self.n_samples, self.n_ar_confidence, seed))
+                (
+                    self._baseline_info,
+                    name,
+                    hyps,
+                    self.references,
+                    self.metrics,
+                    self.n_samples,
+                    self.n_ar_confidence,
+                    seed,
+                )
+            )
 
         # Run the test(s)
         if self.n_jobs == 1:
@@ -404,8 +428,8 @@ class PairedTest:
             # NOTE: This only works on Linux/Mac OS X but not Windows. Windows only
             # supports `spawn` backend which requires things to be called
             # from within __main__.
-            sacrelogger.info(f'Launching {self.n_jobs} parallel workers.')
-            with mp.get_context('fork').Pool(self.n_jobs) as pool:
+            sacrelogger.info(f"Launching {self.n_jobs} parallel workers.")
+            with mp.get_context("fork").Pool(self.n_jobs) as pool:
                 jobs = [pool.apply_async(self._fn, args) for args in tasks]
 
                 # wait for completion

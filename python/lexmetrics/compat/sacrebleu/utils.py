@@ -70,24 +70,24 @@ class Color:
             return msg
         _ansi_str = getattr(colorama.Fore, color.upper(), None)
         if _ansi_str:
-            return f'{_ansi_str}{msg}{colorama.Style.RESET_ALL}'
+            return f"{_ansi_str}{msg}{colorama.Style.RESET_ALL}"
 
         return msg
 
 
-def _format_score_lines(scores: dict,
-                        width: int = 2,
-                        multiline: bool = True) -> dict[str, list[str]]:
+def _format_score_lines(
+    scores: dict, width: int = 2, multiline: bool = True
+) -> dict[str, list[str]]:
     """Formats the scores prior to tabulating them."""
-    new_scores = {'System': scores.pop('System')}
-    p_val_break_char = '\n' if multiline else ' '
+    new_scores = {"System": scores.pop("System")}
+    p_val_break_char = "\n" if multiline else " "
     is_bootstrap = False
 
     def _color_p_value(p: float):
-        msg = f'(p = {p:.4f})'
+        msg = f"(p = {p:.4f})"
         if p > 0.05:
-            return Color.format(msg, 'red')
-        return msg + '*'
+            return Color.format(msg, "red")
+        return msg + "*"
 
     for metric, vals in scores.items():
         new_vals = []
@@ -95,10 +95,10 @@ def _format_score_lines(scores: dict,
         for result in vals:
             if not isinstance(result, str):
                 # Format result instances
-                _str = f'{result.score:.{width}f}'
+                _str = f"{result.score:.{width}f}"
                 if result.mean is not None:
                     is_bootstrap = True
-                    _str += f' ({result.mean:.{width}f} ± {result.ci:.{width}f})'
+                    _str += f" ({result.mean:.{width}f} ± {result.ci:.{width}f})"
                 if result.p_value is not None:
                     _str += p_val_break_char + _color_p_value(result.p_value)
             else:
@@ -109,7 +109,7 @@ def _format_score_lines(scores: dict,
 
         if is_bootstrap:
             # Change titles
-            metric += ' (μ ± 95% CI)'
+            metric += " (μ ± 95% CI)"
 
         new_scores[metric] = new_vals
 
@@ -119,12 +119,12 @@ def _format_score_lines(scores: dict,
 def print_results_table(results: dict, signatures: dict, args: Namespace):
     """Prints out a nicely formatted table for multi-system evaluation mode."""
 
-    if args.format == 'json':
+    if args.format == "json":
         proper_json = []
         dict_keys = list(results.keys())
-        for i in range(len(results['System'])):
+        for i in range(len(results["System"])):
             value = {}
-            value['system'] = results['System'][i]
+            value["system"] = results["System"][i]
             # parse metrics
             for j in range(1, len(dict_keys)):
                 if isinstance(results[dict_keys[j]][i], str):
@@ -138,37 +138,39 @@ def print_results_table(results: dict, signatures: dict, args: Namespace):
         return
 
     tablefmt = args.format
-    if tablefmt in ('text'):
-        tablefmt = 'fancy_grid'
-    elif tablefmt == 'latex':
+    if tablefmt in ("text"):
+        tablefmt = "fancy_grid"
+    elif tablefmt == "latex":
         # Use booktabs
-        tablefmt = 'latex_booktabs'
+        tablefmt = "latex_booktabs"
 
     # If paired testing has been given, this'll format the score lines
-    results = _format_score_lines(
-        results, args.width, multiline=tablefmt == 'fancy_grid')
+    results = _format_score_lines(results, args.width, multiline=tablefmt == "fancy_grid")
 
     new_dict = {}
 
     # Color the column names and the baseline system name and scores
     has_baseline = False
-    baseline_name = ''
+    baseline_name = ""
     for name in results.keys():
         val = results[name]
-        if val[0].startswith('Baseline:') or has_baseline:
-            if val[0].startswith('Baseline:'):
+        if val[0].startswith("Baseline:") or has_baseline:
+            if val[0].startswith("Baseline:"):
                 baseline_name = val[0]
             has_baseline = True
-            val[0] = Color.format(val[0], 'yellow')
-        new_dict[Color.format(name, 'cyan')] = results[name]
+            val[0] = Color.format(val[0], "yellow")
+        new_dict[Color.format(name, "cyan")] = results[name]
 
     # Finally tabulate
     table = _tabulate(
-        new_dict, headers='keys', tablefmt=tablefmt,
-        colalign=('right', ),
-        stralign='center',
-        numalign='center',
-        floatfmt=f'.{args.width}f')
+        new_dict,
+        headers="keys",
+        tablefmt=tablefmt,
+        colalign=("right",),
+        stralign="center",
+        numalign="center",
+        floatfmt=f".{args.width}f",
+    )
 
     print(table)
     print()
@@ -176,61 +178,72 @@ def print_results_table(results: dict, signatures: dict, args: Namespace):
     is_paired = args.paired_bs or args.paired_ar
 
     if is_paired:
-        test_type = 'bootstrap resampling' if args.paired_bs else 'approximate randomization'
+        test_type = "bootstrap resampling" if args.paired_bs else "approximate randomization"
         n_samples_or_trials = args.paired_bs_n if args.paired_bs else args.paired_ar_n
-        test_sample_type = 'resampling trials' if args.paired_bs else 'trials'
-        msg = f'Paired {test_type} test with {n_samples_or_trials} {test_sample_type}'
+        test_sample_type = "resampling trials" if args.paired_bs else "trials"
+        msg = f"Paired {test_type} test with {n_samples_or_trials} {test_sample_type}"
 
-        bline = Color.format('baseline', 'yellow')
-        bline_name = Color.format(baseline_name, 'yellow')
-        null_hyp = Color.format('Null hypothesis', 'green')
-        pval_color = Color.format('highlighted in red', 'red')
+        bline = Color.format("baseline", "yellow")
+        bline_name = Color.format(baseline_name, "yellow")
+        null_hyp = Color.format("Null hypothesis", "green")
+        pval_color = Color.format("highlighted in red", "red")
 
         # Print fancy header
-        print('-' * len(msg) + '\n' + msg + '\n' + '-' * len(msg))
-        print(f' - Each system is pairwise compared to {bline_name}.')
+        print("-" * len(msg) + "\n" + msg + "\n" + "-" * len(msg))
+        print(f" - Each system is pairwise compared to {bline_name}.")
         if args.paired_bs:
-            print('   Actual system score / bootstrap estimated true mean / 95% CI are provided for each metric.')
+            print(
+                "   Actual system score / bootstrap estimated true mean / 95% CI are provided for each metric."
+            )
         else:
-            print('   Actual system score is provided for each metric.')
+            print("   Actual system score is provided for each metric.")
         print()
-        print(f' - {null_hyp}: the system and the {bline} translations are essentially')
-        print(f'   generated by the same underlying process. For a given system and the {bline},')
-        print('   the p-value is roughly the probability of the absolute score difference (delta)')
-        print(f'   or higher occurring due to chance, under the assumption that the {null_hyp.lower()} is correct.')
+        print(f" - {null_hyp}: the system and the {bline} translations are essentially")
+        print(f"   generated by the same underlying process. For a given system and the {bline},")
+        print("   the p-value is roughly the probability of the absolute score difference (delta)")
+        print(
+            f"   or higher occurring due to chance, under the assumption that the {null_hyp.lower()} is correct."
+        )
         print()
-        print(f' - Assuming a significance threshold of 0.05, the {null_hyp.lower()} can be rejected')
-        print('   for p-values < 0.05 (marked with "*"). This means that the delta is unlikely to be attributed')
+        print(
+            f" - Assuming a significance threshold of 0.05, the {null_hyp.lower()} can be rejected"
+        )
+        print(
+            '   for p-values < 0.05 (marked with "*"). This means that the delta is unlikely to be attributed'
+        )
         print(f'   to chance, hence the system is significantly "different" than the {bline}.')
-        print(f'   Otherwise, the p-values are {pval_color}.')
+        print(f"   Otherwise, the p-values are {pval_color}.")
         print()
-        print(f' - NOTE: Significance does not tell whether a system is "better" than the {bline} but rather')
-        print('   emphasizes the "difference" of the systems in terms of the replicability of the delta.')
+        print(
+            f' - NOTE: Significance does not tell whether a system is "better" than the {bline} but rather'
+        )
+        print(
+            '   emphasizes the "difference" of the systems in terms of the replicability of the delta.'
+        )
         print()
 
-    print('-----------------')
-    print('Metric signatures')
-    print('-----------------')
+    print("-----------------")
+    print("Metric signatures")
+    print("-----------------")
     for name, sig in signatures.items():
-        print(f' - {name:<10} {sig}')
+        print(f" - {name:<10} {sig}")
 
 
 def print_single_results(results: list[str], args: Namespace):
     """Re-process metric strings to align them nicely."""
-    if args.format == 'json':
+    if args.format == "json":
         if len(results) > 1:
-            proper_json = '[\n' + ',\n'.join(results) + '\n]'
+            proper_json = "[\n" + ",\n".join(results) + "\n]"
             print(proper_json)
         else:
             print(results[0])
         return
 
     # Color confidence strings for emphasis
-    if 'μ' in results[0]:
-        color_re = re.compile(r'(\(μ = [0-9\.]+ ± [0-9\.]+\))')
+    if "μ" in results[0]:
+        color_re = re.compile(r"(\(μ = [0-9\.]+ ± [0-9\.]+\))")
         for idx in range(len(results)):
-            results[idx] = color_re.sub(
-                lambda m: Color.format(m.group(), 'cyan'), results[idx])
+            results[idx] = color_re.sub(lambda m: Color.format(m.group(), "cyan"), results[idx])
 
     if len(results) == 1:
         # Just one system, nothing to align.
@@ -242,29 +255,33 @@ def print_single_results(results: list[str], args: Namespace):
     for line in results:
         # If not score_only, split lines from '=' for re-alignment
         try:
-            lens.append(line.index('=') - 1)
+            lens.append(line.index("=") - 1)
         except ValueError:
             print(line)
 
     if len(lens) > 0:
         w = max(lens)
-        for (_len, line) in zip(lens, results):
+        for _len, line in zip(lens, results):
             left, right = line[:_len], line[_len:]
-            print(f'{left:>{w}}{right}')
+            print(f"{left:>{w}}{right}")
 
 
-def sanity_check_lengths(system: Sequence[str],
-                         refs: Sequence[Sequence[str]],
-                         test_set: str | None = None):
+def sanity_check_lengths(
+    system: Sequence[str], refs: Sequence[Sequence[str]], test_set: str | None = None
+):
     n_hyps = len(system)
     if any(len(ref_stream) != n_hyps for ref_stream in refs):
         sacrelogger.error("System and reference streams have different lengths.")
         if test_set:
-            sacrelogger.error("This could be an issue with your system output "
-                              "or with sacreBLEU's reference database if -t is given.")
+            sacrelogger.error(
+                "This could be an issue with your system output "
+                "or with sacreBLEU's reference database if -t is given."
+            )
             sacrelogger.error("For the latter, try cleaning out the cache by typing:\n")
             sacrelogger.error(f"  rm -r {SACREBLEU_DIR}/{test_set}\n")
-            sacrelogger.error("The test sets will be re-downloaded the next time you run sacreBLEU.")
+            sacrelogger.error(
+                "The test sets will be re-downloaded the next time you run sacreBLEU."
+            )
         sys.exit(1)
 
 

@@ -2,6 +2,7 @@
 
 ``DATASETS`` is empty; use your own files as references.
 """
+
 from __future__ import annotations
 
 DATASETS: dict = {}

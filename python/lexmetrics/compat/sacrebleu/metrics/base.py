@@ -33,8 +33,14 @@ class Score:
         self._ci = -1.0
         self._verbose = ""
 
-    def format(self, width: int = 2, score_only: bool = False, signature: str = "", is_json: bool = False) -> str:
-        d: dict[str, Any] = {"name": self.name, "score": float(f"{self.score:.{width}f}"), "signature": signature}
+    def format(
+        self, width: int = 2, score_only: bool = False, signature: str = "", is_json: bool = False
+    ) -> str:
+        d: dict[str, Any] = {
+            "name": self.name,
+            "score": float(f"{self.score:.{width}f}"),
+            "signature": signature,
+        }
         sc = f"{self.score:.{width}f}"
         if self._mean > 0:
             confidence_mean = f"{self._mean:.{width}f}"
@@ -78,8 +84,15 @@ class Signature:
 
     def __init__(self, args: dict):
         self._abbr = {
-            "version": "v", "nrefs": "#", "test": "t", "lang": "l", "subset": "S", "origlang": "o",
-            "bs": "bs", "ar": "ar", "seed": "rs",
+            "version": "v",
+            "nrefs": "#",
+            "test": "t",
+            "lang": "l",
+            "subset": "S",
+            "origlang": "o",
+            "bs": "bs",
+            "ar": "ar",
+            "seed": "rs",
         }
         if "num_refs" not in args:
             raise ValueError("Number of references unknown, please evaluate the metric first.")
@@ -123,15 +136,21 @@ class Signature:
 def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[str | None]]):
     """sacrebleu's ``refs[k][i]`` streams -> (per-hypothesis references for the native code, nrefs)."""
     if isinstance(streams, str) or not isinstance(streams, Sequence):
-        raise InputTypeError("references must be a sequence of reference streams (sequences of str)")
+        raise InputTypeError(
+            "references must be a sequence of reference streams (sequences of str)"
+        )
     if len(streams) == 0:
         raise InputValueError("references: no reference streams given")
     for k, s in enumerate(streams):
         if isinstance(s, str) or not isinstance(s, Sequence):
-            raise InputTypeError(f"references[{k}] must be a sequence of str (one reference stream)")
+            raise InputTypeError(
+                f"references[{k}] must be a sequence of str (one reference stream)"
+            )
         if len(s) != n_hyps:
             # sacrebleu truncates silently (zip); a length mismatch is almost always a bug.
-            raise InputValueError(f"references[{k}] has {len(s)} lines but there are {n_hyps} hypotheses")
+            raise InputValueError(
+                f"references[{k}] has {len(s)} lines but there are {n_hyps} hypotheses"
+            )
     has_none = any(None in s for s in streams)
     if len(streams) == 1 and not has_none:
         return streams[0]
@@ -140,7 +159,9 @@ def _streams_to_refs(n_hyps: int, streams: Sequence[Sequence[str | None]]):
         per = [[x for x in t if x is not None] for t in per]
         for i, t in enumerate(per):
             if not t:
-                raise InputValueError(f"hypothesis {i} has no reference (every stream is None there)")
+                raise InputValueError(
+                    f"hypothesis {i} has no reference (every stream is None there)"
+                )
     return per
 
 
@@ -176,7 +197,9 @@ class Metric:
         if err_msg:
             raise InputTypeError(f"{prefix}: {err_msg}")
 
-    def _check_corpus_score_args(self, hyps: Sequence[str], refs: Sequence[Sequence[str]] | None) -> None:
+    def _check_corpus_score_args(
+        self, hyps: Sequence[str], refs: Sequence[Sequence[str]] | None
+    ) -> None:
         prefix = self.__class__.__name__
         err_msg = None
         if isinstance(hyps, str) or not isinstance(hyps, Sequence):
@@ -206,7 +229,9 @@ class Metric:
         """Keeps the reference streams (native metrics read them per call), or for a user's
         subclass extracts each segment's reference information as sacrebleu does."""
         if isinstance(references, str) or not isinstance(references, Sequence) or not references:
-            raise InputTypeError(f"{type(self).__name__}: references must be a non-empty sequence of streams")
+            raise InputTypeError(
+                f"{type(self).__name__}: references must be a non-empty sequence of streams"
+            )
         self.num_refs = _num_refs(references)
         if self._native():
             return references
@@ -216,10 +241,14 @@ class Metric:
             ref_cache.append(self._extract_reference_info(lines))
         return ref_cache
 
-    def _native_stats(self, hypotheses: Sequence[str], refs) -> tuple:  # pragma: no cover - abstract
+    def _native_stats(
+        self, hypotheses: Sequence[str], refs
+    ) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _extract_corpus_statistics(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]] | None) -> Any:
+    def _extract_corpus_statistics(
+        self, hypotheses: Sequence[str], references: Sequence[Sequence[str]] | None
+    ) -> Any:
         """Per-segment statistics (lists of numbers, as sacrebleu returns them)."""
         if references:
             streams = references
@@ -249,7 +278,12 @@ class Metric:
         stats = self._extract_corpus_statistics([hypothesis], [[refs] for refs in references])
         return self._aggregate_and_compute(stats)
 
-    def corpus_score(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]] | None, n_bootstrap: int = 1) -> Any:
+    def corpus_score(
+        self,
+        hypotheses: Sequence[str],
+        references: Sequence[Sequence[str]] | None,
+        n_bootstrap: int = 1,
+    ) -> Any:
         """The metric over a corpus; ``n_bootstrap > 1`` adds sacrebleu's 95% interval (same seed)."""
         self._check_corpus_score_args(hypotheses, references)
         stats = self._extract_corpus_statistics(hypotheses, references)
@@ -266,7 +300,9 @@ class Metric:
     def _extract_reference_info(self, refs: Sequence[str]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _compute_segment_statistics(self, hypothesis: str, ref_kwargs: Any) -> list[Any]:  # pragma: no cover
+    def _compute_segment_statistics(
+        self, hypothesis: str, ref_kwargs: Any
+    ) -> list[Any]:  # pragma: no cover
         raise NotImplementedError
 
     def _aggregate_and_compute(self, stats: list[list[Any]]) -> Any:  # pragma: no cover - abstract
@@ -280,8 +316,9 @@ class Metric:
         return self._SIGNATURE_TYPE(self.__dict__)
 
 
-def _bootstrap_resample(stats: list[list[int | float]],
-                        metric: Metric, n_samples: int = 1000) -> tuple[str, list[Score]]:
+def _bootstrap_resample(
+    stats: list[list[int | float]], metric: Metric, n_samples: int = 1000
+) -> tuple[str, list[Score]]:
     """Performs bootstrap resampling for a single system to estimate
     a confidence interval around the true mean.
     :param stats: A list of statistics extracted from the system's hypotheses.
@@ -295,18 +332,17 @@ def _bootstrap_resample(stats: list[list[int | float]],
     # Set numpy RNG's seed
     # If  given -> Fix to the given value
     # If given but =='[Nn]one', don't fix the seed i.e. pull entropy from OS
-    seed = os.environ.get('SACREBLEU_SEED', '12345')
-    _seed = None if seed.lower() == 'none' else int(seed)
+    seed = os.environ.get("SACREBLEU_SEED", "12345")
+    _seed = None if seed.lower() == "none" else int(seed)
     rng = np.random.default_rng(_seed)
 
     # The indices that'll produce all bootstrap resamples at once
     idxs = rng.choice(len(stats), size=(n_samples, len(stats)), replace=True)
 
     # convert to numpy array. float32 is more efficient
-    stats_np = np.array(stats, dtype='float32')
+    stats_np = np.array(stats, dtype="float32")
 
     # recompute scores for all resamples
-    scores = [
-        metric._compute_score_from_stats(_s.sum(0)) for _s in stats_np[idxs]]
+    scores = [metric._compute_score_from_stats(_s.sum(0)) for _s in stats_np[idxs]]
 
     return str(seed).lower(), scores

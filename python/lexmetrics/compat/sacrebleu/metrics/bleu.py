@@ -38,7 +38,9 @@ _TOKENIZERS = {
 def _get_tokenizer(name: str):
     """The tokenizer class for a name, imported on demand as sacrebleu does."""
     if not isinstance(name, str) or name not in _TOKENIZERS:
-        raise InputValueError(f"tokenize: unknown tokenizer {name!r}; expected one of {sorted(_TOKENIZERS)}")
+        raise InputValueError(
+            f"tokenize: unknown tokenizer {name!r}; expected one of {sorted(_TOKENIZERS)}"
+        )
     module_name, class_name = _TOKENIZERS[name].rsplit(".", 1)
     return getattr(import_module(f"..tokenizers.{module_name}", __package__), class_name)
 
@@ -56,19 +58,29 @@ class BLEUSignature(Signature):
             if smooth_val is None:
                 smooth_val = smooth_def
             smooth_str += f"[{smooth_val:.2f}]"
-        self.info.update({
-            "case": "lc" if args["lowercase"] else "mixed",
-            "eff": "yes" if args["effective_order"] else "no",
-            "tok": args["tokenizer_signature"],
-            "smooth": smooth_str,
-        })
+        self.info.update(
+            {
+                "case": "lc" if args["lowercase"] else "mixed",
+                "eff": "yes" if args["effective_order"] else "no",
+                "tok": args["tokenizer_signature"],
+                "smooth": smooth_str,
+            }
+        )
 
 
 class BLEUScore(Score):
     """A BLEU score with its n-gram counts, precisions and brevity penalty."""
 
-    def __init__(self, score: float, counts: list[int], totals: list[int], precisions: list[float], bp: float,
-                 sys_len: int, ref_len: int):
+    def __init__(
+        self,
+        score: float,
+        counts: list[int],
+        totals: list[int],
+        precisions: list[float],
+        bp: float,
+        sys_len: int,
+        ref_len: int,
+    ):
         super().__init__("BLEU", score)
         self.bp = bp
         self.counts = counts
@@ -116,10 +128,16 @@ class BLEU(Metric):
             best_tokenizer = self._TOKENIZER_MAP.get(self.trg_lang, self.TOKENIZER_DEFAULT)
         else:
             best_tokenizer = tokenize
-            for lang, tok, hint in (("zh", "zh", "zh"), ("ja", "ja-mecab", "ja-mecab"), ("ko", "ko-mecab", "ko-mecab")):
+            for lang, tok, hint in (
+                ("zh", "zh", "zh"),
+                ("ja", "ja-mecab", "ja-mecab"),
+                ("ko", "ko-mecab", "ko-mecab"),
+            ):
                 if self.trg_lang == lang and best_tokenizer != tok:
                     name = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}[lang]
-                    sacrelogger.warning(f"Consider using the '{hint}' or 'spm' tokenizer for {name}.")
+                    sacrelogger.warning(
+                        f"Consider using the '{hint}' or 'spm' tokenizer for {name}."
+                    )
         self.tokenizer = _get_tokenizer(best_tokenizer)()
         self._tokenize = best_tokenizer
         self.tokenizer_signature = self.tokenizer.signature()
@@ -127,9 +145,16 @@ class BLEU(Metric):
             self._ref_cache = self._cache_references(references)
 
     @staticmethod
-    def compute_bleu(correct: list[int], total: list[int], sys_len: int, ref_len: int, smooth_method: str = "none",
-                     smooth_value=None, effective_order: bool = False,
-                     max_ngram_order: int = MAX_NGRAM_ORDER) -> BLEUScore:
+    def compute_bleu(
+        correct: list[int],
+        total: list[int],
+        sys_len: int,
+        ref_len: int,
+        smooth_method: str = "none",
+        smooth_value=None,
+        effective_order: bool = False,
+        max_ngram_order: int = MAX_NGRAM_ORDER,
+    ) -> BLEUScore:
         """BLEU from its sufficient statistics with smoothing (sacrebleu's ``compute_bleu``)."""
         if smooth_method not in BLEU.SMOOTH_DEFAULTS:
             raise InputValueError(f"Unknown smooth_method {smooth_method!r}")
@@ -170,15 +195,20 @@ class BLEU(Metric):
         return self.tokenizer(sent.rstrip())
 
     def _native_stats(self, hypotheses, refs) -> tuple:
-        return _native.bleu_stats(hypotheses, refs, self._tokenize, self.lowercase, self.max_ngram_order, None)
+        return _native.bleu_stats(
+            hypotheses, refs, self._tokenize, self.lowercase, self.max_ngram_order, None
+        )
 
     def _compute_score_from_stats(self, stats: list[int]) -> BLEUScore:
         return self.compute_bleu(
             correct=stats[2 : 2 + self.max_ngram_order],
             total=stats[2 + self.max_ngram_order :],
-            sys_len=int(stats[0]), ref_len=int(stats[1]),
-            smooth_method=self.smooth_method, smooth_value=self.smooth_value,
-            effective_order=self.effective_order, max_ngram_order=self.max_ngram_order,
+            sys_len=int(stats[0]),
+            ref_len=int(stats[1]),
+            smooth_method=self.smooth_method,
+            smooth_value=self.smooth_value,
+            effective_order=self.effective_order,
+            max_ngram_order=self.max_ngram_order,
         )
 
     def _aggregate_and_compute(self, stats: list[list[int]]) -> BLEUScore:
@@ -186,5 +216,7 @@ class BLEU(Metric):
 
     def sentence_score(self, hypothesis: str, references: Sequence[str]) -> BLEUScore:
         if not self.effective_order:
-            sacrelogger.warning("It is recommended to enable `effective_order` for sentence-level BLEU.")
+            sacrelogger.warning(
+                "It is recommended to enable `effective_order` for sentence-level BLEU."
+            )
         return super().sentence_score(hypothesis, references)

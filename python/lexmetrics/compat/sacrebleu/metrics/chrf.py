@@ -22,13 +22,15 @@ class CHRFSignature(Signature):
     def __init__(self, args: dict):
         super().__init__(args)
         self._abbr.update({"case": "c", "eff": "e", "nc": "nc", "nw": "nw", "space": "s"})
-        self.info.update({
-            "case": "lc" if args["lowercase"] else "mixed",
-            "eff": "yes" if not args["eps_smoothing"] else "no",
-            "nc": args["char_order"],
-            "nw": args["word_order"],
-            "space": "yes" if args["whitespace"] else "no",
-        })
+        self.info.update(
+            {
+                "case": "lc" if args["lowercase"] else "mixed",
+                "eff": "yes" if not args["eps_smoothing"] else "no",
+                "nc": args["char_order"],
+                "nw": args["word_order"],
+                "space": "yes" if args["whitespace"] else "no",
+            }
+        )
 
 
 class CHRFScore(Score):
@@ -78,8 +80,15 @@ class CHRF(Metric):
 
     def _native_stats(self, hypotheses, refs) -> tuple:
         return _native.chrf_stats(
-            hypotheses, refs, self.char_order, self.word_order, float(self.beta), self.lowercase,
-            self.whitespace, self.eps_smoothing, None,
+            hypotheses,
+            refs,
+            self.char_order,
+            self.word_order,
+            float(self.beta),
+            self.lowercase,
+            self.whitespace,
+            self.eps_smoothing,
+            None,
         )
 
     def _compute_f_score(self, statistics: list[int]) -> float:

@@ -31,7 +31,9 @@ def extract_char_ngrams(line: str, n: int, include_whitespace: bool = False) -> 
     return Counter([line[i : i + n] for i in range(len(line) - n + 1)])
 
 
-def extract_all_char_ngrams(line: str, max_order: int, include_whitespace: bool = False) -> list[Counter]:
+def extract_all_char_ngrams(
+    line: str, max_order: int, include_whitespace: bool = False
+) -> list[Counter]:
     """Character n-grams of every order ``1..max_order``, one ``Counter`` per order."""
     counters = []
     if not include_whitespace:

@@ -19,13 +19,15 @@ class TERSignature(Signature):
     def __init__(self, args: dict):
         super().__init__(args)
         self._abbr.update({"case": "c", "tok": "t", "norm": "nr", "punct": "pn", "asian": "as"})
-        self.info.update({
-            "case": "mixed" if args["case_sensitive"] else "lc",
-            "tok": args["tokenizer_signature"],
-            "norm": args["normalized"],
-            "punct": not args["no_punct"],
-            "asian": args["asian_support"],
-        })
+        self.info.update(
+            {
+                "case": "mixed" if args["case_sensitive"] else "lc",
+                "tok": args["tokenizer_signature"],
+                "norm": args["normalized"],
+                "punct": not args["no_punct"],
+                "asian": args["asian_support"],
+            }
+        )
 
 
 class TERScore(Score):
@@ -52,7 +54,10 @@ class TER(Metric):
     ):
         super().__init__()
         self.tokenizer = TercomTokenizer(
-            normalized=normalized, no_punct=no_punct, asian_support=asian_support, case_sensitive=case_sensitive
+            normalized=normalized,
+            no_punct=no_punct,
+            asian_support=asian_support,
+            case_sensitive=case_sensitive,
         )
         self.no_punct = no_punct
         self.normalized = normalized
@@ -67,7 +72,13 @@ class TER(Metric):
 
     def _native_stats(self, hypotheses, refs) -> tuple:
         return _native.ter_stats(
-            hypotheses, refs, self.normalized, self.no_punct, self.asian_support, self.case_sensitive, None
+            hypotheses,
+            refs,
+            self.normalized,
+            self.no_punct,
+            self.asian_support,
+            self.case_sensitive,
+            None,
         )
 
     def _stats_to_lists(self, stats) -> list:

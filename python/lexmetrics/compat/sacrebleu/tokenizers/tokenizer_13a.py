@@ -1,4 +1,5 @@
 """sacrebleu's ``Tokenizer13a`` (mteval-v13a.pl tokenizer), run by lexmetrics' native tokenizer."""
+
 from __future__ import annotations
 
 from .tokenizer_base import BaseTokenizer, _NativeTokenizer  # noqa: F401

@@ -29,7 +29,9 @@ class _NativeTokenizer(BaseTokenizer):
     @lru_cache(maxsize=2**16)  # noqa: B019 - sacrebleu caches its tokenizers the same way
     def __call__(self, line):
         if not isinstance(line, str):
-            raise InputTypeError(f"{type(self).__name__}: line must be a str, got {type(line).__name__}")
+            raise InputTypeError(
+                f"{type(self).__name__}: line must be a str, got {type(line).__name__}"
+            )
         return _native.sacre_tokenize([line], self._NAME)[0]
 
 

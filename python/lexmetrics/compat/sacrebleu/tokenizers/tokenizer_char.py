@@ -1,4 +1,5 @@
 """sacrebleu's ``TokenizerChar``: every character, space-joined (spaces included, as sacrebleu)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """sacrebleu's ``TokenizerKoMecab``: not supported (it needs MeCab and its dictionary)."""
+
 from __future__ import annotations
 
 from .tokenizer_base import BaseTokenizer, _not_supported

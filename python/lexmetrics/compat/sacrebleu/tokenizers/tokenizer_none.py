@@ -1,4 +1,5 @@
 """sacrebleu's ``NoneTokenizer``."""
+
 from __future__ import annotations
 
 from .tokenizer_base import BaseTokenizer

@@ -1,4 +1,5 @@
 """sacrebleu's ``TokenizerRegexp``: the punctuation rules of 13a, without its HTML unescaping."""
+
 from __future__ import annotations
 
 import re

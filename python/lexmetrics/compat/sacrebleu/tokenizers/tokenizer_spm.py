@@ -1,4 +1,5 @@
 """sacrebleu's SentencePiece tokenizers: not supported (they download a model from the network)."""
+
 from __future__ import annotations
 
 from ..utils import SACREBLEU_DIR  # noqa: F401

@@ -1,4 +1,5 @@
 """sacrebleu's ``TokenizerZh`` (Chinese tokenizer), run by lexmetrics' native tokenizer."""
+
 from __future__ import annotations
 
 from .tokenizer_base import BaseTokenizer, _NativeTokenizer  # noqa: F401
