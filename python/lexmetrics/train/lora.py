@@ -15,7 +15,7 @@ import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import torch
 from torch import nn
@@ -689,14 +689,9 @@ class LoraConv2d(LoraLinear):
         base = self._conv
         # as peft: A copies kernel, stride and padding (not dilation), B is 1x1 with the base groups
         # torch types Conv2d's attributes tuple[int, ...] but its arguments tuple[int, int]
+        kernel, stride, padding = cast(Any, base.kernel_size), cast(Any, base.stride), base.padding
         lora_a = nn.Conv2d(
-            self.in_features,
-            r,
-            base.kernel_size,
-            base.stride,
-            base.padding,
-            bias=False,
-            **kw,  # type: ignore[arg-type]
+            self.in_features, r, kernel, stride, cast(Any, padding), bias=False, **kw
         )
         lora_b = nn.Conv2d(
             r, self.out_features, (1, 1), (1, 1), groups=base.groups, bias=False, **kw
