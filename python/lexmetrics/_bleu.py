@@ -338,28 +338,3 @@ def sentence_bleu(
         _check_bool(use_effective_order, "use_effective_order"),
         _check_workers(workers),
     )
-
-
-# chrF moved to ``_chrf``; its names stay importable from here (loaded on first use: ``_chrf``
-# itself imports the checks above).
-_CHRF_NAMES = frozenset(
-    {
-        "CHRFResult",
-        "chrf_stats",
-        "chrf_from_stats",
-        "corpus_chrf",
-        "sentence_chrf",
-        "chrf_signature",
-        "_check_beta",
-        "_chrf_args",
-        "_chrf_result",
-    }
-)
-
-
-def __getattr__(name: str):
-    if name in _CHRF_NAMES:
-        from . import _chrf
-
-        return getattr(_chrf, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

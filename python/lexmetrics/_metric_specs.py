@@ -313,12 +313,12 @@ class ChrfSpec(_CountSpec):
         )
 
     def stats(self, predictions: Any, references: Any, workers: int | None) -> np.ndarray:
-        from ._bleu import chrf_stats
+        from ._chrf import chrf_stats
 
         return chrf_stats(predictions, references, workers=workers, **self.options())
 
     def _result(self, state: np.ndarray) -> Any:
-        from ._bleu import chrf_from_stats
+        from ._chrf import chrf_from_stats
 
         return chrf_from_stats(state, nrefs=self.nrefs, **self.options())
 

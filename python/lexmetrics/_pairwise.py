@@ -18,13 +18,13 @@ import numpy as np
 
 from . import _native
 from ._bleu import (
-    _check_beta,
     _check_bool,
     _check_int,
     _check_smooth,
     _check_tokenize,
     _check_workers,
 )
+from ._chrf import _check_beta
 from ._errors import InputTypeError, InputValueError
 from ._rouge import check_profile
 

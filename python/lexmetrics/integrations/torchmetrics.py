@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 
 from .. import _exactsum, _native
-from .._bleu import bleu_from_stats, chrf_from_stats, chrf_stats, sentence_chrf
+from .._bleu import bleu_from_stats
+from .._chrf import chrf_from_stats, chrf_stats, sentence_chrf
 from .._dependencies import require
 from .._errors import InputValueError
 from .._rouge import rouge

@@ -13,7 +13,7 @@ import contextlib
 import math
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -792,6 +792,24 @@ def adapter_config(model: nn.Module, adapter_name: str) -> dict:
     return _saved_configs(model).get(adapter_name, {})
 
 
+#: Layer kinds with their own LoRA layer class. qlora.py registers the bitsandbytes layers when
+#: ``lexmetrics.train`` (whose __init__ runs before any of its modules) imports it.
+_LAYER_CLASSES: list[Callable[[nn.Module], type[LoraLinear] | None]] = []
+
+
+def register_layer_class(pick: Callable[[nn.Module], type[LoraLinear] | None]) -> None:
+    """Adds a rule that picks the LoRA layer class for a base layer (None: not this rule's kind)."""
+    _LAYER_CLASSES.append(pick)
+
+
+def _special_layer_class(module: nn.Module) -> type[LoraLinear] | None:
+    for pick in _LAYER_CLASSES:
+        cls = pick(module)
+        if cls is not None:
+            return cls
+    return None
+
+
 def inject_lora(
     model: nn.Module,
     target_modules: TargetModules,
@@ -882,9 +900,6 @@ def inject_lora(
                 "transformers Conv1D, nn.Embedding and nn.Conv2d are supported"
             )
         selected.append((name, module))
-    # bitsandbytes layers get their own LoRA layer (imported here: qlora.py imports this module)
-    from .qlora import kbit_layer_class
-
     if not selected:
         raise ValueError(
             f"target_modules={target_modules!r} matched no nn.Linear/Conv1D module in "
@@ -902,7 +917,7 @@ def inject_lora(
                 init_lora_weights=init_lora_weights,
             )
             continue
-        cls: type[LoraLinear] = kbit_layer_class(module) or LoraLinear
+        cls: type[LoraLinear] = _special_layer_class(module) or LoraLinear
         if isinstance(module, nn.Embedding):
             cls = LoraEmbedding
         elif isinstance(module, nn.Conv2d):

@@ -20,7 +20,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from .lora import BASE_REWRITING_INITS, DEFAULT_ADAPTER, InitMode, LoraLinear, _transpose, _weight
+from .lora import (
+    BASE_REWRITING_INITS,
+    DEFAULT_ADAPTER,
+    InitMode,
+    LoraLinear,
+    _transpose,
+    _weight,
+    register_layer_class,
+)
 
 __all__ = [
     "LoraLinear4bit",
@@ -289,6 +297,9 @@ def kbit_layer_class(module: nn.Module) -> type[LoraLinear] | None:
     if kind == "Linear8bitLt":
         return LoraLinear8bitLt
     return None
+
+
+register_layer_class(kbit_layer_class)
 
 
 def prepare_model_for_kbit_training(
