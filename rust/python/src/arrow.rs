@@ -28,9 +28,10 @@ macro_rules! take_from_capsule {
         match unsafe { <$owned>::take(p) } {
             Some(owned) => owned,
             None => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "Arrow capsule {name:?} was already consumed"
-                )))
+                return Err(value_error(
+                    $cap.py(),
+                    format!("Arrow capsule {name:?} was already consumed"),
+                ))
             }
         }
     }};
