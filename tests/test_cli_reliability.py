@@ -124,7 +124,7 @@ def test_sigterm_leaves_no_partial_file(tmp_path):
     preds, refs = _corpus(2000, seed=1)
     big = tmp_path / "big.jsonl"
     with open(big, "w") as f:
-        for _ in range(200):  # 400k rows
+        for _ in range(300):  # 600k rows: seconds of work even on a fast build
             for p, r in zip(preds, refs):
                 f.write(json.dumps({"prediction": p, "reference": r}) + "\n")
     out_path = tmp_path / "pp.jsonl"
@@ -147,10 +147,15 @@ def test_sigterm_leaves_no_partial_file(tmp_path):
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while not [q for q in tmp_path.iterdir() if q.name.startswith(".lexmetrics-")]:
+
+    def rows_written() -> bool:  # the temporary per-pair file exists and holds rows: mid-run
+        return any(
+            q.name.startswith(".lexmetrics-") and q.stat().st_size > 0 for q in tmp_path.iterdir()
+        )
+
+    while not rows_written():
         assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(1.0)  # the per-pair file is being written
+        time.sleep(0.01)
     assert proc.poll() is None, "finished before the signal; make the input larger"
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
