@@ -114,7 +114,13 @@ pub fn pool(workers: usize) -> Result<Arc<rayon::ThreadPool>> {
         .get_or_init(|| Mutex::new(Vec::new()))
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    pools.retain(|(p, _, _)| *p == pid);
+    if pools.iter().any(|(p, _, _)| *p != pid) {
+        // A forked child: the parent's pools have no threads here, and dropping one wakes them
+        // through a lock that a parent thread may have held at the fork (a hang): leak them.
+        let (mine, parents): (Pools, Pools) = pools.drain(..).partition(|(p, _, _)| *p == pid);
+        *pools = mine;
+        std::mem::forget(parents);
+    }
     if let Some(k) = pools.iter().position(|(_, w, _)| *w == workers) {
         let hit = pools.remove(k);
         let p = hit.2.clone();
